@@ -1,0 +1,283 @@
+"""The machinery behind every exercise self-check.
+
+A check runs the student's function on a few cases and either prints one pass
+line or raises :class:`CheckFailed`, whose message says *which input* gave
+*what*, what was *expected*, and (when we can guess) a hint.  In Jupyter the
+message is shown without a Python traceback, because a traceback into the
+checking code helps nobody who is learning the math.
+
+Chapter authors write a check like this::
+
+    def check_1_1(mse):
+        cases = [Case(args=(np.array([1.0, 2.0]), np.array([1.0, 4.0])), expected=2.0)]
+        return run_cases("1.1", mse, cases, hints=[(lambda got: np.isclose(got, 1.0),
+                         "You may have forgotten to square the residual.")])
+
+>>> import numpy as np
+>>> def mean(x):
+...     return float(np.mean(x))
+>>> result = run_cases("0.1", mean, [Case(args=(np.array([1.0, 3.0]),), expected=2.0)])
+Exercise 0.1 passed: mean gives the expected result on 1 case.
+>>> bool(result)
+True
+>>> def wrong_mean(x):
+...     return float(np.sum(x))
+>>> run_cases("0.1", wrong_mean, [Case(args=(np.array([1.0, 3.0]),), expected=2.0)])
+Traceback (most recent call last):
+...
+course_lib.checks._core.CheckFailed: Exercise 0.1 is not right yet: wrong_mean(x=array([1., 3.])) ...
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Sequence
+
+import numpy as np
+
+__all__ = ["Case", "CheckFailed", "CheckResult", "run_cases", "compare", "describe",
+           "require_callable", "fail", "passed"]
+
+
+class CheckFailed(AssertionError):
+    """A self-check found a wrong answer.  The message explains it.
+
+    IPython calls ``_render_traceback_`` to show an exception; we return just
+    the explanation, so a student sees what to fix and no traceback.
+    """
+
+    def _render_traceback_(self) -> list[str]:  # noqa: D401 - IPython protocol
+        red, reset = "\x1b[31m", "\x1b[0m"
+        lines = str(self).splitlines() or ["(no message)"]
+        return [f"{red}✗ {lines[0]}{reset}", *lines[1:]]
+
+
+@dataclass
+class CheckResult:
+    """What a passing check returns (truthy), for use in hidden tests."""
+
+    exercise: str
+    n_cases: int
+    passed: bool = True
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+
+@dataclass
+class Case:
+    """One input for the student's function and the answer it should give.
+
+    ``expected`` may be a value or a callable ``expected(got) -> str | None``
+    that returns a problem description (``None`` when the answer is fine),
+    for answers that are judged by a property rather than equality.
+    """
+
+    args: tuple = ()
+    kwargs: dict = field(default_factory=dict)
+    expected: Any = None
+    rtol: float = 1e-6
+    atol: float = 1e-8
+    note: str = ""
+
+
+def describe(value: Any, max_len: int = 160) -> str:
+    """A short, readable description of a value for messages.
+
+    >>> describe(np.zeros((2, 3)))
+    'array of shape (2, 3), dtype float64: [[0. 0. 0.] [0. 0. 0.]]'
+    >>> describe(3.14159265)
+    '3.141593'
+    """
+    if isinstance(value, np.ndarray):
+        if value.ndim == 0:
+            return describe(value.item())
+        with np.printoptions(precision=6, suppress=True, threshold=12, edgeitems=3):
+            body = " ".join(np.array2string(value).split())
+        text = f"array of shape {value.shape}, dtype {value.dtype}: {body}"
+    elif isinstance(value, float):
+        text = f"{value:.6g}" if abs(value) >= 1e4 or (value != 0 and abs(value) < 1e-3) \
+            else f"{value:.6f}"
+    elif isinstance(value, dict):
+        text = "{" + ", ".join(f"{k!r}: {describe(v, 60)}" for k, v in value.items()) + "}"
+    else:
+        text = repr(value)
+    return text if len(text) <= max_len else text[: max_len - 3] + "..."
+
+
+def _call_signature(func: Callable, case: Case) -> str:
+    name = getattr(func, "__name__", "your function")
+    try:
+        params = list(inspect.signature(func).parameters)
+    except (TypeError, ValueError):  # builtins, partials
+        params = []
+    parts = []
+    for i, arg in enumerate(case.args):
+        label = params[i] + "=" if i < len(params) else ""
+        parts.append(label + _short_repr(arg))
+    parts += [f"{k}={_short_repr(v)}" for k, v in case.kwargs.items()]
+    return f"{name}({', '.join(parts)})"
+
+
+def _short_repr(value: Any) -> str:
+    if isinstance(value, np.ndarray):
+        with np.printoptions(precision=4, suppress=True, threshold=8, edgeitems=2):
+            text = " ".join(repr(value).split())
+        return text if len(text) <= 90 else f"<array of shape {value.shape}>"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def compare(expected: Any, got: Any, rtol: float = 1e-6, atol: float = 1e-8) -> str | None:
+    """Return ``None`` if ``got`` matches ``expected``, else what is wrong.
+
+    Numbers and arrays are compared with a tolerance; a wrong type or shape is
+    reported as such (with the usual fix), not as a numeric mismatch.
+
+    >>> compare(np.ones(3), np.ones((3, 1)))
+    'shape (3, 1) instead of (3,): check for a stray reshape or a missing .ravel()/.squeeze()'
+    >>> compare(1.0, None)
+    'None: did you forget a `return` statement?'
+    >>> compare(2.0, 2.0 + 1e-12) is None
+    True
+    """
+    if callable(expected) and not isinstance(expected, (np.ndarray, np.generic)):
+        return expected(got)
+    if got is None and expected is not None:
+        return "None: did you forget a `return` statement?"
+    if isinstance(expected, dict):
+        if not isinstance(got, dict):
+            return f"a {type(got).__name__}, but a dict with keys {sorted(expected)} was expected"
+        missing = sorted(set(expected) - set(got))
+        if missing:
+            return f"a dict without the key(s) {missing}"
+        for key in expected:
+            problem = compare(expected[key], got[key], rtol, atol)
+            if problem:
+                return f"for key {key!r}: {problem}"
+        return None
+    if isinstance(expected, (tuple, list)) and not _is_numeric_sequence(expected):
+        if not isinstance(got, (tuple, list)) or len(got) != len(expected):
+            return f"{describe(got)}, but a sequence of {len(expected)} items was expected"
+        for i, (e, g) in enumerate(zip(expected, got)):
+            problem = compare(e, g, rtol, atol)
+            if problem:
+                return f"item {i}: {problem}"
+        return None
+    if isinstance(expected, (bool, np.bool_)):
+        if not isinstance(got, (bool, np.bool_)):
+            return f"a {type(got).__name__} ({describe(got)}), but True/False was expected"
+        return None if bool(got) == bool(expected) else f"{got} instead of {expected}"
+    if isinstance(expected, str):
+        return None if got == expected else f"{got!r} instead of {expected!r}"
+    if isinstance(expected, (int, float, np.number, np.ndarray, list, tuple)):
+        exp = np.asarray(expected, dtype=float)
+        try:
+            arr = np.asarray(got, dtype=float)
+        except (TypeError, ValueError):
+            return f"a {type(got).__name__}, which is not a number or numeric array"
+        if exp.ndim == 0 and arr.ndim > 0:
+            if arr.size == 1:
+                return (f"an array of shape {arr.shape}, but a single number was expected: "
+                        "return a float, e.g. float(np.mean(...))")
+            return (f"an array of shape {arr.shape}, but a single number was expected: "
+                    "did you forget to average (np.mean) or sum?")
+        if arr.shape != exp.shape:
+            hint = "check for a stray reshape or a missing .ravel()/.squeeze()"
+            if arr.size == exp.size:
+                return f"shape {arr.shape} instead of {exp.shape}: {hint}"
+            return f"shape {arr.shape} instead of {exp.shape}"
+        if np.any(np.isnan(arr)) and not np.any(np.isnan(exp)):
+            return "NaN values: look for log(0), 0/0 or an overflowing exp"
+        if np.any(np.isinf(arr)) and not np.any(np.isinf(exp)):
+            return "infinite values: look for log(0) or an overflowing exp"
+        if not np.allclose(arr, exp, rtol=rtol, atol=atol, equal_nan=True):
+            return "values that differ from the expected ones"
+        return None
+    return None if got == expected else f"{describe(got)} instead of {describe(expected)}"
+
+
+def _is_numeric_sequence(value: Sequence) -> bool:
+    try:
+        np.asarray(value, dtype=float)
+        return True
+    except (TypeError, ValueError):
+        return False
+
+
+def require_callable(exercise: str, func: Any, what: str) -> None:
+    """Fail clearly if the student passed something that is not a function."""
+    if not callable(func):
+        raise CheckFailed(
+            f"Exercise {exercise}: pass the function itself, e.g. check_{exercise.replace('.', '_')}"
+            f"({what}), not {describe(func)} (a {type(func).__name__})."
+        )
+
+
+def fail(exercise: str, call: str, problem: str, expected: Any = None, got: Any = None,
+         hint: str = "") -> None:
+    """Raise a :class:`CheckFailed` with the course's standard layout."""
+    lines = [f"Exercise {exercise} is not right yet: {call} returned {problem}."]
+    if expected is not None or got is not None:
+        lines.append(f"    expected: {describe(expected) if not callable(expected) else '(see above)'}")
+        lines.append(f"    got:      {describe(got)}")
+    if hint:
+        lines.append(f"    hint: {hint}")
+    raise CheckFailed("\n".join(lines))
+
+
+def passed(exercise: str, what: str, n_cases: int) -> CheckResult:
+    """Print the pass line and return a truthy :class:`CheckResult`."""
+    plural = "case" if n_cases == 1 else "cases"
+    print(f"Exercise {exercise} passed: {what} gives the expected result on {n_cases} {plural}.")
+    return CheckResult(exercise, n_cases)
+
+
+def run_cases(exercise: str, func: Callable, cases: Iterable[Case],
+              hints: Sequence[tuple[Callable[[Any], bool], str]] = ()) -> CheckResult:
+    """Run ``func`` on every case; raise :class:`CheckFailed` on the first wrong one.
+
+    ``hints`` are ``(predicate(got, case), text)`` pairs tried in order on a
+    wrong answer; the first whose predicate is true adds its text as a hint
+    (for example, "you forgot the factor 2" when ``got`` is exactly half).
+    A ``NotImplementedError`` from an untouched exercise is re-raised as is,
+    so the exercise harness and the grader can tell "not attempted" apart.
+    """
+    name = getattr(func, "__name__", "your function")
+    require_callable(exercise, func, name)
+    cases = list(cases)
+    for case in cases:
+        call = _call_signature(func, case)
+        args = tuple(a.copy() if isinstance(a, np.ndarray) else a for a in case.args)
+        kwargs = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in case.kwargs.items()}
+        try:
+            got = func(*args, **kwargs)
+        except NotImplementedError:
+            raise
+        except Exception as exc:  # the student's code crashed: explain, don't trace
+            raise CheckFailed(
+                f"Exercise {exercise} is not right yet: {call} raised "
+                f"{type(exc).__name__}: {exc}\n"
+                "    Run your function on this input in a new cell to see where it fails."
+            ) from None
+        for arg_before, arg_after in zip(case.args, args):
+            if isinstance(arg_before, np.ndarray) and not np.array_equal(
+                    arg_before, arg_after, equal_nan=True):
+                fail(exercise, call, "the right type of value but changed its input array in place",
+                     hint="work on a copy (x = x.copy()) or build new arrays instead of using +=")
+        problem = compare(case.expected, got, case.rtol, case.atol)
+        if problem:
+            hint = ""
+            for predicate, text in hints:
+                try:
+                    if predicate(got, case):
+                        hint = text
+                        break
+                except Exception:  # a hint predicate must never hide the real message
+                    continue
+            expected = None if callable(case.expected) else case.expected
+            fail(exercise, call, problem, expected=expected,
+                 got=got if expected is not None else None, hint=hint or case.note)
+    return passed(exercise, name, len(cases))

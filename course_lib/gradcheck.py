@@ -1,0 +1,161 @@
+"""Gradient checking: compare a hand-written gradient with finite differences.
+
+Explained in chapter 02 (``notebooks/02_gradient_descent.ipynb``) and used in
+chapters 03-04 and in the tests of every hand-written gradient.
+
+The central difference :math:`\\frac{f(x + h e_i) - f(x - h e_i)}{2h}` has an
+error of order :math:`h^2`; with ``h = 1e-6`` in float64 a correct gradient
+typically agrees to a relative error below ``1e-7``, a wrong one (a missing
+factor 2, a wrong sign) is off by order 1.
+
+>>> import numpy as np
+>>> f = lambda x: float(np.sum(x ** 2))
+>>> result = check_gradient(f, lambda x: 2 * x, np.array([1.0, -2.0, 3.0]))
+>>> result.passed, result.relative_error < 1e-8
+(True, True)
+>>> check_gradient(f, lambda x: x, np.array([1.0, -2.0, 3.0])).passed   # factor 2 missing
+False
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+__all__ = ["numerical_gradient", "relative_error", "check_gradient", "GradientCheck"]
+
+
+def _as_point(x, func: str) -> np.ndarray:
+    try:
+        arr = np.array(x, dtype=float)          # a copy: we perturb it
+    except (TypeError, ValueError):
+        raise TypeError(f"{func}: x must be numbers (an array of floats), "
+                        f"got {type(x).__name__}") from None
+    if arr.size == 0:
+        raise ValueError(f"{func}: x is empty (shape {arr.shape}); pass the point at which to "
+                         "differentiate, e.g. np.array([0.5, -1.0]).")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{func}: x contains NaN or inf ({arr.ravel()[:5]}...); "
+                         "differentiate at a finite point.")
+    return arr
+
+
+def numerical_gradient(f: Callable[[np.ndarray], float], x, eps: float = 1e-6) -> np.ndarray:
+    """Central-difference gradient of a scalar function ``f`` at ``x``.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(x) -> float``; called ``2 * x.size`` times on perturbed copies of ``x``.
+    x : array_like
+        The point (any shape); it is not modified.
+    eps : float
+        Step ``h`` (positive).  ~1e-6 balances truncation and rounding error in float64.
+
+    Returns
+    -------
+    np.ndarray, same shape as ``x``
+
+    Examples
+    --------
+    >>> numerical_gradient(lambda t: float(t[0] ** 2 + 3 * t[1]), [2.0, 0.0]).round(6)
+    array([4., 3.])
+    """
+    if not callable(f):
+        raise TypeError(f"numerical_gradient: f must be a function x -> float, "
+                        f"got {type(f).__name__}")
+    if not (isinstance(eps, (int, float)) and np.isfinite(eps) and eps > 0):
+        raise ValueError(f"numerical_gradient: eps must be a small positive number such as "
+                         f"1e-6, got {eps!r}")
+    x = _as_point(x, "numerical_gradient")
+    grad = np.zeros_like(x)
+    flat, gflat = x.reshape(-1), grad.reshape(-1)       # views into x and grad
+    for i in range(flat.size):
+        old = flat[i]
+        flat[i] = old + eps
+        f_plus = float(f(x))
+        flat[i] = old - eps
+        f_minus = float(f(x))
+        flat[i] = old
+        gflat[i] = (f_plus - f_minus) / (2.0 * eps)
+    return grad
+
+
+def relative_error(a, b, floor: float = 1e-12) -> float:
+    """``||a - b|| / max(||a|| + ||b||, floor)``: scale-free distance of two gradients.
+
+    Examples
+    --------
+    >>> relative_error([1.0, 2.0], [1.0, 2.0])
+    0.0
+    >>> round(relative_error([2.0, 4.0], [1.0, 2.0]), 4)     # off by a factor 2
+    0.3333
+    """
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    if a.shape != b.shape:
+        raise ValueError(f"relative_error: the gradients have shapes {a.shape} and {b.shape}; "
+                         "a gradient must have the shape of the parameters.")
+    return float(np.linalg.norm(a - b) / max(np.linalg.norm(a) + np.linalg.norm(b), floor))
+
+
+@dataclass
+class GradientCheck:
+    """Result of :func:`check_gradient` (truthy when it passed)."""
+
+    analytic: np.ndarray
+    numerical: np.ndarray
+    relative_error: float
+    tol: float
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.relative_error <= self.tol)
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def __repr__(self) -> str:
+        verdict = "passed" if self.passed else "FAILED"
+        return f"GradientCheck({verdict}: relative error {self.relative_error:.2e} vs tol {self.tol:g})"
+
+
+def check_gradient(f: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.ndarray],
+                   x, *, eps: float = 1e-6, tol: float = 1e-6) -> GradientCheck:
+    """Compare ``grad(x)`` with :func:`numerical_gradient` of ``f`` at ``x``.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(x) -> float``, the loss.
+    grad : callable
+        ``grad(x) -> array`` of ``x``'s shape, the hand-written gradient.
+    x : array_like
+        Where to check (use a random, non-special point: at 0 many bugs vanish).
+    eps, tol : float
+        Finite-difference step and the largest relative error that passes.
+
+    Returns
+    -------
+    GradientCheck
+        ``.passed``, ``.relative_error``, ``.analytic``, ``.numerical``.
+
+    Examples
+    --------
+    >>> check_gradient(lambda t: float(np.sum(np.sin(t))), np.cos, np.array([0.3, 1.2]))
+    GradientCheck(passed: relative error ... vs tol 1e-06)
+    """
+    x = _as_point(x, "check_gradient")
+    if not callable(grad):
+        raise TypeError(f"check_gradient: grad must be a function x -> gradient array, "
+                        f"got {type(grad).__name__}")
+    if not (isinstance(tol, (int, float)) and tol > 0):
+        raise ValueError(f"check_gradient: tol must be positive (e.g. 1e-6), got {tol!r}")
+    analytic = np.asarray(grad(x.copy()), dtype=float)
+    if analytic.shape != x.shape:
+        raise ValueError(f"check_gradient: grad(x) has shape {analytic.shape} but x has shape "
+                         f"{x.shape}; a gradient has one entry per parameter.")
+    numeric = numerical_gradient(f, x, eps=eps)
+    return GradientCheck(analytic, numeric, relative_error(analytic, numeric), float(tol))
