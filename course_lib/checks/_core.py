@@ -174,6 +174,8 @@ def compare(expected: Any, got: Any, rtol: float = 1e-6, atol: float = 1e-8) -> 
         return None if got == expected else f"{got!r} instead of {expected!r}"
     if isinstance(expected, (int, float, np.number, np.ndarray, list, tuple)):
         exp = np.asarray(expected, dtype=float)
+        if isinstance(got, (str, bytes)):
+            return f"the text {got!r}, which is not a number or numeric array"
         try:
             arr = np.asarray(got, dtype=float)
         except (TypeError, ValueError):
