@@ -1,0 +1,76 @@
+"""The model registry: versions, promotion, rollback, and nothing half-written."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from course_lib.registry import ModelRegistry, RegistryError
+
+
+class Toy:
+    def __init__(self, w, fail=False):
+        self.w, self.fail = w, fail
+
+    def save(self, path):
+        path.mkdir()
+        (path / "w.json").write_text(json.dumps(self.w))
+        if self.fail:
+            raise OSError("disk full")
+
+
+def load_toy(path):
+    return Toy(json.loads((path / "w.json").read_text()))
+
+
+def test_versions_are_numbered_and_keep_metadata(tmp_path):
+    reg = ModelRegistry(tmp_path)
+    v1 = reg.register(Toy(1), metrics={"rmse": 1.0}, notes="initial")
+    v2 = reg.register(Toy(2), metrics={"rmse": 0.9}, parent=v1)
+    assert (v1, v2) == ("v0001", "v0002") and reg.versions() == [v1, v2]
+    assert reg.meta(v2) == {"version": "v0002", "metrics": {"rmse": 0.9}, "parent": "v0001",
+                            "notes": ""}
+    assert reg.production is None
+
+
+def test_promote_rollback_and_reopen(tmp_path):
+    reg = ModelRegistry(tmp_path)
+    versions = [reg.register(Toy(i)) for i in range(3)]
+    for v in versions:
+        reg.promote(v)
+    assert reg.rollback() == "v0002"
+    reopened = ModelRegistry(tmp_path)  # state lives on disk
+    assert reopened.production == "v0002" and reopened.history == ["v0001", "v0002"]
+    assert reopened.load(loader=load_toy).w == 1
+    assert reopened.load("v0003", loader=load_toy).w == 2
+
+
+def test_failed_save_leaves_nothing_behind(tmp_path):
+    reg = ModelRegistry(tmp_path)
+    reg.promote(reg.register(Toy(1)))
+    with pytest.raises(OSError, match="disk full"):
+        reg.register(Toy(2, fail=True))
+    assert reg.versions() == ["v0001"]
+    assert [p.name for p in (tmp_path / "versions").iterdir()] == ["v0001"]
+    assert reg.register(Toy(3)) == "v0002"
+
+
+def test_leftover_temporary_folder_is_cleaned_on_open(tmp_path):
+    (tmp_path / "versions" / ".tmp-crashed").mkdir(parents=True)
+    ModelRegistry(tmp_path)
+    assert not (tmp_path / "versions" / ".tmp-crashed").exists()
+
+
+def test_errors_explain(tmp_path):
+    reg = ModelRegistry(tmp_path)
+    with pytest.raises(RegistryError, match="nothing to roll back to"):
+        reg.rollback()
+    with pytest.raises(RegistryError, match="no version has been promoted"):
+        reg.load(loader=load_toy)
+    with pytest.raises(RegistryError, match="'v0009' is not registered"):
+        reg.promote("v0009")
+    with pytest.raises(RegistryError, match="not a version name"):
+        reg.promote("latest")
+    with pytest.raises(TypeError, match="needs a save\\(path\\) method"):
+        reg.register(object())
