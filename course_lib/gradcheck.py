@@ -119,7 +119,8 @@ class GradientCheck:
 
     def __repr__(self) -> str:
         verdict = "passed" if self.passed else "FAILED"
-        return f"GradientCheck({verdict}: relative error {self.relative_error:.2e} vs tol {self.tol:g})"
+        return (f"GradientCheck({verdict}: relative error {self.relative_error:.2e} "
+                f"vs tol {self.tol:g})")
 
 
 def check_gradient(f: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.ndarray],

@@ -21,7 +21,6 @@ What it does, in order:
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 import random
@@ -55,18 +54,21 @@ def quiet_tensorflow_environment() -> None:
 def library_versions() -> dict[str, str]:
     """Return ``{library: version}`` for the course's stack (missing ones say so).
 
+    Versions are read from the installed package metadata, so asking for them
+    never imports TensorFlow.
+
     >>> versions = library_versions()
     >>> sorted(versions)[:3]
     ['ipywidgets', 'keras', 'matplotlib']
     """
     import platform
+    from importlib import metadata
 
     versions = {"python": platform.python_version()}
     for name in _LIBRARIES[1:]:
         try:
-            module = importlib.import_module(name)
-            versions[name] = getattr(module, "__version__", "unknown")
-        except ImportError:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
             versions[name] = "not installed"
     return versions
 

@@ -81,3 +81,11 @@ def test_warns_when_tensorflow_was_imported_first():
             "print(any('before setup_notebook' in str(x.message) for x in w))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().endswith("True")
+
+
+def test_numpy_only_setup_does_not_import_tensorflow():
+    code = ("import sys\nfrom course_lib import setup_notebook\n"
+            "v = setup_notebook(seed=1, tensorflow=False)\n"
+            "print('tensorflow' in sys.modules, v['tensorflow'] != 'not installed')")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False True"

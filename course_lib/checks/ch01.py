@@ -78,7 +78,8 @@ def check_1_2(bce_from_logits) -> object:
         (lambda got, c: _close(got, ref(c) * c.args[0].size),
          "n times too large: average over samples (np.mean), don't sum."),
         (lambda got, c: _close(got, -ref(c)),
-         "the sign is flipped: cross-entropy is -[y log p + (1 - y) log(1 - p)], a positive number."),
+         "the sign is flipped: cross-entropy is -[y log p + (1 - y) log(1 - p)], "
+         "a positive number."),
     ]
     return run_cases("1.2", bce_from_logits, cases, hints)
 

@@ -1,0 +1,108 @@
+"""Mutation tests: each chapter-02 check passes the solution and catches plausible mistakes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from course_lib.checks import CheckFailed
+from course_lib.checks.ch02 import check_2_1, check_2_2, check_2_3
+
+
+def linreg_mse_gradient(X, y, theta):
+    return 2 / len(y) * X.T @ (X @ theta - y)
+
+
+def gd_step(X, y, theta, learning_rate):
+    return theta - learning_rate * linreg_mse_gradient(X, y, theta)
+
+
+def minibatch_gd(X, y, theta0, learning_rate, n_epochs, batch_size, seed):
+    rng = np.random.default_rng(seed)
+    theta = np.array(theta0, dtype=float)
+    thetas = [theta.copy()]
+    for _ in range(n_epochs):
+        order = rng.permutation(len(y))
+        for start in range(0, len(y), batch_size):
+            idx = order[start:start + batch_size]
+            theta = theta - learning_rate * linreg_mse_gradient(X[idx], y[idx], theta)
+            thetas.append(theta.copy())
+    return np.array(thetas)
+
+
+def _in_place_step(X, y, theta, learning_rate):
+    theta -= learning_rate * linreg_mse_gradient(X, y, theta)
+    return theta
+
+
+def _make_minibatch(shuffle=True, reseed=False, mean=True, only_final=False, drop_last=False):
+    def mutant(X, y, theta0, learning_rate, n_epochs, batch_size, seed):
+        rng = np.random.default_rng(seed)
+        theta = np.array(theta0, dtype=float)
+        thetas = [theta.copy()]
+        n = len(y)
+        for _ in range(n_epochs):
+            if reseed:
+                rng = np.random.default_rng(seed)
+            order = rng.permutation(n) if shuffle else np.arange(n)
+            stop = n - n % batch_size if drop_last else n
+            for start in range(0, stop, batch_size):
+                idx = order[start:start + batch_size]
+                r = X[idx] @ theta - y[idx]
+                grad = 2 * X[idx].T @ r / (len(idx) if mean else 1)
+                theta = theta - learning_rate * grad
+                thetas.append(theta.copy())
+        return theta if only_final else np.array(thetas)
+    return mutant
+
+
+MUTANTS = {
+    check_2_1: {
+        "seed's missing factor 2": (lambda X, y, t: 1 / len(y) * X.T @ (X @ t - y), "factor 2"),
+        "wrong sign": (lambda X, y, t: 2 / len(y) * X.T @ (y - X @ t), "sign"),
+        "sum instead of mean": (lambda X, y, t: 2 * X.T @ (X @ t - y), "n times too large"),
+        "forgot X.T": (lambda X, y, t: 2 / len(y) * np.sum(X @ t - y), "one partial derivative"),
+    },
+    check_2_2: {
+        "uphill": (lambda X, y, t, lr: t + lr * linreg_mse_gradient(X, y, t), "uphill"),
+        "missing factor 2": (lambda X, y, t, lr: t - lr * linreg_mse_gradient(X, y, t) / 2,
+                             "factor 2"),
+        "ignores the learning rate": (lambda X, y, t, lr: t - linreg_mse_gradient(X, y, t),
+                                      "learning rate is not used"),
+        "returns the update": (lambda X, y, t, lr: -lr * linreg_mse_gradient(X, y, t),
+                               "only the update"),
+        "mutates theta in place": (_in_place_step, "changed its input array"),
+    },
+    check_2_3: {
+        "no shuffle": (_make_minibatch(shuffle=False), "never shuffled"),
+        "re-seeded each epoch": (_make_minibatch(reseed=True), "same order"),
+        "sum over the batch": (_make_minibatch(mean=False), "average the gradient"),
+        "returns only the final theta": (_make_minibatch(only_final=True), "every theta"),
+        "drops the last partial batch": (_make_minibatch(drop_last=True), "every theta"),
+    },
+}
+
+
+@pytest.mark.parametrize("check, solution", [(check_2_1, linreg_mse_gradient),
+                                             (check_2_2, gd_step), (check_2_3, minibatch_gd)])
+def test_solution_passes(check, solution, capsys):
+    assert check(solution)
+    assert "passed" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("check", list(MUTANTS))
+def test_mutants_are_caught_with_a_useful_hint(check):
+    assert len(MUTANTS[check]) >= 2
+    for name, (mutant, hint) in MUTANTS[check].items():
+        with pytest.raises(CheckFailed) as info:
+            check(mutant)
+        assert hint in str(info.value), f"{name}: {info.value}"
+
+
+@pytest.mark.parametrize("check", [check_2_1, check_2_2, check_2_3])
+def test_untouched_stub_raises_not_implemented(check):
+    def stub(*args):
+        raise NotImplementedError("Exercise: not done")
+
+    with pytest.raises(NotImplementedError):
+        check(stub)

@@ -1,0 +1,61 @@
+"""Tests of course_lib.widgets: wiring, static fallback, bad input."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pytest  # noqa: E402
+
+from course_lib.widgets import batch_size_options, gd_explorer  # noqa: E402
+
+
+def _explore(**kwargs):
+    calls = []
+    with contextlib.redirect_stdout(io.StringIO()):
+        box = gd_explorer(lambda **kw: calls.append(kw), **kwargs)
+    return box, calls
+
+
+def test_static_figure_first_then_redraw_on_change():
+    box, calls = _explore(learning_rate=0.02, n_steps=30, batch_size=8)
+    assert calls[0] == {"learning_rate": 0.02, "n_steps": 30, "batch_size": 8}
+    lr, steps, batch = box.children[0].children
+    with contextlib.redirect_stdout(io.StringIO()):
+        steps.value = 60
+        batch.value = None
+    assert calls[-1]["n_steps"] == 60 and calls[-1]["batch_size"] is None
+    assert batch.options[0][0] == "full batch"
+
+
+def test_no_static_figure_when_disabled():
+    _, calls = _explore(show_static=False)
+    assert all(c["n_steps"] == 100 for c in calls)   # only the widget's own first draw
+    assert len(calls) <= 1
+
+
+def test_batch_size_options_reject_bad_values():
+    with pytest.raises(ValueError, match="positive int"):
+        batch_size_options([0])
+    with pytest.raises(ValueError, match="at least one"):
+        batch_size_options([])
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"learning_rate": -0.01}, "outside learning_rate_range"),
+    ({"learning_rate_range": (-1, 1)}, "0 < low < high"),
+    ({"n_steps": 0}, "1 <= n_steps <= max_steps"),
+    ({"batch_size": 7}, "is not one of batch_sizes"),
+])
+def test_bad_settings_are_explained(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        _explore(**kwargs)
+
+
+def test_draw_must_be_callable():
+    with pytest.raises(TypeError, match="draw must be a function"):
+        gd_explorer(None)
