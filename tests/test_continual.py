@@ -1,0 +1,304 @@
+"""Tests of course_lib.continual: each strategy's defining behaviour on a tiny stream."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from course_lib.continual import (EWC, FineTune, FullRetrain, Replay, ReservoirBuffer,
+                                  SlidingWindow, Static, canonical_order, ewc_gradient,
+                                  ewc_penalty)
+from course_lib.mf import IncrementalMF
+
+
+def tiny_stream(n_days: int = 12, per_day: int = 40, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    n = n_days * per_day
+    day = np.repeat(np.arange(n_days), per_day)
+    users = rng.integers(0, 15 + 2 * day)        # new users keep arriving
+    items = rng.integers(0, 10 + day)             # and new items
+    rating = np.clip(np.round(3 + 0.1 * (users % 5) - 0.1 * (items % 4)
+                              + rng.normal(0, 0.5, n)), 1, 5)
+    return pd.DataFrame({"user_id": users, "item_id": items, "rating": rating.astype(float),
+                         "timestamp": day * 86400 + np.arange(n), "day": day})
+
+
+def batches_of(df):
+    return [g for _, g in df[df["day"] >= 6].groupby("day")]
+
+
+def mf(seed=0):
+    return IncrementalMF(n_factors=3, epochs=5, batch_size=32, seed=seed)
+
+
+# --- reservoir --------------------------------------------------------------------------------
+
+def test_reservoir_keeps_at_most_capacity_and_counts_everything():
+    buf = ReservoirBuffer(50, seed=0)
+    for k in range(10):
+        buf.add(pd.DataFrame({"x": np.arange(k * 30, k * 30 + 30)}))
+    assert len(buf) == 50 and buf.n_seen == 300
+    assert buf.frame()["x"].is_unique
+
+
+def test_reservoir_sample_is_uniform_over_the_stream():
+    # each of 100 rows should be kept with probability 10/100; average over many seeds
+    counts = np.zeros(100)
+    n_runs = 2000
+    for seed in range(n_runs):
+        buf = ReservoirBuffer(10, seed=seed)
+        for start in range(0, 100, 25):
+            buf.add(pd.DataFrame({"x": np.arange(start, start + 25)}))
+        counts[buf.frame()["x"].to_numpy()] += 1
+    freq = counts / n_runs
+    assert abs(freq.mean() - 0.1) < 1e-12
+    # early and late rows equally likely (binomial sd per row ~ 0.0067)
+    assert abs(freq[:50].mean() - freq[50:].mean()) < 0.01
+    assert np.all(np.abs(freq - 0.1) < 0.035)
+
+
+def test_reservoir_matches_the_sequential_algorithm():
+    """The vectorised add equals Algorithm R applied row by row with the same draws."""
+    rng_a = np.random.default_rng(7)
+    buf = ReservoirBuffer(5, seed=rng_a)
+    buf.add(pd.DataFrame({"x": np.arange(40)}))
+    rng_b = np.random.default_rng(7)
+    slots = list(range(5))
+    draws = rng_b.random(35)
+    for k, t in enumerate(range(5, 40)):
+        j = int(np.floor(draws[k] * (t + 1)))
+        if j < 5:
+            slots[j] = t
+    assert buf.frame()["x"].tolist() == slots
+
+
+def test_reservoir_sample_without_replacement_and_errors():
+    buf = ReservoirBuffer(20, seed=0).add(pd.DataFrame({"x": range(20)}))
+    s = buf.sample(8)
+    assert len(s) == 8 and s["x"].is_unique
+    assert len(buf.sample(100)) == 20
+    with pytest.raises(ValueError, match=r"ReservoirBuffer\(capacity=0\)"):
+        ReservoirBuffer(0)
+    with pytest.raises(ValueError, match=r"sample\(n=-1\)"):
+        buf.sample(-1)
+    with pytest.raises(TypeError, match="expected a DataFrame"):
+        buf.add([1, 2])
+
+
+# --- EWC maths --------------------------------------------------------------------------------
+
+def test_ewc_gradient_matches_finite_differences():
+    rng = np.random.default_rng(0)
+    shapes = [(3, 2), (4,)]
+    w = [rng.normal(size=s) for s in shapes]
+    a = [rng.normal(size=s) for s in shapes]
+    f = [rng.random(size=s) for s in shapes]
+    grad = ewc_gradient(w, a, f, lam=3.0)
+    eps = 1e-6
+    for k, s in enumerate(shapes):
+        for idx in np.ndindex(s):
+            wp = [x.copy() for x in w]
+            wm = [x.copy() for x in w]
+            wp[k][idx] += eps
+            wm[k][idx] -= eps
+            num = (ewc_penalty(wp, a, f, 3.0) - ewc_penalty(wm, a, f, 3.0)) / (2 * eps)
+            assert num == pytest.approx(grad[k][idx], rel=1e-6, abs=1e-8)
+
+
+def test_ewc_penalty_is_zero_at_the_anchor_and_with_lambda_zero():
+    w = [np.ones(3)]
+    assert ewc_penalty(w, w, [np.ones(3)], lam=5.0) == 0.0
+    assert ewc_penalty(w, [np.zeros(3)], [np.ones(3)], lam=0.0) == 0.0
+
+
+def test_ewc_shape_errors():
+    with pytest.raises(ValueError, match=r"array 0 has shapes \(3,\) \(weights\), \(2,\)"):
+        ewc_penalty([np.ones(3)], [np.ones(2)], [np.ones(3)], 1.0)
+    with pytest.raises(ValueError, match="same length"):
+        ewc_gradient([np.ones(3)], [], [], 1.0)
+
+
+# --- strategies on a numpy model ------------------------------------------------------------
+
+def started(strategy, df, seed=0):
+    init = df[df["day"] < 6]
+    return strategy.start(mf(seed).fit(init), init)
+
+
+def test_static_never_changes():
+    df = tiny_stream()
+    s = started(Static(), df)
+    probe = df.iloc[:50]
+    before = s.predict(probe)
+    for b in batches_of(df):
+        s.update(b)
+    assert np.array_equal(before, s.predict(probe))
+    assert all(c.n_examples == 0 for c in s.costs_)
+
+
+def test_finetune_trains_on_the_batch_only_and_handles_new_ids():
+    df = tiny_stream()
+    s = started(FineTune(epochs=2, learning_rate=0.05), df)
+    n_users = s.model_.n_seen_users
+    b = batches_of(df)[-1]
+    s.update(b)
+    assert s.costs_[-1].n_examples == 2 * len(b)
+    assert s.model_.n_seen_users > n_users            # the growing encoder took the newcomers
+
+
+def test_full_retrain_is_independent_of_update_order():
+    df = tiny_stream()
+    bs = batches_of(df)
+    a = started(FullRetrain(epochs=3), df)
+    b = started(FullRetrain(epochs=3), df)
+    for batch in bs:
+        a.update(batch)
+    for batch in reversed(bs):
+        b.update(batch)
+    probe = df.sample(100, random_state=0)
+    np.testing.assert_allclose(a.predict(probe), b.predict(probe))
+    assert a.costs_[-1].n_examples == 3 * len(df)   # all history, every time
+
+
+def test_full_retrain_starts_from_fresh_weights():
+    df = tiny_stream()
+    s = started(FullRetrain(epochs=3), df)
+    old = s.model_
+    s.update(batches_of(df)[0])
+    assert s.model_ is not old
+
+
+def test_sliding_window_uses_only_the_last_days():
+    df = tiny_stream()
+    s = started(SlidingWindow(window_days=3, epochs=1), df)
+    for b in batches_of(df):
+        s.update(b)
+    assert set(s.training_set()["day"]) == {9, 10, 11}
+    assert s.costs_[-1].n_examples == 3 * 40
+
+
+def test_replay_mixes_old_rows_and_its_buffer_is_bounded():
+    df = tiny_stream()
+    s = started(Replay(buffer_size=100, replay_ratio=0.5, epochs=1, seed=0), df)
+    b = batches_of(df)[0]
+    s.update(b)
+    assert s.costs_[-1].n_examples == len(b) + 20
+    assert len(s.buffer) == 100 and s.buffer.n_seen == 6 * 40 + len(b)
+
+
+def test_replay_with_ratio_zero_equals_finetune():
+    df = tiny_stream()
+    r = started(Replay(replay_ratio=0.0, epochs=2, learning_rate=0.05), df)
+    f = started(FineTune(epochs=2, learning_rate=0.05), df)
+    for b in batches_of(df):
+        r.update(b)
+        f.update(b)
+    np.testing.assert_allclose(r.predict(df), f.predict(df))
+
+
+def test_replay_forgets_less_than_finetune_when_the_world_flips():
+    rng = np.random.default_rng(1)
+    n = 600
+    old = pd.DataFrame({"user_id": rng.integers(0, 20, n), "item_id": rng.integers(0, 10, n),
+                        "timestamp": np.arange(n), "day": np.arange(n) // 100})
+    old["rating"] = np.where(old["item_id"] < 5, 1.0, 5.0)
+    new = pd.DataFrame({"user_id": rng.integers(0, 20, n), "item_id": rng.integers(5, 10, n),
+                        "timestamp": n + np.arange(n), "day": 6 + np.arange(n) // 100})
+    new["rating"] = 5.0        # only the good items 5-9 are rated lately; items 0-4 stay bad
+    test_old = old[old["item_id"] < 5]
+
+    def run(strategy):
+        strategy.start(IncrementalMF(n_factors=2, epochs=20, learning_rate=0.05,
+                                     seed=0).fit(old), old)
+        for _, b in new.groupby("day"):
+            strategy.update(b)
+        return float(np.sqrt(np.mean((strategy.predict(test_old) - 1.0) ** 2)))
+
+    ft = run(FineTune(epochs=20, learning_rate=0.05))
+    rp = run(Replay(epochs=20, learning_rate=0.05, buffer_size=300, seed=0))
+    assert rp < ft - 0.1
+
+
+def test_strategy_protocol_errors():
+    with pytest.raises(RuntimeError, match=r"FineTune.predict: call start\(model, history\)"):
+        FineTune().predict(pd.DataFrame())
+    with pytest.raises(TypeError, match="needs a `fit` method"):
+        FineTune().start(object(), pd.DataFrame())
+    with pytest.raises(ValueError, match=r"FineTune\(epochs=0\)"):
+        FineTune(epochs=0)
+    with pytest.raises(ValueError, match=r"Replay\(replay_ratio=-1\)"):
+        Replay(replay_ratio=-1)
+    with pytest.raises(ValueError, match=r"EWC\(lam=-1\)"):
+        EWC(lam=-1)
+    with pytest.raises(TypeError, match="EWC needs a Keras model"):
+        EWC().start(mf().fit(tiny_stream()), tiny_stream())
+
+
+def test_canonical_order_ignores_arrival_order():
+    df = tiny_stream()
+    shuffled = df.sample(frac=1.0, random_state=3)
+    pd.testing.assert_frame_equal(canonical_order(df), canonical_order(shuffled))
+
+
+# --- EWC with the Keras rating model -----------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def keras_setup():
+    from course_lib import setup_notebook
+
+    setup_notebook(seed=0)
+    from course_lib.models import RatingModel
+
+    df = tiny_stream(n_days=8, per_day=60)
+    users = pd.DataFrame({"age": np.arange(40.0)}, index=pd.RangeIndex(40, name="user_id"))
+    items = pd.DataFrame({"price": np.arange(30.0)}, index=pd.RangeIndex(30, name="item_id"))
+    init = df[df["day"] < 5]
+
+    def fresh_model():
+        return RatingModel(users, items, embedding_dim=4, hidden=(8,), seed=0, unknown_rate=0.0
+                           ).fit(init, epochs=2, batch_size=64)
+
+    return df, init, fresh_model
+
+
+def test_ewc_with_lambda_zero_equals_finetune(keras_setup):
+    df, init, fresh_model = keras_setup
+    e = EWC(lam=0.0, epochs=1, batch_size=64, learning_rate=1e-2, clipnorm=1.0, seed=0)
+    f = FineTune(epochs=1, batch_size=64, learning_rate=1e-2, clipnorm=1.0)
+    e.start(fresh_model(), init)
+    f.start(fresh_model(), init)
+    for _, b in df[df["day"] >= 5].groupby("day"):
+        e.update(b)
+        f.update(b)
+    for we, wf in zip(e.model_.get_weights(), f.model_.get_weights()):
+        np.testing.assert_allclose(we, wf, rtol=1e-5, atol=1e-6)
+
+
+def test_ewc_keras_penalty_equals_numpy_and_pulls_toward_the_anchor(keras_setup):
+    import keras
+
+    df, init, fresh_model = keras_setup
+    e = EWC(lam=50.0, epochs=3, batch_size=64, learning_rate=1e-2, seed=0).start(
+        fresh_model(), init)
+    f = FineTune(epochs=3, batch_size=64, learning_rate=1e-2).start(fresh_model(), init)
+    anchor = [a.copy() for a in e.anchor_]
+    batch = df[df["day"] >= 5]
+    e.model_.fit(batch, epochs=1, batch_size=64)      # move away from the anchor
+    keras_penalty = 0.0
+    for v in e.model_.keras_model.trainable_variables:
+        reg = v.regularizer
+        keras_penalty += float(keras.ops.convert_to_numpy(reg(v)))
+        if reg.base is not None:                  # the embeddings' own L2 stays in place
+            keras_penalty -= float(keras.ops.convert_to_numpy(reg.base(v)))
+    assert e.penalty() > 0
+    assert keras_penalty == pytest.approx(e.penalty(), rel=1e-4)
+    # EWC moves the weights less than fine-tuning does on the same data
+    e2 = EWC(lam=1e4, epochs=3, batch_size=64, learning_rate=1e-2, seed=0).start(
+        fresh_model(), init)
+    fisher0 = [x.copy() for x in e2.fisher_]
+    e2.update(batch)
+    f.update(batch)
+    dist = lambda s: sum(float(np.sum(fisher0[k] * (w.numpy() - anchor[k]) ** 2))  # noqa
+                         for k, w in enumerate(s.model_.keras_model.trainable_variables))
+    assert dist(e2) < dist(f)
