@@ -1,0 +1,308 @@
+"""Rating baselines in numpy: the bar every neural model must clear.
+
+Explained in chapter 06 (``notebooks/06_keras_rating_predictor.ipynb``) and
+used as references by the benchmark of chapter 09.  All three share the
+ratings schema (``user_id``, ``item_id``, ``rating``) and the interface
+``fit(ratings) -> self`` / ``predict(ratings) -> array of shape (n,)``,
+clipped to [1, 5]:
+
+* :class:`GlobalMean` predicts the mean training rating for everything;
+* :class:`BiasBaseline` predicts ``mu + b_user + b_item``, the biases fitted by
+  regularised least squares (alternating exact minimisation, which converges to
+  the unique minimum of this convex problem);
+* :class:`BiasedMF` adds a dot product of latent factors,
+  ``mu + b_u + b_i + p_u . q_i``, fitted by alternating least squares (ALS),
+  each step an exact ridge regression, seeded.
+
+Users or items never seen in training get zero bias and zero factors, so the
+prediction falls back to the mean (plus whichever side is known).
+
+>>> ratings = pd.DataFrame({"user_id": [1, 1, 2, 2], "item_id": [10, 20, 10, 20],
+...                         "rating": [5.0, 3.0, 4.0, 2.0]})
+>>> model = BiasBaseline(reg_user=0.0, reg_item=0.0).fit(ratings)
+>>> np.round(model.predict(ratings), 3).tolist()
+[5.0, 3.0, 4.0, 2.0]
+>>> np.round(model.predict(pd.DataFrame({"user_id": [3], "item_id": [10]})), 3).tolist()
+[4.5]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from course_lib.features import IdEncoder
+
+__all__ = ["GlobalMean", "BiasBaseline", "BiasedMF", "rmse_of"]
+
+RATING_MIN, RATING_MAX = 1.0, 5.0
+
+
+def _check_ratings(df, where: str, need_rating: bool = True) -> None:
+    if not isinstance(df, pd.DataFrame):
+        raise TypeError(f"{where}: expected a ratings DataFrame (user_id, item_id, rating), got "
+                        f"{type(df).__name__}.")
+    need = ["user_id", "item_id"] + (["rating"] if need_rating else [])
+    missing = [c for c in need if c not in df.columns]
+    if missing:
+        raise ValueError(f"{where}: the DataFrame lacks column(s) {missing}; it has "
+                         f"{list(df.columns)}. Use the ratings schema (shop.ratings).")
+    if need_rating:
+        if len(df) == 0:
+            raise ValueError(f"{where}: the ratings DataFrame is empty; nothing to fit.")
+        if not np.all(np.isfinite(df["rating"].to_numpy(dtype=float))):
+            raise ValueError(f"{where}: the rating column contains NaN or inf; drop those rows.")
+
+
+def _check_nonneg(value, name: str, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+        raise ValueError(f"{where}({name}={value!r}): use a float >= 0.")
+    return float(value)
+
+
+def _check_pos_int(value, name: str, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        raise ValueError(f"{where}({name}={value!r}): use an int >= 1.")
+    return int(value)
+
+
+def rmse_of(model, ratings: pd.DataFrame) -> float:
+    """Root mean squared error of ``model.predict(ratings)`` against ``ratings.rating``.
+
+    >>> df = pd.DataFrame({"user_id": [1, 2], "item_id": [1, 1], "rating": [2.0, 4.0]})
+    >>> rmse_of(GlobalMean().fit(df), df)
+    1.0
+    """
+    err = model.predict(ratings) - ratings["rating"].to_numpy(dtype=float)
+    return float(np.sqrt(np.mean(err ** 2)))
+
+
+class GlobalMean:
+    """Predict the mean training rating for every (user, item).
+
+    >>> df = pd.DataFrame({"user_id": [1, 2], "item_id": [1, 1], "rating": [2.0, 5.0]})
+    >>> GlobalMean().fit(df).predict(df).tolist()
+    [3.5, 3.5]
+    """
+
+    def __init__(self):
+        self.mu_: float | None = None
+
+    def fit(self, ratings: pd.DataFrame) -> "GlobalMean":
+        _check_ratings(ratings, "GlobalMean.fit")
+        self.mu_ = float(ratings["rating"].mean())
+        return self
+
+    def predict(self, ratings: pd.DataFrame) -> np.ndarray:
+        if self.mu_ is None:
+            raise RuntimeError("GlobalMean.predict: call fit(ratings) first.")
+        _check_ratings(ratings, "GlobalMean.predict", need_rating=False)
+        return np.full(len(ratings), float(np.clip(self.mu_, RATING_MIN, RATING_MAX)))
+
+    @property
+    def n_params(self) -> int:
+        return 1
+
+
+class BiasBaseline:
+    """``mu + b_user + b_item`` fitted by regularised least squares.
+
+    Minimises ``sum (r - mu - b_u - b_i)^2 + reg_user * sum b_u^2 + reg_item * sum b_i^2``
+    with ``mu`` the mean rating, by alternating exact minimisation: with the
+    item biases fixed, each user bias has the closed form
+    ``b_u = sum_i (r_ui - mu - b_i) / (reg_user + n_u)``, and symmetrically for
+    items.  The objective is convex, so this converges to its minimum; the
+    regularisation shrinks the bias of a user with few ratings towards 0.
+
+    Parameters
+    ----------
+    reg_user, reg_item : float
+        Ridge penalties (in "pseudo-ratings": ``reg=5`` acts like five extra
+        ratings equal to the mean).
+    n_iter : int
+        Alternating sweeps (each one lowers the objective).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame({"user_id": [1, 1, 2], "item_id": [7, 8, 7], "rating": [5.0, 4.0, 2.0]})
+    >>> m = BiasBaseline(reg_user=1.0, reg_item=1.0, n_iter=20).fit(df)
+    >>> round(m.mu_, 3), np.round(m.user_bias([1, 2, 3]), 3).tolist()
+    (3.667, [0.619, -0.81, 0.0])
+    """
+
+    def __init__(self, reg_user: float = 5.0, reg_item: float = 5.0, n_iter: int = 10):
+        self.reg_user = _check_nonneg(reg_user, "reg_user", "BiasBaseline")
+        self.reg_item = _check_nonneg(reg_item, "reg_item", "BiasBaseline")
+        self.n_iter = _check_pos_int(n_iter, "n_iter", "BiasBaseline")
+        self.mu_ = None
+
+    def fit(self, ratings: pd.DataFrame) -> "BiasBaseline":
+        _check_ratings(ratings, "BiasBaseline.fit")
+        self.user_encoder_ = IdEncoder().observe(ratings["user_id"])
+        self.item_encoder_ = IdEncoder().observe(ratings["item_id"])
+        u = self.user_encoder_.transform(ratings["user_id"])
+        i = self.item_encoder_.transform(ratings["item_id"])
+        r = ratings["rating"].to_numpy(dtype=float)
+        self.mu_ = float(r.mean())
+        n_u, n_i = self.user_encoder_.n_rows, self.item_encoder_.n_rows
+        cnt_u = np.bincount(u, minlength=n_u)
+        cnt_i = np.bincount(i, minlength=n_i)
+        bu, bi = np.zeros(n_u), np.zeros(n_i)
+        self.objective_history_ = []
+        for _ in range(self.n_iter):
+            bu = np.bincount(u, r - self.mu_ - bi[i], minlength=n_u) / np.maximum(
+                self.reg_user + cnt_u, 1e-12)
+            bi = np.bincount(i, r - self.mu_ - bu[u], minlength=n_i) / np.maximum(
+                self.reg_item + cnt_i, 1e-12)
+            bu[0], bi[0] = 0.0, 0.0   # row 0: unknown ids
+            self.b_user_, self.b_item_ = bu, bi
+            self.objective_history_.append(self.objective(ratings))
+        return self
+
+    def user_bias(self, user_ids) -> np.ndarray:
+        return self.b_user_[self.user_encoder_.transform(user_ids)]
+
+    def item_bias(self, item_ids) -> np.ndarray:
+        return self.b_item_[self.item_encoder_.transform(item_ids)]
+
+    def _raw(self, ratings: pd.DataFrame) -> np.ndarray:
+        return self.mu_ + self.user_bias(ratings["user_id"]) + self.item_bias(ratings["item_id"])
+
+    def predict(self, ratings: pd.DataFrame) -> np.ndarray:
+        if self.mu_ is None:
+            raise RuntimeError("BiasBaseline.predict: call fit(ratings) first.")
+        _check_ratings(ratings, "BiasBaseline.predict", need_rating=False)
+        return np.clip(self._raw(ratings), RATING_MIN, RATING_MAX)
+
+    def objective(self, ratings: pd.DataFrame) -> float:
+        """The regularised squared error that ``fit`` minimises (unclipped predictions)."""
+        err = ratings["rating"].to_numpy(dtype=float) - self._raw(ratings)
+        return float(np.sum(err ** 2) + self.reg_user * np.sum(self.b_user_ ** 2)
+                     + self.reg_item * np.sum(self.b_item_ ** 2))
+
+    @property
+    def n_params(self) -> int:
+        return 1 + self.user_encoder_.n_seen + self.item_encoder_.n_seen
+
+
+class BiasedMF:
+    """Biased matrix factorisation ``mu + b_u + b_i + p_u . q_i``, fitted by ALS.
+
+    Alternating least squares: with the item side ``[q_i, b_i]`` fixed, the
+    user side ``[p_u, b_u]`` that minimises
+    ``sum (r - mu - b_u - b_i - p_u . q_i)^2 + reg * (|p_u|^2 + b_u^2)`` is one
+    small ridge regression per user (and symmetrically per item).  Each step
+    is exact, so the objective never increases.
+
+    Parameters
+    ----------
+    n_factors : int
+        Length of ``p_u`` and ``q_i``.
+    reg : float
+        Ridge penalty on factors and biases.
+    n_iter : int
+        Alternating sweeps.
+    seed : int or numpy.random.Generator
+        For the initial item factors (``N(0, init_std^2)``).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> u, i = rng.integers(0, 30, 600), rng.integers(0, 20, 600)
+    >>> P, Q = rng.normal(size=(30, 2)), rng.normal(size=(20, 2))
+    >>> df = pd.DataFrame({"user_id": u, "item_id": i,
+    ...                    "rating": np.clip(3 + (P[u] * Q[i]).sum(1), 1, 5)})
+    >>> mf = BiasedMF(n_factors=2, reg=1.0, n_iter=15, seed=0).fit(df)
+    >>> bias = BiasBaseline().fit(df)
+    >>> bool(rmse_of(mf, df) < 0.6 * rmse_of(bias, df))
+    True
+    """
+
+    def __init__(self, n_factors: int = 8, reg: float = 5.0, n_iter: int = 10, *,
+                 init_std: float = 0.1, seed=0):
+        self.n_factors = _check_pos_int(n_factors, "n_factors", "BiasedMF")
+        self.reg = _check_nonneg(reg, "reg", "BiasedMF")
+        self.n_iter = _check_pos_int(n_iter, "n_iter", "BiasedMF")
+        self.init_std = _check_nonneg(init_std, "init_std", "BiasedMF")
+        if not isinstance(seed, np.random.Generator) and (
+                isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
+            raise ValueError(f"BiasedMF(seed={seed!r}): use an int >= 0 or an "
+                             "np.random.Generator.")
+        self.seed = seed
+        self.mu_ = None
+
+    def fit(self, ratings: pd.DataFrame) -> "BiasedMF":
+        _check_ratings(ratings, "BiasedMF.fit")
+        rng = self.seed if isinstance(self.seed, np.random.Generator) \
+            else np.random.default_rng(self.seed)
+        self.user_encoder_ = IdEncoder().observe(ratings["user_id"])
+        self.item_encoder_ = IdEncoder().observe(ratings["item_id"])
+        u = self.user_encoder_.transform(ratings["user_id"])
+        i = self.item_encoder_.transform(ratings["item_id"])
+        r = ratings["rating"].to_numpy(dtype=float)
+        self.mu_ = float(r.mean())
+        k = self.n_factors
+        n_u, n_i = self.user_encoder_.n_rows, self.item_encoder_.n_rows
+        # Columns 0..k-1: factors, column k: the bias.
+        U = np.zeros((n_u, k + 1))
+        V = np.zeros((n_i, k + 1))
+        V[1:, :k] = rng.normal(0.0, self.init_std, size=(n_i - 1, k))
+        by_user = _group_rows(u, n_u)
+        by_item = _group_rows(i, n_i)
+        self.U_, self.V_ = U, V
+        self.objective_history_ = []
+        for _ in range(self.n_iter):
+            # users: r - mu - b_i = [p_u, b_u] . [q_i, 1]
+            X_items = np.hstack([V[:, :k], np.ones((n_i, 1))])
+            _ridge_rows(U, by_user, X_items, i, r - self.mu_ - V[i, k], self.reg)
+            X_users = np.hstack([U[:, :k], np.ones((n_u, 1))])
+            _ridge_rows(V, by_item, X_users, u, r - self.mu_ - U[u, k], self.reg)
+            self.objective_history_.append(self.objective(ratings))
+        return self
+
+    def _raw(self, ratings: pd.DataFrame) -> np.ndarray:
+        u = self.user_encoder_.transform(ratings["user_id"])
+        i = self.item_encoder_.transform(ratings["item_id"])
+        k = self.n_factors
+        return (self.mu_ + self.U_[u, k] + self.V_[i, k]
+                + np.sum(self.U_[u, :k] * self.V_[i, :k], axis=1))
+
+    def predict(self, ratings: pd.DataFrame) -> np.ndarray:
+        if self.mu_ is None:
+            raise RuntimeError("BiasedMF.predict: call fit(ratings) first.")
+        _check_ratings(ratings, "BiasedMF.predict", need_rating=False)
+        return np.clip(self._raw(ratings), RATING_MIN, RATING_MAX)
+
+    def objective(self, ratings: pd.DataFrame) -> float:
+        """Regularised squared error that ALS minimises (unclipped predictions)."""
+        err = ratings["rating"].to_numpy(dtype=float) - self._raw(ratings)
+        return float(np.sum(err ** 2) + self.reg * (np.sum(self.U_ ** 2) + np.sum(self.V_ ** 2)))
+
+    @property
+    def n_params(self) -> int:
+        return 1 + (self.n_factors + 1) * (self.user_encoder_.n_seen + self.item_encoder_.n_seen)
+
+
+def _group_rows(idx: np.ndarray, n_rows: int) -> list[np.ndarray]:
+    """``groups[k]`` = positions where ``idx == k`` (one argsort, no Python scan)."""
+    order = np.argsort(idx, kind="stable")
+    bounds = np.searchsorted(idx[order], np.arange(n_rows + 1))
+    return [order[bounds[k]:bounds[k + 1]] for k in range(n_rows)]
+
+
+def _ridge_rows(W: np.ndarray, groups, X_other: np.ndarray, other_idx: np.ndarray,
+                target: np.ndarray, reg: float) -> None:
+    """For each row k >= 1: W[k] = argmin |X w - t|^2 + reg |w|^2 over its ratings.
+
+    The last column of ``W`` is the bias; the regression's design matrix is
+    ``X_other[other_idx[rows]]`` (the other side's factors and a column of 1).
+    """
+    d = W.shape[1]
+    eye = reg * np.eye(d)
+    for k in range(1, W.shape[0]):
+        rows = groups[k]
+        if len(rows) == 0:
+            W[k] = 0.0
+            continue
+        X = X_other[other_idx[rows]]
+        W[k] = np.linalg.solve(X.T @ X + eye + 1e-12 * np.eye(d), X.T @ target[rows])

@@ -1,0 +1,156 @@
+"""Self-checks for chapter 06, the Keras rating predictor.
+
+TensorFlow is imported inside the checks that need it, never at import time.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from course_lib.checks._core import Case, CheckFailed, fail, passed, require_callable, run_cases
+
+__all__ = ["check_6_1", "check_6_2", "check_6_3"]
+
+
+def _user_bias_reference(r, mu, item_bias, user_idx, n_users, reg):
+    num = np.bincount(user_idx, r - mu - item_bias, minlength=n_users)
+    return num / (reg + np.bincount(user_idx, minlength=n_users))
+
+
+def check_6_1(user_biases):
+    """``user_biases(r, mu, item_bias, user_idx, n_users, reg)``: the closed-form ridge step."""
+    r = np.array([5.0, 3.0, 4.0, 2.0, 1.0])
+    item_bias = np.array([0.5, -0.5, 0.5, -0.5, 0.0])
+    user_idx = np.array([0, 0, 1, 1, 2])
+    cases = []
+    for reg in (0.5, 2.0):
+        args = (r, 3.0, item_bias, user_idx, 4, reg)   # user 3 has no rating: bias 0
+        cases.append(Case(args=args, expected=_user_bias_reference(*args),
+                          note="b_u = sum over u's ratings of (r - mu - b_i), divided by "
+                               "(reg + number of u's ratings)"))
+    rng = np.random.default_rng(6)
+    u = rng.integers(0, 6, 40)
+    args = (rng.integers(1, 6, 40).astype(float), 3.2, rng.normal(0, 0.3, 40), u, 6, 5.0)
+    cases.append(Case(args=args, expected=_user_bias_reference(*args)))
+
+    def forgot_reg(got, case):
+        a = case.args
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ref = _user_bias_reference(*a[:5], 0.0)
+        got = np.asarray(got, dtype=float)
+        seen = np.bincount(a[3], minlength=a[4]) > 0
+        return got.shape == ref.shape and np.allclose(got[seen], ref[seen])
+
+    def forgot_item_bias(got, case):
+        a = case.args
+        return np.allclose(got, _user_bias_reference(a[0], a[1], np.zeros_like(a[2]), *a[3:]))
+
+    return run_cases("6.1", user_biases, cases, hints=[
+        (forgot_reg, "the regularisation reg is missing from the denominator"),
+        (forgot_item_bias, "subtract the item bias of each rating, not only mu"),
+    ])
+
+
+def check_6_2(build_mlp):
+    """``build_mlp(X_train, seed)``: Normalization adapted on X_train -> 64 -> 32 -> 1, compiled."""
+    require_callable("6.2", build_mlp, "build_mlp")
+    import keras
+
+    X = np.random.default_rng(0).normal([40.0, 50.0, 2.0], [12.0, 20.0, 1.0], size=(300, 3))
+    call = "build_mlp(X_train, seed=0)"
+    try:
+        model = build_mlp(X.astype("float32"), seed=0)
+    except NotImplementedError:
+        raise
+    except Exception as exc:
+        raise CheckFailed(f"Exercise 6.2 is not right yet: {call} raised "
+                          f"{type(exc).__name__}: {exc}") from None
+    if not isinstance(model, keras.Model):
+        fail("6.2", call, f"a {type(model).__name__}, not a keras.Model")
+    if model.output_shape != (None, 1):
+        fail("6.2", call, f"a model whose output shape is {model.output_shape}",
+             expected=(None, 1), got=model.output_shape,
+             hint="end with keras.layers.Dense(1) and no activation (a rating is a number)")
+    dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
+    widths = [layer.units for layer in dense]
+    if widths != [64, 32, 1]:
+        fail("6.2", call, f"Dense layers of widths {widths}", expected=[64, 32, 1], got=widths)
+    if [layer.activation.__name__ for layer in dense[:2]] != ["relu", "relu"]:
+        fail("6.2", call, "hidden layers without ReLU", hint="activation='relu' on 64 and 32")
+    norms = [layer for layer in model.layers if isinstance(layer, keras.layers.Normalization)]
+    if not norms:
+        fail("6.2", call, "a model without a keras.layers.Normalization layer",
+             hint="normalise inside the model so the statistics are saved with it")
+    mean = np.asarray(norms[0].mean).ravel()
+    if not np.allclose(mean, X.mean(axis=0), rtol=1e-3):
+        fail("6.2", call, "a Normalization layer whose mean is not the mean of X_train",
+             expected=X.mean(axis=0), got=mean, hint="call norm.adapt(X_train) before using it")
+    if model.optimizer is None or model.loss is None:
+        fail("6.2", call, "an uncompiled model", hint="model.compile(optimizer=keras.optimizers."
+             "Adam(learning_rate=1e-3), loss='mse')")
+    loss = model.loss if isinstance(model.loss, str) else getattr(model.loss, "name", "")
+    if loss not in ("mse", "mean_squared_error"):
+        fail("6.2", call, f"a model compiled with loss {model.loss!r}", hint="loss='mse'")
+    lr = float(model.optimizer.learning_rate.numpy())
+    if not np.isclose(lr, 1e-3):
+        fail("6.2", call, f"an optimizer with learning rate {lr}", expected=1e-3, got=lr)
+    return passed("6.2", "build_mlp", 1)
+
+
+def check_6_3(train_step):
+    """``train_step(model, optimizer, x, y) -> float``: one GradientTape step, mean MSE."""
+    require_callable("6.3", train_step, "train_step")
+    import keras
+    import tensorflow as tf
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(16, 3)).astype("float32")
+    y = rng.normal(3.0, 1.0, size=16).astype("float32")       # shape (16,) on purpose
+
+    def make():
+        inputs = keras.Input(shape=(3,))
+        h = keras.layers.Dense(4, activation="relu",
+                               kernel_initializer=keras.initializers.GlorotUniform(seed=1))(inputs)
+        out = keras.layers.Dense(1, kernel_initializer=keras.initializers.GlorotUniform(seed=2),
+                                 bias_initializer=keras.initializers.Constant(3.0))(h)
+        return keras.Model(inputs, out)
+
+    ref_model, model = make(), make()
+    ref_opt = keras.optimizers.SGD(learning_rate=0.1)
+    with tf.GradientTape() as tape:
+        ref_loss = tf.reduce_mean(tf.square(y.reshape(-1, 1) - ref_model(X, training=True)))
+    grads = tape.gradient(ref_loss, ref_model.trainable_variables)
+    ref_opt.apply_gradients(zip(grads, ref_model.trainable_variables))
+
+    call = "train_step(model, SGD(learning_rate=0.1), X of shape (16, 3), y of shape (16,))"
+    try:
+        got = train_step(model, keras.optimizers.SGD(learning_rate=0.1), X, y)
+    except NotImplementedError:
+        raise
+    except Exception as exc:
+        raise CheckFailed(f"Exercise 6.3 is not right yet: {call} raised "
+                          f"{type(exc).__name__}: {exc}") from None
+    try:
+        got_loss = float(got)
+    except (TypeError, ValueError):
+        fail("6.3", call, f"{type(got).__name__}, not the loss as a number",
+             hint="return float(loss)")
+    if not np.isclose(got_loss, float(ref_loss), rtol=1e-4):
+        hint = ""
+        with_bug = float(tf.reduce_mean(tf.square(y - make()(X))))   # (16,16)
+        if np.isclose(got_loss, with_bug, rtol=1e-3):
+            hint = ("y has shape (16,) and the prediction (16, 1): y - y_pred broadcast to "
+                    "(16, 16); reshape y to (-1, 1)")
+        elif np.isclose(got_loss, 16 * float(ref_loss), rtol=1e-4):
+            hint = "you summed the squared errors; the MSE is their mean"
+        fail("6.3", call, "a loss that is not the mean squared error before the step",
+             expected=float(ref_loss), got=got_loss, hint=hint)
+    diff = max(float(np.max(np.abs(a - b)))
+               for a, b in zip(model.get_weights(), ref_model.get_weights()))
+    if diff > 1e-5:
+        unchanged = all(np.allclose(a, b) for a, b in zip(model.get_weights(), make().get_weights()))
+        fail("6.3", call, "weights that differ from one correct gradient step",
+             hint="call optimizer.apply_gradients(zip(grads, model.trainable_variables))"
+             if unchanged else "differentiate the mean loss (a scalar) with tape.gradient, "
+             "with y reshaped to (batch, 1)")
+    return passed("6.3", "train_step", 1)

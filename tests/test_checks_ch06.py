@@ -1,0 +1,125 @@
+"""Mutation tests for the chapter 06 checks: solutions pass, plausible mistakes fail."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from course_lib.checks import CheckFailed, check_6_1, check_6_2, check_6_3
+
+
+def user_biases(r, mu, item_bias, user_idx, n_users, reg):
+    num = np.bincount(user_idx, r - mu - item_bias, minlength=n_users)
+    return num / (reg + np.bincount(user_idx, minlength=n_users))
+
+
+def test_6_1_solution_passes():
+    assert check_6_1(user_biases)
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+@pytest.mark.parametrize("wrong", [
+    lambda r, mu, b, u, n, reg: np.bincount(u, r - mu - b, minlength=n)
+    / np.maximum(np.bincount(u, minlength=n), 1),                                   # no reg
+    lambda r, mu, b, u, n, reg: np.bincount(u, r - mu, minlength=n)
+    / (reg + np.bincount(u, minlength=n)),                                          # no b_i
+    lambda r, mu, b, u, n, reg: np.bincount(u, r - mu - b, minlength=n) / (reg + n),  # wrong count
+])
+def test_6_1_mistakes_fail(wrong):
+    with pytest.raises(CheckFailed):
+        check_6_1(wrong)
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+def test_6_1_hint_for_missing_reg():
+    def no_reg(r, mu, b, u, n, reg):
+        return user_biases(r, mu, b, u, n, 0.0)
+    with pytest.raises(CheckFailed, match="regularisation"):
+        check_6_1(no_reg)
+
+
+def _mlp(X_train, seed=0, widths=(64, 32), adapt=True, lr=1e-3, loss="mse"):
+    import keras
+    inputs = keras.Input(shape=(X_train.shape[1],))
+    norm = keras.layers.Normalization()
+    if adapt:
+        norm.adapt(X_train)
+    else:
+        norm.adapt(X_train[:5] * 0 + 1.0)
+    x = norm(inputs)
+    for w in widths:
+        x = keras.layers.Dense(w, activation="relu")(x)
+    model = keras.Model(inputs, keras.layers.Dense(1)(x))
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=lr), loss=loss)
+    return model
+
+
+def test_6_2_solution_passes():
+    assert check_6_2(_mlp)
+
+
+@pytest.mark.parametrize("wrong", [
+    lambda X, seed=0: _mlp(X, widths=(32, 64)),
+    lambda X, seed=0: _mlp(X, adapt=False),
+    lambda X, seed=0: _mlp(X, lr=1e-2),
+    lambda X, seed=0: _mlp(X, loss="mae"),
+])
+def test_6_2_mistakes_fail(wrong):
+    with pytest.raises(CheckFailed):
+        check_6_2(wrong)
+
+
+def train_step(model, optimizer, x, y):
+    import tensorflow as tf
+    y = tf.reshape(tf.cast(y, "float32"), (-1, 1))
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(tf.square(y - model(x, training=True)))
+    grads = tape.gradient(loss, model.trainable_variables)
+    optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    return float(loss)
+
+
+def test_6_3_solution_passes():
+    assert check_6_3(train_step)
+
+
+def _broadcast_bug(model, optimizer, x, y):
+    import tensorflow as tf
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(tf.square(y - model(x, training=True)))   # (16, 16)
+    grads = tape.gradient(loss, model.trainable_variables)
+    optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    return float(loss)
+
+
+def _sum_loss(model, optimizer, x, y):
+    import tensorflow as tf
+    y = tf.reshape(y, (-1, 1))
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(tf.square(y - model(x, training=True)))
+    grads = tape.gradient(loss, model.trainable_variables)
+    optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    return float(loss)
+
+
+def _no_update(model, optimizer, x, y):
+    import tensorflow as tf
+    y = tf.reshape(y, (-1, 1))
+    return float(tf.reduce_mean(tf.square(y - model(x))))
+
+
+def test_6_3_mistakes_fail_with_hints():
+    with pytest.raises(CheckFailed, match="broadcast"):
+        check_6_3(_broadcast_bug)
+    with pytest.raises(CheckFailed, match="summed"):
+        check_6_3(_sum_loss)
+    with pytest.raises(CheckFailed, match="apply_gradients"):
+        check_6_3(_no_update)
+
+
+def test_untouched_stub_passes_through():
+    def stub(*args, **kwargs):
+        raise NotImplementedError("Exercise 6.1: ...")
+    for check in (check_6_1, check_6_2, check_6_3):
+        with pytest.raises(NotImplementedError):
+            check(stub)

@@ -1,0 +1,296 @@
+"""Tests of course_lib.models on tiny synthetic data (a few seconds in all)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+keras = pytest.importorskip("keras")
+
+from course_lib.models import (RatingModel, ShuffledBatches, build_purchase_model,  # noqa: E402
+                               build_rating_network, build_seed_mlp)
+
+
+def make_world(seed=0, n_users=30, n_items=12, n_ratings=400):
+    """A small world in the ratings schema, with a learnable user/item structure."""
+    rng = np.random.default_rng(seed)
+    users = pd.DataFrame({"age": rng.integers(18, 70, n_users).astype(float),
+                          "income": rng.normal(50_000, 15_000, n_users),
+                          "region": rng.choice(["north", "south"], n_users)},
+                         index=pd.RangeIndex(n_users, name="user_id"))
+    items = pd.DataFrame({"price": rng.uniform(5, 80, n_items),
+                          "category": rng.choice(["books", "toys", "food"], n_items)},
+                         index=pd.RangeIndex(n_items, name="item_id"))
+    u = rng.integers(0, n_users - 5, n_ratings)     # the last 5 users never rate
+    i = rng.integers(0, n_items - 2, n_ratings)     # the last 2 items are never rated
+    bu, bi = rng.normal(0, 0.7, n_users), rng.normal(0, 0.7, n_items)
+    rating = np.clip(np.round(3.5 + bu[u] + bi[i] + rng.normal(0, 0.3, n_ratings)), 1, 5)
+    ratings = pd.DataFrame({"user_id": u, "item_id": i, "rating": rating,
+                            "timestamp": np.arange(n_ratings) * 600,
+                            "day": np.arange(n_ratings) * 600 // 86400})
+    return users, items, ratings
+
+
+@pytest.fixture(scope="module")
+def world():
+    return make_world()
+
+
+@pytest.fixture(scope="module")
+def trained(world):
+    users, items, ratings = world
+    m = RatingModel(users, items, embedding_dim=4, hidden=(8,), seed=0, learning_rate=1e-2)
+    return m.fit(ratings, epochs=3, batch_size=64)
+
+
+# ---------------------------------------------------------------- builders
+def test_seed_mlp_shape_and_normalisation_on_train_only():
+    X = np.random.default_rng(0).normal(10.0, 3.0, size=(200, 3))
+    m = build_seed_mlp(X[:100], seed=0)
+    assert m.output_shape == (None, 1)
+    assert m.count_params() == 3 * 64 + 64 + 64 * 32 + 32 + 33 + 7   # + mean, var, count
+    norm = m.get_layer("normalization")
+    np.testing.assert_allclose(np.asarray(norm.mean).ravel(), X[:100].mean(axis=0), rtol=1e-4)
+
+
+def test_seed_mlp_same_seed_same_weights():
+    X = np.random.default_rng(0).normal(size=(20, 3))
+    w1, w2 = build_seed_mlp(X, seed=3).get_weights(), build_seed_mlp(X, seed=3).get_weights()
+    assert all(np.array_equal(a, b) for a, b in zip(w1, w2))
+    w3 = build_seed_mlp(X, seed=4).get_weights()
+    assert not all(np.array_equal(a, b) for a, b in zip(w1, w3))
+
+
+def test_builders_validate_arguments():
+    X = np.zeros((5, 2))
+    with pytest.raises(ValueError, match="X_train must be 2-D"):
+        build_seed_mlp(np.zeros(5))
+    with pytest.raises(ValueError, match=r"seed=-1"):
+        build_seed_mlp(X, seed=-1)
+    with pytest.raises(ValueError, match="learning_rate=0"):
+        build_purchase_model(X, learning_rate=0)
+    with pytest.raises(ValueError, match="every layer width"):
+        build_seed_mlp(X, hidden=(0,))
+    with pytest.raises(ValueError, match="n_user_rows=0"):
+        build_rating_network(0, 3, 0, 0)
+
+
+def test_purchase_model_probabilities_and_bias():
+    X = np.random.default_rng(0).normal(size=(30, 10))
+    p0 = 0.05
+    m = build_purchase_model(X, seed=0, output_bias=float(np.log(p0 / (1 - p0))))
+    p = m.predict(X, verbose=0)
+    assert p.shape == (30, 1) and ((p > 0) & (p < 1)).all()
+    assert abs(float(np.median(p)) - p0) < 0.05
+
+
+def test_rating_network_without_side_features():
+    net = build_rating_network(5, 4, 0, 0, embedding_dim=2, hidden=(), seed=0)
+    assert sorted(i.name for i in net.inputs) == ["item_idx", "user_idx"]
+    out = net({"user_idx": np.array([1, 2], "int32"), "item_idx": np.array([0, 3], "int32")})
+    assert tuple(out.shape) == (2, 1)
+
+
+def test_shuffled_batches_cover_every_row_once_per_epoch():
+    ds = ShuffledBatches({"user_idx": np.arange(10), "item_idx": np.arange(10)},
+                         np.arange(10.0).reshape(-1, 1), batch_size=4,
+                         rng=np.random.default_rng(0), unknown_rate=0.5)
+    seen = np.concatenate([ds[k][1].ravel() for k in range(len(ds))])
+    assert sorted(seen.tolist()) == list(range(10))
+    zeros = np.concatenate([ds[k][0]["user_idx"] for k in range(len(ds))]) == 0
+    assert 0 < zeros.sum() < 10
+    first = seen.copy()
+    ds.on_epoch_end()
+    again = np.concatenate([ds[k][1].ravel() for k in range(len(ds))])
+    assert not np.array_equal(first, again)
+
+
+# ---------------------------------------------------------------- RatingModel
+def test_rating_model_shapes(trained, world):
+    _, _, ratings = world
+    X = trained.inputs(ratings[:7])
+    assert set(X) == {"user_idx", "item_idx", "user_features", "item_features"}
+    assert X["user_idx"].shape == (7,) and X["user_idx"].dtype == np.int32
+    assert X["user_features"].shape == (7, 4)          # age, income, region=north/south
+    assert X["item_features"].shape == (7, 4)          # price + 3 categories
+    assert trained.keras_model.output_shape == (None, 1)
+    assert trained.targets(ratings[:7]).shape == (7, 1)
+    p = trained.predict(ratings[:7])
+    assert p.shape == (7,) and ((p >= 1) & (p <= 5)).all()
+
+
+def test_rating_model_learns_something(trained, world):
+    _, _, ratings = world
+    rmse = np.sqrt(np.mean((trained.predict(ratings) - ratings["rating"].to_numpy()) ** 2))
+    baseline = ratings["rating"].std(ddof=0)
+    assert rmse < 0.9 * baseline
+
+
+def test_new_user_and_item_after_training_get_predictions(trained, world):
+    users, items, ratings = world
+    fresh = pd.DataFrame({"user_id": [29, 29, 999, 3], "item_id": [11, 0, 10, 555]})
+    assert 29 not in trained.user_encoder and 11 not in trained.item_encoder
+    p = trained.predict(fresh)
+    assert p.shape == (4,) and np.isfinite(p).all() and ((p >= 1) & (p <= 5)).all()
+    # a new user in the table (with demographics) and one without any row both use row 0
+    assert trained.inputs(fresh)["user_idx"].tolist() == [0, 0, 0, trained.user_encoder
+                                                          .transform([3])[0]]
+    # demographics matter for a new user: two new users with different features differ
+    users2 = users.copy()
+    X = trained.inputs(pd.DataFrame({"user_id": [25, 26], "item_id": [0, 0]}))
+    assert not np.allclose(X["user_features"][0], X["user_features"][1])
+
+
+def test_fit_grows_encoders_and_keeps_weight_shapes(world):
+    users, items, ratings = world
+    m = RatingModel(users, items, embedding_dim=3, hidden=(4,), seed=1)
+    shapes = [w.shape for w in m.get_weights()]
+    m.fit(ratings[:100], epochs=1, batch_size=50)
+    n_users_first = m.n_seen_users
+    m.fit(ratings[100:], epochs=1, batch_size=50)
+    assert m.n_seen_users >= n_users_first
+    assert m.n_seen_users == ratings["user_id"].nunique()
+    assert [w.shape for w in m.get_weights()] == shapes
+
+
+def test_capacity_overflow_uses_unknown_row(world):
+    users, items, ratings = world
+    m = RatingModel(users, items, user_capacity=3, embedding_dim=2, hidden=(), seed=0)
+    m.observe(ratings)
+    assert m.n_seen_users == 3
+    idx = m.inputs(ratings)["user_idx"]
+    assert idx.max() == 3 and (idx == 0).any()
+    assert m.keras_model.get_layer("user_embedding").get_weights()[0].shape == (4, 2)
+
+
+def test_fit_continues_from_current_weights(world):
+    users, items, ratings = world
+    m = RatingModel(users, items, embedding_dim=3, hidden=(4,), seed=2)
+    m.fit(ratings, epochs=1, batch_size=100)
+    w1 = m.get_weights()
+    m.fit(ratings[:50], epochs=1, batch_size=50, learning_rate=1e-9)   # ~no movement
+    w2 = m.get_weights()
+    assert max(float(np.max(np.abs(a - b))) for a, b in zip(w1, w2)) < 1e-4
+    # the call's learning rate was temporary
+    assert np.isclose(float(m.keras_model.optimizer.learning_rate.numpy()), 1e-3)
+
+
+def test_fit_with_clipnorm_and_validation(world):
+    users, items, ratings = world
+    m = RatingModel(users, items, embedding_dim=3, hidden=(4,), seed=0)
+    m.fit(ratings[:300], epochs=2, batch_size=100, clipnorm=0.5,
+          validation_data=ratings[300:])
+    assert set(m.history_.history) >= {"loss", "rmse", "val_loss", "val_rmse"}
+    assert m.keras_model.optimizer.clipnorm is None
+
+
+def test_same_seed_same_result(world):
+    users, items, ratings = world
+    a = RatingModel(users, items, embedding_dim=3, hidden=(4,), seed=5).fit(ratings, batch_size=100)
+    b = RatingModel(users, items, embedding_dim=3, hidden=(4,), seed=5).fit(ratings, batch_size=100)
+    np.testing.assert_allclose(a.predict(ratings), b.predict(ratings), rtol=1e-6)
+
+
+def test_first_fit_starts_from_the_mean_rating(world):
+    users, items, ratings = world
+    m = RatingModel(users, items, embedding_dim=2, hidden=(2,), seed=0)
+    m.fit(ratings, epochs=1, batch_size=400, learning_rate=1e-9)
+    assert abs(float(np.mean(m.predict(ratings))) - ratings["rating"].mean()) < 0.2
+
+
+def test_unknown_row_is_trained_by_id_dropout(world):
+    users, items, ratings = world
+    m = RatingModel(users, items, embedding_dim=3, hidden=(4,), seed=0, unknown_rate=0.2)
+    before = m.keras_model.get_layer("user_bias").get_weights()[0][0].copy()
+    m.fit(ratings, epochs=1, batch_size=50, learning_rate=1e-2)
+    after = m.keras_model.get_layer("user_bias").get_weights()[0][0]
+    assert not np.allclose(before, after)
+    off = RatingModel(users, items, embedding_dim=3, hidden=(4,), seed=0, unknown_rate=0.0)
+    off.fit(ratings, epochs=1, batch_size=50)
+    assert np.allclose(off.keras_model.get_layer("user_bias").get_weights()[0][0], 0.0)
+
+
+def test_clone(trained, world):
+    users, items, ratings = world
+    copy = trained.clone()
+    np.testing.assert_allclose(copy.predict(ratings), trained.predict(ratings), rtol=1e-6)
+    assert copy.n_seen_users == trained.n_seen_users
+    copy.fit(ratings[:64], batch_size=64)                      # the original is untouched
+    assert copy.user_encoder is not trained.user_encoder
+    fresh = trained.clone(fresh=True)
+    assert fresh.n_seen_users == 0 and not fresh.trained
+    new = RatingModel(users, items, embedding_dim=4, hidden=(8,), seed=0, learning_rate=1e-2)
+    assert all(np.array_equal(a, b) for a, b in zip(fresh.get_weights(), new.get_weights()))
+
+
+def test_get_set_weights(trained, world):
+    _, _, ratings = world
+    other = trained.clone(fresh=True)
+    other.observe(ratings)
+    other.user_encoder = trained.user_encoder.copy()
+    other.item_encoder = trained.item_encoder.copy()
+    other.set_weights(trained.get_weights())
+    np.testing.assert_allclose(other.predict(ratings), trained.predict(ratings), rtol=1e-6)
+
+
+def test_save_load_identical_predictions(trained, world, tmp_path):
+    _, _, ratings = world
+    path = trained.save(tmp_path / "rating_model")
+    assert sorted(p.name for p in path.iterdir()) == ["model.keras", "state.json", "tables.npz"]
+    back = RatingModel.load(path)
+    probe = pd.concat([ratings[:20], pd.DataFrame({"user_id": [29, 999], "item_id": [11, 3],
+                                                   "rating": [3.0, 3.0]})])
+    np.testing.assert_array_equal(back.predict(probe), trained.predict(probe))
+    assert back.n_seen_users == trained.n_seen_users
+    assert back.hyper == trained.hyper
+    back.fit(ratings[:64], batch_size=64)       # a loaded model keeps learning
+
+
+def test_save_overwrites_atomically(trained, tmp_path):
+    path = tmp_path / "m"
+    trained.save(path)
+    trained.save(path)
+    assert [p.name for p in tmp_path.iterdir()] == ["m"]
+
+
+def test_rating_model_errors(world):
+    users, items, ratings = world
+    with pytest.raises(TypeError, match="expected a DataFrame indexed by user_id"):
+        RatingModel(users.to_numpy(), items)
+    with pytest.raises(ValueError, match="user_capacity=0"):
+        RatingModel(users, items, user_capacity=0)
+    with pytest.raises(ValueError, match="unknown_rate=1.5"):
+        RatingModel(users, items, unknown_rate=1.5)
+    m = RatingModel(users, items, embedding_dim=2, hidden=(), seed=0)
+    with pytest.raises(ValueError, match=r"lacks column\(s\) \['rating'\]"):
+        m.fit(ratings.drop(columns="rating"))
+    with pytest.raises(ValueError, match="epochs=0"):
+        m.fit(ratings, epochs=0)
+    with pytest.raises(ValueError, match="empty"):
+        m.fit(ratings[:0])
+    with pytest.raises(ValueError, match="give a directory name"):
+        m.save("model.keras")
+    with pytest.raises(FileNotFoundError, match="no state.json"):
+        RatingModel.load("does-not-exist")
+
+
+def test_feature_stats_fitted_on_first_data_and_passed_in(world):
+    users, items, ratings = world
+    m = RatingModel(users, items, embedding_dim=2, hidden=(), seed=0)
+    m.observe(ratings[:50])
+    seen = pd.unique(ratings[:50]["user_id"])
+    np.testing.assert_allclose(m.user_stats.mean_[0], users.loc[seen, "age"].mean())
+    m2 = RatingModel(users, items, embedding_dim=2, hidden=(), seed=0,
+                     feature_stats={"user": m.user_stats, "item": m.item_stats.to_dict()})
+    m2.observe(ratings[50:])
+    np.testing.assert_allclose(m2.user_stats.mean_, m.user_stats.mean_)
+
+
+def test_inputs_before_any_data_do_not_fix_the_statistics(world):
+    users, items, ratings = world
+    m = RatingModel(users, items, embedding_dim=2, hidden=(), seed=0)
+    m.inputs(ratings[:2])
+    assert not m.user_stats.is_fitted
+    m.observe(ratings)
+    assert m.user_stats.is_fitted
