@@ -119,7 +119,13 @@ class Optimizer:
         self.reset()
 
     def reset(self) -> "Optimizer":
-        """Forget all state (velocities, moments, step count); return self."""
+        """Forget all state (velocities, moments, step count); return self.
+
+        >>> opt = Adam()
+        >>> _ = opt.step(np.ones(1), np.ones(1))
+        >>> opt.iterations, opt.reset().iterations
+        (1, 0)
+        """
         self._state: dict = {}
         self.iterations = 0
         return self
@@ -142,6 +148,13 @@ class Optimizer:
         -------
         ndarray or dict
             New parameters with the structure of ``params`` (new arrays).
+
+        Examples
+        --------
+        >>> opt = SGD(learning_rate=0.5)
+        >>> params = {"w": np.array([1.0, 2.0])}
+        >>> opt.step(params, {"w": np.array([1.0, 1.0])})["w"], params["w"]
+        (array([0.5, 1.5]), array([1., 2.]))
         """
         if isinstance(params, Mapping):
             if not isinstance(grads, Mapping):

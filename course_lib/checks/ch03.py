@@ -1,0 +1,232 @@
+"""Self-checks for chapter 03 (momentum, RMSProp and Adam).
+
+>>> import numpy as np
+>>> def momentum_step(x, velocity, grad, learning_rate, momentum):
+...     velocity = momentum * velocity - learning_rate * grad
+...     return x + velocity, velocity
+>>> _ = check_3_1(momentum_step)
+Exercise 3.1 passed: momentum_step gives the expected result on 3 cases.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from course_lib.checks._core import Case, compare, describe, run_cases
+
+__all__ = ["check_3_1", "check_3_2", "check_3_3"]
+
+
+def _outputs(names: tuple[str, ...], values: tuple, rtol: float, atol: float):
+    """An ``expected`` callable that names which of several returned arrays is wrong."""
+
+    def judge(got):
+        if not isinstance(got, (tuple, list)) or len(got) != len(names):
+            return (f"{describe(got)}, but a tuple of {len(names)} arrays "
+                    f"({', '.join(names)}) was expected")
+        for name, exp, g in zip(names, values, got):
+            problem = compare(exp, g, rtol, atol)
+            if problem:
+                return (f"a wrong {name}: {problem}\n    expected {name}: {describe(exp)}\n"
+                        f"    got {name}:      {describe(g)}")
+        return None
+
+    return judge
+
+
+def _close(a, b, rtol=1e-5, atol=1e-7) -> bool:
+    try:
+        return np.allclose(np.asarray(a, float), np.asarray(b, float), rtol=rtol, atol=atol)
+    except (TypeError, ValueError):
+        return False
+
+
+# ------------------------------------------------------------------------------ 3.1
+def _momentum_ref(x, velocity, grad, learning_rate, momentum):
+    v = momentum * velocity - learning_rate * grad
+    return x + v, v
+
+
+def check_3_1(momentum_step):
+    """Check ``momentum_step(x, velocity, grad, learning_rate, momentum) -> (x, velocity)``.
+
+    Keras' convention: ``velocity <- momentum * velocity - learning_rate * grad``,
+    then ``x <- x + velocity``.
+    """
+    inputs = [
+        (np.array([1.0, -2.0]), np.array([0.0, 0.0]), np.array([0.5, -1.0]), 0.1, 0.9),
+        (np.array([0.3, 0.7, -1.1]), np.array([0.2, -0.1, 0.05]), np.array([1.0, 2.0, -3.0]),
+         0.05, 0.8),
+        (np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[0.1, 0.0], [0.0, -0.1]]),
+         np.array([[0.0, 1.0], [-1.0, 0.5]]), 0.2, 0.5),
+    ]
+    cases = [Case(args=a, expected=_outputs(("new x", "new velocity"), _momentum_ref(*a),
+                                            1e-9, 1e-12))
+             for a in inputs]
+
+    def sign_flipped(got, case):
+        x, v, g, lr, mu = case.args
+        return _close(got[1], mu * v + lr * g)
+
+    def old_velocity_used(got, case):
+        x, v, g, lr, mu = case.args
+        return _close(got[0], x + v) and _close(got[1], mu * v - lr * g)
+
+    def no_lr(got, case):
+        x, v, g, lr, mu = case.args
+        return _close(got[1], mu * v - g) or _close(got[1], mu * v + g)
+
+    def no_decay(got, case):
+        x, v, g, lr, mu = case.args
+        return _close(got[1], v - lr * g) and not np.allclose(v, 0)
+
+    hints = [
+        (sign_flipped, "the velocity has the wrong sign: the step goes *against* the gradient, "
+                       "velocity = momentum * velocity - learning_rate * grad."),
+        (old_velocity_used, "update the velocity first, then move x by the *new* velocity."),
+        (no_lr, "the learning rate is missing: velocity = momentum * velocity - "
+                "learning_rate * grad."),
+        (no_decay, "the old velocity must be multiplied by `momentum` (it decays)."),
+    ]
+    return run_cases("3.1", momentum_step, cases, hints)
+
+
+# ------------------------------------------------------------------------------ 3.2
+def _adam_ref(x, m, v, grad, t, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
+              bias_correction=True):
+    m = beta_1 * m + (1 - beta_1) * grad
+    v = beta_2 * v + (1 - beta_2) * grad ** 2
+    if bias_correction:
+        m_hat, v_hat = m / (1 - beta_1 ** t), v / (1 - beta_2 ** t)
+    else:
+        m_hat, v_hat = m, v
+    return x - learning_rate * m_hat / (np.sqrt(v_hat) + epsilon), m, v
+
+
+def _adam_inputs():
+    rng = np.random.default_rng(3)
+    return [
+        ((np.array([1.0, -2.0]), np.zeros(2), np.zeros(2), np.array([0.5, -3.0]), 1),
+         {"learning_rate": 0.01}),
+        ((np.array([0.2, 0.4, -0.6]), np.array([0.1, -0.2, 0.3]),
+          np.array([0.02, 0.05, 0.01]), np.array([1.0, -0.5, 0.25]), 3),
+         {"learning_rate": 0.1, "beta_1": 0.8, "beta_2": 0.99}),
+        ((rng.normal(size=(2, 2)), 0.1 * rng.normal(size=(2, 2)),
+          0.01 * rng.random((2, 2)) + 0.01, rng.normal(size=(2, 2)), 50),
+         {"learning_rate": 0.05}),
+    ]
+
+
+def check_3_2(adam_step):
+    """Check ``adam_step(x, m, v, grad, t, learning_rate, beta_1, beta_2, epsilon)``.
+
+    It must return ``(new_x, new_m, new_v)`` with bias correction and ``t``
+    counting from 1.  Adding ``epsilon`` to ``sqrt(v_hat)`` (the paper) or to
+    ``sqrt(v)`` (Keras) both pass: the difference is far below the tolerance.
+    """
+    cases = []
+    for args, kwargs in _adam_inputs():
+        ref = _adam_ref(*args, **kwargs)
+        cases.append(Case(args=args, kwargs=kwargs,
+                          expected=_outputs(("new x", "new m", "new v"), ref, 1e-5, 1e-8)))
+
+    def variant(**change):
+        def predicate(got, case):
+            args, kwargs = list(case.args), dict(case.kwargs)
+            if "t" in change:
+                args[4] = change["t"](args[4])
+                if args[4] < 1:
+                    return False
+            kwargs.update({k: val for k, val in change.items() if k != "t"})
+            return _close(got[0], _adam_ref(*args, **kwargs)[0])
+        return predicate
+
+    def swapped_betas(got, case):
+        x, m, v, g, t = case.args
+        b1 = case.kwargs.get("beta_1", 0.9)
+        return _close(got[1], (1 - b1) * m + b1 * g)
+
+    def v_without_square(got, case):
+        x, m, v, g, t = case.args
+        b2 = case.kwargs.get("beta_2", 0.999)
+        return _close(got[2], b2 * v + (1 - b2) * g)
+
+    hints = [
+        (variant(bias_correction=False),
+         "the bias correction is missing: divide m by (1 - beta_1**t) and v by "
+         "(1 - beta_2**t) before the update (the seed article forgets this)."),
+        (variant(t=lambda t: t + 1), "off by one in t: the step you are computing is number t "
+                                     "itself (t starts at 1), use beta**t, not beta**(t + 1)."),
+        (variant(t=lambda t: t - 1), "off by one in t: use beta**t, not beta**(t - 1)."),
+        (swapped_betas, "beta_1 and 1 - beta_1 are swapped: m = beta_1 * m + (1 - beta_1) * grad."),
+        (v_without_square, "v averages the *squared* gradient: (1 - beta_2) * grad**2."),
+    ]
+    return run_cases("3.2", adam_step, cases, hints)
+
+
+# ------------------------------------------------------------------------------ 3.3
+def _minimize_ref(grad, x0, n_steps, bias_correction=True, t_offset=0, **hyper):
+    x, m, v = np.asarray(x0, float), np.zeros(np.shape(x0)), np.zeros(np.shape(x0))
+    path = [x]
+    for t in range(1, n_steps + 1):
+        x, m, v = _adam_ref(x, m, v, grad(x), t + t_offset, bias_correction=bias_correction,
+                            **hyper)
+        path.append(x)
+    return np.array(path)
+
+
+def _problems():
+    scales = np.array([1.0, 20.0])
+
+    def quadratic_grad(x):
+        return scales * x
+
+    def rosenbrock_grad(x):
+        return np.array([-2 * (1 - x[0]) - 400 * x[0] * (x[1] - x[0] ** 2),
+                         200 * (x[1] - x[0] ** 2)])
+
+    return [(quadratic_grad, np.array([1.0, -1.0]), 30, {"learning_rate": 0.1}),
+            (rosenbrock_grad, np.array([-1.0, 1.5]), 60, {"learning_rate": 0.05,
+                                                          "beta_2": 0.99})]
+
+
+def check_3_3(adam_minimize):
+    """Check ``adam_minimize(grad, x0, n_steps, learning_rate, beta_1, beta_2, epsilon)``.
+
+    It must return the trajectory, an array of shape ``(n_steps + 1, len(x0))``
+    that starts with ``x0``.
+    """
+    cases = []
+    for grad, x0, n, hyper in _problems():
+        cases.append(Case(args=(grad, x0, n), kwargs=hyper,
+                          expected=_minimize_ref(grad, x0, n, **hyper), rtol=1e-5, atol=1e-7))
+
+    def missing_start(got, case):
+        return np.shape(got)[0] == case.args[2]
+
+    def same_t(got, case):
+        grad, x0, n = case.args
+        x, m, v = np.asarray(x0, float), np.zeros(len(x0)), np.zeros(len(x0))
+        path = [x]
+        for _ in range(n):
+            x, m, v = _adam_ref(x, m, v, grad(x), 1, **case.kwargs)
+            path.append(x)
+        return _close(got, np.array(path))
+
+    def no_correction(got, case):
+        return _close(got, _minimize_ref(*case.args, bias_correction=False, **case.kwargs))
+
+    def t_plus_one(got, case):
+        return _close(got, _minimize_ref(*case.args, t_offset=1, **case.kwargs))
+
+    hints = [
+        (missing_start, "the trajectory must start with x0: n_steps updates give n_steps + 1 "
+                        "points."),
+        (lambda got, case: np.isnan(np.asarray(got, float)).any(),
+         "NaN values: does t start at 0? With t = 0, 1 - beta**t is 0 and the bias "
+         "correction divides by zero; count steps from 1."),
+        (same_t, "t never changes: increase the step count t by one at every step."),
+        (no_correction, "the bias correction is missing (use your adam_step from 3.2)."),
+        (t_plus_one, "off by one in t: the first step has t = 1."),
+    ]
+    return run_cases("3.3", adam_minimize, cases, hints)

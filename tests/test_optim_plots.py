@@ -1,0 +1,67 @@
+"""Tests of course_lib.optim_plots: the explorer's pure logic and the plot helpers."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from course_lib.optim import Adam, Momentum, Quadratic, Rosenbrock, minimize  # noqa: E402
+from course_lib.optim_plots import (explorer_paths, optimizer_explorer, plot_loss_curves,  # noqa: E402
+                                    plot_paths, summarize_paths)
+
+
+def test_explorer_paths_wire_sliders_to_the_right_hyperparameters():
+    q = Quadratic(scales=(1.0, 10.0), angle=0.4)
+    paths = explorer_paths(q, x0=(1.0, -1.0), learning_rate=0.03, beta_1=0.7, beta_2=0.99,
+                           n_steps=25)
+    np.testing.assert_array_equal(
+        paths["Adam"], minimize(q.grad, (1.0, -1.0), Adam(0.03, 0.7, 0.99), 25))
+    np.testing.assert_array_equal(
+        paths["Momentum"], minimize(q.grad, (1.0, -1.0), Momentum(0.03, momentum=0.7), 25))
+    assert all(p.shape == (26, 2) for p in paths.values())
+
+
+def test_explorer_rejects_bad_slider_values():
+    with pytest.raises(ValueError, match="learning_rate=-0.1 is invalid"):
+        explorer_paths(Quadratic(), learning_rate=-0.1)
+    with pytest.raises(ValueError, match=r"beta_2=1.0 is invalid"):
+        explorer_paths(Quadratic(), beta_2=1.0)
+
+
+def test_summarize_paths_flags_divergence_and_convergence():
+    r = Rosenbrock()
+    paths = explorer_paths(r, x0=(-1.5, 2.0), learning_rate=0.05, n_steps=300)
+    summary = summarize_paths(r, paths, n_steps=300)
+    assert summary["SGD"]["diverged"] and summary["SGD"]["steps_to_tol"] is None
+    assert not summary["Adam"]["diverged"]
+    assert summary["Adam"]["final_loss"] < r.value((-1.5, 2.0))
+
+
+def test_summarize_paths_messages():
+    with pytest.raises(ValueError, match="paths must be a non-empty dict"):
+        summarize_paths(Quadratic(), {})
+    with pytest.raises(ValueError, match=r"paths\['x'\] has shape \(3,\)"):
+        summarize_paths(Quadratic(), {"x": np.zeros(3)})
+
+
+def test_plot_helpers_return_their_axes_with_labels():
+    q = Quadratic()
+    paths = explorer_paths(q, learning_rate=0.02, n_steps=10)
+    fig, (a, b) = plt.subplots(1, 2)
+    assert plot_paths(q, paths, ax=a, title="t") is a
+    assert plot_loss_curves(q, paths, ax=b) is b
+    assert "log" in b.get_ylabel() and b.get_xlabel() == "step t"
+    assert [t.get_text() for t in a.get_legend().get_texts()][:2] == ["minimum", "SGD"]
+    plt.close(fig)
+
+
+def test_optimizer_explorer_builds_three_sliders():
+    widget = optimizer_explorer(Quadratic(), n_steps=5)
+    names = [c.description for c in widget.children[:3]]
+    assert names == ["lr", "β1", "β2"]
+    plt.close("all")
