@@ -5,16 +5,12 @@ it.  Importing ``course_lib`` is cheap: it never imports TensorFlow (only
 ``course_lib.models`` and the modules above it do), so the numpy chapters and
 their tests stay fast.
 
->>> import course_lib, sys
->>> "tensorflow" in sys.modules and not course_lib.TENSORFLOW_IMPORTED_BEFORE
-False
+>>> from course_lib import setup_notebook
+>>> setup_notebook.__module__
+'course_lib.setup'
 """
 
-import sys as _sys
-
 from course_lib.setup import setup_notebook
-
-TENSORFLOW_IMPORTED_BEFORE = "tensorflow" in _sys.modules
 
 __all__ = ["setup_notebook"]
 __version__ = "0.1.0"

@@ -154,7 +154,8 @@ def setup_notebook(seed: int = 42, *, tensorflow: bool = True, n_threads: int = 
         raise ValueError(f"setup_notebook(n_threads={n_threads!r}): use a positive int such as 2.")
     import sys
 
-    if tensorflow and "tensorflow" in sys.modules and not _STATE["configured"]:
+    if tensorflow and "tensorflow" in sys.modules and not _STATE["configured"] \
+            and _in_notebook():
         warnings.warn(
             "TensorFlow was imported before setup_notebook(), so its logging and CPU settings "
             "could not be applied. Restart the kernel and call setup_notebook() before "
@@ -180,6 +181,15 @@ def setup_notebook(seed: int = 42, *, tensorflow: bool = True, n_threads: int = 
         _configure_tensorflow(seed, n_threads)
         _STATE["configured"] = True
     return library_versions()
+
+
+def _in_notebook() -> bool:
+    """True inside a Jupyter kernel (where the import-order warning helps)."""
+    import sys
+
+    shell = sys.modules.get("IPython")
+    ipython = getattr(shell, "get_ipython", lambda: None)() if shell else None
+    return ipython is not None and type(ipython).__name__ == "ZMQInteractiveShell"
 
 
 def _set_plot_theme() -> None:

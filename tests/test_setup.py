@@ -74,6 +74,8 @@ def test_tensorflow_is_quiet_and_deterministic_in_a_fresh_process():
 
 def test_warns_when_tensorflow_was_imported_first():
     code = ("import warnings, tensorflow\n"
+            "from course_lib import setup as s\n"
+            "s._in_notebook = lambda: True  # as in a Jupyter kernel\n"
             "from course_lib import setup_notebook\n"
             "with warnings.catch_warnings(record=True) as w:\n"
             "    warnings.simplefilter('always')\n"
