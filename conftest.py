@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import sys
+
+import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
@@ -20,8 +23,18 @@ def pytest_collectstart(collector):
 
 
 def pytest_collection_modifyitems(config, items):
-    import pytest
-
     for item in items:
         if str(item.fspath).endswith(".ipynb"):
             item.add_marker(pytest.mark.notebooks)
+
+
+@pytest.fixture(autouse=True)
+def _isolate_display_state():
+    """Doctests and tests must not see each other's print options or open figures."""
+    import numpy as np
+
+    options = np.get_printoptions()
+    yield
+    np.set_printoptions(**options)
+    if "matplotlib.pyplot" in sys.modules:
+        sys.modules["matplotlib.pyplot"].close("all")

@@ -10,7 +10,9 @@ model or detector did with what really happened.
 >>> import pandas as pd
 >>> events = pd.DataFrame({"day": [40, 85, 100], "kind": ["gradual_start", "gradual_end",
 ...                        "sudden"], "category": ["books->sports", "books->sports", "fashion"]})
->>> ax = draw_drift_events(events)
+>>> import matplotlib.pyplot as plt
+>>> fig, ax = plt.subplots()
+>>> ax = draw_drift_events(events, ax=ax)
 >>> len(ax.lines), len(ax.patches)
 (1, 1)
 """
