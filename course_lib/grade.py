@@ -70,11 +70,12 @@ class GradeReport:
         lines = [f"Grading {self.notebook}", ""]
         if self.error:
             lines += [f"Problem: {self.error}", ""]
-        lines.append(f"{'exercise':<9} {'status':<{width}} points  message")
+        lines.append(f"{'exercise':<9} {'status':<{width}} points")
         for e in self.exercises:
-            message = " | ".join(e.message.splitlines())[:160]
-            lines.append(f"{e.exercise:<9} {e.status:<{width}} {e.points}/{e.max_points}     "
-                         f"{message}")
+            lines.append(f"{e.exercise:<9} {e.status:<{width}} {e.points}/{e.max_points}")
+            if e.status == "failed":  # the check's whole message, indented under its row
+                lines += ["    " + line.strip() for line in e.message.splitlines()
+                          if line.strip()]
         lines += ["", f"Score: {self.score}/{self.max_score}"]
         return "\n".join(lines)
 
