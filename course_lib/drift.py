@@ -124,9 +124,11 @@ class PageHinkley(DriftDetector):
     for false alarms.  ``mode="down"`` watches for a decrease with the mirrored
     sum, ``"both"`` for either.  ``alpha < 1`` fades old deviations away.
 
-    Note: written with :math:`\bar x_T` (the mean at the *end*) inside the sum,
-    as some texts print it, :math:`m_T = \sum_t x_t - T\bar x_T - T\delta = -T\delta`
-    and the test can never fire: the mean must be the running one.
+    Note: the mean inside the sum is the *running* mean of the values seen so
+    far.  Written with :math:`\bar x_T`, the mean of the whole series (as some
+    texts print it), the statistic at step :math:`t` depends on values that have
+    not arrived yet, so it is not an online test (its past values change as data
+    arrives, and at the last step :math:`m_T = -T\delta` exactly).
 
     Parameters
     ----------
