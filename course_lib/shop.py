@@ -69,7 +69,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["CATEGORIES", "REGIONS", "EDUCATION_LEVELS", "SCENARIOS", "DEFAULT_SEED",
+__all__ = ["BASE_CATEGORY_SHARE", "CATEGORIES", "REGIONS", "EDUCATION_LEVELS", "SCENARIOS", "DEFAULT_SEED",
            "START_DATE", "ShopConfig", "ShopData", "ShopTruth", "make_config", "simulate",
            "expected_rating_from_mu", "views_from_interactions", "main"]
 
@@ -84,7 +84,11 @@ SCENARIOS = {"stable": (), "seasonal": ("seasonal",), "sudden": ("sudden",),
              "gradual": ("gradual",), "all": _DRIFTS}
 
 # Category-level constants (order of CATEGORIES).
-_BASE_SHARE = np.array([0.15, 0.18, 0.13, 0.11, 0.10, 0.11, 0.08, 0.14])
+# BASE_CATEGORY_SHARE: how often each category is browsed before tastes, demand and
+# drift act on it; part of the documented truth (datasets/README.md), read-only.
+BASE_CATEGORY_SHARE = np.array([0.15, 0.18, 0.13, 0.11, 0.10, 0.11, 0.08, 0.14])
+BASE_CATEGORY_SHARE.setflags(write=False)
+_BASE_SHARE = BASE_CATEGORY_SHARE
 _MEDIAN_PRICE = np.array([250.0, 45.0, 60.0, 55.0, 15.0, 25.0, 30.0, 8.0])
 _CAT_APPEAL = np.array([0.05, -0.10, 0.10, 0.05, 0.25, 0.00, 0.10, 0.00])
 # taste explained by demographics: columns (age_z, income_z, education - 1)

@@ -1,0 +1,184 @@
+"""Self-checks for chapter 11, preference tracking (``solutions/11_preference_tracking.ipynb``).
+
+>>> import numpy as np
+>>> def stable_softmax(logits, temperature=1.0):
+...     z = np.asarray(logits, dtype=float) / temperature
+...     e = np.exp(z - z.max())
+...     return e / e.sum()
+>>> _ = check_11_1(stable_softmax)
+Exercise 11.1 passed: stable_softmax gives the expected result on 4 cases.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from course_lib import recsys
+from course_lib.checks._core import Case, run_cases
+
+__all__ = ["check_11_1", "check_11_2", "check_11_3", "check_11_4"]
+
+
+def _close(a, b) -> bool:
+    try:
+        a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    return a.shape == b.shape and bool(np.allclose(a, b, rtol=1e-6, atol=1e-9))
+
+
+def check_11_1(stable_softmax) -> object:
+    """Exercise 11.1: softmax of ``logits / temperature`` that never overflows."""
+    args = [(np.array([1.0, 2.0, 3.0]), 1.0), (np.array([1000.0, 1001.0, 1002.0]), 1.0),
+            (np.array([0.5, -1.0, 2.0, 0.0]), 0.5), (np.array([-800.0, -801.0]), 4.0)]
+    cases = [Case(args=a, expected=recsys.softmax(*a)) for a in args]
+
+    def with_t(case, t):
+        z = case.args[0] * t
+        return np.exp(z - z.max()) / np.exp(z - z.max()).sum()
+
+    hints = [
+        (lambda got, c: np.any(np.isnan(np.asarray(got, dtype=float))),
+         "NaN from exp overflow (exp(1000) = inf): subtract the maximum logit before np.exp."),
+        (lambda got, c: _close(got, with_t(c, c.args[1])) and c.args[1] != 1.0,
+         "the temperature must divide the logits (logits / temperature), not multiply them."),
+        (lambda got, c: _close(got, with_t(c, 1.0)) and c.args[1] != 1.0,
+         "the temperature is ignored: divide the logits by it."),
+        (lambda got, c: not np.isclose(np.sum(got), 1.0),
+         "the probabilities do not sum to 1: divide by the sum of the exponentials."),
+    ]
+    return run_cases("11.1", stable_softmax, cases, hints)
+
+
+def _decayed(counts, last_day, day, category, half_life, weight):
+    return counts * 0.5 ** ((day - last_day) / half_life) + weight * np.eye(len(counts))[category]
+
+
+def check_11_2(decayed_update) -> object:
+    """Exercise 11.2: decay stored category counts to ``day`` and add one event."""
+    args = [(np.array([2.0, 1.0, 0.0]), 0.0, 7.0, 2, 7.0, 1.0),
+            (np.array([0.0, 4.0]), 3.0, 3.0, 1, 10.0, 1.0),        # same day: no decay
+            (np.array([1.0, 1.0, 1.0, 1.0]), 10.0, 40.0, 0, 15.0, 2.5),
+            (np.array([3.0, 0.5]), 1.0, 6.0, 0, 2.0, 1.0)]
+    cases = [Case(args=a, expected=_decayed(*a)) for a in args]
+
+    def variant(case, how):
+        counts, last, day, cat, h, w = case.args
+        add = w * np.eye(len(counts))[cat]
+        if how == "no decay":
+            return counts + add
+        if how == "exp":
+            return counts * np.exp(-(day - last) / h) + add
+        if how == "times":
+            return counts * 0.5 ** ((day - last) * h) + add
+        if how == "decay new":
+            return (counts + add) * 0.5 ** ((day - last) / h)
+        if how == "no weight":
+            return counts * 0.5 ** ((day - last) / h) + np.eye(len(counts))[cat]
+        return None
+
+    hints = [
+        (lambda got, c: _close(got, variant(c, "no decay")),
+         "the old counts are not decayed: multiply them by 0.5 ** ((day - last_day) / half_life)."),
+        (lambda got, c: _close(got, variant(c, "exp")),
+         "exp(-t / half_life) is a decay with time constant half_life, not a half-life: use "
+         "0.5 ** (t / half_life), which halves the weight after half_life days."),
+        (lambda got, c: _close(got, variant(c, "times")),
+         "divide the elapsed time by the half-life, don't multiply by it."),
+        (lambda got, c: _close(got, variant(c, "decay new")),
+         "the new event happens today: add it after decaying the old counts, with its full weight."),
+        (lambda got, c: _close(got, variant(c, "no weight")),
+         "the event's weight is ignored: add `weight`, not 1."),
+    ]
+    return run_cases("11.2", decayed_update, cases, hints)
+
+
+def check_11_3(ndcg_at_k) -> object:
+    """Exercise 11.3: NDCG@k with binary relevance."""
+    args = [([1, 2, 3, 4], {1, 2}, 4), ([5, 3, 8], {3}, 3), ([9, 8, 7, 6, 5], {7, 5, 1}, 5),
+            ([4, 6, 2], {10, 11}, 3), ([3, 1, 4, 2], {3, 4, 5, 6, 7}, 2)]
+    cases = [Case(args=a, expected=recsys.ndcg_at_k(*a)) for a in args]
+
+    def dcg(rec, rel, k, base=2):
+        return sum(1.0 / math.log(i + 2, base) for i, r in enumerate(rec[:k]) if r in rel)
+
+    def ideal_over_k(case):
+        rec, rel, k = case.args
+        return dcg(rec, rel, k) / sum(1.0 / math.log2(i + 2) for i in range(k))
+
+    def ideal_over_rel(case):
+        rec, rel, k = case.args
+        return dcg(rec, rel, k) / sum(1.0 / math.log2(i + 2) for i in range(len(rel)))
+
+    hints = [
+        (lambda got, c: not np.isfinite(float(got)),
+         "division by log2(1) = 0: with 0-based positions i the discount is 1 / log2(i + 2)."),
+        (lambda got, c: _close(got, dcg(*c.args)),
+         "this is the DCG: divide by the DCG of the ideal list (all relevant items first)."),
+        (lambda got, c: _close(got, ideal_over_k(c)),
+         "the ideal list has only min(k, len(relevant)) hits: with fewer relevant items than k, "
+         "a perfect list cannot fill all k places."),
+        (lambda got, c: _close(got, ideal_over_rel(c)),
+         "the ideal DCG counts at most k items: use min(k, len(relevant))."),
+        (lambda got, c: _close(got, dcg(*c.args, base=math.e) / dcg(sorted(c.args[1]), c.args[1],
+                                                                    c.args[2], base=math.e)),
+         "use log base 2 in the discount."),
+    ]
+    return run_cases("11.3", ndcg_at_k, cases, hints)
+
+
+def _q_ref(q, s, a, r, s2, done, alpha, gamma):
+    out = np.array(q, dtype=float)
+    target = r if done else r + gamma * out[s2].max()
+    out[s, a] += alpha * (target - out[s, a])
+    return out
+
+
+def check_11_4(q_update) -> object:
+    """Exercise 11.4: one tabular Q-learning update, returning a new table."""
+    rng = np.random.default_rng(1104)
+    q3 = np.round(rng.normal(size=(3, 2)), 2)
+    q4 = np.round(rng.normal(size=(4, 3)), 2)
+    args = [(np.array([[0.0, 0.0], [2.0, 4.0]]), 0, 1, 1.0, 1, False, 0.5, 0.9),
+            (np.array([[0.0, 0.0], [2.0, 4.0]]), 0, 0, 1.0, 1, True, 0.5, 0.9),   # terminal
+            (q3, 2, 1, 0.0, 0, False, 0.1, 0.99),
+            (q4, 1, 2, -1.0, 3, False, 1.0, 0.5),
+            (q4, 3, 0, 2.0, 1, True, 0.3, 0.8)]
+    cases = [Case(args=a, expected=_q_ref(*a)) for a in args]
+
+    def variant(case, how):
+        q, s, a, r, s2, done, alpha, gamma = case.args
+        out = np.array(q, dtype=float)
+        if how == "ignore done":
+            target = r + gamma * out[s2].max()
+        elif how == "same action":
+            target = r if done else r + gamma * out[s2, a]
+        elif how == "current state":
+            target = r if done else r + gamma * out[s].max()
+        else:
+            target = r if done else r + gamma * out[s2].max()
+        if how == "no alpha":
+            out[s, a] = target
+        elif how == "replace":
+            out[s, a] = alpha * target
+        else:
+            out[s, a] += alpha * (target - out[s, a])
+        return out
+
+    hints = [
+        (lambda got, c: c.args[5] and _close(got, variant(c, "ignore done")),
+         "when done is True the session has ended: the target is just the reward, with no "
+         "gamma * max Q(s') term (the seed's loop never sets done)."),
+        (lambda got, c: _close(got, variant(c, "same action")),
+         "the target uses the best next action, max over a' of Q[next_state, a'], not "
+         "Q[next_state, action] (that would be SARSA with the wrong action)."),
+        (lambda got, c: _close(got, variant(c, "current state")),
+         "bootstrap from next_state, not from state."),
+        (lambda got, c: _close(got, variant(c, "replace")),
+         "Q[s, a] must move towards the target: Q[s, a] += alpha * (target - Q[s, a])."),
+        (lambda got, c: _close(got, variant(c, "no alpha")),
+         "the learning rate is missing: step only alpha of the way to the target."),
+    ]
+    return run_cases("11.4", q_update, cases, hints)
