@@ -199,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m course_lib.bench",
         description="Compare update strategies on a rating stream (prequential protocol: "
-                    "first 80%% to train, the rest in 10 chunks, predict then update).")
+                    "first 80% to train, the rest in 10 chunks, predict then update).")
     parser.add_argument("--data", default="shop", choices=["shop", "movielens-100k"])
     parser.add_argument("--path", default=None, help="folder of the data (ml-100k files, or a "
                         "ShopSim folder); default: the shipped ShopSim world")

@@ -53,7 +53,7 @@ def test_cli_table_names_every_column(tmp_path, capsys):
     folder = write_movielens_fixture(tmp_path / "ml")
     assert bench.main(["--data", "movielens-100k", "--path", str(folder),
                        "--strategies", "mf-retrain,mf-replay"]) == 0
-    out = capsys.readouterr().out
+    out = " ".join(capsys.readouterr().out.split())
     for column in bench.COLUMNS:
         assert column in out
     assert "MF retrain (ALS, reference)" in out
@@ -88,3 +88,11 @@ def test_errors(tmp_path, capsys):
         bench.make_strategy("magic")
     with pytest.raises(ValueError, match=r"unknown strategies \['magic'\]"):
         bench.run_benchmark(None, None, None, strategies=["magic"])
+
+
+def test_help_shows_a_single_percent_sign(capsys):
+    # argparse does not %-format the description: "80%%" would be printed as is
+    with pytest.raises(SystemExit):
+        bench.main(["--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "first 80% to train" in out and "%%" not in out
