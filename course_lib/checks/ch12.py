@@ -1,0 +1,258 @@
+"""Self-checks for chapter 12, beyond accuracy (``solutions/12_beyond.ipynb``).
+
+>>> import numpy as np
+>>> def laplace_counts(counts, sensitivity, epsilon, seed=0):
+...     rng = np.random.default_rng(seed)
+...     counts = np.asarray(counts, dtype=float)
+...     return counts + rng.laplace(0.0, sensitivity / epsilon, size=counts.shape)
+>>> _ = check_12_1(laplace_counts)
+Exercise 12.1 passed: laplace_counts gives the expected result on 5 cases.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from course_lib.checks._core import Case, CheckFailed, CheckResult, passed, require_callable, run_cases
+from course_lib.responsible import clip_contributions
+
+__all__ = ["check_12_1", "check_12_2", "check_12_3", "check_12_4"]
+
+
+def fail(exercise: str, message: str) -> None:
+    """Raise CheckFailed with a free-form explanation (property checks, not one case)."""
+    raise CheckFailed(f"Exercise {exercise} is not right yet: {message}")
+
+
+def _as_float_array(value, what: str, exercise: str, call: str) -> np.ndarray:
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        fail(exercise, f"{call} returned {value!r}; {what}.")
+    return arr
+
+
+def check_12_1(laplace_counts) -> CheckResult:
+    """Exercise 12.1: add Laplace(0, sensitivity / epsilon) noise to counts, seeded."""
+    ex = "12.1"
+    require_callable(ex, laplace_counts, "laplace_counts")
+    n = 20_000
+    for sens, eps in [(1.0, 1.0), (3.0, 0.5), (2.0, 4.0)]:
+        call = f"laplace_counts(np.zeros({n}), sensitivity={sens}, epsilon={eps}, seed=0)"
+        out = _as_float_array(laplace_counts(np.zeros(n), sens, eps, seed=0),
+                              "it should be an array of noisy counts", ex, call)
+        if out.shape != (n,):
+            fail(ex, f"{call} returned shape {out.shape}; expected ({n},), one noisy value per count.")
+        scale = sens / eps
+        mad, sd = float(np.mean(np.abs(out))), float(np.std(out))
+        if np.allclose(out, 0.0):
+            fail(ex, f"{call} returned the counts unchanged: add the noise.")
+        if abs(np.mean(out)) > 0.05 * scale + 0.02:
+            fail(ex, f"{call}: the noise has mean {np.mean(out):.3f}; Laplace noise is centred on 0.")
+        if abs(mad / scale - 1) > 0.05:
+            hint = ""
+            if abs(mad / (sens * eps) - 1) < 0.05:
+                hint = " It looks like sensitivity * epsilon: the scale is sensitivity / epsilon."
+            elif abs(mad / (eps / sens) - 1) < 0.05:
+                hint = " It looks like epsilon / sensitivity: the scale is sensitivity / epsilon."
+            elif abs(sd / scale - 1) < 0.05:
+                hint = (" Its standard deviation is the scale: Gaussian noise? Use "
+                        "rng.laplace(0, scale), whose mean |noise| is the scale.")
+            fail(ex, f"{call}: mean |noise| is {mad:.3f}, expected about sensitivity / epsilon = "
+                     f"{scale:.3f}.{hint}")
+        if abs(sd / (np.sqrt(2) * scale) - 1) > 0.06:
+            fail(ex, f"{call}: the noise has standard deviation {sd:.3f}; Laplace noise of scale "
+                     f"{scale:.3f} has sqrt(2) * scale = {np.sqrt(2) * scale:.3f}. Use rng.laplace.")
+    counts = np.array([120.0, 45.0, 3.0])
+    a, b = (np.asarray(laplace_counts(counts, 1.0, 1.0, seed=s), dtype=float) for s in (7, 7))
+    c = np.asarray(laplace_counts(counts, 1.0, 1.0, seed=8), dtype=float)
+    if not np.array_equal(a, b):
+        fail(ex, "two calls with seed=7 gave different results: build the generator from the seed "
+                 "(rng = np.random.default_rng(seed)) instead of using global randomness.")
+    if np.array_equal(a, c):
+        fail(ex, "seed=7 and seed=8 gave the same noise: use the seed argument.")
+    if np.max(np.abs(a - counts)) > 30:
+        fail(ex, f"laplace_counts({counts.tolist()}, 1.0, 1.0) returned {a.tolist()}: the noise "
+                 "must be ADDED to the counts.")
+    return passed(ex, getattr(laplace_counts, "__name__", "your function"), 5)
+
+
+def _importance_data():
+    rng = np.random.default_rng(3)
+    df = pd.DataFrame({"x1": rng.normal(size=20_000), "x2": rng.normal(size=20_000),
+                       "x3": rng.normal(size=20_000)})
+    y = 2.0 * df["x1"].to_numpy() + 0.5 * df["x3"].to_numpy() + rng.normal(0, 0.5, size=20_000)
+    return df, y
+
+
+def _predict(df):
+    return 2.0 * df["x1"].to_numpy() + 0.5 * df["x3"].to_numpy()
+
+
+def check_12_2(column_importance) -> CheckResult:
+    """Exercise 12.2: permutation importance (RMSE increase) of one column."""
+    ex = "12.2"
+    require_callable(ex, column_importance, "column_importance")
+    df, y = _importance_data()
+    copy = df.copy()
+    base = 0.5   # RMSE of _predict (the noise sd)
+    # permuting x1: error 2 (x1 - x1') + e, var = 8 + 0.25; x3: 0.5 + 0.25
+    expected = {"x2": 0.0, "x1": np.sqrt(8.25) - base, "x3": np.sqrt(0.75) - base}
+    for col, value in expected.items():
+        call = f"column_importance(predict, df, y, {col!r}, n_repeats=3, seed=0)"
+        got = column_importance(_predict, df, y, col, n_repeats=3, seed=0)
+        if not df.equals(copy):
+            fail(ex, f"{call} modified the caller's DataFrame: permute a copy (df.copy()).")
+        try:
+            got = float(got)
+        except (TypeError, ValueError):
+            fail(ex, f"{call} returned {got!r}; expected one number (the mean RMSE increase).")
+        if col == "x2" and abs(got) > 1e-9:
+            hint = (" A ratio permuted / baseline gives 1 here: report the difference."
+                    if np.isclose(got, 1.0) else " Are you permuting y, or all columns?")
+            fail(ex, f"{call} returned {got:.4f}, but predict never reads x2, so shuffling it "
+                     f"cannot change the error: expected 0.{hint}")
+        if abs(got - value) > 0.03:
+            hint = ""
+            if abs(got - (value + base) ** 2 + base ** 2) < 0.1:
+                hint = " That is the increase of the MSE: take the square root (RMSE)."
+            elif abs(got - (value + base) / base) < 0.1:
+                hint = " That is a ratio permuted / baseline: report the difference."
+            elif abs(got - (value + base)) < 0.03:
+                hint = " That is the permuted RMSE itself: subtract the baseline RMSE."
+            fail(ex, f"{call} returned {got:.4f}, expected about {value:.4f} (the increase of "
+                     f"the RMSE over the unpermuted {base:.2f}).{hint}")
+    a = column_importance(_predict, df.iloc[:500], y[:500], "x1", n_repeats=2, seed=5)
+    b = column_importance(_predict, df.iloc[:500], y[:500], "x1", n_repeats=2, seed=5)
+    if not np.isclose(float(a), float(b)):
+        fail(ex, "two calls with seed=5 gave different results: permute with "
+                 "np.random.default_rng(seed).")
+    return passed(ex, getattr(column_importance, "__name__", "your function"), 4)
+
+
+def _gap_reference(df, y_true, y_pred, by):
+    err = (df[y_pred] - df[y_true]) ** 2
+    per = np.sqrt(err.groupby(df[by]).mean())
+    return float(per.max() - per.min()), per.idxmax()
+
+
+def _gap_data():
+    rng = np.random.default_rng(11)
+    n = 400
+    seg = np.array(["north", "south", "east", "west"])[rng.integers(0, 4, n)]
+    noise_sd = pd.Series({"north": 0.5, "south": 1.2, "east": 0.7, "west": 0.6})[seg].to_numpy()
+    truth = rng.uniform(1, 5, n)
+    pred = truth + rng.normal(0, 1, n) * noise_sd + (seg == "east") * 0.3
+    return pd.DataFrame({"region": seg, "rating": truth, "pred": pred,
+                         "band": np.where(np.arange(n) % 3 == 0, "young", "old")})
+
+
+def check_12_3(rmse_gap) -> CheckResult:
+    """Exercise 12.3: the per-segment RMSE gap and the worst-served segment."""
+    ex = "12.3"
+    df = _gap_data()
+    cases = []
+    for by in ["region", "band"]:
+        gap, worst = _gap_reference(df, "rating", "pred", by)
+        cases.append(Case(args=(df, "rating", "pred", by), expected=_expect_gap(gap, worst, df, by)))
+    small = pd.DataFrame({"seg": ["a", "a", "b", "b"], "y": [4.0, 2.0, 5.0, 1.0],
+                          "p": [4.0, 3.0, 3.0, 3.0]})
+    cases.append(Case(args=(small, "y", "p", "seg"), expected=_expect_gap(2.0 - np.sqrt(0.5), "b",
+                                                                         small, "seg")))
+    return run_cases(ex, rmse_gap, cases)
+
+
+def _expect_gap(gap, worst, df, by):
+    def judge(got):
+        if not isinstance(got, tuple) or len(got) != 2:
+            return f"{got!r}: return a tuple (gap, worst_segment)"
+        g, w = got
+        try:
+            g = float(g)
+        except (TypeError, ValueError):
+            return f"gap {g!r} is not a number"
+        if not np.isclose(g, gap, rtol=1e-6, atol=1e-9):
+            hint = ""
+            col_t, col_p = _cols(df)
+            err = df[col_p] - df[col_t]
+            mse = (err ** 2).groupby(df[by]).mean()
+            mae = err.abs().groupby(df[by]).mean()
+            if np.isclose(g, mse.max() - mse.min()):
+                hint = " (that is the gap of the MSE: take the square root per segment)"
+            elif np.isclose(g, mae.max() - mae.min()):
+                hint = " (that is the gap of the MAE: square, average, then take the root)"
+            elif np.isclose(g, np.sqrt(mse).max() / np.sqrt(mse).min()):
+                hint = " (that is a ratio: report max - min)"
+            return f"gap {g:.6f} instead of {gap:.6f}{hint}"
+        if w != worst:
+            return f"worst segment {w!r} instead of {worst!r} (the one with the LARGEST RMSE)"
+        return None
+    return judge
+
+
+def _cols(df):
+    return ("rating", "pred") if "rating" in df.columns else ("y", "p")
+
+
+def check_12_4(private_category_counts) -> CheckResult:
+    """Exercise 12.4: bound contributions, count per category, add Laplace noise."""
+    ex = "12.4"
+    require_callable(ex, private_category_counts, "private_category_counts")
+    rng = np.random.default_rng(5)
+    n = 3000
+    purchases = pd.DataFrame({"user_id": rng.integers(0, 300, n),
+                              "timestamp": rng.permutation(n),
+                              "category": np.array(["books", "toys", "home", "sports"])[
+                                  rng.integers(0, 4, n)]})
+    copy = purchases.copy()
+    for m in (1, 3):
+        kept = clip_contributions(purchases, "user_id", m, order_by="timestamp")
+        exact = kept["category"].value_counts().sort_index()
+        call = f"private_category_counts(purchases, max_per_user={m}, epsilon=1e6, seed=0)"
+        got = private_category_counts(purchases, m, 1e6, seed=0)
+        if not purchases.equals(copy):
+            fail(ex, f"{call} modified the caller's DataFrame.")
+        if not isinstance(got, pd.Series):
+            fail(ex, f"{call} returned {type(got).__name__}; return a pandas Series indexed by "
+                     "category.")
+        got = got.sort_index()
+        if list(got.index) != list(exact.index):
+            fail(ex, f"{call} has categories {list(got.index)}, expected {list(exact.index)}.")
+        if not np.allclose(got.to_numpy(dtype=float), exact.to_numpy(), atol=0.01):
+            total = purchases["category"].value_counts().sort_index()
+            per_cat = (purchases.sort_values("timestamp", kind="mergesort")
+                       .groupby(["user_id", "category"]).head(m)["category"]
+                       .value_counts().sort_index())
+            latest = (purchases.sort_values("timestamp", kind="mergesort")
+                      .groupby("user_id").tail(m)["category"].value_counts().sort_index())
+            hint = ""
+            if np.allclose(got.to_numpy(dtype=float), total.to_numpy(), atol=0.01):
+                hint = " These are the unclipped counts: keep at most max_per_user rows per user."
+            elif np.allclose(got.to_numpy(dtype=float), per_cat.reindex(got.index).to_numpy(),
+                             atol=0.01):
+                hint = (" You kept max_per_user rows per user AND category: the bound is per "
+                        "user over all categories (otherwise one user changes the counts by "
+                        "up to max_per_user in every category).")
+            elif np.allclose(got.to_numpy(dtype=float), latest.reindex(got.index).to_numpy(),
+                             atol=0.01):
+                hint = " You kept each user's LAST rows: keep the first ones by timestamp."
+            fail(ex, f"{call} (almost no noise) returned {got.round(2).to_dict()}, expected the "
+                     f"clipped counts {exact.to_dict()}.{hint}")
+    # noise scale = max_per_user / epsilon
+    m, eps = 4, 0.5
+    noisy = np.array([private_category_counts(purchases, m, eps, seed=s).sort_index().to_numpy(
+        dtype=float) for s in range(400)])
+    exact = clip_contributions(purchases, "user_id", m, order_by="timestamp")[
+        "category"].value_counts().sort_index().to_numpy()
+    mad = float(np.mean(np.abs(noisy - exact)))
+    if abs(mad / (m / eps) - 1) > 0.08:
+        hint = ""
+        if abs(mad / (1 / eps) - 1) < 0.08:
+            hint = (" That is sensitivity 1: after clipping, one user can change the counts by "
+                    "up to max_per_user, so the sensitivity is max_per_user.")
+        fail(ex, f"private_category_counts(purchases, max_per_user={m}, epsilon={eps}, seed=0..399):"
+                 f" mean |noise| {mad:.3f}, expected max_per_user / epsilon = {m / eps:.3f}.{hint}")
+    if np.array_equal(noisy[0], noisy[1]):
+        fail(ex, "seed=0 and seed=1 gave the same noise: use the seed argument.")
+    return passed(ex, getattr(private_category_counts, "__name__", "your function"), 3)
