@@ -28,13 +28,20 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.notebooks)
 
 
+import numpy as _np  # noqa: E402
+
+_PRISTINE_PRINT_OPTIONS = _np.get_printoptions()
+
+
 @pytest.fixture(autouse=True)
 def _isolate_display_state():
-    """Doctests and tests must not see each other's print options or open figures."""
-    import numpy as np
+    """Doctests and tests must not see each other's print options or open figures.
 
-    options = np.get_printoptions()
+    Every test starts from NumPy's default print options, whatever an earlier
+    test or a module-scoped fixture (e.g. one calling setup_notebook) set.
+    """
+    _np.set_printoptions(**_PRISTINE_PRINT_OPTIONS)
     yield
-    np.set_printoptions(**options)
+    _np.set_printoptions(**_PRISTINE_PRINT_OPTIONS)
     if "matplotlib.pyplot" in sys.modules:
         sys.modules["matplotlib.pyplot"].close("all")
