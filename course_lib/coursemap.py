@@ -30,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 START, END = "<!-- course-map:start -->", "<!-- course-map:end -->"
 NAV_TAG = "course-nav"
 _TIME = re.compile(r"\*\*Time:\*\*\s*~?\s*(\d+)\s*min", re.IGNORECASE)
+_NUMBER_PREFIX = re.compile(r"^\d+\s*[·.:-]\s*")  # "03 · Adam" -> "Adam" (the map shows the number)
 _NAME = re.compile(r"^(\d\d)_([a-z0-9_]+)\.ipynb$")
 
 
@@ -56,7 +57,7 @@ def _title(nb: nbformat.NotebookNode, fallback: str) -> str:
         if cell.cell_type == "markdown":
             for line in cell.source.splitlines():
                 if line.startswith("# "):
-                    return line[2:].strip()
+                    return _NUMBER_PREFIX.sub("", line[2:].strip())
     return fallback
 
 
