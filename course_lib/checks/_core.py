@@ -38,7 +38,7 @@ from typing import Any, Callable, Iterable, Sequence
 import numpy as np
 
 __all__ = ["Case", "CheckFailed", "CheckResult", "run_cases", "compare", "describe",
-           "require_callable", "fail", "passed"]
+           "require_callable", "fail", "passed", "call_student", "allclose"]
 
 
 class CheckFailed(AssertionError):
@@ -209,6 +209,53 @@ def _is_numeric_sequence(value: Sequence) -> bool:
         return False
 
 
+def allclose(a: Any, b: Any, rtol: float = 1e-6, atol: float = 1e-9, *,
+             same_shape: bool = True) -> bool:
+    """True if ``a`` and ``b`` are numerically close (and, by default, of one shape).
+
+    Never raises: non-numeric input is simply "not close", which is what a
+    hint predicate needs.
+
+    >>> allclose([1.0, 2.0], np.array([1.0, 2.0 + 1e-12]))
+    True
+    >>> allclose(np.ones(3), np.ones((3, 1))), allclose("x", 1.0)
+    (False, False)
+    """
+    try:
+        a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+        if same_shape and a.shape != b.shape:
+            return False
+        return bool(np.allclose(a, b, rtol=rtol, atol=atol))
+    except (TypeError, ValueError):
+        return False
+
+
+def call_student(exercise: str, func: Callable, *args: Any, call: str | None = None,
+                 **kwargs: Any) -> Any:
+    """Run the student's function; explain a crash instead of tracing it.
+
+    ``NotImplementedError`` (an untouched exercise) and :class:`CheckFailed`
+    pass through unchanged; any other exception becomes a :class:`CheckFailed`
+    that names the call.
+
+    >>> call_student("0.2", lambda x: 1 / x, 0, call="inverse(0)")
+    Traceback (most recent call last):
+    ...
+    course_lib.checks._core.CheckFailed: Exercise 0.2 is not right yet: inverse(0) raised ZeroDivisionError: division by zero
+    ...
+    """
+    try:
+        return func(*args, **kwargs)
+    except (NotImplementedError, CheckFailed):
+        raise
+    except Exception as exc:  # the student's code crashed: explain, don't trace
+        name = call or f"{getattr(func, '__name__', 'your function')}(...)"
+        raise CheckFailed(
+            f"Exercise {exercise} is not right yet: {name} raised {type(exc).__name__}: {exc}\n"
+            "    Run your function on a small input in a new cell to see where it fails."
+        ) from None
+
+
 def require_callable(exercise: str, func: Any, what: str) -> None:
     """Fail clearly if the student passed something that is not a function."""
     if not callable(func):
@@ -254,16 +301,7 @@ def run_cases(exercise: str, func: Callable, cases: Iterable[Case],
         call = _call_signature(func, case)
         args = tuple(a.copy() if isinstance(a, np.ndarray) else a for a in case.args)
         kwargs = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in case.kwargs.items()}
-        try:
-            got = func(*args, **kwargs)
-        except NotImplementedError:
-            raise
-        except Exception as exc:  # the student's code crashed: explain, don't trace
-            raise CheckFailed(
-                f"Exercise {exercise} is not right yet: {call} raised "
-                f"{type(exc).__name__}: {exc}\n"
-                "    Run your function on this input in a new cell to see where it fails."
-            ) from None
+        got = call_student(exercise, func, *args, call=call, **kwargs)
         for arg_before, arg_after in zip(case.args, args):
             if isinstance(arg_before, np.ndarray) and not np.array_equal(
                     arg_before, arg_after, equal_nan=True):

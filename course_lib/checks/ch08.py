@@ -9,25 +9,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from course_lib.checks._core import CheckFailed, describe, fail, passed, require_callable
+from course_lib.checks._core import (
+    CheckFailed, describe, fail, passed, require_callable, call_student as _call,
+)
 from course_lib.drift import PageHinkley, psi
 
 __all__ = ["check_8_1", "check_8_2", "check_8_3"]
-
-
-def _call(exercise, func, *args, **kwargs):
-    """Run the student's code; explain a crash instead of tracing it."""
-    name = getattr(func, "__name__", "your function")
-    try:
-        return func(*args, **kwargs)
-    except NotImplementedError:
-        raise
-    except CheckFailed:
-        raise
-    except Exception as exc:
-        raise CheckFailed(f"Exercise {exercise} is not right yet: {name}(...) raised "
-                          f"{type(exc).__name__}: {exc}\n    Run it on a small input in a new "
-                          "cell to see where it fails.") from None
 
 
 # ------------------------------------------------------------------ 8.1 Page-Hinkley

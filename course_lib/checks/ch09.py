@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_lib.checks._core import CheckFailed, compare, describe, fail, passed, require_callable
+from course_lib.checks._core import (
+    CheckFailed, call_student, compare, describe, fail, passed, require_callable,
+)
 
 __all__ = ["check_9_1", "check_9_2", "check_9_3"]
 
@@ -15,16 +17,7 @@ __all__ = ["check_9_1", "check_9_2", "check_9_3"]
 # --------------------------------------------------------------------------- 9.1 reservoir
 
 def _call(exercise: str, func, call: str, *args):
-    """Run the student's function; explain a crash, let NotImplementedError through."""
-    try:
-        return func(*args)
-    except NotImplementedError:
-        raise
-    except Exception as exc:
-        raise CheckFailed(f"Exercise {exercise} is not right yet: {call} raised "
-                          f"{type(exc).__name__}: {exc}\n"
-                          "    Run your function on this input in a new cell to see where it "
-                          "fails.") from None
+    return call_student(exercise, func, *args, call=call)
 
 
 def check_9_1(reservoir_sample):

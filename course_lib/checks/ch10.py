@@ -7,22 +7,11 @@ import math
 import numpy as np
 import pandas as pd
 
-from course_lib.checks._core import CheckFailed, describe, fail, passed, require_callable
+from course_lib.checks._core import (
+    CheckFailed, describe, fail, passed, require_callable, call_student as _call,
+)
 
 __all__ = ["check_10_1", "check_10_2", "check_10_3"]
-
-
-def _call(exercise, func, *args, **kwargs):
-    """Run the student's function; explain a crash instead of tracing it."""
-    name = getattr(func, "__name__", "your function")
-    try:
-        return func(*args, **kwargs)
-    except NotImplementedError:
-        raise
-    except Exception as exc:
-        raise CheckFailed(f"Exercise {exercise} is not right yet: {name}(...) raised "
-                          f"{type(exc).__name__}: {exc}\n    Run your function on a small "
-                          "input in a new cell to see where it fails.") from None
 
 
 # --------------------------------------------------------------------------- 10.1
