@@ -77,3 +77,27 @@ def test_exercise_notebook_fails_only_with_not_implemented(path):
             if not own:
                 bad.append(f"cell {index}: {output['ename']}: {output['evalue'][:200]}")
     assert not bad, f"{_id(path)} fails for reasons other than its exercises:\n" + "\n".join(bad)
+
+
+SOLUTIONS = sorted(ROOT.glob("solutions/*.ipynb"))
+
+
+@pytest.mark.notebooks
+@pytest.mark.parametrize("path", SOLUTIONS, ids=_id)
+def test_grader_gives_the_solutions_full_marks(path):
+    """The hidden tests agree with the solutions, as the instructor's grader runs them."""
+    from course_lib.grade import grade_notebook
+
+    report = grade_notebook(path, ROOT / "solutions", timeout=300)
+    assert not report.error and report.max_score >= 3, report.table()
+    assert report.score == report.max_score, report.table()
+
+
+@pytest.mark.notebooks
+@pytest.mark.parametrize("path", EXERCISES, ids=_id)
+def test_grader_scores_untouched_exercises_zero_not_attempted(path):
+    from course_lib.grade import grade_notebook
+
+    report = grade_notebook(path, ROOT / "solutions", timeout=300)
+    assert not report.error and report.score == 0, report.table()
+    assert {e.status for e in report.exercises} == {"not attempted"}, report.table()
