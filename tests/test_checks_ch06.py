@@ -38,6 +38,13 @@ def test_6_1_hint_for_missing_reg():
         check_6_1(no_reg)
 
 
+def test_6_1_hint_for_missing_minlength():
+    def no_minlength(r, mu, b, u, n, reg):
+        return np.bincount(u, r - mu - b) / (reg + np.bincount(u))
+    with pytest.raises(CheckFailed, match="minlength=n_users"):
+        check_6_1(no_minlength)
+
+
 def _mlp(X_train, seed=0, widths=(64, 32), adapt=True, lr=1e-3, loss="mse"):
     import keras
     inputs = keras.Input(shape=(X_train.shape[1],))
@@ -108,7 +115,19 @@ def _no_update(model, optimizer, x, y):
     return float(tf.reduce_mean(tf.square(y - model(x))))
 
 
+def _loss_after_step(model, optimizer, x, y):
+    import tensorflow as tf
+    y = tf.reshape(y, (-1, 1))
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(tf.square(y - model(x, training=True)))
+    grads = tape.gradient(loss, model.trainable_variables)
+    optimizer.apply_gradients(zip(grads, model.trainable_variables))
+    return float(tf.reduce_mean(tf.square(y - model(x))))
+
+
 def test_6_3_mistakes_fail_with_hints():
+    with pytest.raises(CheckFailed, match="after"):
+        check_6_3(_loss_after_step)
     with pytest.raises(CheckFailed, match="broadcast"):
         check_6_3(_broadcast_bug)
     with pytest.raises(CheckFailed, match="summed"):

@@ -45,7 +45,12 @@ def check_6_1(user_biases):
         a = case.args
         return np.allclose(got, _user_bias_reference(a[0], a[1], np.zeros_like(a[2]), *a[3:]))
 
+    def forgot_minlength(got, case):
+        return np.ndim(got) == 1 and len(got) < case.args[4]
+
     return run_cases("6.1", user_biases, cases, hints=[
+        (forgot_minlength, "np.bincount stops at the largest user_idx present: pass "
+                           "minlength=n_users so that users without ratings get a bias of 0"),
         (forgot_reg, "the regularisation reg is missing from the denominator"),
         (forgot_item_bias, "subtract the item bias of each rating, not only mu"),
     ])
@@ -143,6 +148,10 @@ def check_6_3(train_step):
                     "(16, 16); reshape y to (-1, 1)")
         elif np.isclose(got_loss, 16 * float(ref_loss), rtol=1e-4):
             hint = "you summed the squared errors; the MSE is their mean"
+        elif np.isclose(got_loss, float(tf.reduce_mean(tf.square(y.reshape(-1, 1) - ref_model(X)))),
+                        rtol=1e-4):
+            hint = ("that is the loss *after* the step: return the loss computed inside the "
+                    "tape, before optimizer.apply_gradients")
         fail("6.3", call, "a loss that is not the mean squared error before the step",
              expected=float(ref_loss), got=got_loss, hint=hint)
     diff = max(float(np.max(np.abs(a - b)))
