@@ -751,7 +751,7 @@ class UpdatePipeline:
             verdict = self.rollback_rule.decide(live_rmse, previous_rmse,
                                                 self._watch["pre_deploy_rmse"])
             if verdict.rollback:
-                restored = self.registry.rollback()
+                restored = self.registry.rollback(reason=verdict.reason)
                 self._history = [h for h in self._history if h[1] != live_version]
                 self._holdouts = [h for h in self._holdouts if h[1] != live_version]
                 row.update(rolled_back=True, rollback_to=restored)

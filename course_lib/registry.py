@@ -4,12 +4,14 @@ Explained in chapter 10 (the incremental pipeline).  Every model the update
 loop produces is *registered* as a new immutable version with its metrics;
 only a version that passes the validation gate is *promoted* to production;
 if production misbehaves, :meth:`ModelRegistry.rollback` points production
-back at the version before it.
+back at the version before it and marks the withdrawn version as rolled back
+(with the reason), in the same atomic write.
 
 Layout on disk::
 
     root/
-      registry.json          production pointer + promotion history (atomic rewrite)
+      registry.json          production pointer, promotion history, rollback marks
+                             (atomic rewrite)
       versions/v0001/        one folder per version: the model + meta.json
       versions/v0002/
 
@@ -34,10 +36,12 @@ so the registry works for ``course_lib.models.RatingModel`` and anything else.
 >>> reg.promote(v2)
 >>> reg.production, reg.load(loader=load_toy).w
 ('v0002', 2.0)
->>> reg.rollback()
+>>> reg.rollback(reason="worse than v0001 on live traffic")
 'v0001'
 >>> reg.load(loader=load_toy).w
 1.0
+>>> reg.rolled_back
+{'v0002': {'reason': 'worse than v0001 on live traffic', 'to': 'v0001'}}
 """
 
 from __future__ import annotations
@@ -109,6 +113,16 @@ class ModelRegistry:
         """Versions in the order they were promoted (rollbacks remove the tail)."""
         return list(self._state()["history"])
 
+    @property
+    def rolled_back(self) -> dict[str, dict]:
+        """Versions withdrawn by :meth:`rollback`: ``{version: {"to": ..., "reason": ...}}``.
+
+        A rolled-back version stays registered (and loadable) for inspection;
+        this mark says it once served traffic and was taken out.  Promoting it
+        again removes the mark.
+        """
+        return {v: dict(info) for v, info in self._state().get("rolled_back", {}).items()}
+
     def versions(self) -> list[str]:
         """Every registered version, oldest first."""
         return sorted(p.name for p in self.versions_dir.iterdir() if _VERSION.match(p.name))
@@ -162,17 +176,27 @@ class ModelRegistry:
         if state["production"] != version:
             state["production"] = version
             state["history"].append(version)
+            state.get("rolled_back", {}).pop(version, None)
             _write_json_atomic(self._index, state)
 
-    def rollback(self) -> str:
-        """Point production back at the previously promoted version; return it."""
+    def rollback(self, reason: str = "") -> str:
+        """Point production back at the previously promoted version; return it.
+
+        The withdrawn version is marked in :attr:`rolled_back` with ``reason``
+        (pointer, history and mark are written together, atomically).
+        """
+        if not isinstance(reason, str):
+            raise TypeError(f"rollback(reason={reason!r}): pass a short text saying why, "
+                            "e.g. 'worse than the previous version on live traffic'.")
         state = self._state()
         if len(state["history"]) < 2:
             raise RegistryError("nothing to roll back to: only "
                                 f"{len(state['history'])} version(s) were ever promoted "
                                 f"({state['history']}).")
-        state["history"].pop()
+        withdrawn = state["history"].pop()
         state["production"] = state["history"][-1]
+        state.setdefault("rolled_back", {})[withdrawn] = {"to": state["production"],
+                                                          "reason": reason}
         _write_json_atomic(self._index, state)
         return state["production"]
 

@@ -267,6 +267,8 @@ def test_rollback_restores_the_previous_version(tmp_path):
     assert row["rolled_back"] and row["rollback_to"] == good
     assert row["live_rmse"] > row["previous_rmse"] + 0.05
     assert "rollback" in set(pipe.events["step"])
+    mark = pipe.registry.rolled_back[bad["candidate_version"]]     # the registry remembers why
+    assert mark["to"] == good and "worse by" in mark["reason"]
 
 
 def test_pipeline_argument_errors(tmp_path):

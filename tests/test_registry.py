@@ -39,9 +39,11 @@ def test_promote_rollback_and_reopen(tmp_path):
     versions = [reg.register(Toy(i)) for i in range(3)]
     for v in versions:
         reg.promote(v)
-    assert reg.rollback() == "v0002"
+    assert reg.rolled_back == {}
+    assert reg.rollback(reason="worse on live traffic") == "v0002"
     reopened = ModelRegistry(tmp_path)  # state lives on disk
     assert reopened.production == "v0002" and reopened.history == ["v0001", "v0002"]
+    assert reopened.rolled_back == {"v0003": {"to": "v0002", "reason": "worse on live traffic"}}
     assert reopened.load(loader=load_toy).w == 1
     assert reopened.load("v0003", loader=load_toy).w == 2
 
@@ -74,3 +76,25 @@ def test_errors_explain(tmp_path):
         reg.promote("latest")
     with pytest.raises(TypeError, match="needs a save\\(path\\) method"):
         reg.register(object())
+
+
+def test_rollback_mark_is_written_with_the_pointer_and_cleared_on_re_promotion(tmp_path):
+    reg = ModelRegistry(tmp_path)
+    for v in [reg.register(Toy(i)) for i in range(2)]:
+        reg.promote(v)
+    reg.rollback()
+    state = json.loads((tmp_path / "registry.json").read_text())
+    assert state["production"] == "v0001" and state["rolled_back"] == {
+        "v0002": {"to": "v0001", "reason": ""}}
+    reg.rolled_back["v0002"]["reason"] = "edited"          # a copy: the registry is unchanged
+    assert reg.rolled_back["v0002"]["reason"] == ""
+    reg.promote("v0002")
+    assert reg.rolled_back == {} and reg.production == "v0002"
+
+
+def test_registry_files_without_rollback_marks_still_open(tmp_path):
+    (tmp_path / "registry.json").write_text(json.dumps({"production": None, "history": []}))
+    reg = ModelRegistry(tmp_path)
+    assert reg.rolled_back == {}
+    with pytest.raises(TypeError, match="reason=3"):
+        reg.rollback(reason=3)
