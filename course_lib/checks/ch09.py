@@ -6,6 +6,7 @@ NumPy only: none of these checks needs TensorFlow.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from course_lib.checks._core import (
     CheckFailed, call_student, compare, describe, fail, passed, require_callable,
@@ -177,10 +178,12 @@ def _reference_loop(strategy, batches):
 def check_9_3(prequential_rmse):
     """``prequential_rmse(strategy, batches) -> np.ndarray``: per-batch RMSE, predict then learn."""
     require_callable("9.3", prequential_rmse, "prequential_rmse")
-    batches = [{"rating": np.array([5.0, 4.0, 5.0])}, {"rating": np.array([1.0, 2.0])},
-               {"rating": np.array([4.0, 4.0, 3.0, 5.0])}]
+    # DataFrames, like the batches of the lesson, so batch["rating"].to_numpy() works too
+    batches = [pd.DataFrame({"rating": r}) for r in ([5.0, 4.0, 5.0], [1.0, 2.0],
+                                                      [4.0, 4.0, 3.0, 5.0])]
     rng = np.random.default_rng(3)
-    long = [{"rating": rng.integers(1, 6, size=n).astype(float)} for n in (4, 7, 2, 9, 5)]
+    long = [pd.DataFrame({"rating": rng.integers(1, 6, size=n).astype(float)})
+            for n in (4, 7, 2, 9, 5)]
     for data in (batches, long):
         expected = _reference_loop(_MeanTracker(), data)
         toy = _MeanTracker()
