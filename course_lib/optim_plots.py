@@ -139,8 +139,12 @@ def plot_paths(problem, paths: dict[str, np.ndarray], xlim=(-2.0, 2.0), ylim=(-1
     return ax
 
 
-def plot_loss_curves(problem, paths: dict[str, np.ndarray], ax=None, title: str | None = None):
+def plot_loss_curves(problem, paths: dict[str, np.ndarray], ax=None, title: str | None = None,
+                     ceiling: float | None = None):
     """Loss ``f(x_t) - f(x*)`` against the step number, log scale.
+
+    ``ceiling`` (optional) cuts each curve where it first exceeds that value,
+    so that one diverging run does not squash the others into a flat line.
 
     Examples
     --------
@@ -150,8 +154,16 @@ def plot_loss_curves(problem, paths: dict[str, np.ndarray], ax=None, title: str 
     >>> q = Quadratic()
     >>> plot_loss_curves(q, explorer_paths(q, n_steps=5)).get_xlabel()
     'step t'
+    >>> paths = explorer_paths(q, x0=(1.0, 1.0), learning_rate=0.1, n_steps=100)  # SGD diverges
+    >>> ax = plot_loss_curves(q, paths, ceiling=1e4)
+    >>> bool(max(line.get_ydata().max() for line in ax.get_lines()) <= 1e4)
+    True
     """
     import matplotlib.pyplot as plt
+
+    if ceiling is not None and not (isinstance(ceiling, (int, float)) and ceiling > 0):
+        raise ValueError(f"plot_loss_curves: ceiling must be a positive number or None, got "
+                         f"{ceiling!r}; e.g. ceiling=1e4 cuts curves of diverging runs.")
 
     if ax is None:
         _, ax = plt.subplots()
@@ -159,8 +171,13 @@ def plot_loss_curves(problem, paths: dict[str, np.ndarray], ax=None, title: str 
     for name, path in paths.items():
         with np.errstate(over="ignore", invalid="ignore"):
             gap = np.array([problem.value(x) for x in path]) - best
+        steps = np.arange(len(path))
+        if ceiling is not None:
+            above = np.flatnonzero(~(gap <= ceiling))   # also catches inf and nan
+            if above.size:
+                steps, gap = steps[:above[0]], gap[:above[0]]
         color, _ = _STYLE.get(name, (None, "."))
-        ax.semilogy(np.arange(len(path)), np.maximum(gap, 1e-16), color=color, label=name)
+        ax.semilogy(steps, np.maximum(gap, 1e-16), color=color, label=name)
     ax.set_xlabel("step t")
     ax.set_ylabel("loss gap $f(x_t) - f(x^*)$ (log scale)")
     ax.legend(loc="best", fontsize=8)
@@ -197,7 +214,8 @@ def optimizer_explorer(problem, x0=(-1.5, 2.0), n_steps: int = 100, xlim=(-2.0, 
         fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
         plot_paths(problem, paths, xlim, ylim, ax=left,
                    title=f"lr={learning_rate:.3g}, β1={beta_1:.3f}, β2={beta_2:.4f}")
-        plot_loss_curves(problem, paths, ax=right, title="loss gap per step")
+        plot_loss_curves(problem, paths, ax=right, title="loss gap per step (cut at 1e6)",
+                         ceiling=1e6)
         notes = ", ".join(k + ": " + ("diverged" if v["diverged"] else f"{v['final_loss']:.2g}")
                           for k, v in summary.items())
         fig.suptitle(f"final loss after {n_steps} steps: {notes}", fontsize=9)

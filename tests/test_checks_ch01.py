@@ -106,3 +106,18 @@ def test_untouched_stub_raises_not_implemented(check):
 def test_non_callable_is_explained():
     with pytest.raises(CheckFailed, match="pass the function itself"):
         check_1_1(3.0)
+
+
+# ------------------------------------------------- hints added in the review pass
+@pytest.mark.parametrize("check, wrong, hint", [
+    (check_1_1, lambda y, p: 2 * (p - y) / len(p), r"n is the number of elements"),
+    (check_1_2, lambda y, z: float(np.mean(np.maximum(z, 0) - z * y + np.log(np.exp(-np.abs(z))))),
+     r"never negative.*log1p"),
+    (check_1_3, lambda y, z: float(np.mean(z.max() + np.log(np.exp(z - z.max()).sum(axis=1))
+                                           - (y * z).sum(axis=1))),
+     r"each row's own maximum"),
+], ids=["len instead of size", "log instead of log1p", "global max"])
+def test_review_hints(check, wrong, hint):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        with pytest.raises(CheckFailed, match=hint):
+            check(wrong)

@@ -106,3 +106,33 @@ def test_untouched_stub_raises_not_implemented(check):
 
     with pytest.raises(NotImplementedError):
         check(stub)
+
+
+# ------------------------------------------------- hints added in the review pass
+def _minibatch_mistake(divide_by_batch_size=False, alias=False):
+    def minibatch(X, y, theta0, learning_rate, n_epochs, batch_size, seed):
+        rng = np.random.default_rng(seed)
+        theta = np.array(theta0, dtype=float)
+        thetas = [theta if alias else theta.copy()]
+        for _ in range(n_epochs):
+            order = rng.permutation(len(y))
+            for start in range(0, len(y), batch_size):
+                idx = order[start:start + batch_size]
+                divisor = batch_size if divide_by_batch_size else len(idx)
+                step = learning_rate * 2 * X[idx].T @ (X[idx] @ theta - y[idx]) / divisor
+                if alias:
+                    theta -= step
+                else:
+                    theta = theta - step
+                thetas.append(theta)
+        return np.array(thetas)
+    return minibatch
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    (_minibatch_mistake(divide_by_batch_size=True), r"not over batch_size"),
+    (_minibatch_mistake(alias=True), r"every row is the same"),
+], ids=["divides by batch_size", "appends one array changed in place"])
+def test_review_hints_2_3(wrong, hint):
+    with pytest.raises(CheckFailed, match=hint):
+        check_2_3(wrong)

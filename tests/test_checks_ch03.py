@@ -154,3 +154,26 @@ def test_untouched_stub_raises_not_implemented(check):
         raise NotImplementedError("Exercise: not done")
     with pytest.raises(NotImplementedError):
         check(stub)
+
+
+# ------------------------------------------------- hints added in the review pass
+def momentum_other_convention(x, velocity, grad, learning_rate, momentum):
+    new_v = momentum * velocity + grad
+    return x - learning_rate * new_v, new_v
+
+
+def adam_minimize_fresh_averages(grad, x0, n_steps, learning_rate=0.001, beta_1=0.9,
+                                 beta_2=0.999, epsilon=1e-7):
+    x, path = np.asarray(x0, float), [np.asarray(x0, float)]
+    for t in range(1, n_steps + 1):
+        x, _, _ = adam_step(x, np.zeros_like(x), np.zeros_like(x), grad(x), t, learning_rate,
+                            beta_1, beta_2, epsilon)
+        path.append(x)
+    return np.array(path)
+
+
+def test_review_hints_ch03():
+    with pytest.raises(CheckFailed, match="other textbook convention"):
+        check_3_1(momentum_other_convention)
+    with pytest.raises(CheckFailed, match="m and v start from zero at every step"):
+        check_3_3(adam_minimize_fresh_averages)

@@ -65,3 +65,17 @@ def test_optimizer_explorer_builds_three_sliders():
     names = [c.description for c in widget.children[:3]]
     assert names == ["lr", "β1", "β2"]
     plt.close("all")
+
+
+def test_plot_loss_curves_ceiling_cuts_diverging_runs_only():
+    q = Quadratic(scales=(1.0, 25.0))
+    paths = explorer_paths(q, x0=(1.0, 1.0), learning_rate=0.1, n_steps=100)  # SGD diverges
+    fig, ax = plt.subplots()
+    plot_loss_curves(q, paths, ax=ax, ceiling=1e3)
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert all(line.get_ydata().max() <= 1e3 for line in lines.values())
+    assert len(lines["SGD"].get_xdata()) < len(paths["SGD"])      # cut where it blew up
+    assert len(lines["Adam"].get_xdata()) == len(paths["Adam"])    # untouched
+    with pytest.raises(ValueError, match=r"ceiling must be a positive number or None, got -1"):
+        plot_loss_curves(q, paths, ax=ax, ceiling=-1)
+    plt.close(fig)

@@ -43,6 +43,10 @@ def check_1_1(mse_gradient) -> object:
         (lambda got, c: np.ndim(got) == 0,
          "a gradient has one entry per prediction: return an array shaped like y_pred, "
          "not a single number."),
+        (lambda got, c: np.ndim(c.args[1]) == 2
+         and _close(got, ref(c) * c.args[1].size / len(c.args[1])),
+         "right for 1-D arrays, wrong for 2-D ones: n is the number of elements "
+         "(y_pred.size), not the number of rows (len(y_pred))."),
     ]
     return run_cases("1.1", mse_gradient, cases, hints)
 
@@ -75,6 +79,9 @@ def check_1_2(bce_from_logits) -> object:
         (lambda got, c: _close(got, -ref(c)),
          "the sign is flipped: cross-entropy is -[y log p + (1 - y) log(1 - p)], "
          "a positive number."),
+        (lambda got, c: np.all(np.isfinite(got)) and np.all(np.asarray(got) < 0),
+         "a cross-entropy is never negative: check the last term, log(1 + exp(-|z|)); "
+         "np.log1p(x) computes log(1 + x), np.log(x) drops the 1."),
     ]
     return run_cases("1.2", bce_from_logits, cases, hints)
 
@@ -99,8 +106,9 @@ def check_1_3(softmax_cross_entropy) -> object:
 
     hints = [
         (lambda got, c: not np.all(np.isfinite(got)),
-         "inf/nan means exp overflowed: log_softmax(z) = z - m - log(sum(exp(z - m))) with "
-         "m = z.max(axis=1, keepdims=True)."),
+         "inf/nan means exp overflowed (or a whole row underflowed to 0): "
+         "log_softmax(z) = z - m - log(sum(exp(z - m))) with m = z.max(axis=1, keepdims=True), "
+         "each row's own maximum (not the minimum, not the maximum of the whole array)."),
         (lambda got, c: _close(got, ref(c) * c.args[0].shape[0]),
          "n times too large: average over rows (samples), don't sum."),
         (lambda got, c: _close(got, ref(c) / c.args[0].shape[1]),

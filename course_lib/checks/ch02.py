@@ -84,7 +84,8 @@ def _reference_minibatch(X, y, theta0, learning_rate, n_epochs, batch_size, seed
                                    batch_size=batch_size, seed=seed).thetas
 
 
-def _variant(X, y, theta0, lr, n_epochs, b, seed, *, shuffle=True, reseed=False, mean=True):
+def _variant(X, y, theta0, lr, n_epochs, b, seed, *, shuffle=True, reseed=False, mean=True,
+             divide_by_batch_size=False):
     rng = np.random.default_rng(seed)
     theta, out = theta0.copy(), [theta0.copy()]
     n = len(y)
@@ -95,7 +96,8 @@ def _variant(X, y, theta0, lr, n_epochs, b, seed, *, shuffle=True, reseed=False,
         for i in range(0, n, b):
             idx = order[i:i + b]
             r = X[idx] @ theta - y[idx]
-            grad = 2 * X[idx].T @ r / (len(idx) if mean else 1)
+            divisor = b if divide_by_batch_size else len(idx)
+            grad = 2 * X[idx].T @ r / (divisor if mean else 1)
             theta = theta - lr * grad
             out.append(theta.copy())
     return np.array(out)
@@ -129,5 +131,11 @@ def check_2_3(minibatch_gd) -> object:
         (lambda got, c: _close(got, _variant(*unpack(c), mean=False)),
          "the steps are too large: average the gradient over the batch (divide by the batch's "
          "length, which can be smaller than batch_size for the last batch)."),
+        (lambda got, c: _close(got, _variant(*unpack(c), divide_by_batch_size=True)),
+         "right until the last batch of an epoch: it can be smaller than batch_size, so "
+         "average over len(idx) rows (np.mean), not over batch_size."),
+        (lambda got, c: np.ndim(got) == 2 and len(got) > 1 and np.allclose(got, got[-1]),
+         "every row is the same (final) theta: you appended one array and then changed it in "
+         "place (theta -= ...). Write theta = theta - ... or append theta.copy()."),
     ]
     return run_cases("2.3", minibatch_gd, cases, hints)

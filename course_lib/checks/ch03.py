@@ -74,11 +74,18 @@ def check_3_1(momentum_step):
         x, v, g, lr, mu = case.args
         return _close(got[1], mu * v - g) or _close(got[1], mu * v + g)
 
+    def other_convention(got, case):
+        x, v, g, lr, mu = case.args
+        return _close(got[1], mu * v + g)
+
     def no_decay(got, case):
         x, v, g, lr, mu = case.args
         return _close(got[1], v - lr * g) and not np.allclose(v, 0)
 
     hints = [
+        (other_convention, "that is the other textbook convention (v = momentum * v + grad, "
+                           "x -= learning_rate * v). This exercise uses Keras' form: "
+                           "velocity = momentum * velocity - learning_rate * grad; x = x + velocity."),
         (sign_flipped, "the velocity has the wrong sign: the step goes *against* the gradient, "
                        "velocity = momentum * velocity - learning_rate * grad."),
         (old_velocity_used, "update the velocity first, then move x by the *new* velocity."),
@@ -211,6 +218,15 @@ def check_3_3(adam_minimize):
             path.append(x)
         return _close(got, np.array(path))
 
+    def fresh_averages(got, case):
+        grad, x0, n = case.args
+        x, path = np.asarray(x0, float), [np.asarray(x0, float)]
+        for t in range(1, n + 1):
+            x, _, _ = _adam_ref(x, np.zeros(len(x0)), np.zeros(len(x0)), grad(x), t,
+                                **case.kwargs)
+            path.append(x)
+        return _close(got, np.array(path))
+
     def no_correction(got, case):
         return _close(got, _minimize_ref(*case.args, bias_correction=False, **case.kwargs))
 
@@ -224,6 +240,8 @@ def check_3_3(adam_minimize):
          "NaN values: does t start at 0? With t = 0, 1 - beta**t is 0 and the bias "
          "correction divides by zero; count steps from 1."),
         (same_t, "t never changes: increase the step count t by one at every step."),
+        (fresh_averages, "m and v start from zero at every step: create them once before the "
+                         "loop and keep the new_m, new_v that adam_step returns."),
         (no_correction, "the bias correction is missing (use your adam_step from 3.2)."),
         (t_plus_one, "off by one in t: the first step has t = 1."),
     ]
