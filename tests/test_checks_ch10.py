@@ -53,6 +53,12 @@ def no_range_check(batch, rating_range=(1.0, 5.0)):
     return batch.dropna().drop_duplicates().sort_values("timestamp", kind="stable")
 
 
+def strict_range(batch, rating_range=(1.0, 5.0)):
+    low, high = rating_range
+    ok = batch["rating"].notna() & (batch["rating"] > low) & (batch["rating"] < high)
+    return batch[ok].sort_values("timestamp", kind="stable").drop_duplicates(keep="first")
+
+
 def test_10_1(capsys):
     assert check_10_1(clean_batch)
     assert "Exercise 10.1 passed" in capsys.readouterr().out
@@ -63,6 +69,7 @@ def test_10_1(capsys):
     (dedupe_on_ids, "not a duplicate"), (drop_all_copies, "keep='first'"),
     (unsorted, "sort by timestamp"), (reset_index, "original index"),
     (no_range_check, "outside"),
+    (strict_range, "both ends of rating_range are valid"),
 ])
 def test_10_1_mutants(wrong, match):
     with pytest.raises(CheckFailed, match=match):

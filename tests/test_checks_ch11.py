@@ -123,9 +123,23 @@ def _q_in_place(q, state, action, reward, next_state, done, alpha, gamma):
     return q
 
 
+def _min_softmax(logits, temperature=1.0):
+    z = np.asarray(logits, dtype=float) / temperature
+    with np.errstate(over="ignore", invalid="ignore"):
+        e = np.exp(z - z.min())              # stable only when the spread is small
+        return e / e.sum()
+
+
+def _set_decay(counts, last_day, day, category, half_life, weight=1.0):
+    new = np.asarray(counts, dtype=float) * 0.5 ** ((day - last_day) / half_life)
+    new[category] = weight
+    return new
+
+
 MUTANTS = {
     check_11_1: {
         "naive exp overflows": (_naive_softmax, "subtract the maximum"),
+        "subtracts the minimum": (_min_softmax, "not the minimum"),
         "temperature multiplies": (_times_t, "divide the logits"),
         "temperature ignored": (_ignores_t, "temperature is ignored"),
         "not normalised": (_unnormalised, "sum to 1"),
@@ -136,6 +150,7 @@ MUTANTS = {
         "elapsed times half-life": (_decay("times"), "divide the elapsed time"),
         "new event decayed too": (_decay("decay new"), "full weight"),
         "weight ignored": (_decay("no weight"), "weight"),
+        "weight overwrites the count": (_set_decay, "ADD the weight"),
         "in place": (_in_place_decay, "changed its input array"),
     },
     check_11_3: {

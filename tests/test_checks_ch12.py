@@ -44,6 +44,11 @@ def _noise_only(counts, sensitivity, epsilon, seed=0):
     return np.random.default_rng(seed).laplace(0.0, sensitivity / epsilon, counts.shape)
 
 
+def _one_draw(counts, sensitivity, epsilon, seed=0):
+    counts = np.asarray(counts, dtype=float)
+    return counts + np.random.default_rng(seed).laplace(0.0, sensitivity / epsilon)
+
+
 def test_12_1_passes_solution(capsys):
     assert check_12_1(laplace_counts)
     assert "passed" in capsys.readouterr().out
@@ -53,7 +58,8 @@ def test_12_1_passes_solution(capsys):
                                              (_lap_inverted, "epsilon / sensitivity"),
                                              (_gaussian, "Gaussian"),
                                              (_unseeded, "seed=7"),
-                                             (_noise_only, "ADDED")])
+                                             (_noise_only, "ADDED"),
+                                             (_one_draw, "same noise value")])
 def test_12_1_catches_mistakes(mutant, message):
     with pytest.raises(CheckFailed, match=message):
         check_12_1(mutant)
@@ -102,6 +108,15 @@ def _imp_in_place(predict_fn, df, y, column, n_repeats=5, seed=0):
     return _rmse(y, predict_fn(df)) - base
 
 
+def _imp_aligned_series(predict_fn, df, y, column, n_repeats=5, seed=0):
+    # the pandas pitfall: assigning a shuffled Series re-aligns it on the index (a no-op)
+    y = np.asarray(y, dtype=float)
+    base = _rmse(y, predict_fn(df))
+    work = df.copy()
+    work[column] = work[column].sample(frac=1.0, random_state=seed)
+    return _rmse(y, predict_fn(work)) - base
+
+
 def test_12_2_passes_solution(capsys):
     assert check_12_2(column_importance)
     assert "passed" in capsys.readouterr().out
@@ -109,7 +124,8 @@ def test_12_2_passes_solution(capsys):
 
 @pytest.mark.parametrize("mutant, message", [(_imp_mse, "MSE"), (_imp_ratio, "ratio"),
                                              (_imp_permutes_y, "expected 0"),
-                                             (_imp_in_place, "modified")])
+                                             (_imp_in_place, "modified"),
+                                             (_imp_aligned_series, "aligned it back")])
 def test_12_2_catches_mistakes(mutant, message):
     with pytest.raises(CheckFailed, match=message):
         check_12_2(mutant)
@@ -142,13 +158,19 @@ def _gap_ratio(df, y_true, y_pred, by):
     return float(per.max() / per.min()), per.idxmax()
 
 
+def _gap_std(df, y_true, y_pred, by):
+    per = (df[y_pred] - df[y_true]).groupby(df[by]).std()
+    return float(per.max() - per.min()), per.idxmax()
+
+
 def test_12_3_passes_solution(capsys):
     assert check_12_3(rmse_gap)
     assert "passed" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("mutant, message", [(_gap_mse, "MSE"), (_gap_mae, "MAE"),
-                                             (_gap_best, "LARGEST"), (_gap_ratio, "ratio")])
+                                             (_gap_best, "LARGEST"), (_gap_ratio, "ratio"),
+                                             (_gap_std, "standard deviation")])
 def test_12_3_catches_mistakes(mutant, message):
     with pytest.raises(CheckFailed, match=message):
         check_12_3(mutant)
@@ -185,6 +207,13 @@ def _per_category(purchases, max_per_user, epsilon, seed=0):
     return pd.Series(counts.to_numpy() + noise, index=counts.index)
 
 
+def _table_order(purchases, max_per_user, epsilon, seed=0):
+    kept = purchases.groupby("user_id").head(max_per_user)        # forgot to sort by time
+    counts = kept["category"].value_counts().sort_index()
+    noise = np.random.default_rng(seed).laplace(0.0, max_per_user / epsilon, len(counts))
+    return pd.Series(counts.to_numpy() + noise, index=counts.index)
+
+
 def test_12_4_passes_solution(capsys):
     assert check_12_4(private_category_counts)
     assert "passed" in capsys.readouterr().out
@@ -192,7 +221,8 @@ def test_12_4_passes_solution(capsys):
 
 @pytest.mark.parametrize("mutant, message", [(_no_clip, "unclipped"),
                                              (_sensitivity_one, "sensitivity 1"),
-                                             (_per_category, "per user AND category")])
+                                             (_per_category, "per user AND category"),
+                                             (_table_order, "sort by timestamp")])
 def test_12_4_catches_mistakes(mutant, message):
     with pytest.raises(CheckFailed, match=message):
         check_12_4(mutant)

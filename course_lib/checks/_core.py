@@ -126,6 +126,10 @@ def _short_repr(value: Any) -> str:
         with np.printoptions(precision=4, suppress=True, threshold=8, edgeitems=2):
             text = " ".join(repr(value).split())
         return text if len(text) <= 90 else f"<array of shape {value.shape}>"
+    if hasattr(value, "columns") and hasattr(value, "shape") and len(value.shape) == 2:
+        cols = ", ".join(map(str, list(value.columns)[:6]))  # a DataFrame: its repr spans lines
+        more = ", ..." if len(value.columns) > 6 else ""
+        return f"<DataFrame of {value.shape[0]} rows; columns {cols}{more}>"
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
 

@@ -77,7 +77,9 @@ def check_10_1(clean_batch):
                 elif len(got) == len(cleaned.drop_duplicates(["user_id", "item_id"])):
                     hint = ("a user who rates the same item again at another time is a new "
                             "event, not a duplicate: compare every column")
-                elif rating_range[0] == 0.0 and (batch["rating"] == 0).any():
+                elif len(got) == len(cleaned[(cleaned["rating"] > rating_range[0])
+                                             & (cleaned["rating"] < rating_range[1])]
+                                     .drop_duplicates()):
                     hint = "both ends of rating_range are valid (use between, or <= and >=)"
             fail("10.1", call, f"{len(got)} rows", expected=len(expected), got=len(got), hint=hint)
         if not got["timestamp"].is_monotonic_increasing:

@@ -6,7 +6,7 @@
 ...     e = np.exp(z - z.max())
 ...     return e / e.sum()
 >>> _ = check_11_1(stable_softmax)
-Exercise 11.1 passed: stable_softmax gives the expected result on 4 cases.
+Exercise 11.1 passed: stable_softmax gives the expected result on 5 cases.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ __all__ = ["check_11_1", "check_11_2", "check_11_3", "check_11_4"]
 def check_11_1(stable_softmax) -> object:
     """Exercise 11.1: softmax of ``logits / temperature`` that never overflows."""
     args = [(np.array([1.0, 2.0, 3.0]), 1.0), (np.array([1000.0, 1001.0, 1002.0]), 1.0),
-            (np.array([0.5, -1.0, 2.0, 0.0]), 0.5), (np.array([-800.0, -801.0]), 4.0)]
+            (np.array([0.5, -1.0, 2.0, 0.0]), 0.5), (np.array([-800.0, -801.0]), 4.0),
+            (np.array([0.0, 900.0, -900.0]), 1.0)]           # a wide spread: subtract the MAX
     cases = [Case(args=a, expected=recsys.softmax(*a)) for a in args]
 
     def with_t(case, t):
@@ -33,7 +34,8 @@ def check_11_1(stable_softmax) -> object:
 
     hints = [
         (lambda got, c: np.any(np.isnan(np.asarray(got, dtype=float))),
-         "NaN from exp overflow (exp(1000) = inf): subtract the maximum logit before np.exp."),
+         "NaN from exp overflow (exp(1000) = inf): subtract the maximum scaled logit (not the "
+         "minimum) before np.exp, so that every exponent is <= 0."),
         (lambda got, c: _close(got, with_t(c, c.args[1])) and c.args[1] != 1.0,
          "the temperature must divide the logits (logits / temperature), not multiply them."),
         (lambda got, c: _close(got, with_t(c, 1.0)) and c.args[1] != 1.0,
@@ -69,6 +71,10 @@ def check_11_2(decayed_update) -> object:
             return (counts + add) * 0.5 ** ((day - last) / h)
         if how == "no weight":
             return counts * 0.5 ** ((day - last) / h) + np.eye(len(counts))[cat]
+        if how == "set":
+            out = counts * 0.5 ** ((day - last) / h)
+            out[cat] = w
+            return out
         return None
 
     hints = [
@@ -83,6 +89,9 @@ def check_11_2(decayed_update) -> object:
          "the new event happens today: add it after decaying the old counts, with its full weight."),
         (lambda got, c: _close(got, variant(c, "no weight")),
          "the event's weight is ignored: add `weight`, not 1."),
+        (lambda got, c: _close(got, variant(c, "set")),
+         "the event's category was overwritten with the weight: ADD the weight to its decayed "
+         "count."),
     ]
     return run_cases("11.2", decayed_update, cases, hints)
 

@@ -48,6 +48,9 @@ def check_12_1(laplace_counts) -> CheckResult:
         mad, sd = float(np.mean(np.abs(out))), float(np.std(out))
         if np.allclose(out, 0.0):
             fail(ex, f"{call} returned the counts unchanged: add the noise.")
+        if np.ptp(out) == 0.0:
+            fail(ex, f"{call} added the same noise value {out[0]:.3f} to every count: draw one "
+                     "independent value per count (rng.laplace(0, scale, size=counts.shape)).")
         if abs(np.mean(out)) > 0.05 * scale + 0.02:
             fail(ex, f"{call}: the noise has mean {np.mean(out):.3f}; Laplace noise is centred on 0.")
         if abs(mad / scale - 1) > 0.05:
@@ -115,7 +118,11 @@ def check_12_2(column_importance) -> CheckResult:
                      f"cannot change the error: expected 0.{hint}")
         if abs(got - value) > 0.03:
             hint = ""
-            if abs(got - (value + base) ** 2 + base ** 2) < 0.1:
+            if abs(got) < 1e-9:
+                hint = (" Shuffling changed nothing. If you assigned a shuffled pandas Series "
+                        "(e.g. df[column].sample(frac=1)), pandas aligned it back on the index: "
+                        "assign a NumPy array instead (.to_numpy()).")
+            elif abs(got - (value + base) ** 2 + base ** 2) < 0.1:
                 hint = " That is the increase of the MSE: take the square root (RMSE)."
             elif abs(got - (value + base) / base) < 0.1:
                 hint = " That is a ratio permuted / baseline: report the difference."
@@ -151,6 +158,7 @@ def _gap_data():
 def check_12_3(rmse_gap) -> CheckResult:
     """Exercise 12.3: the per-segment RMSE gap and the worst-served segment."""
     ex = "12.3"
+    require_callable(ex, rmse_gap, "rmse_gap")
     df = _gap_data()
     cases = []
     for by in ["region", "band"]:
@@ -184,6 +192,12 @@ def _expect_gap(gap, worst, df, by):
                 hint = " (that is the gap of the MAE: square, average, then take the root)"
             elif np.isclose(g, np.sqrt(mse).max() / np.sqrt(mse).min()):
                 hint = " (that is a ratio: report max - min)"
+            else:
+                std = err.groupby(df[by]).std(ddof=0)
+                std1 = err.groupby(df[by]).std()
+                if np.isclose(g, std.max() - std.min()) or np.isclose(g, std1.max() - std1.min()):
+                    hint = (" (that is the gap of the standard deviation of the errors, which "
+                            "ignores a segment's mean error: RMSE = sqrt(mean(error ** 2)))")
             return f"gap {g:.6f} instead of {gap:.6f}{hint}"
         if w != worst:
             return f"worst segment {w!r} instead of {worst!r} (the one with the LARGEST RMSE)"
@@ -226,6 +240,7 @@ def check_12_4(private_category_counts) -> CheckResult:
                        .value_counts().sort_index())
             latest = (purchases.sort_values("timestamp", kind="mergesort")
                       .groupby("user_id").tail(m)["category"].value_counts().sort_index())
+            unsorted = purchases.groupby("user_id").head(m)["category"].value_counts().sort_index()
             hint = ""
             if np.allclose(got.to_numpy(dtype=float), total.to_numpy(), atol=0.01):
                 hint = " These are the unclipped counts: keep at most max_per_user rows per user."
@@ -237,6 +252,10 @@ def check_12_4(private_category_counts) -> CheckResult:
             elif np.allclose(got.to_numpy(dtype=float), latest.reindex(got.index).to_numpy(),
                              atol=0.01):
                 hint = " You kept each user's LAST rows: keep the first ones by timestamp."
+            elif np.allclose(got.to_numpy(dtype=float), unsorted.reindex(got.index).to_numpy(),
+                             atol=0.01):
+                hint = (" You kept each user's first rows in table order: sort by timestamp "
+                        "first (the rows are not in time order).")
             fail(ex, f"{call} (almost no noise) returned {got.round(2).to_dict()}, expected the "
                      f"clipped counts {exact.to_dict()}.{hint}")
     # noise scale = max_per_user / epsilon
