@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from course_lib.features import IdEncoder
+from course_lib.validation import check_int, check_number
 
 __all__ = ["GlobalMean", "BiasBaseline", "BiasedMF", "rmse_of"]
 
@@ -52,18 +53,6 @@ def _check_ratings(df, where: str, need_rating: bool = True) -> None:
             raise ValueError(f"{where}: the ratings DataFrame is empty; nothing to fit.")
         if not np.all(np.isfinite(df["rating"].to_numpy(dtype=float))):
             raise ValueError(f"{where}: the rating column contains NaN or inf; drop those rows.")
-
-
-def _check_nonneg(value, name: str, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
-        raise ValueError(f"{where}({name}={value!r}): use a float >= 0.")
-    return float(value)
-
-
-def _check_pos_int(value, name: str, where: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{where}({name}={value!r}): use an int >= 1.")
-    return int(value)
 
 
 def rmse_of(model, ratings: pd.DataFrame) -> float:
@@ -131,9 +120,9 @@ class BiasBaseline:
     """
 
     def __init__(self, reg_user: float = 5.0, reg_item: float = 5.0, n_iter: int = 10):
-        self.reg_user = _check_nonneg(reg_user, "reg_user", "BiasBaseline")
-        self.reg_item = _check_nonneg(reg_item, "reg_item", "BiasBaseline")
-        self.n_iter = _check_pos_int(n_iter, "n_iter", "BiasBaseline")
+        self.reg_user = check_number(reg_user, "reg_user", "BiasBaseline", low=0)
+        self.reg_item = check_number(reg_item, "reg_item", "BiasBaseline", low=0)
+        self.n_iter = check_int(n_iter, "n_iter", "BiasBaseline", minimum=1)
         self.mu_ = None
 
     def fit(self, ratings: pd.DataFrame) -> "BiasBaseline":
@@ -220,10 +209,10 @@ class BiasedMF:
 
     def __init__(self, n_factors: int = 8, reg: float = 5.0, n_iter: int = 10, *,
                  init_std: float = 0.1, seed=0):
-        self.n_factors = _check_pos_int(n_factors, "n_factors", "BiasedMF")
-        self.reg = _check_nonneg(reg, "reg", "BiasedMF")
-        self.n_iter = _check_pos_int(n_iter, "n_iter", "BiasedMF")
-        self.init_std = _check_nonneg(init_std, "init_std", "BiasedMF")
+        self.n_factors = check_int(n_factors, "n_factors", "BiasedMF", minimum=1)
+        self.reg = check_number(reg, "reg", "BiasedMF", low=0)
+        self.n_iter = check_int(n_iter, "n_iter", "BiasedMF", minimum=1)
+        self.init_std = check_number(init_std, "init_std", "BiasedMF", low=0)
         if not isinstance(seed, np.random.Generator) and (
                 isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
             raise ValueError(f"BiasedMF(seed={seed!r}): use an int >= 0 or an "

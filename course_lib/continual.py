@@ -42,6 +42,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from course_lib.validation import check_int
+
 __all__ = ["ReservoirBuffer", "ewc_penalty", "ewc_gradient", "fisher_diagonal", "UpdateCost",
            "Strategy", "Static", "FullRetrain", "SlidingWindow", "FineTune", "Replay", "EWC",
            "canonical_order"]
@@ -53,12 +55,6 @@ def _rng(seed) -> np.random.Generator:
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed={seed!r}: pass a non-negative int or an np.random.Generator.")
     return np.random.default_rng(seed)
-
-
-def _check_positive_int(value, name: str, owner: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{owner}({name}={value!r}): {name} must be a positive int.")
-    return int(value)
 
 
 def canonical_order(df: pd.DataFrame) -> pd.DataFrame:
@@ -102,7 +98,7 @@ class ReservoirBuffer:
     """
 
     def __init__(self, capacity: int, seed: int | np.random.Generator = 0) -> None:
-        self.capacity = _check_positive_int(capacity, "capacity", "ReservoirBuffer")
+        self.capacity = check_int(capacity, "capacity", "ReservoirBuffer", minimum=1)
         self.rng = _rng(seed)
         self.n_seen = 0
         self._data: pd.DataFrame | None = None
@@ -143,8 +139,7 @@ class ReservoirBuffer:
 
     def sample(self, n: int) -> pd.DataFrame:
         """``min(n, len(self))`` buffered rows drawn without replacement."""
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
-            raise ValueError(f"ReservoirBuffer.sample(n={n!r}): n must be an int >= 0.")
+        n = check_int(n, "n", "ReservoirBuffer.sample", minimum=0)
         if self._data is None or n == 0:
             return self.frame().iloc[:0]
         take = self.rng.choice(len(self._data), size=min(int(n), len(self._data)), replace=False)
@@ -255,8 +250,8 @@ class Strategy:
                  learning_rate: float | None = None, clipnorm: float | None = None,
                  name: str | None = None) -> None:
         owner = type(self).__name__
-        self.epochs = _check_positive_int(epochs, "epochs", owner)
-        self.batch_size = _check_positive_int(batch_size, "batch_size", owner)
+        self.epochs = check_int(epochs, "epochs", owner, minimum=1)
+        self.batch_size = check_int(batch_size, "batch_size", owner, minimum=1)
         if learning_rate is not None and not learning_rate > 0:
             raise ValueError(f"{owner}(learning_rate={learning_rate!r}): use a positive float "
                              "or None (the model's own).")
@@ -354,7 +349,7 @@ class FullRetrain(Strategy):
     def __init__(self, *, window_days: int | None = None, epochs: int = 5, **kwargs) -> None:
         super().__init__(epochs=epochs, **kwargs)
         if window_days is not None:
-            window_days = _check_positive_int(window_days, "window_days", type(self).__name__)
+            window_days = check_int(window_days, "window_days", type(self).__name__, minimum=1)
         self.window_days = window_days
 
     def _start(self, history: pd.DataFrame) -> None:
@@ -460,7 +455,7 @@ class EWC(FineTune):
             raise ValueError(f"EWC(decay={decay!r}): use a value in [0, 1].")
         self.lam = float(lam)
         self.decay = float(decay)
-        self.fisher_samples = _check_positive_int(fisher_samples, "fisher_samples", "EWC")
+        self.fisher_samples = check_int(fisher_samples, "fisher_samples", "EWC", minimum=1)
         self.rng = _rng(seed)
         self.fisher_ = None
         self.anchor_ = None

@@ -37,31 +37,10 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
+from course_lib.validation import check_int, check_number
+
 __all__ = ["DriftDetector", "PageHinkley", "DDM", "ADWIN", "KSWIN", "psi", "run_detector",
            "DetectionScore", "score_detections"]
-
-
-def _check_number(name: str, value, *, positive: bool = False, nonnegative: bool = False,
-                  upper: float | None = None, owner: str = "") -> float:
-    where = f"{owner}({name}={value!r})" if owner else f"{name}={value!r}"
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{where}: {name} must be a number, got {type(value).__name__}.")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{where}: {name} must be finite.")
-    if positive and value <= 0:
-        raise ValueError(f"{where}: {name} must be > 0; pass a positive number.")
-    if nonnegative and value < 0:
-        raise ValueError(f"{where}: {name} must be >= 0; pass zero or a positive number.")
-    if upper is not None and value >= upper:
-        raise ValueError(f"{where}: {name} must be < {upper}.")
-    return value
-
-
-def _check_int(name: str, value, minimum: int, owner: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{owner}({name}={value!r}): {name} must be an int >= {minimum}.")
-    return int(value)
 
 
 class DriftDetector:
@@ -157,10 +136,11 @@ class PageHinkley(DriftDetector):
     def __init__(self, delta: float = 0.005, threshold: float = 50.0, min_instances: int = 30,
                  alpha: float = 1.0, mode: str = "up") -> None:
         super().__init__()
-        self.delta = _check_number("delta", delta, nonnegative=True, owner="PageHinkley")
-        self.threshold = _check_number("threshold", threshold, positive=True, owner="PageHinkley")
-        self.min_instances = _check_int("min_instances", min_instances, 1, "PageHinkley")
-        self.alpha = _check_number("alpha", alpha, positive=True, owner="PageHinkley")
+        self.delta = check_number(delta, "delta", "PageHinkley", low=0)
+        self.threshold = check_number(threshold, "threshold", "PageHinkley", low=0,
+                                      low_inclusive=False)
+        self.min_instances = check_int(min_instances, "min_instances", "PageHinkley", minimum=1)
+        self.alpha = check_number(alpha, "alpha", "PageHinkley", low=0, low_inclusive=False)
         if self.alpha > 1:
             raise ValueError(f"PageHinkley(alpha={alpha!r}): alpha is a fading factor in (0, 1]; "
                              "use 1.0 for no fading or e.g. 0.999.")
@@ -238,13 +218,14 @@ class DDM(DriftDetector):
     def __init__(self, warning_level: float = 2.0, drift_level: float = 3.0,
                  min_instances: int = 30) -> None:
         super().__init__()
-        self.warning_level = _check_number("warning_level", warning_level, positive=True,
-                                           owner="DDM")
-        self.drift_level = _check_number("drift_level", drift_level, positive=True, owner="DDM")
+        self.warning_level = check_number(warning_level, "warning_level", "DDM", low=0,
+                                          low_inclusive=False)
+        self.drift_level = check_number(drift_level, "drift_level", "DDM", low=0,
+                                        low_inclusive=False)
         if self.drift_level < self.warning_level:
             raise ValueError(f"DDM(drift_level={drift_level!r}, warning_level={warning_level!r}): "
                              "drift_level must be >= warning_level (the paper uses 3 and 2).")
-        self.min_instances = _check_int("min_instances", min_instances, 1, "DDM")
+        self.min_instances = check_int(min_instances, "min_instances", "DDM", minimum=1)
         self.reset()
 
     def _params(self) -> dict:
@@ -321,10 +302,11 @@ class ADWIN(DriftDetector):
     def __init__(self, delta: float = 0.002, clock: int = 32, min_window: int = 5,
                  max_window: int = 5000) -> None:
         super().__init__()
-        self.delta = _check_number("delta", delta, positive=True, upper=1.0, owner="ADWIN")
-        self.clock = _check_int("clock", clock, 1, "ADWIN")
-        self.min_window = _check_int("min_window", min_window, 1, "ADWIN")
-        self.max_window = _check_int("max_window", max_window, 2 * self.min_window, "ADWIN")
+        self.delta = check_number(delta, "delta", "ADWIN", low=0, high=1, low_inclusive=False,
+                                  high_inclusive=False)
+        self.clock = check_int(clock, "clock", "ADWIN", minimum=1)
+        self.min_window = check_int(min_window, "min_window", "ADWIN", minimum=1)
+        self.max_window = check_int(max_window, "max_window", "ADWIN", minimum=2 * self.min_window)
         self.reset()
 
     def _params(self) -> dict:
@@ -412,9 +394,10 @@ class KSWIN(DriftDetector):
     def __init__(self, alpha: float = 0.005, window_size: int = 100, stat_size: int = 30,
                  seed: int | np.random.Generator = 0) -> None:
         super().__init__()
-        self.alpha = _check_number("alpha", alpha, positive=True, upper=1.0, owner="KSWIN")
-        self.window_size = _check_int("window_size", window_size, 2, "KSWIN")
-        self.stat_size = _check_int("stat_size", stat_size, 1, "KSWIN")
+        self.alpha = check_number(alpha, "alpha", "KSWIN", low=0, high=1, low_inclusive=False,
+                                  high_inclusive=False)
+        self.window_size = check_int(window_size, "window_size", "KSWIN", minimum=2)
+        self.stat_size = check_int(stat_size, "stat_size", "KSWIN", minimum=1)
         if self.window_size < 2 * self.stat_size:
             raise ValueError(f"KSWIN(window_size={window_size}, stat_size={stat_size}): "
                              "window_size must be at least 2 * stat_size.")
@@ -483,9 +466,8 @@ def psi(reference, current, bins: int = 10, *, categorical: bool = False,
     >>> print(round(psi(["a", "a", "b", "c"], ["a", "b", "b", "c"], categorical=True), 3))
     0.347
     """
-    if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)) or bins < 2:
-        raise ValueError(f"psi(bins={bins!r}): bins must be an int >= 2, e.g. 10.")
-    eps = _check_number("eps", eps, positive=True, owner="psi")
+    bins = check_int(bins, "bins", "psi", minimum=2, fix="e.g. bins=10")
+    eps = check_number(eps, "eps", "psi", low=0, low_inclusive=False)
     ref = np.asarray(reference)
     cur = np.asarray(current)
     for name, arr in (("reference", ref), ("current", cur)):

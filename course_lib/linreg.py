@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from course_lib.losses import as_float_array
+from course_lib.validation import check_number
 
 __all__ = ["design_matrix", "predict", "mse_loss", "mse_gradient", "gradient_descent_step",
            "gradient_descent", "GDRun", "least_squares", "run_summary"]
@@ -62,12 +63,9 @@ def _check_theta(theta, X: np.ndarray, func: str, name: str = "theta") -> np.nda
 
 
 def _check_learning_rate(learning_rate, func: str) -> float:
-    if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float, np.number)) \
-            or not np.isfinite(learning_rate) or learning_rate <= 0:
-        raise ValueError(f"{func}: learning_rate must be a positive number such as 0.01, got "
-                         f"{learning_rate!r}; a negative rate climbs the loss instead of "
-                         "descending it.")
-    return float(learning_rate)
+    return check_number(learning_rate, "learning_rate", func, low=0, low_inclusive=False,
+                        fix="use a small positive number such as 0.01 (a negative rate climbs "
+                            "the loss instead of descending it)")
 
 
 # --------------------------------------------------------------------------- model

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from course_lib.features import FeatureTable, IdEncoder, Standardizer
+from course_lib.validation import check_int, check_number
 
 __all__ = ["build_seed_mlp", "build_purchase_model", "build_rating_network", "RatingModel",
            "ShuffledBatches", "RATINGS_COLUMNS", "RATING_MIN", "RATING_MAX"]
@@ -46,10 +47,8 @@ _NUMPY_COPY_WARNING = r"__array__ implementation doesn't accept a copy keyword"
 
 
 def _check_seed(seed, where: str) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < 2**31:
-        raise ValueError(f"{where}(seed={seed!r}): seed must be an int in [0, 2**31 - 1], "
-                         "e.g. seed=0.")
-    return int(seed)
+    # Keras/TF seeds are 32-bit signed ints.
+    return check_int(seed, "seed", where, minimum=0, maximum=2**31 - 1, fix="e.g. seed=0")
 
 
 def _check_hidden(hidden, where: str) -> tuple[int, ...]:
@@ -64,11 +63,8 @@ def _check_hidden(hidden, where: str) -> tuple[int, ...]:
 
 
 def _check_lr(learning_rate, where: str) -> float:
-    if isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float)) \
-            or not learning_rate > 0 or not math.isfinite(learning_rate):
-        raise ValueError(f"{where}(learning_rate={learning_rate!r}): use a positive float such "
-                         "as 1e-3.")
-    return float(learning_rate)
+    return check_number(learning_rate, "learning_rate", where, low=0, low_inclusive=False,
+                        fix="use a positive float such as 1e-3")
 
 
 def _as_2d_float(X, name: str) -> np.ndarray:
@@ -370,9 +366,8 @@ class RatingModel:
         user_capacity = len(users) if user_capacity is None else user_capacity
         item_capacity = len(items) if item_capacity is None else item_capacity
         for name, cap in (("user_capacity", user_capacity), ("item_capacity", item_capacity)):
-            if isinstance(cap, bool) or not isinstance(cap, (int, np.integer)) or cap < 1:
-                raise ValueError(f"RatingModel({name}={cap!r}): use an int >= 1 (how many "
-                                 "distinct ids get their own embedding row) or None.")
+            check_int(cap, name, "RatingModel", minimum=1,
+                      fix="how many distinct ids get their own embedding row, or None")
         if not 0.0 <= float(unknown_rate) < 1.0:
             raise ValueError(f"RatingModel(unknown_rate={unknown_rate!r}): use a fraction in "
                              "[0, 1), e.g. 0.05.")

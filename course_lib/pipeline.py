@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from course_lib.prequential import rmse as _rmse
+from course_lib.validation import check_int, check_number
 
 __all__ = ["PreprocessReport", "preprocess", "corrupt_batch", "GateDecision", "ValidationGate",
            "RollbackDecision", "RollbackRule", "UpdatePipeline", "DROP_REASONS"]
@@ -44,6 +45,9 @@ __all__ = ["PreprocessReport", "preprocess", "corrupt_batch", "GateDecision", "V
 #: Why :func:`preprocess` drops a row, in the order the checks are applied.
 DROP_REASONS = ("missing_id", "missing_rating", "out_of_range", "duplicate")
 _ID_COLUMNS = ("user_id", "item_id")
+#: How a tolerance is checked: an RMSE difference >= 0; inf switches the check off.
+_TOLERANCE = dict(low=0, allow_inf=True,
+                  fix="give an RMSE difference, e.g. 0.02 (float('inf') switches the check off)")
 
 
 def _check_range(rating_range, where: str) -> tuple[float, float]:
@@ -56,22 +60,6 @@ def _check_range(rating_range, where: str) -> tuple[float, float]:
         raise ValueError(f"{where}(rating_range={rating_range!r}): need finite low < high, "
                          "e.g. (1, 5).")
     return low, high
-
-
-def _check_fraction(value, name: str, where: str, *, upper_open: bool = True) -> float:
-    ok = isinstance(value, (int, float, np.floating)) and not isinstance(value, bool) \
-        and 0.0 <= value and (value < 1.0 if upper_open else value <= 1.0)
-    if not ok:
-        raise ValueError(f"{where}({name}={value!r}): use a fraction in [0, 1), e.g. 0.05.")
-    return float(value)
-
-
-def _check_tolerance(value, name: str, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating)) \
-            or not value >= 0:
-        raise ValueError(f"{where}({name}={value!r}): use a number >= 0 (an RMSE difference, "
-                         "e.g. 0.02; float('inf') switches the check off).")
-    return float(value)
 
 
 # --------------------------------------------------------------------------- preprocess
@@ -266,7 +254,8 @@ def corrupt_batch(batch: pd.DataFrame, *, seed: int | np.random.Generator = 0,
     for name, value in (("duplicates", duplicates), ("missing", missing),
                         ("out_of_range", out_of_range), ("unknown_users", unknown_users),
                         ("flipped", flipped)):
-        _check_fraction(value, name, "corrupt_batch", upper_open=False)
+        check_number(value, name, "corrupt_batch", low=0, high=1,
+                     fix="give the share of rows to corrupt, e.g. 0.05")
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     df = batch.copy()
     n = len(df)
@@ -349,13 +338,11 @@ class ValidationGate:
 
     def __init__(self, tolerance: float = 0.02, guard_tolerance: float = 0.05, *,
                  min_rows: int = 10) -> None:
-        self.tolerance = _check_tolerance(tolerance, "tolerance", "ValidationGate")
-        self.guard_tolerance = _check_tolerance(guard_tolerance, "guard_tolerance",
-                                                "ValidationGate")
-        if isinstance(min_rows, bool) or not isinstance(min_rows, (int, np.integer)) \
-                or min_rows < 1:
-            raise ValueError(f"ValidationGate(min_rows={min_rows!r}): use an int >= 1, e.g. 10.")
-        self.min_rows = int(min_rows)
+        self.tolerance = check_number(tolerance, "tolerance", "ValidationGate", **_TOLERANCE)
+        self.guard_tolerance = check_number(guard_tolerance, "guard_tolerance", "ValidationGate",
+                                            **_TOLERANCE)
+        self.min_rows = check_int(min_rows, "min_rows", "ValidationGate", minimum=1,
+                                  fix="e.g. 10")
 
     def __repr__(self) -> str:
         return (f"ValidationGate(tolerance={self.tolerance}, guard_tolerance="
@@ -468,7 +455,7 @@ class RollbackRule:
     """
 
     def __init__(self, tolerance: float = 0.05) -> None:
-        self.tolerance = _check_tolerance(tolerance, "tolerance", "RollbackRule")
+        self.tolerance = check_number(tolerance, "tolerance", "RollbackRule", **_TOLERANCE)
 
     def __repr__(self) -> str:
         return f"RollbackRule(tolerance={self.tolerance})"
@@ -564,15 +551,13 @@ class UpdatePipeline:
                 raise TypeError(f"UpdatePipeline(registry=...): expected a "
                                 f"course_lib.registry.ModelRegistry, got {type(registry).__name__}.")
         self._check_strategy(strategy, "UpdatePipeline")
-        if not 0.0 < holdout_frac < 1.0:
-            raise ValueError(f"UpdatePipeline(holdout_frac={holdout_frac!r}): use a share "
-                             "strictly between 0 and 1, e.g. 0.2.")
+        check_number(holdout_frac, "holdout_frac", "UpdatePipeline", low=0, high=1,
+                     low_inclusive=False, high_inclusive=False,
+                     fix="give the share of each batch held out, e.g. 0.2")
         for name, value in (("guard_batches", guard_batches), ("guard_size", guard_size),
                             ("level_batches", level_batches)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-                raise ValueError(f"UpdatePipeline({name}={value!r}): use an int >= 1.")
-        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-            raise ValueError(f"UpdatePipeline(seed={seed!r}): use an int >= 0.")
+            check_int(value, name, "UpdatePipeline", minimum=1)
+        check_int(seed, "seed", "UpdatePipeline", minimum=0)
         if detector is not None and not hasattr(detector, "update"):
             raise TypeError(f"UpdatePipeline(detector=...): expected a drift detector with "
                             f"update(x) (course_lib.drift), got {type(detector).__name__}.")

@@ -39,6 +39,8 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from course_lib.validation import check_int, check_number
+
 __all__ = ["softmax", "decay_factor", "CategoryPreferenceTracker",
            "top_k", "recommend_top_k", "precision_at_k", "recall_at_k", "ndcg_at_k",
            "ranking_scores", "EpsilonGreedy", "SoftmaxBandit", "run_bandit",
@@ -47,29 +49,6 @@ __all__ = ["softmax", "decay_factor", "CategoryPreferenceTracker",
 
 
 # --------------------------------------------------------------------------- validation
-def _number(name: str, value, *, owner: str, positive=False, nonnegative=False,
-            at_most: float | None = None) -> float:
-    where = f"{owner}: {name}={value!r}"
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{where}; {name} must be a number, got {type(value).__name__}.")
-    value = float(value)
-    if not math.isfinite(value):
-        raise ValueError(f"{where}; {name} must be finite.")
-    if positive and value <= 0:
-        raise ValueError(f"{where}; {name} must be > 0, pass a positive number.")
-    if nonnegative and value < 0:
-        raise ValueError(f"{where}; {name} must be >= 0.")
-    if at_most is not None and value > at_most:
-        raise ValueError(f"{where}; {name} must be <= {at_most}.")
-    return value
-
-
-def _count(name: str, value, *, owner: str, minimum: int = 1) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{owner}: {name}={value!r}; pass an int >= {minimum}.")
-    return int(value)
-
-
 def _rng(seed, owner: str) -> np.random.Generator:
     if isinstance(seed, np.random.Generator):
         return seed
@@ -109,7 +88,7 @@ def softmax(logits, temperature: float = 1.0, axis: int = -1) -> np.ndarray:
     >>> np.round(softmax([1.0, 2.0], temperature=100.0), 3)
     array([0.498, 0.502])
     """
-    t = _number("temperature", temperature, owner="softmax", positive=True)
+    t = check_number(temperature, "temperature", "softmax", low=0, low_inclusive=False)
     z = np.asarray(logits, dtype=float)
     if z.size == 0:
         raise ValueError("softmax: logits is empty; pass at least one score.")
@@ -135,7 +114,7 @@ def decay_factor(elapsed, half_life: float | None) -> np.ndarray:
     elapsed = np.asarray(elapsed, dtype=float)
     if half_life is None:
         return np.ones_like(elapsed)
-    h = _number("half_life", half_life, owner="decay_factor", positive=True)
+    h = check_number(half_life, "half_life", "decay_factor", low=0, low_inclusive=False)
     return np.power(0.5, elapsed / h)
 
 
@@ -186,7 +165,7 @@ class CategoryPreferenceTracker:
     def __init__(self, categories, half_life: float | None = None, prior: float = 1.0):
         owner = "CategoryPreferenceTracker"
         if isinstance(categories, (int, np.integer)) and not isinstance(categories, bool):
-            names = list(range(_count("categories", categories, owner=owner, minimum=2)))
+            names = list(range(check_int(categories, "categories", owner, minimum=2)))
         else:
             names = list(categories)
             if len(names) < 2 or len(set(names)) != len(names):
@@ -195,9 +174,9 @@ class CategoryPreferenceTracker:
         self.categories = names
         self.n_categories = len(names)
         self._code = {name: i for i, name in enumerate(names)}
-        self.half_life = None if half_life is None else _number(
-            "half_life", half_life, owner=owner, positive=True)
-        self.prior = _number("prior", prior, owner=owner, nonnegative=True)
+        self.half_life = None if half_life is None else check_number(
+            half_life, "half_life", owner, low=0, low_inclusive=False)
+        self.prior = check_number(prior, "prior", owner, low=0)
         self.counts_ = np.zeros((0, self.n_categories))
         self.last_day_ = np.zeros(0)
         self.user_index_: dict = {}
@@ -267,7 +246,7 @@ class CategoryPreferenceTracker:
     def counts(self, user_ids, day) -> np.ndarray:
         """Decayed counts as of ``day``, shape (n_users, n_categories); zeros for unknown users."""
         users = np.asarray(user_ids).ravel().tolist()
-        day = _number("day", day, owner="CategoryPreferenceTracker.counts")
+        day = check_number(day, "day", "CategoryPreferenceTracker.counts")
         rows = self._rows(users, grow=False)
         out = np.zeros((len(users), self.n_categories))
         known = rows >= 0
@@ -311,7 +290,7 @@ def top_k(scores, k: int, exclude=None) -> np.ndarray:
     array([[1, 2]])
     """
     s = np.array(scores, dtype=float)
-    k = _count("k", k, owner="top_k")
+    k = check_int(k, "k", "top_k", minimum=1)
     one_d = s.ndim == 1
     s = np.atleast_2d(s)
     if s.ndim != 2:
@@ -390,7 +369,7 @@ def recommend_top_k(score_fn: Callable, user_ids, item_ids, day, k: int,
 
 
 def _check_ranking(recommended, relevant, k, func):
-    k = _count("k", k, owner=func)
+    k = check_int(k, "k", func, minimum=1)
     rec = list(np.asarray(recommended).ravel().tolist())
     if isinstance(relevant, (str, bytes)) or not hasattr(relevant, "__iter__"):
         raise TypeError(f"{func}: relevant must be a collection of item ids (a set or list), got "
@@ -467,10 +446,10 @@ class _ValueLearner:
     """Shared value estimates: ``Q[a] += step * (reward - Q[a])`` with step ``1/n`` or constant."""
 
     def __init__(self, n_arms: int, step_size: float | None, initial: float, seed, owner: str):
-        self.n_arms = _count("n_arms", n_arms, owner=owner, minimum=2)
-        self.step_size = None if step_size is None else _number(
-            "step_size", step_size, owner=owner, positive=True, at_most=1.0)
-        self.initial = _number("initial", initial, owner=owner)
+        self.n_arms = check_int(n_arms, "n_arms", owner, minimum=2)
+        self.step_size = None if step_size is None else check_number(
+            step_size, "step_size", owner, low=0, low_inclusive=False, high=1)
+        self.initial = check_number(initial, "initial", owner)
         self.rng = _rng(seed, owner)
         self.values_ = np.full(self.n_arms, self.initial)
         self.counts_ = np.zeros(self.n_arms, dtype=int)
@@ -484,7 +463,7 @@ class _ValueLearner:
     def update(self, arm: int, reward: float):
         """Move the value of ``arm`` towards ``reward``; returns ``self``."""
         a = self._arm(arm)
-        r = _number("reward", reward, owner="update")
+        r = check_number(reward, "reward", "update")
         self.counts_[a] += 1
         step = 1.0 / self.counts_[a] if self.step_size is None else self.step_size
         self.values_[a] += step * (r - self.values_[a])
@@ -506,8 +485,7 @@ class EpsilonGreedy(_ValueLearner):
     def __init__(self, n_arms: int, epsilon: float = 0.1, step_size: float | None = None,
                  initial: float = 0.0, seed=0):
         super().__init__(n_arms, step_size, initial, seed, "EpsilonGreedy")
-        self.epsilon = _number("epsilon", epsilon, owner="EpsilonGreedy", nonnegative=True,
-                               at_most=1.0)
+        self.epsilon = check_number(epsilon, "epsilon", "EpsilonGreedy", low=0, high=1)
 
     def select(self, greedy: bool = False) -> int:
         """The arm to play now."""
@@ -532,8 +510,8 @@ class SoftmaxBandit(_ValueLearner):
     def __init__(self, n_arms: int, temperature: float = 0.05, step_size: float | None = None,
                  initial: float = 0.0, seed=0):
         super().__init__(n_arms, step_size, initial, seed, "SoftmaxBandit")
-        self.temperature = _number("temperature", temperature, owner="SoftmaxBandit",
-                                   positive=True)
+        self.temperature = check_number(temperature, "temperature", "SoftmaxBandit", low=0,
+                                        low_inclusive=False)
 
     def probabilities(self) -> np.ndarray:
         """The current policy: one probability per arm."""
@@ -618,13 +596,13 @@ class QLearningAgent:
     def __init__(self, n_states: int, n_actions: int, learning_rate: float = 0.1,
                  discount: float = 0.9, epsilon: float = 0.1, initial_q: float = 0.0, seed=0):
         owner = "QLearningAgent"
-        self.n_states = _count("n_states", n_states, owner=owner)
-        self.n_actions = _count("n_actions", n_actions, owner=owner, minimum=2)
-        self.learning_rate = _number("learning_rate", learning_rate, owner=owner, positive=True,
-                                     at_most=1.0)
-        self.discount = _number("discount", discount, owner=owner, nonnegative=True, at_most=1.0)
-        self.epsilon = _number("epsilon", epsilon, owner=owner, nonnegative=True, at_most=1.0)
-        self.initial_q = _number("initial_q", initial_q, owner=owner)
+        self.n_states = check_int(n_states, "n_states", owner, minimum=1)
+        self.n_actions = check_int(n_actions, "n_actions", owner, minimum=2)
+        self.learning_rate = check_number(learning_rate, "learning_rate", owner, low=0,
+                                          low_inclusive=False, high=1)
+        self.discount = check_number(discount, "discount", owner, low=0, high=1)
+        self.epsilon = check_number(epsilon, "epsilon", owner, low=0, high=1)
+        self.initial_q = check_number(initial_q, "initial_q", owner)
         self.rng = _rng(seed, owner)
         self.q_ = np.full((self.n_states, self.n_actions), self.initial_q)
         self.n_updates_ = 0
@@ -654,7 +632,7 @@ class QLearningAgent:
                 or not 0 <= action < self.n_actions:
             raise ValueError(f"QLearningAgent: action={action!r}; pass an int in "
                              f"0..{self.n_actions - 1}.")
-        r = _number("reward", reward, owner="QLearningAgent.update")
+        r = check_number(reward, "reward", "QLearningAgent.update")
         target = r if done else r + self.discount * float(np.max(self.q_[s2]))
         td = target - self.q_[s, action]
         self.q_[s, action] += self.learning_rate * td
@@ -694,12 +672,11 @@ class SessionEnv:
             raise ValueError(f"{owner}: segment_weights must be {g} non-negative numbers summing "
                              f"to 1, got {np.round(w, 3).tolist()}.")
         self.segment_weights = w
-        self.repeat_penalty = _number("repeat_penalty", repeat_penalty, owner=owner,
-                                      nonnegative=True, at_most=1.0)
-        self.leave_after_buy = _number("leave_after_buy", leave_after_buy, owner=owner,
-                                       nonnegative=True, at_most=1.0)
-        self.leave_after_miss = _number("leave_after_miss", leave_after_miss, owner=owner,
-                                        positive=True, at_most=1.0)
+        self.repeat_penalty = check_number(repeat_penalty, "repeat_penalty", owner, low=0, high=1)
+        self.leave_after_buy = check_number(leave_after_buy, "leave_after_buy", owner, low=0,
+                                            high=1)
+        self.leave_after_miss = check_number(leave_after_miss, "leave_after_miss", owner, low=0,
+                                             low_inclusive=False, high=1)
         self.rng = _rng(seed, owner)
         self.state = None
 
@@ -778,7 +755,7 @@ def optimal_q(R, P, discount: float, tol: float = 1e-10, max_iter: int = 100_000
     """
     R = np.asarray(R, dtype=float)
     P = np.asarray(P, dtype=float)
-    g = _number("discount", discount, owner="optimal_q", nonnegative=True, at_most=1.0)
+    g = check_number(discount, "discount", "optimal_q", low=0, high=1)
     if R.ndim != 2 or P.shape != R.shape + (R.shape[0],):
         raise ValueError(f"optimal_q: R must be (S, A) and P (S, A, S); got {R.shape} and "
                          f"{P.shape}.")
@@ -805,7 +782,7 @@ def policy_value(R, P, policy, discount: float, start=None):
     """
     R = np.asarray(R, dtype=float)
     P = np.asarray(P, dtype=float)
-    g = _number("discount", discount, owner="policy_value", nonnegative=True, at_most=1.0)
+    g = check_number(discount, "discount", "policy_value", low=0, high=1)
     S, A = R.shape
     pol = np.asarray(policy)
     if pol.shape == (S, A):                      # a stochastic policy: probabilities per state
@@ -827,7 +804,7 @@ def policy_value(R, P, policy, discount: float, start=None):
 
 def run_q_learning(agent: QLearningAgent, env: SessionEnv, n_sessions: int) -> np.ndarray:
     """Train ``agent`` for ``n_sessions`` sessions; returns the purchases of each session."""
-    n = _count("n_sessions", n_sessions, owner="run_q_learning")
+    n = check_int(n_sessions, "n_sessions", "run_q_learning", minimum=1)
     if agent.n_states != env.n_states or agent.n_actions != env.n_actions:
         raise ValueError(f"run_q_learning: agent is {agent.n_states}x{agent.n_actions} but the "
                          f"environment has {env.n_states} states and {env.n_actions} actions.")
