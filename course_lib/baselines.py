@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from course_lib.features import IdEncoder
-from course_lib.validation import check_int, check_number
+from course_lib.validation import as_generator, check_int, check_number
 
 __all__ = ["GlobalMean", "BiasBaseline", "BiasedMF", "rmse_of"]
 
@@ -93,7 +93,23 @@ class GlobalMean:
         return 1
 
 
-class BiasBaseline:
+class _ClippedRatingModel:
+    """Shared ``predict`` of the fitted baselines: the raw score clipped to 1..5."""
+
+    mu_ = None
+
+    def _raw(self, ratings: pd.DataFrame) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def predict(self, ratings: pd.DataFrame) -> np.ndarray:
+        where = f"{type(self).__name__}.predict"
+        if self.mu_ is None:
+            raise RuntimeError(f"{where}: call fit(ratings) first.")
+        _check_ratings(ratings, where, need_rating=False)
+        return np.clip(self._raw(ratings), RATING_MIN, RATING_MAX)
+
+
+class BiasBaseline(_ClippedRatingModel):
     """``mu + b_user + b_item`` fitted by regularised least squares.
 
     Minimises ``sum (r - mu - b_u - b_i)^2 + reg_user * sum b_u^2 + reg_item * sum b_i^2``
@@ -157,12 +173,6 @@ class BiasBaseline:
     def _raw(self, ratings: pd.DataFrame) -> np.ndarray:
         return self.mu_ + self.user_bias(ratings["user_id"]) + self.item_bias(ratings["item_id"])
 
-    def predict(self, ratings: pd.DataFrame) -> np.ndarray:
-        if self.mu_ is None:
-            raise RuntimeError("BiasBaseline.predict: call fit(ratings) first.")
-        _check_ratings(ratings, "BiasBaseline.predict", need_rating=False)
-        return np.clip(self._raw(ratings), RATING_MIN, RATING_MAX)
-
     def objective(self, ratings: pd.DataFrame) -> float:
         """The regularised squared error that ``fit`` minimises (unclipped predictions)."""
         err = ratings["rating"].to_numpy(dtype=float) - self._raw(ratings)
@@ -174,7 +184,7 @@ class BiasBaseline:
         return 1 + self.user_encoder_.n_seen + self.item_encoder_.n_seen
 
 
-class BiasedMF:
+class BiasedMF(_ClippedRatingModel):
     """Biased matrix factorisation ``mu + b_u + b_i + p_u . q_i``, fitted by ALS.
 
     Alternating least squares: with the item side ``[q_i, b_i]`` fixed, the
@@ -213,17 +223,13 @@ class BiasedMF:
         self.reg = check_number(reg, "reg", "BiasedMF", low=0)
         self.n_iter = check_int(n_iter, "n_iter", "BiasedMF", minimum=1)
         self.init_std = check_number(init_std, "init_std", "BiasedMF", low=0)
-        if not isinstance(seed, np.random.Generator) and (
-                isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
-            raise ValueError(f"BiasedMF(seed={seed!r}): use an int >= 0 or an "
-                             "np.random.Generator.")
+        as_generator(seed, "BiasedMF")  # a bad seed fails here, not at fit time
         self.seed = seed
         self.mu_ = None
 
     def fit(self, ratings: pd.DataFrame) -> "BiasedMF":
         _check_ratings(ratings, "BiasedMF.fit")
-        rng = self.seed if isinstance(self.seed, np.random.Generator) \
-            else np.random.default_rng(self.seed)
+        rng = as_generator(self.seed, "BiasedMF")
         self.user_encoder_ = IdEncoder().observe(ratings["user_id"])
         self.item_encoder_ = IdEncoder().observe(ratings["item_id"])
         u = self.user_encoder_.transform(ratings["user_id"])
@@ -255,12 +261,6 @@ class BiasedMF:
         k = self.n_factors
         return (self.mu_ + self.U_[u, k] + self.V_[i, k]
                 + np.sum(self.U_[u, :k] * self.V_[i, :k], axis=1))
-
-    def predict(self, ratings: pd.DataFrame) -> np.ndarray:
-        if self.mu_ is None:
-            raise RuntimeError("BiasedMF.predict: call fit(ratings) first.")
-        _check_ratings(ratings, "BiasedMF.predict", need_rating=False)
-        return np.clip(self._raw(ratings), RATING_MIN, RATING_MAX)
 
     def objective(self, ratings: pd.DataFrame) -> float:
         """Regularised squared error that ALS minimises (unclipped predictions)."""

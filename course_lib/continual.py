@@ -42,19 +42,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from course_lib.validation import check_int
+from course_lib.validation import check_int, as_generator as _rng
 
 __all__ = ["ReservoirBuffer", "ewc_penalty", "ewc_gradient", "fisher_diagonal", "UpdateCost",
            "Strategy", "Static", "FullRetrain", "SlidingWindow", "FineTune", "Replay", "EWC",
            "canonical_order"]
-
-
-def _rng(seed) -> np.random.Generator:
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed={seed!r}: pass a non-negative int or an np.random.Generator.")
-    return np.random.default_rng(seed)
 
 
 def canonical_order(df: pd.DataFrame) -> pd.DataFrame:

@@ -83,6 +83,22 @@ def _mlp(x, hidden: Sequence[int], seed: int, prefix: str, activation: str = "re
     return x
 
 
+def _normalized_mlp(X_train, hidden, seed, learning_rate, where: str):
+    """Validate the builder's arguments; return ``(inputs, trunk, seed, learning_rate)``.
+
+    The trunk is ``Normalization`` adapted on ``X_train`` (training data only)
+    followed by the hidden ReLU layers; the builders add their output layer.
+    """
+    X_train = _as_2d_float(X_train, "X_train")
+    seed = _check_seed(seed, where)
+    hidden = _check_hidden(hidden, where)
+    learning_rate = _check_lr(learning_rate, where)
+    inputs = keras.Input(shape=(X_train.shape[1],), name="features")
+    norm = keras.layers.Normalization(name="normalization")
+    norm.adapt(X_train)
+    return inputs, _mlp(norm(inputs), hidden, seed, "dense"), seed, learning_rate
+
+
 def build_seed_mlp(X_train, *, hidden: Sequence[int] = (64, 32), learning_rate: float = 1e-3,
                    seed: int = 0) -> keras.Model:
     """The seed article's rating predictor: features -> Dense 64 -> Dense 32 -> 1, compiled.
@@ -119,14 +135,8 @@ def build_seed_mlp(X_train, *, hidden: Sequence[int] = (64, 32), learning_rate: 
     ...
     ValueError: X_train must be 2-D (n_samples, n_features), got shape (100,); ...
     """
-    X_train = _as_2d_float(X_train, "X_train")
-    seed = _check_seed(seed, "build_seed_mlp")
-    hidden = _check_hidden(hidden, "build_seed_mlp")
-    learning_rate = _check_lr(learning_rate, "build_seed_mlp")
-    inputs = keras.Input(shape=(X_train.shape[1],), name="features")
-    norm = keras.layers.Normalization(name="normalization")
-    norm.adapt(X_train)
-    x = _mlp(norm(inputs), hidden, seed, "dense")
+    inputs, x, seed, learning_rate = _normalized_mlp(X_train, hidden, seed, learning_rate,
+                                                     "build_seed_mlp")
     out = keras.layers.Dense(1, name="rating",
                              kernel_initializer=keras.initializers.GlorotUniform(seed=seed + 100)
                              )(x)
@@ -155,14 +165,8 @@ def build_purchase_model(X_train, *, hidden: Sequence[int] = (20,), learning_rat
     >>> bool(((p > 0) & (p < 1)).all())
     True
     """
-    X_train = _as_2d_float(X_train, "X_train")
-    seed = _check_seed(seed, "build_purchase_model")
-    hidden = _check_hidden(hidden, "build_purchase_model")
-    learning_rate = _check_lr(learning_rate, "build_purchase_model")
-    inputs = keras.Input(shape=(X_train.shape[1],), name="features")
-    norm = keras.layers.Normalization(name="normalization")
-    norm.adapt(X_train)
-    x = _mlp(norm(inputs), hidden, seed, "dense")
+    inputs, x, seed, learning_rate = _normalized_mlp(X_train, hidden, seed, learning_rate,
+                                                     "build_purchase_model")
     bias = keras.initializers.Constant(output_bias) if output_bias is not None else "zeros"
     out = keras.layers.Dense(1, activation="sigmoid", name="purchase_prob",
                              kernel_initializer=keras.initializers.GlorotUniform(seed=seed + 100),

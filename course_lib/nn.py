@@ -40,6 +40,8 @@ from typing import Mapping
 
 import numpy as np
 
+from course_lib.validation import as_generator as _rng
+
 __all__ = ["ACTIVATIONS", "LOSSES", "sigmoid", "activate", "activation_derivative",
            "init_params", "forward", "loss", "backward", "train", "keras_weights",
            "params_from_keras"]
@@ -101,15 +103,6 @@ def activation_derivative(z, name: str = "relu") -> np.ndarray:
     if name == "relu":
         return (z > 0).astype(float)
     return 1.0 - np.tanh(z) ** 2
-
-
-def _rng(seed):
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int or an np.random.Generator, got "
-                         f"{seed!r}; pass e.g. seed=0.")
-    return np.random.default_rng(int(seed))
 
 
 def init_params(n_inputs: int, n_hidden: int, n_outputs: int = 1, seed=0) -> dict:

@@ -39,7 +39,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from course_lib.validation import check_int, check_number
+from course_lib.validation import check_int, check_number, as_generator as _rng
 
 __all__ = ["softmax", "decay_factor", "CategoryPreferenceTracker",
            "top_k", "recommend_top_k", "precision_at_k", "recall_at_k", "ndcg_at_k",
@@ -49,15 +49,6 @@ __all__ = ["softmax", "decay_factor", "CategoryPreferenceTracker",
 
 
 # --------------------------------------------------------------------------- validation
-def _rng(seed, owner: str) -> np.random.Generator:
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"{owner}: seed={seed!r}; pass a non-negative int or an "
-                         "np.random.Generator, e.g. seed=0.")
-    return np.random.default_rng(int(seed))
-
-
 # --------------------------------------------------------------------------- softmax, decay
 def softmax(logits, temperature: float = 1.0, axis: int = -1) -> np.ndarray:
     """Numerically stable softmax of ``logits / temperature`` along ``axis``.

@@ -30,17 +30,10 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from course_lib.validation import as_generator as _rng
+
 __all__ = ["permutation_importance", "segment_report", "segment_gap", "laplace_mechanism",
            "clip_contributions"]
-
-
-def _rng(seed, where: str) -> np.random.Generator:
-    if isinstance(seed, np.random.Generator):
-        return seed
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"{where}(seed={seed!r}): pass a non-negative int or an "
-                         "np.random.Generator, e.g. seed=0.")
-    return np.random.default_rng(int(seed))
 
 
 def _rmse(y_true: np.ndarray, y_pred: np.ndarray) -> float:

@@ -24,7 +24,7 @@ import math
 
 import numpy as np
 
-__all__ = ["ArgumentTypeError", "check_number", "check_int"]
+__all__ = ["ArgumentTypeError", "check_number", "check_int", "as_generator"]
 
 _REAL_TYPES = (int, float, np.integer, np.floating)
 _INT_TYPES = (int, np.integer)
@@ -193,3 +193,30 @@ def check_int(value, name: str, where: str, *, minimum: int | None = None,
     if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
         _raise(ValueError, where, name, value, rule, fix)
     return int(value)
+
+
+def as_generator(seed, where: str = "") -> np.random.Generator:
+    """Return ``seed`` if it is a ``np.random.Generator``, else a new one seeded by it.
+
+    Every random function of the course takes ``seed`` (a non-negative int) or
+    a Generator, so that nothing depends on NumPy's global random state.
+
+    Examples
+    --------
+    >>> float(as_generator(0).random()) == float(np.random.default_rng(0).random())
+    True
+    >>> rng = np.random.default_rng(1)
+    >>> as_generator(rng) is rng
+    True
+    >>> as_generator(-2, "ReservoirBuffer")
+    Traceback (most recent call last):
+    ...
+    ValueError: ReservoirBuffer(seed=-2): seed must be a non-negative int or an np.random.Generator; pass e.g. seed=0.
+    """
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, _INT_TYPES) or seed < 0:
+        prefix = f"{where}(seed={seed!r})" if where else f"seed={seed!r}"
+        raise ValueError(f"{prefix}: seed must be a non-negative int or an np.random.Generator; "
+                         "pass e.g. seed=0.")
+    return np.random.default_rng(int(seed))
