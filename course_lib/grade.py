@@ -139,6 +139,10 @@ def grade_notebook(path: Path, solutions_dir: Path = ROOT / "solutions", timeout
                            error=f"no solutions notebook matches {path.name}: name the file like "
                                  "the exercise notebook (NN_slug.ipynb)")
     checks = _solution_checks(nbformat.read(solution_path, as_version=4))
+    # Under the grader an untouched exercise raises NotImplementedError (not attempted)
+    # instead of the friendly "not started yet" line students see.
+    nb.cells.insert(0, nbformat.v4.new_code_cell(
+        "import course_lib.checks._core as _course_grading\n_course_grading.GRADING = True"))
     exercise_cells: dict[str, list[int]] = {}
     check_cells: dict[str, int] = {}
     for index, cell in enumerate(nb.cells):

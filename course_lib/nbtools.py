@@ -10,7 +10,9 @@ produce them::
 ``execute`` runs the notebook with its own folder as the working directory,
 then strips volatile metadata (timings, widget state) and writes the file
 atomically.  ``lint`` reports notebooks whose execution counts are not
-1..n, that contain error outputs, saved widget state or absolute paths.
+1..n, that contain error outputs, saved widget state, absolute paths, NBVAL
+comments in a cell's code (use nbval's cell tags) or an incomplete
+``language_info``.
 
 >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")])
 >>> nb.cells[0].execution_count = 1
@@ -36,6 +38,9 @@ __all__ = ["execute_notebook", "clean_notebook", "lint_notebook", "lint_paths", 
 
 ROOT = Path(__file__).resolve().parent.parent
 COURSE_NOTEBOOK_DIRS = ("notebooks", "solutions")
+LANGUAGE_INFO = {"codemirror_mode": {"name": "ipython", "version": 3}, "file_extension": ".py",
+                 "mimetype": "text/x-python", "name": "python", "nbconvert_exporter": "python",
+                 "pygments_lexer": "ipython3"}
 _ABS_PATH = re.compile(r"(/work/|/home/[a-z]|/root/|/tmp/|/Users/[A-Za-z]|[A-Z]:\\\\Users)")
 
 
@@ -61,7 +66,10 @@ def clean_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
         cell["id"] = f"cell-{index}"
     nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python",
                                  "name": "python3"}
-    nb.metadata["language_info"] = {"name": "python"}
+    # The whole language_info, as a Python 3 kernel reports it: with less, JupyterLab
+    # rewrites it on opening and shows every notebook as modified before any edit.
+    version = nb.metadata.get("language_info", {}).get("version", "3.11.7")
+    nb.metadata["language_info"] = {**LANGUAGE_INFO, "version": version}
     return nb
 
 
@@ -103,6 +111,15 @@ def lint_notebook(nb: nbformat.NotebookNode, name: str) -> list[str]:
             if _ABS_PATH.search(text):
                 problems.append(f"{name}, cell {index}: output shows an absolute path of the "
                                 "machine that ran it")
+    info = nb.metadata.get("language_info", {})
+    missing = sorted(set(LANGUAGE_INFO) - set(info))
+    if missing:
+        problems.append(f"{name}: metadata.language_info lacks {missing}; JupyterLab would show "
+                        "the notebook as modified on opening (run nbtools clean)")
+    for index, cell in enumerate(nb.cells):
+        if "NBVAL_" in cell.source:
+            problems.append(f"{name}, cell {index}: an NBVAL comment is visible to students; "
+                            "use nbval's cell tags (metadata.tags: nbval-check-output)")
     if "widgets" in nb.metadata:
         problems.append(f"{name}: saved widget state in metadata (clear it with nbtools clean)")
     return problems

@@ -32,13 +32,15 @@ from __future__ import annotations
 
 import inspect
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
 __all__ = ["Case", "CheckFailed", "CheckResult", "run_cases", "compare", "describe",
-           "require_callable", "fail", "passed", "call_student", "allclose"]
+           "require_callable", "fail", "passed", "call_student", "allclose", "not_started",
+           "friendly_check", "after_exercise", "GRADING"]
 
 
 class CheckFailed(AssertionError):
@@ -56,14 +58,97 @@ class CheckFailed(AssertionError):
 
 @dataclass
 class CheckResult:
-    """What a passing check returns (truthy), for use in hidden tests."""
+    """What a check returns: truthy when it passed, for use in hidden tests.
+
+    A check prints its own one-line verdict, so in a notebook the result
+    itself displays nothing (no ``CheckResult(...)`` echo under the pass line).
+    """
 
     exercise: str
     n_cases: int
     passed: bool = True
+    status: str = "passed"
 
     def __bool__(self) -> bool:
         return self.passed
+
+    def _ipython_display_(self) -> None:  # IPython protocol: the check already printed
+        return None
+
+
+#: Set by the grader: an exercise that is not started raises its
+#: ``NotImplementedError`` instead of printing "not started yet".
+GRADING = False
+
+
+def not_started(exercise: str, exc: NotImplementedError) -> CheckResult:
+    """Print the one friendly line for an untouched exercise and return a falsy result.
+
+    >>> r = not_started("1.1", NotImplementedError("Exercise 1.1: Implement the MSE."))
+    Exercise 1.1 not started yet: Implement the MSE. Write your code in the cell above, run it, then run this cell again.
+    >>> bool(r), r.status
+    (False, 'not started')
+    """
+    text = str(exc)
+    prefix = f"Exercise {exercise}:"
+    task = text[len(prefix):].strip() if text.startswith(prefix) else ""
+    print(f"Exercise {exercise} not started yet: " + (f"{task} " if task else "")
+          + "Write your code in the cell above, run it, then run this cell again.")
+    return CheckResult(exercise, 0, passed=False, status="not started")
+
+
+class after_exercise:  # noqa: N801 - used as a statement: ``with after_exercise("3.3"):``
+    """Run a cell that uses an exercise's function; skip it quietly if not started yet.
+
+    In an untouched exercises notebook the function still raises its
+    ``NotImplementedError``; this prints one line and lets Run All go on.
+    Any other error is shown as usual.
+
+    >>> def adam_minimize(*args):
+    ...     raise NotImplementedError("Exercise 3.3: Run Adam.")
+    >>> with after_exercise("3.3"):
+    ...     path = adam_minimize()
+    ...     print("not reached")
+    (This cell uses Exercise 3.3, which is not started yet: it runs once you have written it.)
+    """
+
+    def __init__(self, *exercises: str) -> None:
+        self.exercises = exercises
+
+    def __enter__(self) -> "after_exercise":
+        return self
+
+    def __exit__(self, kind: Any, exc: Any, tb: Any) -> bool:
+        if kind is None or not issubclass(kind, NotImplementedError) or GRADING:
+            return False
+        match = re.match(r"Exercise (\d+\.\d+):", str(exc))
+        if match is None:
+            return False
+        print(f"(This cell uses Exercise {match.group(1)}, which is not started yet: "
+              "it runs once you have written it.)")
+        return True
+
+
+def friendly_check(exercise: str, check: Callable[..., CheckResult]) -> Callable[..., CheckResult]:
+    """Wrap a ``check_N_M`` so an untouched exercise prints one line instead of a traceback.
+
+    Run All in an untouched exercises notebook then goes through to the end.
+    Under the grader (:data:`GRADING`), the ``NotImplementedError`` propagates
+    so the exercise is reported as not attempted.
+    """
+    import functools
+
+    @functools.wraps(check)
+    def wrapper(*args: Any, **kwargs: Any) -> CheckResult:
+        try:
+            return check(*args, **kwargs)
+        except NotImplementedError as exc:
+            if GRADING:
+                raise
+            return not_started(exercise, exc)
+
+    wrapper.__wrapped_check__ = check  # type: ignore[attr-defined]
+    return wrapper
 
 
 @dataclass
