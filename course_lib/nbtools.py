@@ -14,7 +14,7 @@ atomically.  ``lint`` reports notebooks whose execution counts are not
 comments in a cell's code (use nbval's cell tags) or an incomplete
 ``language_info``.
 
->>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")])
+>>> nb = clean_notebook(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")]))
 >>> nb.cells[0].execution_count = 1
 >>> lint_notebook(nb, "demo.ipynb")
 []
