@@ -9,7 +9,7 @@ first code cell of every notebook::
 What it does, in order:
 
 1. sets environment variables that TensorFlow reads when it is *first*
-   imported (CPU only, quiet C++ logs, oneDNN off so results are repeatable);
+   imported (CPU only, quiet C++ logs, oneDNN off unless asked for, so results repeat);
 2. seeds Python's ``random``, NumPy's legacy global generator and TensorFlow
    through ``keras.utils.set_random_seed`` and turns on op determinism.  Course
    code never relies on that global state: every random function in
@@ -45,7 +45,9 @@ def quiet_tensorflow_environment() -> None:
     """
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"          # C++ logs: errors only
-    os.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"         # oneDNN reorders float sums
+    # oneDNN reorders float sums; off unless the environment asks for it on purpose
+    # (CI runs every notebook a second time with it on, to prove no claim depends on it)
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
     os.environ["CUDA_VISIBLE_DEVICES"] = "-1"         # the course runs on the CPU
     os.environ["TF_DETERMINISTIC_OPS"] = "1"
     os.environ.setdefault("PYTHONHASHSEED", "0")
@@ -108,9 +110,13 @@ def _configure_tensorflow(seed: int, n_threads: int) -> None:
     absl.logging.set_verbosity(absl.logging.ERROR)
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
     tf.get_logger().setLevel(logging.ERROR)
+    # TF_NUM_INTRAOP_THREADS / TF_NUM_INTEROP_THREADS, when set, win over n_threads: CI's
+    # second notebook run uses one thread to prove that no checked output depends on it.
+    intra = int(os.environ.get("TF_NUM_INTRAOP_THREADS", n_threads))
+    inter = int(os.environ.get("TF_NUM_INTEROP_THREADS", n_threads))
     try:  # only possible before TensorFlow's runtime starts
-        tf.config.threading.set_intra_op_parallelism_threads(n_threads)
-        tf.config.threading.set_inter_op_parallelism_threads(n_threads)
+        tf.config.threading.set_intra_op_parallelism_threads(intra)
+        tf.config.threading.set_inter_op_parallelism_threads(inter)
     except RuntimeError:
         pass  # the cell was run a second time: the pools are already fixed
     keras.utils.set_random_seed(seed)
@@ -131,6 +137,10 @@ def setup_notebook(seed: int = 42, *, tensorflow: bool = True, n_threads: int = 
         chapters may pass ``False`` to stay light.
     n_threads : int
         TensorFlow intra- and inter-op threads (2 matches a laptop CI machine).
+        The environment variables ``TF_NUM_INTRAOP_THREADS`` and
+        ``TF_NUM_INTEROP_THREADS`` override it when set, and
+        ``TF_ENABLE_ONEDNN_OPTS=1`` turns oneDNN on (CI runs the notebooks a
+        second time that way to show that no checked output depends on them).
     precision : int
         Digits shown by NumPy and pandas.
 
