@@ -26,9 +26,12 @@ import os
 import random
 import warnings
 
-__all__ = ["setup_notebook", "library_versions", "quiet_tensorflow_environment"]
+__all__ = ["setup_notebook", "library_versions", "quiet_tensorflow_environment",
+           "check_python", "TESTED_PYTHONS"]
 
 _STATE = {"configured": False}
+#: CPython versions the course is tested on (CI runs the tests on each one present).
+TESTED_PYTHONS = ((3, 10), (3, 11), (3, 12), (3, 13))
 _LIBRARIES = ("python", "numpy", "pandas", "matplotlib", "seaborn", "tensorflow", "keras",
               "ipywidgets")
 
@@ -51,6 +54,26 @@ def quiet_tensorflow_environment() -> None:
     os.environ["CUDA_VISIBLE_DEVICES"] = "-1"         # the course runs on the CPU
     os.environ["TF_DETERMINISTIC_OPS"] = "1"
     os.environ.setdefault("PYTHONHASHSEED", "0")
+
+
+def check_python(version: tuple[int, ...] | None = None) -> str | None:
+    """Say what to do when Python is not one the course is tested on (else ``None``).
+
+    >>> check_python((3, 11, 7)) is None
+    True
+    >>> print(check_python((3, 14, 0)))
+    Python 3.14 is not one the course is tested on (3.10, 3.11, 3.12, 3.13); TensorFlow may have no wheels for it. Create the environment with a tested Python, e.g. `uv venv --python 3.12 .venv`, `pyenv install 3.12`, or `conda create -n course python=3.12`.
+    """
+    import sys
+
+    major_minor = tuple((version or sys.version_info)[:2])
+    if major_minor in TESTED_PYTHONS:
+        return None
+    tested = ", ".join(f"{a}.{b}" for a, b in TESTED_PYTHONS)
+    return (f"Python {major_minor[0]}.{major_minor[1]} is not one the course is tested on "
+            f"({tested}); TensorFlow may have no wheels for it. Create the environment with a "
+            "tested Python, e.g. `uv venv --python 3.12 .venv`, `pyenv install 3.12`, or "
+            "`conda create -n course python=3.12`.")
 
 
 def library_versions() -> dict[str, str]:
@@ -171,6 +194,9 @@ def setup_notebook(seed: int = 42, *, tensorflow: bool = True, n_threads: int = 
             "could not be applied. Restart the kernel and call setup_notebook() before "
             "`import keras` / `import tensorflow` (put those imports below it).",
             UserWarning, stacklevel=2)
+    advice = check_python()
+    if advice:
+        warnings.warn(advice, UserWarning, stacklevel=2)
     quiet_tensorflow_environment()
 
     import numpy as np
