@@ -98,3 +98,66 @@ def test_registry_files_without_rollback_marks_still_open(tmp_path):
     assert reg.rolled_back == {}
     with pytest.raises(TypeError, match="reason=3"):
         reg.rollback(reason=3)
+
+
+@pytest.mark.parametrize("content, problem", [
+    ("{}", "the key 'production' is missing"),
+    ("[]", "expected a JSON object, found a list"),
+    ("", "not valid JSON"),
+    ('{"production": "v0001", "history": "v0001"}', "'history' should be a list"),
+    ('{"production": "v0002", "history": ["v0001"]}', "'production' should be the last"),
+    ('{"production": null, "history": [], "rolled_back": []}', "'rolled_back' should map"),
+])
+def test_a_damaged_index_is_refused_with_a_way_to_recover(tmp_path, content, problem):
+    reg = ModelRegistry(tmp_path)
+    reg.promote(reg.register(Toy(1)))
+    (tmp_path / "registry.json").write_text(content)
+    for attempt in (lambda: reg.production, lambda: reg.promote("v0001"),
+                    lambda: reg.register(Toy(2)), lambda: ModelRegistry(tmp_path)):
+        with pytest.raises(RegistryError, match="damaged") as info:
+            attempt()
+        assert problem in str(info.value)
+        assert "rebuild_index(" in str(info.value) and "production='v0001'" in str(info.value)
+    assert reg.versions() == ["v0001"]                   # nothing was registered meanwhile
+    rebuilt = ModelRegistry.rebuild_index(tmp_path, production="v0001")
+    assert rebuilt.production == "v0001" and rebuilt.history == ["v0001"]
+    (aside,) = tmp_path.glob("registry.json.broken-*")  # the damaged file is kept
+    assert aside.read_text() == content
+    assert rebuilt.register(Toy(2)) == "v0002"
+
+
+def test_a_missing_index_is_never_silently_reset(tmp_path):
+    reg = ModelRegistry(tmp_path)
+    for v in [reg.register(Toy(i)) for i in range(3)]:
+        reg.promote(v)
+    (tmp_path / "registry.json").unlink()
+    with pytest.raises(RegistryError, match="missing although versions") as info:
+        ModelRegistry(tmp_path)
+    assert "rebuild_index(" in str(info.value) and "production='v0003'" in str(info.value)
+    with pytest.raises(RegistryError, match="missing although versions"):
+        _ = reg.production                               # an open registry notices too
+    assert not (tmp_path / "registry.json").exists()     # nothing was written meanwhile
+    with pytest.raises(RegistryError, match="'v0009' is not registered"):
+        ModelRegistry.rebuild_index(tmp_path, production="v0009")
+    rebuilt = ModelRegistry.rebuild_index(tmp_path)      # no production until promoted
+    assert rebuilt.production is None and rebuilt.versions() == ["v0001", "v0002", "v0003"]
+    rebuilt.promote("v0002")
+    assert rebuilt.load(loader=load_toy).w == 1
+    with pytest.raises(RegistryError, match="nothing to rebuild"):
+        ModelRegistry.rebuild_index(tmp_path, production="v0003")
+
+
+def test_version_numbers_are_never_reused(tmp_path):
+    import shutil
+
+    reg = ModelRegistry(tmp_path)
+    for v in [reg.register(Toy(i)) for i in range(2)]:
+        reg.promote(v)
+    reg.rollback()
+    shutil.rmtree(tmp_path / "versions" / "v0002")       # deleted by hand, still in the marks
+    assert reg.register(Toy(9)) == "v0003"
+
+
+def test_lock_timeout_is_checked(tmp_path):
+    with pytest.raises(ValueError, match="lock_timeout"):
+        ModelRegistry(tmp_path, lock_timeout=-1)
