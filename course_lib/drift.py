@@ -32,15 +32,24 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
-from typing import Iterable, Sequence
 
 import numpy as np
 
 from course_lib.validation import check_int, check_number
 
-__all__ = ["DriftDetector", "PageHinkley", "DDM", "ADWIN", "KSWIN", "psi", "run_detector",
-           "DetectionScore", "score_detections"]
+__all__ = [
+    "ADWIN",
+    "DDM",
+    "KSWIN",
+    "DetectionScore",
+    "DriftDetector",
+    "PageHinkley",
+    "psi",
+    "run_detector",
+    "score_detections",
+]
 
 
 class DriftDetector:
@@ -59,7 +68,7 @@ class DriftDetector:
         """True only on the step where the last ``update`` signalled a change."""
         return self._drift_detected
 
-    def update(self, x) -> "DriftDetector":
+    def update(self, x) -> DriftDetector:
         """Feed one value; return the detector (so calls can be chained)."""
         if isinstance(x, (bool, np.bool_)):
             x = float(x)
@@ -77,7 +86,7 @@ class DriftDetector:
     def reset(self) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def clone(self) -> "DriftDetector":
+    def clone(self) -> DriftDetector:
         """A fresh detector with the same parameters (no learned state)."""
         return type(self)(**self._params())
 
@@ -191,11 +200,22 @@ class DDM(DriftDetector):
     :math:`s_n = \sqrt{p_n (1 - p_n) / n}`.  DDM remembers the point where
     :math:`p + s` was lowest (:math:`p_{min}, s_{min}`) and
 
-    * raises a *warning* when :math:`p_n + s_n \ge p_{min} + 2 s_{min}`;
-    * signals *drift* when :math:`p_n + s_n \ge p_{min} + 3 s_{min}`, then resets.
+    * raises a *warning* when :math:`p_n + s_n > p_{min} + 2 s_{min}`;
+    * signals *drift* when :math:`p_n + s_n > p_{min} + 3 s_{min}`, then resets.
 
-    It assumes the error rate of a model that is still right for the data
-    stays flat or falls; a rising rate means the world changed.
+    (The drift test compares :math:`p_n + s_n` with :math:`p_{min} + 3 s_{min}`,
+    which is :math:`2 s_{min}` above the lowest :math:`p + s`, not three
+    standard deviations above it.)  It assumes the error rate of a model that
+    is still right for the data stays flat or falls; a rising rate means the
+    world changed.
+
+    The reference point is only taken once :math:`s_n > 0`, i.e. once the
+    stream has shown at least one error and one non-error.  While every value
+    so far is 0 (a perfect stretch), :math:`s_n = 0` says nothing about the
+    noise, and a reference with :math:`s_{min} = 0` would make the test
+    ``p + s > p_min`` fire on the first error, or, with ``>=``, on a perfect
+    stream itself.  (river and MOA take that reference and fire on the first
+    error after an error-free start.)
 
     Parameters
     ----------
@@ -250,12 +270,12 @@ class DDM(DriftDetector):
         self.warning_detected = False
         if self.n < self.min_instances:
             return False
-        if self.p + s <= self.p_min + self.s_min:
-            self.p_min, self.s_min = self.p, s
-        if self.p + s >= self.p_min + self.drift_level * self.s_min:
+        if s > 0.0 and self.p + s <= self.p_min + self.s_min:
+            self.p_min, self.s_min = self.p, s   # no reference from an all-0 (or all-1) stretch
+        if self.p + s > self.p_min + self.drift_level * self.s_min:
             self.reset()
             return True
-        self.warning_detected = self.p + s >= self.p_min + self.warning_level * self.s_min
+        self.warning_detected = self.p + s > self.p_min + self.warning_level * self.s_min
         return False
 
 
@@ -370,6 +390,12 @@ class KSWIN(DriftDetector):
     detection only the newest ``stat_size`` values are kept.  Because it
     compares whole distributions, KSWIN also notices a change of spread or
     shape with an unchanged mean.
+
+    ``alpha`` is the false-alarm probability of *one* test, and once the window
+    is full KSWIN tests at every step: on a long stationary stream the false
+    alarms add up (with the defaults, about 13 per 10,000 steps of Gaussian
+    noise; chapter 08 measures it).  Choose ``alpha`` for the length of the
+    stream you will monitor, not for a single test.
 
     Parameters
     ----------

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from course_lib.checks import CheckFailed
+from course_lib.checks import CheckFailed, _core
 from course_lib.checks.ch08 import check_8_1, check_8_2, check_8_3
 
 
@@ -60,6 +60,20 @@ class Mirrored(MyPageHinkley):
         return self
 
 
+class MeanBeforeX(MyPageHinkley):
+    """Adds x - mean - delta to m BEFORE the mean includes x (the spec forbids it)."""
+
+    def update(self, x):
+        self.n += 1
+        self.m += x - self.mean - self.delta
+        self.mean += (x - self.mean) / self.n
+        self.m_min = min(self.m_min, self.m)
+        self.drift_detected = self.n >= self.min_instances and self.m - self.m_min > self.threshold
+        if self.drift_detected:
+            self.reset()
+        return self
+
+
 class NoReturn(MyPageHinkley):
     def update(self, x):
         super().update(x)
@@ -89,7 +103,7 @@ def test_8_1(capsys):
 
 @pytest.mark.parametrize("wrong, match", [
     (NoReset, "self.reset"), (NoDelta, "subtract delta"), (Mirrored, "goes down"),
-    (NoReturn, "return self"),
+    (NoReturn, "return self"), (MeanBeforeX, "mean from before x arrived"),
 ])
 def test_8_1_mutants(wrong, match):
     with pytest.raises(CheckFailed, match=match):
@@ -101,7 +115,10 @@ def test_8_1_min_instances_mutant():
         check_8_1(IgnoresMinInstances)
 
 
-def test_8_1_stub_passes_through():
+def test_8_1_stub_prints_not_started(capsys, monkeypatch):
+    assert not check_8_1(Stub)
+    assert "Exercise 8.1 not started yet" in capsys.readouterr().out
+    monkeypatch.setattr(_core, "GRADING", True)   # the grader sees it as not attempted
     with pytest.raises(NotImplementedError, match="Exercise 8.1"):
         check_8_1(Stub)
 
@@ -160,9 +177,12 @@ def test_8_2_mutants(wrong, match):
         check_8_2(wrong)
 
 
-def test_8_2_stub_passes_through():
+def test_8_2_stub_prints_not_started(capsys, monkeypatch):
     def stub(reference, current, bins=10, eps=1e-4):
         raise NotImplementedError("Exercise 8.2: compute the PSI")
+    assert not check_8_2(stub)
+    assert "Exercise 8.2 not started yet" in capsys.readouterr().out
+    monkeypatch.setattr(_core, "GRADING", True)
     with pytest.raises(NotImplementedError, match="Exercise 8.2"):
         check_8_2(stub)
 
@@ -225,8 +245,11 @@ def test_8_3_mutants(wrong, match):
         check_8_3(wrong)
 
 
-def test_8_3_stub_passes_through():
+def test_8_3_stub_prints_not_started(capsys, monkeypatch):
     def stub(model, batches, detector):
         raise NotImplementedError("Exercise 8.3: write the monitoring loop")
+    assert not check_8_3(stub)
+    assert "Exercise 8.3 not started yet" in capsys.readouterr().out
+    monkeypatch.setattr(_core, "GRADING", True)
     with pytest.raises(NotImplementedError, match="Exercise 8.3"):
         check_8_3(stub)

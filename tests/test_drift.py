@@ -7,8 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from course_lib.drift import (ADWIN, DDM, KSWIN, PageHinkley, psi, run_detector,
-                              score_detections)
+from course_lib.drift import ADWIN, DDM, KSWIN, PageHinkley, psi, run_detector, score_detections
 
 CHANGE = 1000
 
@@ -103,6 +102,24 @@ def test_ddm_silent_on_a_stationary_stream():
     assert run_detector(DDM(), (rng.random(3000) < 0.3).astype(int)) == []
 
 
+def test_ddm_silent_on_a_perfect_stream():
+    # p = s = 0: with a ">=" test and a reference taken at s = 0 this fired at 29, 59, 89
+    assert run_detector(DDM(), np.zeros(100, dtype=int)) == []
+    assert run_detector(DDM(), np.ones(100, dtype=int)) == []
+
+
+def test_ddm_one_error_after_a_perfect_stretch_is_not_a_drift():
+    stream = np.r_[np.zeros(100, dtype=int), 1, np.zeros(100, dtype=int)]
+    assert run_detector(DDM(), stream) == []
+
+
+def test_ddm_detects_errors_appearing_after_a_perfect_stretch():
+    rng = np.random.default_rng(1)
+    stream = np.r_[np.zeros(200, dtype=int), (rng.random(2000) < 0.3).astype(int)]
+    alarms = run_detector(DDM(), stream)
+    assert alarms and 200 <= alarms[0] < 300
+
+
 def test_ddm_rejects_raw_errors():
     with pytest.raises(ValueError, match=r"DDM.update\(x=0.7\).*0/1 error indicators"):
         DDM().update(0.7)
@@ -159,6 +176,13 @@ def test_kswin_is_reproducible_with_a_seed():
     a = run_detector(KSWIN(seed=1), stream)
     b = run_detector(KSWIN(seed=1), stream)
     assert a == b and a and a[0] >= CHANGE
+
+
+def test_kswin_false_alarm_rate_with_the_defaults_on_a_stationary_stream():
+    # alpha applies to every test, one per step: about 13 alarms per 10,000 steps
+    counts = [len(run_detector(KSWIN(seed=s), np.random.default_rng(100 + s).normal(size=10_000)))
+              for s in range(4)]
+    assert 8 < np.mean(counts) < 20
 
 
 def test_ks_statistic_matches_brute_force():

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_lib.checks._core import (
-    Case, call_student, fail, passed, require_callable, run_cases,
-)
+from course_lib.checks._core import Case, call_student, fail, passed, require_callable, run_cases
 
 __all__ = ["check_7_1", "check_7_2", "check_7_3", "check_7_4"]
 
@@ -45,8 +43,8 @@ def check_7_1(precision_recall_f1):
         return np.isnan(np.asarray(got, dtype=float)).any()
 
     return run_cases("7.1", precision_recall_f1, cases, hints=[
-        (swapped, "precision and recall are swapped: precision divides by what the model "
-                  "flagged (tp + fp), recall by the real positives (tp + fn)"),
+        (swapped, ("precision and recall are swapped: precision divides by what the model "
+                   "flagged (tp + fp), recall by the real positives (tp + fn)")),
         (arithmetic_f1, "F1 is the harmonic mean 2 P R / (P + R), not the arithmetic mean"),
         (has_nan, "a 0/0 gave NaN: return 0.0 when a denominator is 0"),
     ])
@@ -89,12 +87,12 @@ def check_7_2(auc_by_ranking):
         return float(got) > 1.0
 
     return run_cases("7.2", auc_by_ranking, cases, hints=[
-        (ties_wrong, "ties: a positive and a negative with the same score count 1/2, so give "
-                     "tied scores their average rank"),
-        (flipped, "you got 1 - AUC: rank the scores in ascending order (the lowest score "
-                  "gets rank 1) and sum the ranks of the positives"),
-        (no_offset, "an AUC is at most 1: subtract n_pos (n_pos + 1) / 2 from the rank sum "
-                    "and divide by n_pos * n_neg"),
+        (ties_wrong, ("ties: a positive and a negative with the same score count 1/2, so give "
+                      "tied scores their average rank")),
+        (flipped, ("you got 1 - AUC: rank the scores in ascending order (the lowest score "
+                   "gets rank 1) and sum the ranks of the positives")),
+        (no_offset, ("an AUC is at most 1: subtract n_pos (n_pos + 1) / 2 from the rank sum "
+                     "and divide by n_pos * n_neg")),
     ])
 
 
@@ -123,10 +121,10 @@ def check_7_3(class_weights):
         return np.allclose([got[0], got[1]], 1.0 / counts)
 
     return run_cases("7.3", class_weights, cases, hints=[
-        (inverted, "the weights are upside down: the RARE class must get the LARGER weight, "
-                   "n / (2 n_c), not n_c / n"),
-        (unnormalised, "1 / n_c has the right ratio but a tiny scale, which shrinks the loss and "
-                       "with it the effective learning rate: multiply by n / 2"),
+        (inverted, ("the weights are upside down: the RARE class must get the LARGER weight, "
+                    "n / (2 n_c), not n_c / n")),
+        (unnormalised, ("1 / n_c has the right ratio but a tiny scale, which shrinks the loss and "
+                        "with it the effective learning rate: multiply by n / 2")),
     ])
 
 
@@ -136,14 +134,14 @@ def _loss_name(loss) -> str:
     return str(getattr(loss, "name", None) or getattr(loss, "__name__", "") or "")
 
 
-def check_7_4(build_seed_purchase_model):
-    """``build_seed_purchase_model(n_features, seed) -> keras.Model``: n -> Dense 20 ReLU ->
+def check_7_4(build_article_purchase_model):
+    """``build_article_purchase_model(n_features, seed) -> keras.Model``: n -> Dense 20 ReLU ->
     Dense 1 sigmoid, compiled with Adam and binary cross-entropy."""
-    require_callable("7.4", build_seed_purchase_model, "build_seed_purchase_model")
+    require_callable("7.4", build_article_purchase_model, "build_article_purchase_model")
     import keras
 
-    call = "build_seed_purchase_model(n_features=10, seed=0)"
-    model = call_student("7.4", build_seed_purchase_model, 10, seed=0, call=call)
+    call = "build_article_purchase_model(n_features=10, seed=0)"
+    model = call_student("7.4", build_article_purchase_model, 10, seed=0, call=call)
     if not isinstance(model, keras.Model):
         fail("7.4", call, f"a {type(model).__name__}, not a keras.Model")
     if model.input_shape != (None, 10):
@@ -158,7 +156,8 @@ def check_7_4(build_seed_purchase_model):
     widths = [layer.units for layer in dense]
     if widths != [20, 1]:
         fail("7.4", call, f"Dense layers of widths {widths}", expected=[20, 1], got=widths,
-             hint="seed 002: Dense(20, activation='relu') then Dense(1, activation='sigmoid')")
+             hint="one hidden Dense(20, activation='relu'), then the output "
+                  "Dense(1, activation='sigmoid'): no more layers, no other width")
     acts = [layer.activation.__name__ for layer in dense]
     if acts[0] != "relu":
         fail("7.4", call, f"a hidden layer with activation {acts[0]!r}", hint="use 'relu'")
@@ -183,15 +182,16 @@ def check_7_4(build_seed_purchase_model):
         fail("7.4", call, f"a model compiled with loss {name or model.loss!r}", hint=hint)
     if type(model.optimizer).__name__ != "Adam":
         fail("7.4", call, f"a model compiled with {type(model.optimizer).__name__}",
-             hint="the seed uses Adam: keras.optimizers.Adam(learning_rate=1e-3)")
+             hint="the model is compiled with another optimizer than Adam; use "
+                  "keras.optimizers.Adam(learning_rate=1e-3)")
     x = np.random.default_rng(0).normal(size=(5, 10)).astype("float32")
     p = np.asarray(model(x)).ravel()
     if not np.all((p > 0) & (p < 1)):
         fail("7.4", call, "outputs outside (0, 1)", got=p)
-    w_a = [w.copy() for w in build_seed_purchase_model(10, seed=0).get_weights()]
-    w_b = build_seed_purchase_model(10, seed=0).get_weights()
+    w_a = [w.copy() for w in build_article_purchase_model(10, seed=0).get_weights()]
+    w_b = build_article_purchase_model(10, seed=0).get_weights()
     if not all(np.array_equal(a, b) for a, b in zip(w_a, w_b)):
         fail("7.4", call, "different initial weights for the same seed",
              hint="give each Dense a seeded initializer, e.g. "
                   "kernel_initializer=keras.initializers.GlorotUniform(seed=seed)")
-    return passed("7.4", "build_seed_purchase_model", 1)
+    return passed("7.4", "build_article_purchase_model", 1)

@@ -9,9 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from course_lib.checks._core import (
-    CheckFailed, describe, fail, passed, require_callable, call_student as _call,
-)
+from course_lib.checks._core import CheckFailed, describe, fail, passed, require_callable
+from course_lib.checks._core import call_student as _call
 from course_lib.drift import PageHinkley, psi
 
 __all__ = ["check_8_1", "check_8_2", "check_8_3"]
@@ -25,11 +24,28 @@ def _ph_streams():
     step = np.r_[rng.normal(0.0, 0.2, 60), rng.normal(1.0, 0.2, 60)]           # one increase
     two = np.r_[rng.normal(0.0, 0.2, 50), rng.normal(1.0, 0.2, 50), rng.normal(2.0, 0.2, 50)]
     early = np.r_[np.zeros(3), np.full(17, 2.0)]                                # jump at t=3
-    return [("one step down at t=60", drop, dict(delta=0.05, threshold=3.0, min_instances=10)),
-            ("no change", calm, dict(delta=0.1, threshold=2.0, min_instances=10)),
-            ("one step up at t=60", step, dict(delta=0.05, threshold=3.0, min_instances=10)),
-            ("steps up at t=50 and t=100", two, dict(delta=0.05, threshold=3.0, min_instances=10)),
-            ("a jump at t=3", early, dict(delta=0.05, threshold=3.0, min_instances=10))]
+    small = np.r_[rng.normal(0.0, 0.5, 80), rng.normal(0.3, 0.5, 80)]          # small, noisy
+    step_params = {"delta": 0.05, "threshold": 3.0, "min_instances": 10}
+    return [("one step down at t=60", drop, step_params),
+            ("no change", calm, {"delta": 0.1, "threshold": 2.0, "min_instances": 10}),
+            ("one step up at t=60", step, step_params),
+            ("steps up at t=50 and t=100", two, step_params),
+            ("a jump at t=3", early, step_params),
+            ("a small step up at t=80", small, step_params)]
+
+
+def _ph_mean_before_x(stream, delta, threshold, min_instances):
+    """Alarms of the common mistake: m uses the mean BEFORE x was added to it."""
+    n, mean, m, m_min, alarms = 0, 0.0, 0.0, 0.0, []
+    for t, x in enumerate(stream):
+        n += 1
+        m += x - mean - delta
+        mean += (x - mean) / n
+        m_min = min(m_min, m)
+        if n >= min_instances and m - m_min > threshold:
+            alarms.append(t)
+            n, mean, m, m_min = 0, 0.0, 0.0, 0.0
+    return alarms
 
 
 def _alarms(detector, stream, exercise):
@@ -57,7 +73,11 @@ def check_8_1(MyPageHinkley):
         if got == expected:
             continue
         call = f"MyPageHinkley({', '.join(f'{k}={v}' for k, v in params.items())}) on '{label}'"
-        if len(got) > 2 * max(len(expected), 1) + 3 and expected and got[0] == expected[0]:
+        if got == _ph_mean_before_x(stream, **params):
+            hint = ("m uses the mean from before x arrived: update the running mean first, "
+                    "mean += (x - mean) / n, so that it includes x, and only then add "
+                    "x - mean - delta to m")
+        elif len(got) > 2 * max(len(expected), 1) + 3 and expected and got[0] == expected[0]:
             hint = ("after the first alarm it keeps firing: call self.reset() when drift is "
                     "detected, so the detector starts learning the new regime")
         elif label == "no change" and len(got) > len(expected):
@@ -110,7 +130,7 @@ def check_8_2(my_psi):
             fail("8.2", call, describe(got), hint="return one float, the sum over the bins")
         if np.isclose(got_f, expected, rtol=1e-6, atol=1e-9):
             continue
-        r, c, rf, cf = _psi_parts(ref, cur, bins)
+        _r, _c, rf, cf = _psi_parts(ref, cur, bins)
         if not np.isfinite(got_f):
             hint = ("an empty bin gives log(0): floor both shares at eps, "
                     "np.maximum(share, eps), before taking the log")
