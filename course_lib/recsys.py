@@ -15,11 +15,14 @@ Three ideas, each small:
   scoring function ``score_fn(user_ids, item_ids, day)`` and skips items the
   user already bought; :func:`precision_at_k`, :func:`recall_at_k` and
   :func:`ndcg_at_k` score a list against the relevant items.
-* **Learning by trial.**  :class:`EpsilonGreedy` and :class:`SoftmaxBandit`
-  choose a category to recommend and learn from the reward (a purchase);
+* **Learning by trial.**  :class:`EpsilonGreedy`, :class:`SoftmaxBandit`,
+  :class:`UCB1` and :class:`ThompsonSampling` choose a category to recommend
+  and learn from the reward (a purchase); they share ``select()`` and
+  ``update(arm, reward)``, so :func:`run_bandit` plays any of them.
   :class:`QLearningAgent` adds a state and the future.  ``step_size=None``
-  averages all rewards ever seen (``1/n``); a constant ``step_size`` weighs
-  recent rewards more and keeps tracking a world that changes.
+  averages all rewards ever seen (``1/n``); a constant ``step_size`` (or, for
+  UCB1 and Thompson sampling, a ``discount`` below 1) weighs recent rewards
+  more and keeps tracking a world that changes.
   :class:`SessionEnv` is a small shopping-session MDP whose purchase
   probabilities come from ShopSim's ground truth, and :func:`optimal_q` /
   :func:`policy_value` solve it exactly, so regret can be measured.
@@ -43,7 +46,8 @@ from course_lib.validation import check_int, check_number, as_generator as _rng
 
 __all__ = ["softmax", "decay_factor", "CategoryPreferenceTracker",
            "top_k", "recommend_top_k", "precision_at_k", "recall_at_k", "ndcg_at_k",
-           "ranking_scores", "EpsilonGreedy", "SoftmaxBandit", "run_bandit",
+           "ranking_scores", "EpsilonGreedy", "SoftmaxBandit", "UCB1", "ThompsonSampling",
+           "run_bandit",
            "QLearningAgent", "SessionEnv", "optimal_q", "policy_value", "run_q_learning",
            "shop_category_probs", "shop_purchase_table"]
 
@@ -512,7 +516,151 @@ class SoftmaxBandit(_ValueLearner):
         """The arm to play now (``greedy=True``: the best-looking one)."""
         if greedy:
             return int(np.argmax(self.values_))
-        return int(self.rng.choice(self.n_arms, p=self.probabilities()))
+        z = self.values_ / self.temperature     # the stable softmax, inlined: this runs every step
+        cdf = np.cumsum(np.exp(z - z.max()))     # inverse-CDF draw (rng.choice(p=) is slow)
+        return min(int(np.searchsorted(cdf, self.rng.random() * cdf[-1], side="right")),
+                   self.n_arms - 1)
+
+
+class _DecayedCounts:
+    """Per-arm statistics that may forget: ``n_a`` (weight of the shows) and ``s_a`` (rewards).
+
+    Every update first multiplies ``n`` and ``s`` of *all* arms by ``discount``,
+    then adds ``1`` and ``reward`` to the arm played; ``discount=None`` (or 1)
+    never forgets (plain counts). An arm left alone thus loses weight, so its
+    uncertainty grows back and the policy checks it again: the memory is
+    about ``1 / (1 - discount)`` recommendations.
+    """
+
+    def __init__(self, n_arms: int, discount: float | None, seed, owner: str):
+        self.n_arms = check_int(n_arms, "n_arms", owner, minimum=2)
+        self.discount = None if discount is None else check_number(
+            discount, "discount", owner, low=0, low_inclusive=False, high=1,
+            fix="use a number just below 1, e.g. 0.99 (a memory of about 100 plays)")
+        self.rng = _rng(seed, owner)
+        self.weights_ = np.zeros(self.n_arms)     # n_a: discounted number of shows
+        self.sums_ = np.zeros(self.n_arms)        # s_a: discounted sum of rewards
+        self.counts_ = np.zeros(self.n_arms, dtype=int)
+
+    _arm = _ValueLearner._arm
+
+    def update(self, arm: int, reward: float):
+        """Record ``reward`` for ``arm`` (after discounting every arm's past); returns ``self``."""
+        a = self._arm(arm)
+        r = reward if type(reward) is float and 0.0 <= reward <= 1.0 else check_number(
+            reward, "reward", "update", low=0, high=1,
+            fix="rewards are purchases (0 or 1) or rates in [0, 1]")
+        if self.discount is not None and self.discount < 1:
+            self.weights_ *= self.discount
+            self.sums_ *= self.discount
+        self.weights_[a] += 1.0
+        self.sums_[a] += r
+        self.counts_[a] += 1
+        return self
+
+
+class UCB1(_DecayedCounts):
+    """Optimism in the face of uncertainty: play the arm with the highest upper bound.
+
+    Each arm is played once; then the policy plays
+
+    .. math:: a_t = \\arg\\max_a \\; \\bar r_a + c \\sqrt{\\ln t / n_a},
+
+    the mean reward of the arm plus a bonus that is large for arms tried
+    rarely (small ``n_a``) and grows slowly with the total number of plays
+    ``t`` (Auer, Cesa-Bianchi and Fischer, 2002; their UCB1 has
+    ``c = sqrt(2)`` for rewards in [0, 1]). Smaller ``c`` explores less.
+    With a ``discount`` below 1, ``t = sum_a n_a`` and every ``n_a`` forget old
+    shows: an arm left alone sees its ``n_a`` shrink and its bonus grow, so the
+    policy re-checks it in a world that changes (discounted UCB, Garivier and
+    Moulines, 2011). The choice is deterministic except for ties.
+
+    >>> agent = UCB1(2, c=1.0, seed=0)
+    >>> _ = agent.update(0, 1.0).update(0, 0.0).update(1, 0.0)
+    >>> np.round(agent.upper_bounds(), 3)       # 0.5 + sqrt(ln 3 / 2), 0 + sqrt(ln 3 / 1)
+    array([1.241, 1.048])
+    >>> agent.select()
+    0
+    """
+
+    def __init__(self, n_arms: int, c: float = math.sqrt(2.0), discount: float | None = None,
+                 seed=0):
+        super().__init__(n_arms, discount, seed, "UCB1")
+        self.c = check_number(c, "c", "UCB1", low=0)
+
+    @property
+    def values_(self) -> np.ndarray:
+        """Mean (recency-weighted) reward per arm; 0 for an arm never played."""
+        return np.divide(self.sums_, self.weights_, out=np.zeros(self.n_arms),
+                         where=self.weights_ > 0)
+
+    def upper_bounds(self) -> np.ndarray:
+        """``values_ + c * sqrt(ln t / n_a)`` per arm (``inf`` for an arm never played)."""
+        w = self.weights_
+        log_t = math.log(max(float(w.sum()), 1.0))
+        if w.all():                                   # the usual case, kept fast
+            return self.sums_ / w + self.c * np.sqrt(log_t / w)
+        played = w > 0
+        bonus = self.c * np.sqrt(log_t / np.where(played, w, 1.0))
+        return np.where(played, self.values_ + bonus, np.inf)
+
+    def select(self, greedy: bool = False) -> int:
+        """The arm to play now (``greedy=True``: the best mean, no bonus)."""
+        score = self.values_ if greedy else self.upper_bounds()
+        a = int(score.argmax())
+        if (score == score[a]).sum() == 1:
+            return a
+        return int(self.rng.choice(np.flatnonzero(score == score[a])))
+
+
+class ThompsonSampling(_DecayedCounts):
+    """Beta-Bernoulli Thompson sampling: play each arm with the probability that it is the best.
+
+    The purchase probability of arm ``a`` has the posterior
+    ``Beta(a0 + s_a, b0 + n_a - s_a)`` (``s_a`` purchases in ``n_a`` shows,
+    prior ``Beta(a0, b0)``). To choose, draw one value from every arm's
+    posterior and play the largest: an arm is tried as often as it could
+    plausibly be the best, so exploration fades by itself as the posteriors
+    narrow (Thompson, 1933; Chapelle and Li, 2011). With a ``discount`` below 1
+    old shows are forgotten: the posterior of an arm left alone widens back
+    towards the prior, so the policy keeps exploring a changing world
+    (discounted Thompson sampling, Raj and Kalyani, 2017).
+
+    >>> agent = ThompsonSampling(2, prior=(1.0, 1.0), seed=0)
+    >>> _ = agent.update(0, 1.0).update(0, 0.0).update(0, 1.0)
+    >>> agent.alpha_.tolist(), agent.beta_.tolist()    # 2 purchases, 1 miss on arm 0
+    ([3.0, 1.0], [2.0, 1.0])
+    >>> np.round(agent.values_, 3)                     # posterior means
+    array([0.6, 0.5])
+    """
+
+    def __init__(self, n_arms: int, prior=(1.0, 1.0), discount: float | None = None, seed=0):
+        super().__init__(n_arms, discount, seed, "ThompsonSampling")
+        if not isinstance(prior, (tuple, list)) or len(prior) != 2:
+            raise ValueError(f"ThompsonSampling(prior={prior!r}): pass a pair (a0, b0) of the "
+                             "Beta prior, e.g. (1.0, 1.0) for a uniform prior.")
+        self.prior = tuple(check_number(p, name, "ThompsonSampling", low=0, low_inclusive=False)
+                           for p, name in zip(prior, ("prior[0]", "prior[1]")))
+
+    @property
+    def alpha_(self) -> np.ndarray:
+        """First Beta parameter per arm: ``a0`` + (decayed) purchases."""
+        return self.prior[0] + self.sums_
+
+    @property
+    def beta_(self) -> np.ndarray:
+        """Second Beta parameter per arm: ``b0`` + (decayed) misses."""
+        return self.prior[1] + self.weights_ - self.sums_
+
+    @property
+    def values_(self) -> np.ndarray:
+        """Posterior mean purchase probability per arm."""
+        return self.alpha_ / (self.alpha_ + self.beta_)
+
+    def select(self, greedy: bool = False) -> int:
+        """The arm to play now: argmax of one posterior draw per arm (``greedy``: of the means)."""
+        score = self.values_ if greedy else self.rng.beta(self.alpha_, self.beta_)
+        return int(np.argmax(score))
 
 
 def run_bandit(agent, probs, seed=0) -> dict:
@@ -550,7 +698,7 @@ def run_bandit(agent, probs, seed=0) -> dict:
 
 # --------------------------------------------------------------------------- Q-learning
 class QLearningAgent:
-    """Tabular Q-learning with epsilon-greedy exploration (the seed article, made to run).
+    """Tabular Q-learning with epsilon-greedy exploration (as in the source articles, made to run).
 
     The update after a step ``(s, a, r, s')`` is
 

@@ -297,6 +297,13 @@ def laplace_mechanism(values, sensitivity: float, epsilon: float, seed=0) -> np.
     mean absolute value is ``b`` and its standard deviation ``sqrt(2) b``:
     smaller epsilon means more privacy and more error.
 
+    Two rules the guarantee depends on. The *entries* of ``values`` must be fixed
+    before looking at the data (e.g. every category of a public list, zeros
+    included): releasing only the categories somebody bought reveals that,
+    whatever the noise. And budgets add up: ``k`` releases about the same
+    people are together ``k * epsilon``-private (sequential composition), so a
+    weekly release needs a budget per person per year, not per release.
+
     Parameters
     ----------
     values : array-like of float

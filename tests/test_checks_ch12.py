@@ -177,41 +177,65 @@ def test_12_3_catches_mistakes(mutant, message):
 
 
 # ---- 12.4 -------------------------------------------------------------------------------
-def private_category_counts(purchases, max_per_user, epsilon, seed=0):
+def _first_rows(purchases, max_per_user):
     ordered = purchases.sort_values("timestamp", kind="mergesort")
-    kept = ordered[ordered.groupby("user_id").cumcount() < max_per_user]
-    counts = kept["category"].value_counts().sort_index()
+    return ordered[ordered.groupby("user_id").cumcount() < max_per_user]
+
+
+def _release(counts, categories, max_per_user, epsilon, seed):
     noise = np.random.default_rng(seed).laplace(0.0, max_per_user / epsilon, len(counts))
-    return pd.Series(counts.to_numpy() + noise, index=counts.index)
+    return pd.Series(counts.to_numpy(dtype=float) + noise, index=counts.index)
 
 
-def _no_clip(purchases, max_per_user, epsilon, seed=0):
-    counts = purchases["category"].value_counts().sort_index()
-    noise = np.random.default_rng(seed).laplace(0.0, max_per_user / epsilon, len(counts))
-    return pd.Series(counts.to_numpy() + noise, index=counts.index)
+def private_category_counts(purchases, categories, max_per_user, epsilon, seed=0):
+    counts = _first_rows(purchases, max_per_user)["category"].value_counts().reindex(
+        categories, fill_value=0)
+    return _release(counts, categories, max_per_user, epsilon, seed)
 
 
-def _sensitivity_one(purchases, max_per_user, epsilon, seed=0):
-    ordered = purchases.sort_values("timestamp", kind="mergesort")
-    kept = ordered[ordered.groupby("user_id").cumcount() < max_per_user]
-    counts = kept["category"].value_counts().sort_index()
-    noise = np.random.default_rng(seed).laplace(0.0, 1.0 / epsilon, len(counts))
-    return pd.Series(counts.to_numpy() + noise, index=counts.index)
+def _no_clip(purchases, categories, max_per_user, epsilon, seed=0):
+    counts = purchases["category"].value_counts().reindex(categories, fill_value=0)
+    return _release(counts, categories, max_per_user, epsilon, seed)
 
 
-def _per_category(purchases, max_per_user, epsilon, seed=0):
+def _sensitivity_one(purchases, categories, max_per_user, epsilon, seed=0):
+    counts = _first_rows(purchases, max_per_user)["category"].value_counts().reindex(
+        categories, fill_value=0)
+    return _release(counts, categories, 1, epsilon, seed)
+
+
+def _per_category(purchases, categories, max_per_user, epsilon, seed=0):
     ordered = purchases.sort_values("timestamp", kind="mergesort")
     kept = ordered.groupby(["user_id", "category"]).head(max_per_user)
-    counts = kept["category"].value_counts().sort_index()
-    noise = np.random.default_rng(seed).laplace(0.0, max_per_user / epsilon, len(counts))
-    return pd.Series(counts.to_numpy() + noise, index=counts.index)
+    counts = kept["category"].value_counts().reindex(categories, fill_value=0)
+    return _release(counts, categories, max_per_user, epsilon, seed)
 
 
-def _table_order(purchases, max_per_user, epsilon, seed=0):
+def _table_order(purchases, categories, max_per_user, epsilon, seed=0):
     kept = purchases.groupby("user_id").head(max_per_user)        # forgot to sort by time
-    counts = kept["category"].value_counts().sort_index()
-    noise = np.random.default_rng(seed).laplace(0.0, max_per_user / epsilon, len(counts))
-    return pd.Series(counts.to_numpy() + noise, index=counts.index)
+    counts = kept["category"].value_counts().reindex(categories, fill_value=0)
+    return _release(counts, categories, max_per_user, epsilon, seed)
+
+
+def _data_dependent_categories(purchases, categories, max_per_user, epsilon, seed=0):
+    counts = _first_rows(purchases, max_per_user)["category"].value_counts().sort_index()
+    return _release(counts, categories, max_per_user, epsilon, seed)   # empty categories vanish
+
+
+def _zeros_not_noised(purchases, categories, max_per_user, epsilon, seed=0):
+    counts = _first_rows(purchases, max_per_user)["category"].value_counts().sort_index()
+    noisy = _release(counts, categories, max_per_user, epsilon, seed)
+    return noisy.reindex(categories, fill_value=0.0)                   # 0 stays an exact 0
+
+
+def _extra_category(purchases, categories, max_per_user, epsilon, seed=0):
+    out = private_category_counts(purchases, categories, max_per_user, epsilon, seed)
+    return pd.concat([out, pd.Series({"other": 0.0})])
+
+
+def _sorted_order(purchases, categories, max_per_user, epsilon, seed=0):
+    # the same release in another order is fine
+    return private_category_counts(purchases, sorted(categories), max_per_user, epsilon, seed)
 
 
 def test_12_4_passes_solution(capsys):
@@ -219,10 +243,18 @@ def test_12_4_passes_solution(capsys):
     assert "passed" in capsys.readouterr().out
 
 
+def test_12_4_accepts_another_order(capsys):
+    assert check_12_4(_sorted_order)
+
+
 @pytest.mark.parametrize("mutant, message", [(_no_clip, "unclipped"),
                                              (_sensitivity_one, "sensitivity 1"),
                                              (_per_category, "per user AND category"),
-                                             (_table_order, "sort by timestamp")])
+                                             (_table_order, "sort by timestamp"),
+                                             (_data_dependent_categories,
+                                              r"\['garden'\] are missing.*must not depend on the data"),
+                                             (_zeros_not_noised, "zeros included"),
+                                             (_extra_category, "exactly once, and nothing else")])
 def test_12_4_catches_mistakes(mutant, message):
     with pytest.raises(CheckFailed, match=message):
         check_12_4(mutant)
@@ -230,11 +262,12 @@ def test_12_4_catches_mistakes(mutant, message):
 
 # ---- untouched stubs --------------------------------------------------------------------
 @pytest.mark.parametrize("check", [check_12_1, check_12_2, check_12_3, check_12_4])
-def test_stub_not_implemented_passes_through(check):
+def test_untouched_stub_prints_not_started(check, capsys):
     def stub(*args, **kwargs):
         raise NotImplementedError("Exercise 12.x: ...")
-    with pytest.raises(NotImplementedError):
-        check(stub)
+    result = check(stub)
+    assert not result and result.status == "not started"
+    assert "not started yet" in capsys.readouterr().out
 
 
 def test_not_a_function():

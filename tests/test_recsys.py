@@ -202,6 +202,81 @@ def test_bandit_bad_input():
         recsys.run_bandit(recsys.EpsilonGreedy(2), np.zeros((4, 3)))
 
 
+def test_ucb1_bonus_formula_and_first_plays():
+    agent = recsys.UCB1(3, c=0.7, seed=0)
+    assert np.all(np.isinf(agent.upper_bounds()))             # unplayed arms first
+    for _ in range(3):
+        agent.update(agent.select(), 0.5)
+    assert agent.counts_.tolist() == [1, 1, 1]                 # each arm once, then the bonus
+    for arm, r in [(0, 1.0), (0, 0.0), (2, 1.0)]:
+        agent.update(arm, r)
+    n = np.array([3.0, 1.0, 2.0])
+    means = np.array([(0.5 + 1.0 + 0.0) / 3, 0.5, (0.5 + 1.0) / 2])
+    expected = means + 0.7 * np.sqrt(np.log(n.sum()) / n)
+    assert np.allclose(agent.values_, means)
+    assert np.allclose(agent.upper_bounds(), expected)
+    assert agent.select() == int(np.argmax(expected))
+    assert agent.select(greedy=True) == int(np.argmax(means))
+
+
+def test_ucb1_discount_forgets_and_regrows_the_bonus():
+    agent = recsys.UCB1(2, c=1.0, discount=0.9, seed=0)
+    agent.update(0, 1.0).update(1, 0.0)
+    bonus_before = agent.upper_bounds()[0] - agent.values_[0]
+    for _ in range(20):
+        agent.update(1, 0.0)                                   # arm 0 is left alone
+    assert agent.weights_[0] == pytest.approx(0.9 ** 21)
+    assert agent.values_[0] == pytest.approx(1.0)               # its mean is kept
+    assert agent.upper_bounds()[0] - agent.values_[0] > 3 * bonus_before
+
+
+def test_thompson_posterior_update():
+    agent = recsys.ThompsonSampling(3, prior=(2.0, 5.0), seed=0)
+    for arm, r in [(0, 1.0), (0, 0.0), (0, 1.0), (2, 0.0)]:
+        agent.update(arm, r)
+    assert agent.alpha_.tolist() == [4.0, 2.0, 2.0]
+    assert agent.beta_.tolist() == [6.0, 5.0, 6.0]
+    assert np.allclose(agent.values_, agent.alpha_ / (agent.alpha_ + agent.beta_))
+    # the choice is the argmax of one draw per arm from the agent's own generator
+    draw = np.random.default_rng(0).beta(agent.alpha_, agent.beta_)
+    assert agent.select() == int(np.argmax(draw))
+    discounted = recsys.ThompsonSampling(2, discount=0.5, seed=0)
+    discounted.update(0, 1.0).update(1, 0.0).update(1, 1.0)
+    assert np.allclose(discounted.alpha_, [1 + 0.25, 1 + 1.0])
+    assert np.allclose(discounted.beta_, [1.0, 1 + 0.5])
+
+
+@pytest.mark.parametrize("make", [
+    lambda s: recsys.UCB1(4, c=0.5, seed=s),
+    lambda s: recsys.ThompsonSampling(4, seed=s),
+    lambda s: recsys.UCB1(4, c=0.3, discount=0.999, seed=s),
+    lambda s: recsys.ThompsonSampling(4, discount=0.999, seed=s),
+], ids=["ucb1", "thompson", "ucb1 discounted", "thompson discounted"])
+def test_ucb1_and_thompson_reach_low_regret_and_are_deterministic(make):
+    probs = np.tile([0.05, 0.1, 0.3, 0.1], (3000, 1))
+    rand = recsys.run_bandit(recsys.EpsilonGreedy(4, epsilon=1.0, seed=0), probs, seed=1)
+    out = recsys.run_bandit(make(0), probs, seed=1)
+    assert out["regret"].sum() < 0.15 * rand["regret"].sum()
+    assert np.mean(out["actions"][-1000:] == 2) > 0.9           # settled on the best arm
+    again = recsys.run_bandit(make(0), probs, seed=1)
+    assert np.array_equal(out["actions"], again["actions"])
+
+
+def test_ucb1_and_thompson_bad_input():
+    with pytest.raises(ValueError, match="discount"):
+        recsys.UCB1(3, discount=1.5)
+    with pytest.raises(ValueError, match="c="):
+        recsys.UCB1(3, c=-1.0)
+    with pytest.raises(ValueError, match="prior"):
+        recsys.ThompsonSampling(3, prior=1.0)
+    with pytest.raises(ValueError, match="prior"):
+        recsys.ThompsonSampling(3, prior=(0.0, 1.0))
+    with pytest.raises(ValueError, match="reward"):
+        recsys.ThompsonSampling(3).update(0, 2.0)
+    with pytest.raises(ValueError, match="arm=3"):
+        recsys.UCB1(3).update(3, 1.0)
+
+
 # ---------------------------------------------------------------- Q-learning
 def _chain_mdp():
     """Deterministic 3-state chain: action 1 moves right, 0 stays; state 2 -> terminal pays 1."""

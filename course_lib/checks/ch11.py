@@ -171,7 +171,8 @@ def check_11_4(q_update) -> object:
     hints = [
         (lambda got, c: c.args[5] and _close(got, variant(c, "ignore done")),
          "when done is True the session has ended: the target is just the reward, with no "
-         "gamma * max Q(s') term (the seed's loop never sets done)."),
+         "gamma * max Q(s') term. A common mistake: a loop that never passes done=True, "
+         "so the agent adds future value after the user has left."),
         (lambda got, c: _close(got, variant(c, "same action")),
          "the target uses the best next action, max over a' of Q[next_state, a'], not "
          "Q[next_state, action] (that would be SARSA with the wrong action)."),

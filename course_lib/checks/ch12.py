@@ -209,69 +209,106 @@ def _cols(df):
     return ("rating", "pred") if "rating" in df.columns else ("y", "p")
 
 
-def check_12_4(private_category_counts) -> CheckResult:
-    """Exercise 12.4: bound contributions, count per category, add Laplace noise."""
-    ex = "12.4"
-    require_callable(ex, private_category_counts, "private_category_counts")
+#: the public list of categories for check 12.4: fixed before the data, not sorted, and
+#: "garden" has no purchase at all (its count is 0 and must still be released)
+_PUBLIC_CATEGORIES = ["toys", "books", "garden", "home", "sports"]
+
+
+def _purchases_12_4() -> pd.DataFrame:
     rng = np.random.default_rng(5)
     n = 3000
-    purchases = pd.DataFrame({"user_id": rng.integers(0, 300, n),
-                              "timestamp": rng.permutation(n),
-                              "category": np.array(["books", "toys", "home", "sports"])[
-                                  rng.integers(0, 4, n)]})
-    copy = purchases.copy()
+    return pd.DataFrame({"user_id": rng.integers(0, 300, n),
+                         "timestamp": rng.permutation(n),
+                         "category": np.array(["books", "toys", "home", "sports"])[
+                             rng.integers(0, 4, n)]})
+
+
+def _clipped_counts(purchases: pd.DataFrame, categories, m: int) -> pd.Series:
+    kept = clip_contributions(purchases, "user_id", m, order_by="timestamp")
+    return kept["category"].value_counts().reindex(categories, fill_value=0)
+
+
+def _as_release(ex: str, got, call: str, categories) -> pd.Series:
+    """The student's release as a float Series in the order of ``categories``, or a failure."""
+    if not isinstance(got, pd.Series):
+        fail(ex, f"{call} returned {type(got).__name__}; return a pandas Series indexed by "
+                 "category.")
+    have = list(got.index)
+    missing = [c for c in categories if c not in have]
+    if missing:
+        fail(ex, f"{call} has categories {have} but the public list is {list(categories)}: "
+                 f"{missing} are missing. Release every category of the list, zeros included "
+                 "(e.g. value_counts().reindex(categories, fill_value=0)). A release that leaves "
+                 "out the categories nobody bought tells exactly that, and no noise can hide it: "
+                 "the set of released categories must not depend on the data.")
+    extra = [c for c in have if c not in categories]
+    if extra or len(have) != len(categories):
+        fail(ex, f"{call} has categories {have}; release each category of the public list "
+                 f"{list(categories)} exactly once, and nothing else.")
+    try:
+        return got.reindex(categories).astype(float)
+    except (TypeError, ValueError):
+        fail(ex, f"{call} returned {got.to_dict()!r}; the values must be numbers (noisy counts).")
+
+
+def check_12_4(private_category_counts) -> CheckResult:
+    """Exercise 12.4: bound contributions, count every public category, add Laplace noise."""
+    ex = "12.4"
+    require_callable(ex, private_category_counts, "private_category_counts")
+    purchases = _purchases_12_4()
+    categories = list(_PUBLIC_CATEGORIES)
+    copy, categories_copy = purchases.copy(), list(categories)
     for m in (1, 3):
-        kept = clip_contributions(purchases, "user_id", m, order_by="timestamp")
-        exact = kept["category"].value_counts().sort_index()
-        call = f"private_category_counts(purchases, max_per_user={m}, epsilon=1e6, seed=0)"
-        got = private_category_counts(purchases, m, 1e6, seed=0)
-        if not purchases.equals(copy):
-            fail(ex, f"{call} modified the caller's DataFrame.")
-        if not isinstance(got, pd.Series):
-            fail(ex, f"{call} returned {type(got).__name__}; return a pandas Series indexed by "
-                     "category.")
-        got = got.sort_index()
-        if list(got.index) != list(exact.index):
-            fail(ex, f"{call} has categories {list(got.index)}, expected {list(exact.index)}.")
-        if not np.allclose(got.to_numpy(dtype=float), exact.to_numpy(), atol=0.01):
-            total = purchases["category"].value_counts().sort_index()
-            per_cat = (purchases.sort_values("timestamp", kind="mergesort")
-                       .groupby(["user_id", "category"]).head(m)["category"]
-                       .value_counts().sort_index())
-            latest = (purchases.sort_values("timestamp", kind="mergesort")
-                      .groupby("user_id").tail(m)["category"].value_counts().sort_index())
-            unsorted = purchases.groupby("user_id").head(m)["category"].value_counts().sort_index()
+        exact = _clipped_counts(purchases, categories, m)
+        call = (f"private_category_counts(purchases, {categories}, max_per_user={m}, "
+                "epsilon=1e6, seed=0)")
+        got = private_category_counts(purchases, categories, m, 1e6, seed=0)
+        if not purchases.equals(copy) or categories != categories_copy:
+            fail(ex, f"{call} modified the caller's arguments.")
+        got = _as_release(ex, got, call, categories)
+        if not np.allclose(got.to_numpy(), exact.to_numpy(dtype=float), atol=0.01):
+            ordered = purchases.sort_values("timestamp", kind="mergesort")
+            variants = {
+                "total": purchases["category"].value_counts(),
+                "per_cat": ordered.groupby(["user_id", "category"]).head(m)["category"].value_counts(),
+                "latest": ordered.groupby("user_id").tail(m)["category"].value_counts(),
+                "unsorted": purchases.groupby("user_id").head(m)["category"].value_counts(),
+            }
+            same = {k: np.allclose(got.to_numpy(), v.reindex(categories, fill_value=0).to_numpy(
+                dtype=float), atol=0.01) for k, v in variants.items()}
             hint = ""
-            if np.allclose(got.to_numpy(dtype=float), total.to_numpy(), atol=0.01):
+            if same["total"]:
                 hint = " These are the unclipped counts: keep at most max_per_user rows per user."
-            elif np.allclose(got.to_numpy(dtype=float), per_cat.reindex(got.index).to_numpy(),
-                             atol=0.01):
+            elif same["per_cat"]:
                 hint = (" You kept max_per_user rows per user AND category: the bound is per "
                         "user over all categories (otherwise one user changes the counts by "
                         "up to max_per_user in every category).")
-            elif np.allclose(got.to_numpy(dtype=float), latest.reindex(got.index).to_numpy(),
-                             atol=0.01):
+            elif same["latest"]:
                 hint = " You kept each user's LAST rows: keep the first ones by timestamp."
-            elif np.allclose(got.to_numpy(dtype=float), unsorted.reindex(got.index).to_numpy(),
-                             atol=0.01):
+            elif same["unsorted"]:
                 hint = (" You kept each user's first rows in table order: sort by timestamp "
                         "first (the rows are not in time order).")
             fail(ex, f"{call} (almost no noise) returned {got.round(2).to_dict()}, expected the "
                      f"clipped counts {exact.to_dict()}.{hint}")
-    # noise scale = max_per_user / epsilon
+    # noise scale = max_per_user / epsilon, on every category (the empty one too)
     m, eps = 4, 0.5
-    noisy = np.array([private_category_counts(purchases, m, eps, seed=s).sort_index().to_numpy(
-        dtype=float) for s in range(400)])
-    exact = clip_contributions(purchases, "user_id", m, order_by="timestamp")[
-        "category"].value_counts().sort_index().to_numpy()
+    exact = _clipped_counts(purchases, categories, m).to_numpy(dtype=float)
+    call = f"private_category_counts(purchases, {categories}, max_per_user={m}, epsilon={eps}, seed=s)"
+    noisy = np.array([_as_release(ex, private_category_counts(purchases, categories, m, eps, seed=s),
+                                  call, categories).to_numpy() for s in range(400)])
+    empty = categories.index("garden")
+    if np.allclose(noisy[:, empty], 0.0):
+        fail(ex, f"{call} for s = 0..399: the count of 'garden' (nobody bought any) is always "
+                 "exactly 0. Add noise to every category, zeros included: an exact 0 tells "
+                 "everyone that no customer bought there.")
     mad = float(np.mean(np.abs(noisy - exact)))
     if abs(mad / (m / eps) - 1) > 0.08:
         hint = ""
         if abs(mad / (1 / eps) - 1) < 0.08:
             hint = (" That is sensitivity 1: after clipping, one user can change the counts by "
                     "up to max_per_user, so the sensitivity is max_per_user.")
-        fail(ex, f"private_category_counts(purchases, max_per_user={m}, epsilon={eps}, seed=0..399):"
-                 f" mean |noise| {mad:.3f}, expected max_per_user / epsilon = {m / eps:.3f}.{hint}")
+        fail(ex, f"{call} for s = 0..399: mean |noise| {mad:.3f}, expected max_per_user / "
+                 f"epsilon = {m / eps:.3f}.{hint}")
     if np.array_equal(noisy[0], noisy[1]):
         fail(ex, "seed=0 and seed=1 gave the same noise: use the seed argument.")
-    return passed(ex, getattr(private_category_counts, "__name__", "your function"), 3)
+    return passed(ex, getattr(private_category_counts, "__name__", "your function"), 4)
