@@ -39,6 +39,7 @@ import argparse
 import json
 import sys
 import time
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -51,6 +52,8 @@ STRATEGIES = ("mf-retrain", "mf-finetune", "mf-replay", "static", "finetune", "r
 DEFAULT_STRATEGIES = ("mf-retrain", "mf-finetune", "mf-replay", "static", "finetune", "replay",
                       "ewc", "retrain")
 COLUMNS = ("strategy", "rmse", "mae", "forgetting", "seconds_per_update", "total_seconds")
+# Below this many test ratings the RMSE is uncertain by more than about 7 % (1 / sqrt(2 n)).
+MIN_TEST_RATINGS = 100
 
 
 class _ALSRetrain:
@@ -138,11 +141,40 @@ def run_benchmark(ratings: pd.DataFrame, users: pd.DataFrame, items: pd.DataFram
     """Run the protocol of the module docstring; return one dict per strategy."""
     from course_lib.mf import IncrementalMF
     from course_lib.prequential import prequential, rmse
+    from course_lib.validation import check_int, check_number
 
+    strategies = list(strategies)
+    if not strategies:
+        raise ValueError(f"run_benchmark(strategies=[]): name at least one strategy; choose "
+                         f"from {', '.join(STRATEGIES)}.")
     unknown = [s for s in strategies if s not in STRATEGIES]
     if unknown:
         raise ValueError(f"unknown strategies {unknown}; choose from {', '.join(STRATEGIES)}.")
+    twice = sorted({s for s in strategies if strategies.count(s) > 1})
+    if twice:
+        raise ValueError(f"strategies {twice} are named more than once; name each once.")
+    check_number(initial_frac, "initial_frac", "run_benchmark", low=0, high=1,
+                 low_inclusive=False, high_inclusive=False,
+                 fix="it is the share of ratings used for the initial training, e.g. 0.8")
+    check_int(n_chunks, "n_chunks", "run_benchmark", minimum=1, fix="e.g. n_chunks=10")
+    check_int(initial_epochs, "initial_epochs", "run_benchmark", minimum=1,
+              fix="e.g. initial_epochs=5")
     initial, chunks = _split(ratings, initial_frac, n_chunks)
+    n_test = sum(len(c) for c in chunks)
+    if len(initial) == 0 or n_test < n_chunks:
+        raise ValueError(
+            f"run_benchmark: the data hold {len(ratings)} rating(s): {len(initial)} for the "
+            f"initial training (initial_frac={initial_frac}) and {n_test} to test, but the "
+            f"protocol needs at least one to train and one test rating per chunk "
+            f"(n_chunks={n_chunks}); use more ratings (at least "
+            f"{MIN_TEST_RATINGS / (1 - initial_frac):.0f} for reliable numbers) or fewer chunks.")
+    if n_test < MIN_TEST_RATINGS:
+        warnings.warn(
+            f"run_benchmark: only {n_test} test ratings (the last {1 - initial_frac:.0%} of "
+            f"{len(ratings)}); every RMSE below is uncertain by about "
+            f"{100 / np.sqrt(2 * n_test):.0f} %, so differences between strategies may be "
+            f"noise. Use at least {MIN_TEST_RATINGS} test ratings for numbers you can compare.",
+            UserWarning, stacklevel=2)
     rng = np.random.default_rng(seed)
     probe = initial.iloc[np.sort(rng.choice(len(initial), min(2000, len(initial)),
                                             replace=False))]
@@ -178,7 +210,7 @@ def run_benchmark(ratings: pd.DataFrame, users: pd.DataFrame, items: pd.DataFram
                "seconds_per_update": result.seconds_per_update,
                "total_seconds": result.total_seconds,
                "examples_per_update": result.examples_per_update,
-               "initial_train_seconds": initial_seconds, "key": key}
+               "initial_train_seconds": initial_seconds, "n_test": n_test, "key": key}
         if truth is not None:
             row["rmse_vs_truth"] = result.rmse_vs_truth
         rows.append(row)
@@ -211,24 +243,38 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", action="store_true", help="print the rows as JSON")
     args = parser.parse_args(argv)
+    if args.seed < 0:
+        parser.error(f"argument --seed: {args.seed} is negative; pass a non-negative int, "
+                     "e.g. --seed 0")
     from course_lib.setup import setup_notebook
 
     setup_notebook(seed=args.seed)
     strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
+    if not strategies:
+        parser.error(f"argument --strategies: {args.strategies!r} names no strategy; pass a "
+                     f"comma-separated subset of: {', '.join(STRATEGIES)}")
     try:
         ratings, users, items, truth = load_data(args.data, args.path)
-        rows = run_benchmark(ratings, users, items, truth=truth, strategies=strategies,
-                             initial_frac=args.initial_frac, n_chunks=args.chunks,
-                             initial_epochs=args.epochs, seed=args.seed,
-                             log=None if args.json else sys.stderr)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", UserWarning)
+            rows = run_benchmark(ratings, users, items, truth=truth, strategies=strategies,
+                                 initial_frac=args.initial_frac, n_chunks=args.chunks,
+                                 initial_epochs=args.epochs, seed=args.seed,
+                                 log=None if args.json else sys.stderr)
     except (ValueError, FileNotFoundError, RuntimeError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"{parser.prog}: error: {exc}", file=sys.stderr)
         return 2
+    for warning in caught:
+        if issubclass(warning.category, UserWarning) and "run_benchmark" in str(warning.message):
+            print(f"warning: {warning.message}", file=sys.stderr)
+        else:
+            warnings.showwarning(warning.message, warning.category, warning.filename,
+                                 warning.lineno)
     if args.json:
         print(json.dumps(rows, indent=2))
     else:
         print(f"data: {args.data}, {len(ratings)} ratings; initial {args.initial_frac:.0%}, "
-              f"{args.chunks} chunks")
+              f"then {rows[0]['n_test']} test ratings in {args.chunks} chunks")
         print(format_table(rows))
     return 0
 

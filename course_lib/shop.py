@@ -644,18 +644,34 @@ def views_from_interactions(interactions: pd.DataFrame, items: pd.DataFrame) -> 
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m course_lib.shop --out datasets``: regenerate the shipped world."""
-    parser = argparse.ArgumentParser(prog="python -m course_lib.shop", description=main.__doc__)
+    """``python -m course_lib.shop --out datasets``: regenerate the shipped world.
+
+    All or nothing: the new files are written to a temporary folder inside
+    ``--out`` and swapped in at the end, so a failure leaves the previous
+    world in ``--out`` byte for byte as it was.  Errors (a folder that cannot
+    be written, a bad ``--seed``) are printed on one line and exit with
+    status 2, like argparse's own errors.
+    """
+    parser = argparse.ArgumentParser(
+        prog="python -m course_lib.shop",
+        description="Regenerate a ShopSim world (default: the shipped one, into datasets/); "
+                    "all or nothing.")
     parser.add_argument("--out", default="datasets", help="folder to write (default: datasets)")
     parser.add_argument("--scenario", default="all", choices=list(SCENARIOS))
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     args = parser.parse_args(argv)
-    from course_lib.datasets import save_shop  # the file format lives with the loader
+    if not args.out.strip():
+        parser.error("argument --out: empty; name the folder to write, e.g. --out datasets")
+    from course_lib.datasets import DatasetError, save_shop  # the file format lives with the loader
 
     t0 = time.perf_counter()
-    shop = simulate(args.scenario, seed=args.seed)
-    t1 = time.perf_counter()
-    paths = save_shop(shop, args.out)
+    try:
+        shop = simulate(args.scenario, seed=args.seed)
+        t1 = time.perf_counter()
+        paths = save_shop(shop, args.out)
+    except (DatasetError, OSError, ValueError) as exc:
+        print(f"{parser.prog}: error: {exc}", file=sys.stderr)
+        return 2
     t2 = time.perf_counter()
     print(f"{shop!r}\nsimulated in {t1 - t0:.1f} s, written in {t2 - t1:.1f} s to {args.out}/ "
           f"({sum(p.stat().st_size for p in paths) / 1e6:.1f} MB)")
