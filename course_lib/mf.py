@@ -153,7 +153,7 @@ class IncrementalMF:
         """Continue training on ``df`` (grows the id tables first); return ``self``.
 
         ``clipnorm`` caps the norm of each example's update to its user and item
-        parameters (gradient clipping, as in seed 000 section 3.1).
+        parameters (gradient clipping, as in one of the source articles).
         """
         _check_frame(df, "IncrementalMF.fit(df)", need_rating=True)
         if len(df) == 0:

@@ -1,4 +1,4 @@
-"""Keras models of the course: the seed's MLP, the rating model, the purchase model.
+"""Keras models of the course: the source articles' MLP, the rating and the purchase model.
 
 Explained in chapters 06 (rating) and 07 (purchase); the continual-learning
 chapters (08-11) update :class:`RatingModel` in place.  This is the first
@@ -101,9 +101,9 @@ def _normalized_mlp(X_train, hidden, seed, learning_rate, where: str):
 
 def build_seed_mlp(X_train, *, hidden: Sequence[int] = (64, 32), learning_rate: float = 1e-3,
                    seed: int = 0) -> keras.Model:
-    """The seed article's rating predictor: features -> Dense 64 -> Dense 32 -> 1, compiled.
+    """The source articles' rating predictor: features -> Dense 64 -> Dense 32 -> 1, compiled.
 
-    The article standardised ``X`` with the mean and std of the *whole* data
+    The source articles standardise ``X`` with the mean and std of the *whole* data
     set before splitting; here a ``keras.layers.Normalization`` layer inside the
     model is adapted on ``X_train`` only, so the statistics travel with the
     saved model and no test data leaks into training.
@@ -113,9 +113,9 @@ def build_seed_mlp(X_train, *, hidden: Sequence[int] = (64, 32), learning_rate: 
     X_train : array of shape (n_samples, n_features)
         Training features (used only to adapt the normalisation).
     hidden : sequence of int
-        Widths of the ReLU layers (the article: 64, 32).
+        Widths of the ReLU layers (the source articles: 64, 32).
     learning_rate : float
-        Adam's step size (the article: 1e-3).
+        Adam's step size (the source articles: 1e-3).
     seed : int
         Fixes the initial weights.
 
@@ -148,7 +148,7 @@ def build_seed_mlp(X_train, *, hidden: Sequence[int] = (64, 32), learning_rate: 
 
 def build_purchase_model(X_train, *, hidden: Sequence[int] = (20,), learning_rate: float = 1e-3,
                          seed: int = 0, output_bias: float | None = None) -> keras.Model:
-    """Purchase probability: normalised features -> Dense 20 ReLU -> 1 sigmoid (seed 002).
+    """Purchase probability: normalised features -> Dense 20 ReLU -> 1 sigmoid (source articles).
 
     Compiled with binary cross-entropy and an ``auc`` metric.  ``output_bias``
     initialises the logit's bias, e.g. to ``log(p / (1 - p))`` for a base rate

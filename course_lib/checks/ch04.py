@@ -65,7 +65,7 @@ def check_4_2(hidden_delta):
         (lambda got, c: _close(got, (c.args[0] @ c.args[1].T) * sigmoid(c.args[2])
                                * (1 - sigmoid(c.args[2]))),
          "H is already sigmoid(Z1): the derivative is H * (1 - H), not sigmoid(H) * "
-         "(1 - sigmoid(H)) (the seed article's sigma'(H) invites this slip)."),
+         "(1 - sigmoid(H)), which applies the sigmoid twice."),
         (lambda got, c: _close(got, (c.args[0] @ c.args[1].T) * (1 - c.args[2])),
          "the derivative of the sigmoid is H * (1 - H): a factor H is missing."),
     ]

@@ -17,8 +17,9 @@ def _toy_ratings(n=40, seed=0):
     ts = np.sort(rng.choice(np.arange(1_000, 100_000), size=n, replace=False))
     df = pd.DataFrame({"user_id": rng.integers(1, 6, n), "item_id": rng.integers(1, 9, n),
                        "rating": rng.integers(1, 6, n).astype(float), "timestamp": ts,
-                       "day": (ts - 1_000) // 10_000}, index=100 + 3 * np.arange(n))
-    return df.sample(frac=1.0, random_state=seed)       # arrives shuffled on purpose
+                       "day": (ts - 1_000) // 10_000},
+                      index=100 + 3 * rng.permutation(n))   # index labels NOT in time order
+    return df.sample(frac=1.0, random_state=seed)       # and the rows arrive shuffled
 
 
 def check_5_1(time_split):
@@ -40,8 +41,13 @@ def check_5_1(time_split):
                  got=len(train), hint="the train part is the first frac of the events"
                  + (" (did you swap train and test?)" if len(test) in sizes else ""))
         if train["timestamp"].max() > test["timestamp"].min():
+            by_index = df.sort_index().index[:len(train)]
+            hint = ("sort by timestamp before cutting; a random split leaks the future"
+                    if sorted(train.index) != sorted(by_index) else
+                    "sorting by the index is not sorting by time: here the index labels are "
+                    "not in time order; sort by the timestamp column")
             fail("5.1", call, "a train part that contains events later than the test part",
-                 hint="sort by timestamp before cutting; a random split leaks the future")
+                 hint=hint)
         if sorted(train.index.tolist() + test.index.tolist()) != sorted(df.index.tolist()):
             fail("5.1", call, "rows whose index changed",
                  hint="keep the original index (do not reset it) so truth tables still align")

@@ -58,8 +58,41 @@ def check_6_1(user_biases):
     ])
 
 
+def _followed_by_relu(layer, layers, keras) -> bool:
+    """True if a Dense layer's output goes through a ReLU: its own activation or the next layer."""
+    if getattr(layer.activation, "__name__", "") == "relu":
+        return True
+    position = layers.index(layer)
+    nxt = layers[position + 1] if position + 1 < len(layers) else None
+    if isinstance(nxt, keras.layers.ReLU):
+        return float(getattr(nxt, "negative_slope", 0.0) or 0.0) == 0.0
+    return (isinstance(nxt, keras.layers.Activation)
+            and getattr(nxt.activation, "__name__", "") == "relu")
+
+
+_Y_TRUE = np.array([[1.0], [2.0], [3.0], [4.0]], dtype="float32")
+_Y_PRED = np.array([[1.5], [2.0], [1.0], [5.0]], dtype="float32")
+
+
+def _is_mse(loss, keras) -> bool:
+    """True if the compiled loss computes the mean squared error, however it is spelled."""
+    try:
+        fn = keras.losses.get(loss) if isinstance(loss, str) else loss
+        value = float(np.mean(keras.ops.convert_to_numpy(fn(_Y_TRUE, _Y_PRED))))
+    except Exception:  # noqa: BLE001 - a loss we cannot evaluate is reported as "not the MSE"
+        return False
+    return bool(np.isclose(value, np.mean((_Y_TRUE - _Y_PRED) ** 2), rtol=1e-5))
+
+
 def check_6_2(build_mlp):
-    """``build_mlp(X_train, seed)``: Normalization adapted on X_train -> 64 -> 32 -> 1, compiled."""
+    """``build_mlp(X_train, seed)``: Normalization adapted on X_train -> 64 -> 32 -> 1, compiled.
+
+    What is judged is what the model computes, not how it is spelled:
+    ``Dense(64, activation="relu")`` and ``Dense(64)`` followed by ``ReLU()`` or
+    ``Activation("relu")`` are the same network, and ``loss="mse"``, ``"MSE"``,
+    ``keras.losses.mean_squared_error`` and ``keras.losses.MeanSquaredError()``
+    the same loss.
+    """
     require_callable("6.2", build_mlp, "build_mlp")
     import keras
 
@@ -67,18 +100,34 @@ def check_6_2(build_mlp):
     call = "build_mlp(X_train, seed=0)"
     model = call_student("6.2", build_mlp, X.astype("float32"), seed=0, call=call)
     if not isinstance(model, keras.Model):
-        fail("6.2", call, f"a {type(model).__name__}, not a keras.Model")
+        fail("6.2", call, f"a {type(model).__name__}, not a keras.Model",
+             hint="return the model itself (keras.Model(inputs, outputs) or keras.Sequential)")
     if model.output_shape != (None, 1):
         fail("6.2", call, f"a model whose output shape is {model.output_shape}",
              expected=(None, 1), got=model.output_shape,
              hint="end with keras.layers.Dense(1) and no activation (a rating is a number)")
-    dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
+    layers = list(model.layers)
+    dense = [layer for layer in layers if isinstance(layer, keras.layers.Dense)]
     widths = [layer.units for layer in dense]
     if widths != [64, 32, 1]:
         fail("6.2", call, f"Dense layers of widths {widths}", expected=[64, 32, 1], got=widths)
-    if [layer.activation.__name__ for layer in dense[:2]] != ["relu", "relu"]:
-        fail("6.2", call, "hidden layers without ReLU", hint="activation='relu' on 64 and 32")
-    norms = [layer for layer in model.layers if isinstance(layer, keras.layers.Normalization)]
+    if not all(_followed_by_relu(layer, layers, keras) for layer in dense[:2]):
+        fail("6.2", call, "hidden layers without ReLU",
+             hint="activation='relu' on the 64 and 32 layers (or a ReLU() layer after each)")
+    last = dense[-1]
+    after_last = layers[layers.index(last) + 1:]
+    squashing = getattr(last.activation, "__name__", "linear")
+    if squashing == "linear" and after_last:
+        nxt = after_last[0]
+        squashing = (getattr(nxt.activation, "__name__", "?")
+                     if isinstance(nxt, keras.layers.Activation) else type(nxt).__name__)
+    if squashing != "linear":
+        squeeze = ("a sigmoid can only output values between 0 and 1"
+                   if squashing == "sigmoid" else f"{squashing} limits the range of the output")
+        fail("6.2", call, f"a model whose output layer has activation {squashing!r}",
+             hint=f"a rating of 1-5 stars is a number, not a probability: {squeeze}; "
+                  "use keras.layers.Dense(1) with no activation")
+    norms = [layer for layer in layers if isinstance(layer, keras.layers.Normalization)]
     if not norms:
         fail("6.2", call, "a model without a keras.layers.Normalization layer",
              hint="normalise inside the model so the statistics are saved with it")
@@ -86,16 +135,20 @@ def check_6_2(build_mlp):
     if not np.allclose(mean, X.mean(axis=0), rtol=1e-3):
         fail("6.2", call, "a Normalization layer whose mean is not the mean of X_train",
              expected=X.mean(axis=0), got=mean, hint="call norm.adapt(X_train) before using it")
-    if model.optimizer is None or model.loss is None:
-        fail("6.2", call, "an uncompiled model", hint="model.compile(optimizer=keras.optimizers."
-             "Adam(learning_rate=1e-3), loss='mse')")
-    loss = model.loss if isinstance(model.loss, str) else getattr(model.loss, "name", "")
-    if loss not in ("mse", "mean_squared_error"):
-        fail("6.2", call, f"a model compiled with loss {model.loss!r}", hint="loss='mse'")
-    lr = float(model.optimizer.learning_rate.numpy())
+    optimizer, loss = getattr(model, "optimizer", None), getattr(model, "loss", None)
+    if optimizer is None or loss is None:
+        fail("6.2", call, "an uncompiled model", hint="call model.compile(optimizer=keras."
+             "optimizers.Adam(learning_rate=1e-3), loss='mse') before returning the model")
+    if not _is_mse(loss, keras):
+        fail("6.2", call, f"a model compiled with loss {loss!r}",
+             hint="a rating predictor minimises the mean squared error: loss='mse'")
+    if not isinstance(optimizer, keras.optimizers.Adam):
+        fail("6.2", call, f"a {type(optimizer).__name__} optimizer",
+             hint="keras.optimizers.Adam(learning_rate=1e-3)")
+    lr = float(optimizer.learning_rate.numpy())
     if not np.isclose(lr, 1e-3):
         fail("6.2", call, f"an optimizer with learning rate {lr}", expected=1e-3, got=lr)
-    return passed("6.2", "build_mlp", 1)
+    return passed("6.2", getattr(build_mlp, "__name__", "build_mlp"), 1)
 
 
 def check_6_3(train_step):
