@@ -29,6 +29,10 @@ __all__ = ["Chapter", "chapters", "map_markdown", "nav_markdown", "parse_time",
 ROOT = Path(__file__).resolve().parent.parent
 START, END = "<!-- course-map:start -->", "<!-- course-map:end -->"
 NAV_TAG = "course-nav"
+#: Where every "Course map" link points: ``../README.md#course-map``.  GitHub
+#: derives that id from the "## Course map" heading, but JupyterLab keeps the
+#: case ("Course-map"), so the README also carries this explicit anchor.
+ANCHOR = "course-map"
 _TIME = re.compile(r"\*\*Time:\*\*\s*~?\s*(\d+)\s*min", re.IGNORECASE)
 _NUMBER_PREFIX = re.compile(r"^\d+\s*[·.:-]\s*")  # "03 · Adam" -> "Adam" (the map shows the number)
 _NAME = re.compile(r"^(\d\d)_([a-z0-9_]+)\.ipynb$")
@@ -95,7 +99,7 @@ def nav_markdown(items: list[Chapter], index: int) -> str:
     if index > 0:
         prev = items[index - 1]
         parts.append(f"← Previous: [{prev.number} {prev.title}]({prev.filename})")
-    parts.append("[Course map](../README.md#course-map)")
+    parts.append(f"[Course map](../README.md#{ANCHOR})")
     if index + 1 < len(items):
         nxt = items[index + 1]
         parts.append(f"Next: [{nxt.number} {nxt.title}]({nxt.filename}) →")
@@ -107,7 +111,8 @@ def readme_with_map(readme: str, items: list[Chapter]) -> str:
         raise ValueError(f"README.md needs the markers {START} and {END} around the course map")
     head, rest = readme.split(START, 1)
     _, tail = rest.split(END, 1)
-    return f"{head}{START}\n{map_markdown(items)}\n{END}{tail}"
+    anchor = f'<a id="{ANCHOR}"></a>\n\n'      # lands in JupyterLab as on GitHub
+    return f"{head}{START}\n{anchor}{map_markdown(items)}\n{END}{tail}"
 
 
 def _with_nav(nb: nbformat.NotebookNode, text: str) -> bool:

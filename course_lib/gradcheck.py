@@ -1,7 +1,9 @@
 """Gradient checking: compare a hand-written gradient with finite differences.
 
-Explained in chapter 02 (``notebooks/02_gradient_descent.ipynb``) and used in
-chapters 03-04 and in the tests of every hand-written gradient.
+First used in chapter 01 (``notebooks/01_loss_functions.ipynb``, which says
+what it computes), explained in detail in chapter 02
+(``notebooks/02_gradient_descent.ipynb``), and used in chapters 03-04 and in
+the tests of every hand-written gradient.
 
 The central difference :math:`\\frac{f(x + h e_i) - f(x - h e_i)}{2h}` has an
 error of order :math:`h^2`; with ``h = 1e-6`` in float64 a correct gradient

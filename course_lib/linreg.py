@@ -1,12 +1,12 @@
 """Linear regression trained by hand-written gradient descent (numpy only).
 
 Explained in chapter 02 (``notebooks/02_gradient_descent.ipynb``), which
-starts from the seed article's worked example: ``x = [1, 2, 3, 4, 5]``,
+starts from the worked example of the source articles: ``x = [1, 2, 3, 4, 5]``,
 ``y = [2, 4, 6, 8, 10]``, ``theta = [0, 0]``, ``learning_rate = 0.01``, with
 the model ``y_pred = theta[0] + theta[1] * x``.
 
 The loss is the mean squared error and its gradient keeps the factor 2 that
-the seed article drops:
+the source articles drop:
 
 .. math:: L(\\theta) = \\frac1n\\lVert X\\theta - y\\rVert^2,\\qquad
           \\nabla L(\\theta) = \\frac2n X^\\top (X\\theta - y).

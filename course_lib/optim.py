@@ -331,7 +331,7 @@ class Adam(Optimizer):
         As in Keras (defaults 0.001, 0.9, 0.999, 1e-7).
     bias_correction : bool
         ``False`` drops the ``(1 - beta**t)`` factors (``alpha_t = lr``): the
-        seed article's version, kept to show what goes wrong.
+        version of the source articles, kept to show what goes wrong.
     dtype : {"float64", "float32"}
         ``"float32"`` reproduces Keras' arithmetic: float32 weights, and the
         betas cast to float32 *before* ``beta**t`` is computed.

@@ -167,7 +167,7 @@ def plot_contour_path(loss_fn: Callable[[np.ndarray], float], paths=None, ax=Non
                       xlim: tuple[float, float] | None = None,
                       ylim: tuple[float, float] | None = None, n: int = 60, levels: int = 25,
                       optimum=None, param_names: tuple[str, str] = ("θ₀", "θ₁"),
-                      title: str | None = None):
+                      title: str | None = None, colors=None, number_steps: int = 0):
     """Contour plot of a 2-parameter loss with optimisation paths drawn on top.
 
     Parameters
@@ -182,6 +182,12 @@ def plot_contour_path(loss_fn: Callable[[np.ndarray], float], paths=None, ax=Non
         Number of contour levels, spaced logarithmically (losses span decades).
     optimum : array_like of shape (2,), optional
         Marked with a star.
+    colors : str or dict[str, str], optional
+        One matplotlib colour for every path, or ``{label: colour}`` (e.g. to
+        match the colours of a loss-curve panel); default: the colour cycle.
+    number_steps : int
+        Write the step number next to the first ``number_steps`` points of
+        each path, so that a path that zig-zags back over itself can be read.
 
     Examples
     --------
@@ -191,7 +197,15 @@ def plot_contour_path(loss_fn: Callable[[np.ndarray], float], paths=None, ax=Non
     >>> ax = plot_contour_path(lambda t: float(t @ t), {"GD": path}, optimum=[0, 0])
     >>> ax.get_xlabel(), ax.get_ylabel()
     ('θ₀', 'θ₁')
+    >>> ax = plot_contour_path(lambda t: float(t @ t), {"GD": path}, colors="tab:red",
+    ...                        number_steps=2)
+    >>> [t.get_text() for t in ax.texts], ax.get_lines()[0].get_color()
+    (['0', '1'], 'tab:red')
     """
+    if isinstance(number_steps, bool) or not isinstance(number_steps, (int, np.integer)) \
+            or number_steps < 0:
+        raise ValueError(f"plot_contour_path: number_steps must be an int >= 0 (how many "
+                         f"points to number), got {number_steps!r}.")
     paths = {} if paths is None else _as_dict(paths, "path")
     for label, p in paths.items():
         if p.ndim != 2 or p.shape[1] != 2:
@@ -213,7 +227,13 @@ def plot_contour_path(loss_fn: Callable[[np.ndarray], float], paths=None, ax=Non
     ax.contour(T0, T1, np.maximum(Z, zmin), levels=np.geomspace(zmin, zmax, levels),
                cmap="viridis", linewidths=0.8)
     for label, p in paths.items():
-        ax.plot(p[:, 0], p[:, 1], marker="o", markersize=2.5, linewidth=1.2, label=label)
+        color = colors.get(label) if isinstance(colors, Mapping) else colors
+        (line,) = ax.plot(p[:, 0], p[:, 1], marker="o", markersize=2.5, linewidth=1.2,
+                          label=label, color=color)
+        for step, (a, b) in enumerate(p[:number_steps]):
+            if xlim[0] <= a <= xlim[1] and ylim[0] <= b <= ylim[1]:
+                ax.annotate(str(step), (a, b), xytext=(4, 2), textcoords="offset points",
+                            fontsize=7, color=line.get_color())
     if optimum is not None:
         ax.plot(*np.asarray(optimum, dtype=float), marker="*", markersize=14, color="black",
                 linestyle="none", label="minimum")
@@ -277,3 +297,54 @@ def plot_descent(loss_fn: Callable[[np.ndarray], float], thetas, losses, axes=No
     if summary:
         ax_contour.figure.suptitle(summary, fontsize=10)
     return ax_contour, ax_loss
+
+
+def plot_segment_rmse(segment_log, ax=None, *, highlight=(), overall=None, drift_events=None):
+    """Live RMSE per segment and batch, from :attr:`UpdatePipeline.segment_log` (chapter 10).
+
+    One thin grey line per segment, the ``highlight`` segments in colour with a
+    cross where the monitor raised an alarm, and, if given, the ``overall``
+    live RMSE per batch (a Series or array aligned with the batches) as a
+    thick black line: a drift confined to one segment shows in its own line
+    and hardly in the overall one.
+
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import pandas as pd
+    >>> log = pd.DataFrame({"batch": [0, 0, 1, 1], "first_day": [0, 0, 7, 7],
+    ...                     "segment": ["a", "b", "a", "b"], "n": 10,
+    ...                     "live_rmse": [1.0, 1.1, 1.4, 1.0], "level": float("nan"),
+    ...                     "alarm": [False, False, True, False]})
+    >>> ax = plot_segment_rmse(log, highlight=["a"], overall=[1.05, 1.2])
+    >>> ax.get_ylabel(), len(ax.get_lines())
+    ('live RMSE on the batch (stars)', 3)
+    """
+    needed = {"first_day", "segment", "live_rmse", "alarm"}
+    if not needed <= set(getattr(segment_log, "columns", ())):
+        raise ValueError(f"plot_segment_rmse(segment_log=...): expected the pipeline's "
+                         f"segment_log with columns {sorted(needed)}; pass "
+                         "pipeline.segment_log (UpdatePipeline(..., segment_by='category')).")
+    ax = _axes(ax)
+    table = segment_log.pivot(index="first_day", columns="segment", values="live_rmse")
+    for seg in table.columns:
+        if seg not in highlight:
+            ax.plot(table.index, table[seg], "-", color="0.75", lw=0.8)
+    if overall is not None:
+        ax.plot(table.index, np.asarray(overall, dtype=float), "-", color="black", lw=2.5,
+                label="all segments")
+    for seg in highlight:
+        rows = segment_log[segment_log["segment"] == seg]
+        (line,) = ax.plot(rows["first_day"], rows["live_rmse"], "o-", ms=3, lw=1.8, label=seg)
+        alarms = rows[rows["alarm"].astype(bool)]
+        ax.scatter(alarms["first_day"], alarms["live_rmse"], marker="X", s=80,
+                   color=line.get_color(), zorder=3)
+    if drift_events is not None:
+        from course_lib.timeline import draw_drift_events
+
+        draw_drift_events(drift_events, ax=ax)
+    ax.set(xlabel="day (first day of the batch)", ylabel="live RMSE on the batch (stars)")
+    ax.legend(fontsize=8)
+    return ax
+
+
+__all__ += ["plot_segment_rmse"]

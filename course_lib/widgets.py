@@ -11,6 +11,10 @@ ordinary static figure; that figure is what gets saved in the notebook.
 
 >>> batch_size_options([None, 8])
 [('full batch', None), ('8', 8)]
+
+The dropdown itself holds the *labels*: ipywidgets reads an option whose
+value is ``None`` as "nothing selected" and shows an empty box, so "full
+batch" is translated back to ``None`` only when ``draw`` is called.
 """
 
 from __future__ import annotations
@@ -78,7 +82,9 @@ def gd_explorer(draw: Callable[..., object], *, learning_rate: float = 0.01, n_s
     >>> calls[0]
     {'learning_rate': 0.01, 'n_steps': 50, 'batch_size': None}
     >>> [child.description for child in box.children[0].children]
-    ['learning_rate', 'n_steps', 'batch_size']
+    ['learning rate', 'steps', 'batch size']
+    >>> box.children[0].children[2].value          # never blank, even for batch_size=None
+    'full batch'
     """
     if not callable(draw):
         raise TypeError(f"gd_explorer: draw must be a function of (learning_rate, n_steps, "
@@ -100,9 +106,15 @@ def gd_explorer(draw: Callable[..., object], *, learning_rate: float = 0.01, n_s
 
     import matplotlib.pyplot as plt
 
+    size_of = dict(options)                        # label -> batch size (None = full batch)
+    label_of = {b: label for label, b in options}
+
     def redraw(learning_rate, n_steps, batch_size):
         draw(learning_rate=learning_rate, n_steps=n_steps, batch_size=batch_size)
         plt.show()
+
+    def redraw_from_widgets(learning_rate, n_steps, batch_label):
+        redraw(learning_rate, n_steps, size_of[batch_label])
 
     if show_static:
         redraw(learning_rate, n_steps, batch_size)
@@ -110,14 +122,16 @@ def gd_explorer(draw: Callable[..., object], *, learning_rate: float = 0.01, n_s
         import ipywidgets as widgets
     except ImportError:  # pragma: no cover - ipywidgets is in requirements.txt
         return None
+    style = {"description_width": "initial"}        # full labels, not "learning r..."
     lr_slider = widgets.FloatLogSlider(value=learning_rate, base=10, min=math.log10(lo),
                                        max=math.log10(hi), step=0.05,
-                                       description="learning_rate", readout_format=".4f",
-                                       continuous_update=False)
+                                       description="learning rate", readout_format=".4f",
+                                       continuous_update=False, style=style)
     steps_slider = widgets.IntSlider(value=n_steps, min=1, max=max_steps, step=1,
-                                     description="n_steps", continuous_update=False)
-    batch_dropdown = widgets.Dropdown(options=options, value=batch_size,
-                                      description="batch_size")
-    controls = {"learning_rate": lr_slider, "n_steps": steps_slider, "batch_size": batch_dropdown}
-    out = widgets.interactive_output(redraw, controls)
+                                     description="steps", continuous_update=False, style=style)
+    batch_dropdown = widgets.Dropdown(options=[label for label, _ in options],
+                                      value=label_of[batch_size], description="batch size",
+                                      style=style)
+    controls = {"learning_rate": lr_slider, "n_steps": steps_slider, "batch_label": batch_dropdown}
+    out = widgets.interactive_output(redraw_from_widgets, controls)
     return widgets.VBox([widgets.HBox([lr_slider, steps_slider, batch_dropdown]), out])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from course_lib.checks import CheckFailed
+from course_lib.checks import CheckFailed, _core
 from course_lib.checks.ch02 import check_2_1, check_2_2, check_2_3
 
 
@@ -58,7 +58,7 @@ def _make_minibatch(shuffle=True, reseed=False, mean=True, only_final=False, dro
 
 MUTANTS = {
     check_2_1: {
-        "seed's missing factor 2": (lambda X, y, t: 1 / len(y) * X.T @ (X @ t - y), "factor 2"),
+        "missing factor 2": (lambda X, y, t: 1 / len(y) * X.T @ (X @ t - y), "factor 2"),
         "wrong sign": (lambda X, y, t: 2 / len(y) * X.T @ (y - X @ t), "sign"),
         "sum instead of mean": (lambda X, y, t: 2 * X.T @ (X @ t - y), "n times too large"),
         "forgot X.T": (lambda X, y, t: 2 / len(y) * np.sum(X @ t - y), "one partial derivative"),
@@ -100,10 +100,13 @@ def test_mutants_are_caught_with_a_useful_hint(check):
 
 
 @pytest.mark.parametrize("check", [check_2_1, check_2_2, check_2_3])
-def test_untouched_stub_raises_not_implemented(check):
+def test_untouched_stub_prints_not_started(check, capsys, monkeypatch):
     def stub(*args):
         raise NotImplementedError("Exercise: not done")
 
+    result = check(stub)            # Run All goes on: one line, a falsy result
+    assert not result and "not started yet" in capsys.readouterr().out
+    monkeypatch.setattr(_core, "GRADING", True)   # the grader sees the exercise as not attempted
     with pytest.raises(NotImplementedError):
         check(stub)
 
@@ -136,3 +139,57 @@ def _minibatch_mistake(divide_by_batch_size=False, alias=False):
 def test_review_hints_2_3(wrong, hint):
     with pytest.raises(CheckFailed, match=hint):
         check_2_3(wrong)
+
+
+# ------------------------------------------- 2.3: ways of drawing the order and the batches
+def _minibatch_order(kind):
+    """The recipe, except for how each epoch's order or batches are made."""
+    def minibatch(X, y, theta0, learning_rate, n_epochs, batch_size, seed):
+        rng = np.random.default_rng(seed)
+        theta = np.array(theta0, dtype=float)
+        thetas = [theta.copy()]
+        n = len(y)
+        kept = np.arange(n)
+        if kind == "shuffle once":
+            rng.shuffle(kept)
+        for _ in range(n_epochs):
+            if kind == "fresh arange, rng.shuffle":
+                order = np.arange(n)
+                rng.shuffle(order)
+            elif kind == "one array shuffled in place every epoch":
+                rng.shuffle(kept)
+                order = kept
+            elif kind == "shuffle once":
+                order = kept
+            else:
+                order = rng.permutation(n)
+            if kind == "np.array_split into ceil(n / b) batches":
+                batches = np.array_split(order, int(np.ceil(n / batch_size)))
+            elif kind == "np.array_split at multiples of b":
+                batches = np.array_split(order, range(batch_size, n, batch_size))
+            else:
+                batches = [order[i:i + batch_size] for i in range(0, n, batch_size)]
+            for idx in batches:
+                theta = theta - learning_rate * linreg_mse_gradient(X[idx], y[idx], theta)
+                thetas.append(theta.copy())
+        return np.array(thetas)
+    return minibatch
+
+
+@pytest.mark.parametrize("kind", ["fresh arange, rng.shuffle",
+                                  "one array shuffled in place every epoch",
+                                  "np.array_split at multiples of b"])
+def test_2_3_accepts_equivalent_ways_of_shuffling_and_batching(kind, capsys):
+    assert check_2_3(_minibatch_order(kind))
+    assert "passed" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("kind, hint", [
+    ("shuffle once", r"every epoch uses the same order \(shuffled once before the epoch loop"),
+    ("np.array_split into ceil(n / b) batches", r"np.array_split cuts the order into batches "
+                                                r"of nearly equal size"),
+])
+def test_2_3_names_wrong_ways_of_shuffling_and_batching(kind, hint):
+    with pytest.raises(CheckFailed, match=hint) as info:
+        check_2_3(_minibatch_order(kind))
+    assert "expected:" in str(info.value) and "got:" in str(info.value)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from course_lib.checks import CheckFailed
+from course_lib.checks import CheckFailed, _core
 from course_lib.checks.ch03 import check_3_1, check_3_2, check_3_3
 from course_lib.optim import Adam
 
@@ -149,9 +149,13 @@ def test_3_3_catches_mistakes(wrong, hint):
 
 
 @pytest.mark.parametrize("check", [check_3_1, check_3_2, check_3_3])
-def test_untouched_stub_raises_not_implemented(check):
+def test_untouched_stub_prints_not_started(check, capsys, monkeypatch):
     def stub(*args, **kwargs):
         raise NotImplementedError("Exercise: not done")
+
+    result = check(stub)            # Run All goes on: one line, a falsy result
+    assert not result and "not started yet" in capsys.readouterr().out
+    monkeypatch.setattr(_core, "GRADING", True)   # the grader sees the exercise as not attempted
     with pytest.raises(NotImplementedError):
         check(stub)
 
@@ -177,3 +181,80 @@ def test_review_hints_ch03():
         check_3_1(momentum_other_convention)
     with pytest.raises(CheckFailed, match="m and v start from zero at every step"):
         check_3_3(adam_minimize_fresh_averages)
+
+
+# ------------------------------------------------- float32 answers, epsilon placements
+def momentum_step_float32(x, velocity, grad, learning_rate, momentum):
+    x, velocity, grad = (np.asarray(a, dtype=np.float32) for a in (x, velocity, grad))
+    velocity = np.float32(momentum) * velocity - np.float32(learning_rate) * grad
+    return x + velocity, velocity
+
+
+def test_3_1_accepts_an_answer_computed_in_float32():
+    assert check_3_1(momentum_step_float32)
+
+
+def test_3_1_message_shows_the_difference():
+    def slightly_off(x, velocity, grad, learning_rate, momentum):   # a 1e-4 relative error
+        velocity = (momentum * velocity - learning_rate * grad) * (1 + 1e-4)
+        return x + velocity, velocity
+
+    with pytest.raises(CheckFailed) as info:
+        check_3_1(slightly_off)
+    lines = str(info.value).splitlines()
+    expected = next(line for line in lines if "expected new" in line).split(":", 1)[1].strip()
+    got = next(line for line in lines if "got new" in line).split(":", 1)[1].strip()
+    assert expected != got, str(info.value)
+    assert "largest difference" in str(info.value)
+
+
+def test_3_2_accepts_an_answer_computed_in_float32():
+    def adam_step_float32(x, m, v, grad, t, learning_rate=0.001, beta_1=0.9, beta_2=0.999,
+                          epsilon=1e-7):
+        x, m, v, grad = (np.asarray(a, dtype=np.float32) for a in (x, m, v, grad))
+        return adam_step_keras_form(x, m, v, grad, t, np.float32(learning_rate),
+                                    np.float32(beta_1), np.float32(beta_2), np.float32(epsilon))
+    assert check_3_2(adam_step_float32)
+
+
+def test_3_3_accepts_both_epsilon_placements_and_the_library():
+    from course_lib.optim import minimize
+
+    assert check_3_3(_loop(adam_step))
+    assert check_3_3(_loop(adam_step_keras_form))
+
+    def library(grad, x0, n_steps, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+        return minimize(grad, x0, Adam(learning_rate, beta_1, beta_2, epsilon), n_steps)
+
+    assert check_3_3(library)
+
+
+def _keras_form_mutant(t_offset=0, correction=True):
+    def step(x, m, v, grad, t, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
+        t = t + t_offset
+        m = m + (grad - m) * (1 - beta_1)
+        v = v + (grad ** 2 - v) * (1 - beta_2)
+        alpha = learning_rate * np.sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t) if correction \
+            else learning_rate
+        return x - alpha * m / (np.sqrt(v) + epsilon), m, v
+    return step
+
+
+@pytest.mark.parametrize("wrong, hint", [
+    (_loop(_keras_form_mutant(), increment=False), "t never changes"),
+    (_loop(_keras_form_mutant(correction=False)), "bias correction is missing"),
+    (_loop(_keras_form_mutant(), start_t=2), "off by one in t"),
+    (_loop(_keras_form_mutant(), keep_start=False), "must start with x0"),
+])
+def test_3_3_hints_work_for_the_keras_epsilon_placement(wrong, hint):
+    with pytest.raises(CheckFailed, match=hint):
+        check_3_3(wrong)
+
+
+def test_3_3_message_names_the_first_wrong_row():
+    def drifting(grad, x0, n_steps, **hyper):
+        path = _loop(adam_step)(grad, x0, n_steps, **hyper)
+        return path + 1e-3 * np.arange(len(path))[:, None]   # wrong from step 1 on
+
+    with pytest.raises(CheckFailed, match=r"leaves the expected one at row 1 \(step t = 1\)"):
+        check_3_3(drifting)

@@ -1,4 +1,4 @@
-"""Tests of course_lib.linreg: the seed example, gradients, GD variants, bad input."""
+"""Tests of course_lib.linreg: the worked example, gradients, GD variants, bad input."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 from course_lib import linreg
 from course_lib.gradcheck import check_gradient
 
-X_SEED = linreg.design_matrix([1, 2, 3, 4, 5])
-Y_SEED = np.array([2.0, 4.0, 6.0, 8.0, 10.0])
+X_EXAMPLE = linreg.design_matrix([1, 2, 3, 4, 5])
+Y_EXAMPLE = np.array([2.0, 4.0, 6.0, 8.0, 10.0])
 
 
 def _synthetic(n=200, seed=0):
@@ -19,10 +19,10 @@ def _synthetic(n=200, seed=0):
 
 
 def test_seed_example_first_steps_and_convergence():
-    np.testing.assert_allclose(linreg.mse_gradient(X_SEED, Y_SEED, [0, 0]), [-12.0, -44.0])
-    np.testing.assert_allclose(linreg.gradient_descent_step(X_SEED, Y_SEED, [0, 0], 0.01),
+    np.testing.assert_allclose(linreg.mse_gradient(X_EXAMPLE, Y_EXAMPLE, [0, 0]), [-12.0, -44.0])
+    np.testing.assert_allclose(linreg.gradient_descent_step(X_EXAMPLE, Y_EXAMPLE, [0, 0], 0.01),
                                [0.12, 0.44])
-    run = linreg.gradient_descent(X_SEED, Y_SEED, [0, 0], learning_rate=0.01, n_steps=5000)
+    run = linreg.gradient_descent(X_EXAMPLE, Y_EXAMPLE, [0, 0], learning_rate=0.01, n_steps=5000)
     np.testing.assert_allclose(run.theta, [0.0, 2.0], atol=1e-5)
     assert run.thetas.shape == (5001, 2) and run.losses.shape == (5001,)
     assert np.all(np.diff(run.losses) <= 1e-12)          # full-batch GD at a safe rate
@@ -45,7 +45,7 @@ def test_gradient_multi_feature_matches_finite_differences():
 
 
 def test_divergence_is_recorded_not_raised():
-    run = linreg.gradient_descent(X_SEED, Y_SEED, [0, 0], learning_rate=0.5, n_steps=2000)
+    run = linreg.gradient_descent(X_EXAMPLE, Y_EXAMPLE, [0, 0], learning_rate=0.5, n_steps=2000)
     assert run.diverged
     assert np.isinf(run.losses[-1]) and np.isnan(run.thetas[-1]).all()
     assert "DIVERGED" in linreg.run_summary(run)
@@ -85,44 +85,44 @@ def test_full_batch_size_equals_none():
 
 def test_inputs_not_mutated_and_zero_steps():
     theta0 = np.array([1.0, 1.0])
-    run = linreg.gradient_descent(X_SEED, Y_SEED, theta0, 0.01, 0)
+    run = linreg.gradient_descent(X_EXAMPLE, Y_EXAMPLE, theta0, 0.01, 0)
     np.testing.assert_array_equal(theta0, [1.0, 1.0])
     assert run.thetas.shape == (1, 2)
     assert linreg.run_summary(run, optimum=[0, 2]).endswith("distance to the minimum 1.41")
 
 
 def test_predict_and_least_squares():
-    np.testing.assert_allclose(linreg.predict(X_SEED, [0, 2]), Y_SEED)
-    np.testing.assert_allclose(linreg.least_squares(X_SEED, Y_SEED), [0, 2], atol=1e-10)
+    np.testing.assert_allclose(linreg.predict(X_EXAMPLE, [0, 2]), Y_EXAMPLE)
+    np.testing.assert_allclose(linreg.least_squares(X_EXAMPLE, Y_EXAMPLE), [0, 2], atol=1e-10)
 
 
 @pytest.mark.parametrize("lr", [-0.01, 0.0, float("nan"), float("inf"), "0.01", True])
 def test_bad_learning_rate(lr):
     with pytest.raises(ValueError, match="learning_rate must be a positive number"):
-        linreg.gradient_descent(X_SEED, Y_SEED, [0, 0], lr, 10)
+        linreg.gradient_descent(X_EXAMPLE, Y_EXAMPLE, [0, 0], lr, 10)
     with pytest.raises(ValueError, match="learning_rate must be a positive number"):
-        linreg.gradient_descent_step(X_SEED, Y_SEED, [0, 0], lr)
+        linreg.gradient_descent_step(X_EXAMPLE, Y_EXAMPLE, [0, 0], lr)
 
 
 def test_bad_shapes_and_values():
     with pytest.raises(ValueError, match=r"y must have shape \(5,\)"):
-        linreg.mse_loss(X_SEED, Y_SEED[:4], [0, 0])
+        linreg.mse_loss(X_EXAMPLE, Y_EXAMPLE[:4], [0, 0])
     with pytest.raises(ValueError, match=r"y must have shape \(5,\)"):
-        linreg.mse_gradient(X_SEED, Y_SEED[:, None], [0, 0])
+        linreg.mse_gradient(X_EXAMPLE, Y_EXAMPLE[:, None], [0, 0])
     with pytest.raises(ValueError, match=r"theta must have shape \(2,\)"):
-        linreg.predict(X_SEED, [0, 0, 0])
+        linreg.predict(X_EXAMPLE, [0, 0, 0])
     with pytest.raises(ValueError, match="X must be 2-D"):
         linreg.mse_loss([1, 2, 3], [1, 2, 3], [0])
     with pytest.raises(ValueError, match="X is empty"):
         linreg.mse_loss(np.empty((0, 2)), [], [0, 0])
     with pytest.raises(ValueError, match="y contains 1 NaN"):
-        linreg.gradient_descent(X_SEED, [2, 4, np.nan, 8, 10], [0, 0], 0.01, 5)
+        linreg.gradient_descent(X_EXAMPLE, [2, 4, np.nan, 8, 10], [0, 0], 0.01, 5)
     with pytest.raises(ValueError, match="theta0 contains 1 NaN"):
-        linreg.gradient_descent(X_SEED, Y_SEED, [np.nan, 0], 0.01, 5)
+        linreg.gradient_descent(X_EXAMPLE, Y_EXAMPLE, [np.nan, 0], 0.01, 5)
     with pytest.raises(ValueError, match="n_steps must be a non-negative int"):
-        linreg.gradient_descent(X_SEED, Y_SEED, [0, 0], 0.01, 2.5)
+        linreg.gradient_descent(X_EXAMPLE, Y_EXAMPLE, [0, 0], 0.01, 2.5)
     with pytest.raises(ValueError, match=r"batch_size must be None \(full batch\) or an int"):
-        linreg.gradient_descent(X_SEED, Y_SEED, [0, 0], 0.01, 5, batch_size=6)
+        linreg.gradient_descent(X_EXAMPLE, Y_EXAMPLE, [0, 0], 0.01, 5, batch_size=6)
     with pytest.raises(ValueError, match="x is empty"):
         linreg.design_matrix([])
     with pytest.raises(TypeError, match="pass the GDRun"):

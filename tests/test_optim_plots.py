@@ -11,8 +11,9 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from course_lib.optim import Adam, Momentum, Quadratic, Rosenbrock, minimize  # noqa: E402
-from course_lib.optim_plots import (explorer_paths, optimizer_explorer, plot_loss_curves,  # noqa: E402
-                                    plot_paths, summarize_paths)
+from course_lib.optim_plots import (explorer_paths, off_plot_from,  # noqa: E402
+                                    optimizer_explorer, plot_loss_curves, plot_paths,
+                                    status_notes, summarize_paths)
 
 
 def test_explorer_paths_wire_sliders_to_the_right_hyperparameters():
@@ -73,9 +74,45 @@ def test_plot_loss_curves_ceiling_cuts_diverging_runs_only():
     fig, ax = plt.subplots()
     plot_loss_curves(q, paths, ax=ax, ceiling=1e3)
     lines = {line.get_label(): line for line in ax.get_lines()}
-    assert all(line.get_ydata().max() <= 1e3 for line in lines.values())
-    assert len(lines["SGD"].get_xdata()) < len(paths["SGD"])      # cut where it blew up
-    assert len(lines["Adam"].get_xdata()) == len(paths["Adam"])    # untouched
+    assert all(np.nanmax(line.get_ydata()) <= 1e3 for line in lines.values())
+    sgd = next(label for label in lines if label.startswith("SGD"))
+    assert sgd.startswith("SGD (diverged: above 1e3 from step ")
+    assert np.isnan(lines[sgd].get_ydata()[-1])                   # cut where it blew up
+    assert np.isfinite(lines["Adam"].get_ydata()).all()           # untouched
+    assert len(lines["Adam"].get_xdata()) == len(paths["Adam"])
     with pytest.raises(ValueError, match=r"ceiling must be a positive number or None, got -1"):
         plot_loss_curves(q, paths, ax=ax, ceiling=-1)
     plt.close(fig)
+
+
+def test_a_run_that_jumps_off_the_scale_and_comes_back_stays_visible():
+    # RMSProp at lr 0.79 on Rosenbrock: step 1 jumps to a loss of 3e7, then it comes back
+    # below 1e6 but never into the picture. It must not vanish from either panel.
+    valley = Rosenbrock()
+    paths = explorer_paths(valley, x0=(-1.2, 1.0), learning_rate=0.79, n_steps=300)
+    fig, (left, right) = plt.subplots(1, 2)
+    plot_loss_curves(valley, paths, ax=right, ceiling=1e6)
+    labels = [t.get_text() for t in right.get_legend().get_texts()]
+    assert "RMSProp (off the scale: above 1e6 at step 1)" in labels
+    rms = next(line for line in right.get_lines() if line.get_label().startswith("RMSProp"))
+    assert np.isfinite(rms.get_ydata()).sum() == 300               # every step but step 1
+    triangles = [line for line in right.get_lines() if line.get_marker() == "^"]
+    assert any(np.array_equal(line.get_xdata(), [1]) for line in triangles)
+    plot_paths(valley, paths, xlim=(-1.5, 1.5), ylim=(-0.5, 1.5), ax=left)
+    labels = [t.get_text() for t in left.get_legend().get_texts()]
+    assert "RMSProp (off the plot from step 1)" in labels
+    assert "Adam" in labels                                          # it leaves, but comes back
+    notes = status_notes(valley, paths, 300, (-1.5, 1.5), (-0.5, 1.5))
+    assert notes["RMSProp"].endswith("off the plot from step 1")
+    assert notes["SGD"] == "diverged at step 2" and "plot" not in notes["Adam"]
+    plt.close(fig)
+
+
+def test_off_plot_from():
+    path = np.array([[0.0, 0.0], [0.5, 2.0], [0.0, 0.0]])
+    assert off_plot_from(path, (-1, 1), (-1, 1)) is None              # it comes back
+    assert off_plot_from(path[:2], (-1, 1), (-1, 1)) == 1
+    assert off_plot_from(np.array([[5.0, 0.0]]), (-1, 1), (-1, 1)) == 0
+    assert off_plot_from(np.array([[0.0, 0.0], [np.nan, 0.0]]), (-1, 1), (-1, 1)) == 1
+    with pytest.raises(ValueError, match=r"path must have shape \(k, 2\), got \(3,\)"):
+        off_plot_from(np.zeros(3), (-1, 1), (-1, 1))

@@ -66,8 +66,10 @@ def test_coursemap_table_nav_and_readme(tmp_path):
                        "notebooks/01_losses.ipynb (navigation)"]
     readme = (tmp_path / "README.md").read_text()
     assert "| 01 | [Losses](notebooks/01_losses.ipynb) | ~30 min | [exercises](exercises/01_losses.ipynb) |" in readme
+    assert '<a id="course-map"></a>' in readme          # what the nav's #course-map lands on
     nav = nbformat.read(tmp_path / "notebooks" / "01_losses.ipynb", as_version=4).cells[-1].source
     assert nav.startswith("← Previous: [00 Start](00_start_here.ipynb)")
+    assert "[Course map](../README.md#course-map)" in nav
     assert coursemap.sync(tmp_path) == []  # idempotent
 
 

@@ -27,9 +27,31 @@ def test_static_figure_first_then_redraw_on_change():
     lr, steps, batch = box.children[0].children
     with contextlib.redirect_stdout(io.StringIO()):
         steps.value = 60
-        batch.value = None
+        batch.value = "full batch"
     assert calls[-1]["n_steps"] == 60 and calls[-1]["batch_size"] is None
-    assert batch.options[0][0] == "full batch"
+    assert batch.options[0] == "full batch"
+
+
+def test_full_batch_is_a_visible_choice_not_a_blank_dropdown():
+    # ipywidgets shows an option whose value is None as "nothing selected" (a blank box):
+    # the dropdown must hold labels, and "full batch" must map back to batch_size=None.
+    box, calls = _explore(batch_size=None, batch_sizes=(None, 1, 2))
+    batch = box.children[0].children[2]
+    assert batch.value == "full batch" and batch.index == 0
+    assert None not in batch.options
+    with contextlib.redirect_stdout(io.StringIO()):
+        batch.value = "1 (SGD)"
+        batch.value = "full batch"                   # picked back: still shown, still None
+    assert batch.value == "full batch" and batch.label == "full batch"
+    assert [c["batch_size"] for c in calls[-2:]] == [1, None]
+
+
+def test_slider_labels_are_not_cut():
+    box, _ = _explore()
+    for child in box.children[0].children:
+        assert child.style.description_width == "initial", child.description
+    assert [c.description for c in box.children[0].children] == ["learning rate", "steps",
+                                                                 "batch size"]
 
 
 def test_no_static_figure_when_disabled():

@@ -34,7 +34,7 @@ def check_1_1(mse_gradient) -> object:
     hints = [
         (lambda got, c: _close(got, ref(c) / 2),
          "exactly half the right answer: the derivative of (y_pred - y_true)**2 is "
-         "2 * (y_pred - y_true); the factor 2 is missing (the seed article drops it too)."),
+         "2 * (y_pred - y_true); a common mistake is to drop the factor 2 while keeping the 1/n."),
         (lambda got, c: _close(got, -ref(c)),
          "the sign is flipped: differentiate with respect to y_pred, so it is "
          "(y_pred - y_true), not (y_true - y_pred)."),
