@@ -231,7 +231,7 @@ class Strategy:
     epochs, batch_size, learning_rate, clipnorm
         Passed to ``model.fit`` at each update (``learning_rate=None``: the
         model's own).  Clipping the gradient norm keeps one unusual batch from
-        throwing the weights far (seed 000, section 3.1).
+        throwing the weights far (the source articles' "gradient clipping").
     name : str, optional
         Label for tables and plots.
     """

@@ -3,8 +3,8 @@
 Explained in chapter 10 (``notebooks/10_incremental_pipeline.ipynb``).  NumPy and
 pandas only: the model and the strategy bring TensorFlow if they need it.
 
-Seed 003 draws the loop as *init model -> receive new data -> preprocess ->
-update -> validate -> feedback/adjust -> deploy*.  Two things are missing from
+The source articles draw the loop as *init model -> receive new data ->
+preprocess -> update -> validate -> feedback/adjust -> deploy*.  Two things are missing from
 that picture and matter most in a shop: an update can make the model
 **worse** (bad data, a bad learning rate, an unlucky batch), so deployment has
 to be *gated*; and a model that passed the gate can still misbehave on live
@@ -14,9 +14,14 @@ back*.  This module splits the loop into small steps that can each be tested:
 * :func:`preprocess` -- drop rows that must not be learned from (missing or
   out-of-range ratings, missing ids, exact duplicate events), flag unknown
   ids, restore time order, and say what was dropped and why;
+* :func:`split_recent` -- hold out the *newest* rows of a batch for the gate;
+* :func:`label_shift` -- the PSI of a batch's ratings against recent accepted
+  ratings (chapter 08's :func:`~course_lib.drift.psi`): corrupted labels that
+  are valid numbers still change the label distribution;
 * :class:`ValidationGate` -- accept a candidate only if it is not worse than
   production on held-out *recent* data, does not regress on a *guard* slice of
-  older data, and predicts finite numbers;
+  older data, predicts finite numbers, and its batch's labels did not shift
+  too far;
 * :class:`RollbackRule` -- after a deploy, roll back when the new version does
   worse than the previous one on the same live batch (if both got worse, the
   world changed, and rolling back would not help);
@@ -36,11 +41,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from course_lib.drift import psi
 from course_lib.prequential import rmse as _rmse
 from course_lib.validation import check_int, check_number
 
-__all__ = ["PreprocessReport", "preprocess", "corrupt_batch", "GateDecision", "ValidationGate",
-           "RollbackDecision", "RollbackRule", "UpdatePipeline", "DROP_REASONS"]
+__all__ = ["PreprocessReport", "preprocess", "corrupt_batch", "split_recent", "label_shift",
+           "GateDecision", "ValidationGate", "RollbackDecision", "RollbackRule",
+           "UpdatePipeline", "DROP_REASONS"]
 
 #: Why :func:`preprocess` drops a row, in the order the checks are applied.
 DROP_REASONS = ("missing_id", "missing_rating", "out_of_range", "duplicate")
@@ -122,9 +129,9 @@ def preprocess(batch: pd.DataFrame, users: pd.DataFrame | None = None,
     counted again by a later one:
 
     1. ``missing_id``: ``user_id`` or ``item_id`` is missing;
-    2. ``missing_rating``: the rating is missing or not a number.  Seed 004
-       fills missing values with ``-1``; for a label that is a *wrong* rating
-       the model would learn from, so the row is dropped instead;
+    2. ``missing_rating``: the rating is missing or not a number.  Filling it
+       with ``-1`` (as one of the source articles does) makes it a *wrong*
+       rating the model would learn from, so the row is dropped instead;
     3. ``out_of_range``: the rating is outside ``rating_range`` (or infinite):
        typically another scale (0-10, 0-100) from a buggy client;
     4. ``duplicate``: an exact copy of an earlier row (same values in every
@@ -239,7 +246,8 @@ def corrupt_batch(batch: pd.DataFrame, *, seed: int | np.random.Generator = 0,
     ``missing`` ratings are lost (NaN), ``out_of_range`` ratings arrive as
     percentages (20 x the stars, a client bug), ``unknown_users`` get a user id no side table knows,
     and ``flipped`` ratings are reversed (``6 - r`` on a 1-5 scale): corrupted
-    labels that look perfectly valid, which no schema check can catch.  The
+    labels that look perfectly valid, which no schema check can catch (only a
+    change of the label distribution, :func:`label_shift`, can give them away).  The
     rows stay in time order; duplicated events keep their index label.
 
     >>> clean = pd.DataFrame({"user_id": range(100), "item_id": 1, "rating": 4.0,
@@ -285,6 +293,53 @@ def corrupt_batch(batch: pd.DataFrame, *, seed: int | np.random.Generator = 0,
     return df
 
 
+def split_recent(batch: pd.DataFrame, frac: float = 0.2) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Split a batch into ``(train, recent)``: ``recent`` is its newest ``frac`` of rows.
+
+    The gate should judge a candidate on data *after* what it learned, as it
+    will be used: a random slice of the same week would let it be judged on
+    rows interleaved with its training rows.  Rows are ordered by
+    ``timestamp`` (stable) when the column exists, else kept in their order;
+    ``round(frac * len(batch))`` rows are held out.
+
+    >>> batch = pd.DataFrame({"rating": [4.0, 3.0, 5.0, 2.0, 1.0], "timestamp": [5, 1, 2, 3, 4]})
+    >>> train, recent = split_recent(batch, frac=0.4)
+    >>> train["timestamp"].tolist(), recent["timestamp"].tolist()
+    ([1, 2, 3], [4, 5])
+    """
+    if not isinstance(batch, pd.DataFrame):
+        raise TypeError(f"split_recent(batch=...): expected a ratings DataFrame, got "
+                        f"{type(batch).__name__}.")
+    check_number(frac, "frac", "split_recent", low=0, high=1, low_inclusive=False,
+                 high_inclusive=False, fix="give the share held out, e.g. 0.2")
+    if "timestamp" in batch.columns and not batch["timestamp"].is_monotonic_increasing:
+        batch = batch.sort_values("timestamp", kind="stable")
+    n_hold = int(round(frac * len(batch)))
+    return batch.iloc[:len(batch) - n_hold], batch.iloc[len(batch) - n_hold:]
+
+
+def label_shift(reference: pd.DataFrame, batch: pd.DataFrame) -> float:
+    """The PSI of ``batch``'s ratings against ``reference``'s, one bin per star value.
+
+    Flipped or mis-scaled stars are valid numbers, so :func:`preprocess` keeps
+    them; but they change the *distribution* of the labels, which this
+    measures with :func:`course_lib.drift.psi` (chapter 08).  Real drift moves
+    it too, usually much less: chapter 10 measures both.
+
+    >>> ref = pd.DataFrame({"rating": [5.0] * 5 + [4.0] * 3 + [3.0, 2.0]})
+    >>> print(round(label_shift(ref, ref), 3))
+    0.0
+    >>> print(round(label_shift(ref, ref.assign(rating=6 - ref["rating"])), 2))
+    8.95
+    """
+    for name, df in (("reference", reference), ("batch", batch)):
+        if not isinstance(df, pd.DataFrame) or "rating" not in df.columns or not len(df):
+            raise TypeError(f"label_shift({name}=...): pass a non-empty ratings DataFrame "
+                            "with a 'rating' column.")
+    return psi(reference["rating"].to_numpy(float), batch["rating"].to_numpy(float),
+               categorical=True)
+
+
 # --------------------------------------------------------------------------- the gate
 
 @dataclass
@@ -317,7 +372,11 @@ class ValidationGate:
       the model knew is caught here; the tolerance is looser because drift
       legitimately makes old data less relevant);
     * the recent slice has at least ``min_rows`` rows (too few rows cannot
-      tell a better model from luck).
+      tell a better model from luck);
+    * when the caller gives the batch's ``label_psi`` (:func:`label_shift`),
+      it is at most ``max_label_psi``: a batch whose star distribution moved
+      that far is more likely broken (a reversed star widget, another scale)
+      than a changed world, and both slices above can be fooled by it.
 
     Parameters
     ----------
@@ -326,6 +385,9 @@ class ValidationGate:
         switches a check off.
     min_rows : int
         Smallest recent slice the gate will judge.
+    max_label_psi : float
+        Largest label PSI accepted (default 0.25, the usual "large shift"
+        threshold of the PSI); ``float('inf')`` switches the check off.
 
     Examples
     --------
@@ -334,28 +396,35 @@ class ValidationGate:
     REJECT: recent: candidate 0.910 <= production 0.920 + 0.02; guard: candidate 0.930 > production 0.850 + 0.05
     >>> gate.decide(float("nan"), 0.92).accepted
     False
+    >>> print(gate.decide(0.80, 0.92, label_psi=1.4))
+    REJECT: recent: candidate 0.800 <= production 0.920 + 0.02; labels: PSI 1.400 > 0.25 (the batch's star distribution moved too far)
     """
 
     def __init__(self, tolerance: float = 0.02, guard_tolerance: float = 0.05, *,
-                 min_rows: int = 10) -> None:
+                 min_rows: int = 10, max_label_psi: float = 0.25) -> None:
         self.tolerance = check_number(tolerance, "tolerance", "ValidationGate", **_TOLERANCE)
         self.guard_tolerance = check_number(guard_tolerance, "guard_tolerance", "ValidationGate",
                                             **_TOLERANCE)
         self.min_rows = check_int(min_rows, "min_rows", "ValidationGate", minimum=1,
                                   fix="e.g. 10")
+        self.max_label_psi = check_number(
+            max_label_psi, "max_label_psi", "ValidationGate", low=0, allow_inf=True,
+            fix="give a PSI, e.g. 0.25 (float('inf') switches the check off)")
 
     def __repr__(self) -> str:
         return (f"ValidationGate(tolerance={self.tolerance}, guard_tolerance="
-                f"{self.guard_tolerance}, min_rows={self.min_rows})")
+                f"{self.guard_tolerance}, min_rows={self.min_rows}, "
+                f"max_label_psi={self.max_label_psi})")
 
     def decide(self, candidate_rmse: float, production_rmse: float, *,
                guard: tuple[float, float] | None = None, n_recent: int | None = None,
-               finite: bool = True) -> GateDecision:
+               finite: bool = True, label_psi: float | None = None) -> GateDecision:
         """The decision from the numbers alone.
 
         ``guard`` is ``(candidate_guard_rmse, production_guard_rmse)`` or None;
         ``n_recent`` the size of the recent slice (checked against ``min_rows``);
-        ``finite`` False when a prediction was NaN or infinite.
+        ``finite`` False when a prediction was NaN or infinite; ``label_psi``
+        the batch's :func:`label_shift` or None (not checked).
         """
         reasons, ok = [], True
         metrics = {"candidate_recent_rmse": float(candidate_rmse),
@@ -377,14 +446,24 @@ class ValidationGate:
             ok &= not regress
             reasons.append(f"guard: candidate {cand_g:.3f} {'>' if regress else '<='} "
                            f"production {prod_g:.3f} + {self.guard_tolerance:g}")
+        if label_psi is not None:
+            label_psi = float(label_psi)
+            metrics["label_psi"] = label_psi
+            shifted = not (label_psi <= self.max_label_psi)          # NaN -> shifted
+            ok &= not shifted
+            reasons.append(f"labels: PSI {label_psi:.3f} {'>' if shifted else '<='} "
+                           f"{self.max_label_psi:g}"
+                           + (" (the batch's star distribution moved too far)" if shifted else ""))
         return GateDecision(accepted=bool(ok), reasons=reasons, metrics=metrics)
 
     def evaluate(self, candidate, production, recent: pd.DataFrame,
-                 guard: pd.DataFrame | None = None) -> GateDecision:
+                 guard: pd.DataFrame | None = None, *,
+                 label_psi: float | None = None) -> GateDecision:
         """Score both models on ``recent`` (and ``guard``) and decide.
 
         ``candidate`` and ``production`` need ``predict(df)``; the slices need a
         ``rating`` column and must not have been trained on by the candidate.
+        ``label_psi``: the batch's :func:`label_shift`, checked when given.
         """
         for name, model in (("candidate", candidate), ("production", production)):
             if not hasattr(model, "predict"):
@@ -406,7 +485,8 @@ class ValidationGate:
         g = None
         if guard is not None and len(guard):
             g = (score(candidate, guard), score(production, guard))
-        decision = self.decide(cand_r, prod_r, guard=g, n_recent=len(recent), finite=finite)
+        decision = self.decide(cand_r, prod_r, guard=g, n_recent=len(recent), finite=finite,
+                               label_psi=label_psi)
         decision.metrics["n_recent"] = len(recent)
         decision.metrics["n_guard"] = 0 if guard is None else len(guard)
         return decision
@@ -491,19 +571,22 @@ class UpdatePipeline:
 
     1. **receive / preprocess**: :func:`preprocess` (dropped rows are reported);
     2. **monitor**: score the *live* model on the clean batch *before* learning
-       from it (prequential), feed the per-day error to a drift detector;
+       from it (prequential), feed the per-day error to a drift detector, and,
+       with ``segment_by``, score it per segment (e.g. per item category): a
+       drift confined to one segment hardly moves the overall error;
     3. **rollback**: on the first batch after a deploy, score the previous
        version on the same batch (shadow) and ask the :class:`RollbackRule`;
        a rollback moves the registry's production pointer back and forgets the
        rows the bad version learned from;
-    4. **update**: split the batch into a training part and a held-out part
-       (``holdout_frac``, seeded); a fresh copy of the strategy starts from a
-       copy of the live model and the accepted history, and learns the
-       training part.  Production is never touched, so a rejected update
-       leaves nothing behind;
+    4. **update**: split the batch into a training part and a held-out part,
+       its newest ``holdout_frac`` of rows (:func:`split_recent`); a fresh copy
+       of the strategy starts from a copy of the live model and the accepted
+       history, and learns the training part.  Production is never touched, so
+       a rejected update leaves nothing behind;
     5. **validate / gate**: :class:`ValidationGate` compares the candidate with
        the live model on the held-out part (recent) and on a guard slice of
-       held-out rows of earlier accepted batches;
+       held-out rows of earlier accepted batches, and checks the batch's
+       :func:`label_shift` against the ratings of recent accepted batches;
     6. **register / deploy**: every candidate is registered with its metrics
        and the gate's decision; only an accepted one is promoted, and its
        training rows join the history.
@@ -538,14 +621,23 @@ class UpdatePipeline:
     rating_range : (float, float)
         Valid ratings (for :func:`preprocess`).
     seed : int
-        Fixes the held-out splits and guard samples.
+        Fixes the guard samples.
+    segment_by : str, optional
+        Monitor the live RMSE per segment: a column of the batch or of
+        ``items`` (e.g. ``"category"``).  Results in :attr:`segment_log`; the
+        log's ``segment_alarms`` names the segments whose error rose more than
+        ``segment_tolerance`` above their median of the previous
+        ``level_batches`` batches.
+    segment_tolerance : float
+        See ``segment_by``.
     """
 
     def __init__(self, registry, strategy, *, users: pd.DataFrame | None = None,
                  items: pd.DataFrame | None = None, gate: ValidationGate | None = None,
                  rollback_rule: RollbackRule | None | str = "default", detector=None,
                  holdout_frac: float = 0.2, guard_batches: int = 6, guard_size: int = 2000,
-                 level_batches: int = 3, rating_range=(1.0, 5.0), seed: int = 0) -> None:
+                 level_batches: int = 3, rating_range=(1.0, 5.0), seed: int = 0,
+                 segment_by: str | None = None, segment_tolerance: float = 0.15) -> None:
         for attr in ("register", "promote", "rollback", "production"):
             if not hasattr(registry, attr):
                 raise TypeError(f"UpdatePipeline(registry=...): expected a "
@@ -558,6 +650,10 @@ class UpdatePipeline:
                             ("level_batches", level_batches)):
             check_int(value, name, "UpdatePipeline", minimum=1)
         check_int(seed, "seed", "UpdatePipeline", minimum=0)
+        check_number(segment_tolerance, "segment_tolerance", "UpdatePipeline", **_TOLERANCE)
+        if segment_by is not None and not isinstance(segment_by, str):
+            raise TypeError(f"UpdatePipeline(segment_by={segment_by!r}): give a column name of "
+                            "the batch or of items, e.g. 'category', or None.")
         if detector is not None and not hasattr(detector, "update"):
             raise TypeError(f"UpdatePipeline(detector=...): expected a drift detector with "
                             f"update(x) (course_lib.drift), got {type(detector).__name__}.")
@@ -573,6 +669,9 @@ class UpdatePipeline:
         self.level_batches = int(level_batches)
         self.rating_range = _check_range(rating_range, "UpdatePipeline")
         self.seed = int(seed)
+        self.segment_by = segment_by
+        self.segment_tolerance = float(segment_tolerance)
+        self._segment_rows: list = []
         self._models: dict = {}           # promoted version -> model in memory
         self._history: list = []          # (batch number or -1, version, training rows)
         self._holdouts: list = []         # (batch number or -1, version, held-out rows)
@@ -625,6 +724,45 @@ class UpdatePipeline:
     def log(self) -> pd.DataFrame:
         """One row per processed batch (see :meth:`process`)."""
         return pd.DataFrame(self._rows)
+
+    @property
+    def segment_log(self) -> pd.DataFrame:
+        """One row per batch and segment: ``batch``, ``first_day``, ``segment``, ``n``,
+        ``live_rmse``, ``level`` (median of the segment's previous batches), ``alarm``."""
+        return pd.DataFrame(self._segment_rows, columns=["batch", "first_day", "segment", "n",
+                                                         "live_rmse", "level", "alarm"])
+
+    def label_reference(self) -> pd.DataFrame:
+        """Training rows of the most recent accepted batches (``guard_batches`` of them):
+        the label distribution a new batch is compared with."""
+        parts = [rows for _, _, rows in self._history[-self.guard_batches:] if len(rows)]
+        return pd.concat(parts) if parts else pd.DataFrame(columns=["rating"])
+
+    def _segments(self, clean: pd.DataFrame) -> np.ndarray:
+        if self.segment_by in clean.columns:
+            return clean[self.segment_by].to_numpy()
+        if self.items is None or self.segment_by not in self.items.columns:
+            raise ValueError(f"UpdatePipeline(segment_by={self.segment_by!r}): no such column in "
+                             f"the batch ({list(clean.columns)}) or in items; give one of them, "
+                             "e.g. segment_by='category' with items=shop.items.")
+        labels = self.items[self.segment_by].reindex(clean["item_id"].to_numpy())
+        return labels.fillna("unknown").astype(str).to_numpy()
+
+    def _monitor_segments(self, row: dict, clean: pd.DataFrame, y, pred) -> list:
+        alarms = []
+        segments = self._segments(clean)
+        for seg in sorted(pd.unique(segments), key=str):
+            mask = segments == seg
+            err = _rmse(y[mask], pred[mask])
+            past = [r["live_rmse"] for r in self._segment_rows if r["segment"] == seg]
+            level = float(np.median(past[-self.level_batches:])) if past else float("nan")
+            alarm = bool(math.isfinite(level) and err > level + self.segment_tolerance)
+            if alarm:
+                alarms.append(str(seg))
+            self._segment_rows.append({"batch": self._step, "first_day": row["first_day"],
+                                       "segment": seg, "n": int(mask.sum()), "live_rmse": err,
+                                       "level": level, "alarm": alarm})
+        return alarms
 
     @property
     def events(self) -> pd.DataFrame:
@@ -700,7 +838,7 @@ class UpdatePipeline:
         live_version = self.registry.production
         live = self._models[live_version]
         row.update(live_version=live_version, live_rmse=np.nan, previous_rmse=np.nan,
-                   pre_deploy_rmse=np.nan,
+                   pre_deploy_rmse=np.nan, label_psi=np.nan, segment_alarms="",
                    drift_alarm=False, rolled_back=False, rollback_to=None,
                    candidate_version=None, accepted=False)
         if len(clean) == 0:
@@ -722,8 +860,13 @@ class UpdatePipeline:
                 err = float(np.sqrt(np.mean((y[mask] - pred[mask]) ** 2)))
                 if self.detector.update(err).drift_detected:
                     row["drift_alarm"] = True
+        row["segment_alarms"] = ""
+        if self.segment_by is not None and np.all(np.isfinite(pred)):
+            row["segment_alarms"] = ", ".join(self._monitor_segments(row, clean, y, pred))
         self._event("monitor", f"live {live_version} RMSE {live_rmse:.3f} on {len(clean)} rows"
-                    + ("; drift alarm" if row["drift_alarm"] else ""), live_version)
+                    + ("; drift alarm" if row["drift_alarm"] else "")
+                    + (f"; segment alarm: {row['segment_alarms']}" if row["segment_alarms"]
+                       else ""), live_version)
 
         # 3. rollback check on the first batch after a deploy
         if self._watch is not None and self._watch["version"] == live_version:
@@ -749,11 +892,8 @@ class UpdatePipeline:
         self._watch = None
 
         # 4. update: a fresh strategy on a copy of the live model
-        rng = np.random.default_rng([self.seed, step])
-        n_hold = int(round(self.holdout_frac * len(clean)))
-        mask = np.zeros(len(clean), dtype=bool)
-        mask[rng.choice(len(clean), size=n_hold, replace=False)] = True
-        train, recent = clean[~mask], clean[mask]
+        train, recent = split_recent(clean, self.holdout_frac)
+        n_hold = len(recent)
         worker = copy.deepcopy(template)
         t0 = time.perf_counter()
         worker.start(_clone(live), self.history())
@@ -764,7 +904,11 @@ class UpdatePipeline:
                               f"{len(train)} rows ({n_hold} held out)")
 
         # 5. validate + gate
-        decision = self.gate.evaluate(candidate, live, recent, self.guard(step))
+        reference = self.label_reference()
+        label_psi = label_shift(reference, clean) if len(reference) else None
+        row["label_psi"] = np.nan if label_psi is None else label_psi
+        decision = self.gate.evaluate(candidate, live, recent, self.guard(step),
+                                      label_psi=label_psi)
         row.update({k: v for k, v in decision.metrics.items()})
         self._event("gate", str(decision))
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from course_lib.checks import CheckFailed
+from course_lib.checks import CheckFailed, _core
 from course_lib.checks.ch10 import check_10_1, check_10_2, check_10_3
 
 
@@ -19,7 +19,7 @@ def clean_batch(batch, rating_range=(1.0, 5.0)):
     return batch[ok].drop_duplicates(keep="first").sort_values("timestamp", kind="stable")
 
 
-def fill_minus_one(batch, rating_range=(1.0, 5.0)):           # seed 004
+def fill_minus_one(batch, rating_range=(1.0, 5.0)):           # fillna(-1) on labels
     return batch.drop_duplicates().fillna(-1).sort_values("timestamp", kind="stable")
 
 
@@ -65,7 +65,7 @@ def test_10_1(capsys):
 
 
 @pytest.mark.parametrize("wrong, match", [
-    (fill_minus_one, "seed 004"), (no_dedupe, "exact copies remain"),
+    (fill_minus_one, "filled with -1"), (no_dedupe, "exact copies remain"),
     (dedupe_on_ids, "not a duplicate"), (drop_all_copies, "keep='first'"),
     (unsorted, "sort by timestamp"), (reset_index, "original index"),
     (no_range_check, "outside"),
@@ -105,12 +105,28 @@ def no_tolerance(c, p, cg, pg, tol, gtol):
     return bool(np.isfinite(c) and np.isfinite(cg) and c <= p and cg <= pg + gtol)
 
 
+def difference_form(c, p, cg, pg, tol, gtol):
+    """Correct, written as a difference: must pass although 0.97 - 0.95 > 0.02 in floats."""
+    finite = math.isfinite(c) and math.isfinite(cg)
+    return bool(finite and (c - p) <= tol and (cg - pg) <= gtol)
+
+
+def strict_guard_only(c, p, cg, pg, tol, gtol):
+    return bool(np.isfinite(c) and np.isfinite(cg) and c <= p + tol and cg < pg + gtol)
+
+
 def test_10_2():
     assert check_10_2(gate_accepts)
 
 
+def test_10_2_difference_form_passes():
+    assert 0.97 - 0.95 > 0.02          # why the boundary case uses numbers exact in binary
+    assert check_10_2(difference_form)
+
+
 @pytest.mark.parametrize("wrong, match", [
-    (nan_passes, "NaN compares False"), (no_guard, "guard"), (strict, "<="),
+    (nan_passes, "NaN compares False"), (no_guard, "guard"), (strict, "strict .<.; use <="),
+    (strict_guard_only, "guard tolerance.*use <="),
     (reversed_direction, "lower RMSE is better"), (no_tolerance, "worse by up to"),
     (lambda *a: 1, "True .accept. or False"),
 ])
@@ -216,9 +232,13 @@ def test_10_3_mutants(wrong, match):
 
 # ---------------------------------------------------------------- untouched stubs
 @pytest.mark.parametrize("check", [check_10_1, check_10_2, check_10_3])
-def test_stub_not_implemented_passes_through(check):
+def test_stub_is_not_started(check, capsys, monkeypatch):
     def stub(*args, **kwargs):
         raise NotImplementedError("Exercise 10.x: ...")
+    result = check(stub)                            # Run All goes through an untouched exercise
+    assert not result and result.status == "not started"
+    assert "not started yet" in capsys.readouterr().out
+    monkeypatch.setattr(_core, "GRADING", True)     # the grader sees the error itself
     with pytest.raises(NotImplementedError):
         check(stub)
 

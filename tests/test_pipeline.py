@@ -11,7 +11,7 @@ import pytest
 from course_lib.continual import FineTune
 from course_lib.mf import IncrementalMF
 from course_lib.pipeline import (DROP_REASONS, RollbackRule, UpdatePipeline, ValidationGate,
-                                 corrupt_batch, preprocess)
+                                 corrupt_batch, label_shift, preprocess, split_recent)
 from course_lib.registry import ModelRegistry
 
 
@@ -146,6 +146,48 @@ def test_gate_argument_errors():
         ValidationGate().evaluate(Const(3), Const(3), [1, 2])
 
 
+def test_split_recent_holds_out_the_newest_rows():
+    df = ratings(10).sample(frac=1.0, random_state=0)          # arrives shuffled
+    train, recent = split_recent(df, frac=0.3)
+    assert len(recent) == 3 and len(train) == 7
+    assert recent["timestamp"].min() > train["timestamp"].max()
+    assert sorted(recent.index) == [7, 8, 9]
+    no_time = pd.DataFrame({"rating": [1.0, 2.0, 3.0, 4.0]})
+    assert split_recent(no_time, 0.5)[1]["rating"].tolist() == [3.0, 4.0]
+    with pytest.raises(ValueError, match="frac=1.5"):
+        split_recent(df, 1.5)
+    with pytest.raises(TypeError, match="batch=..."):
+        split_recent([1, 2], 0.2)
+
+
+def test_label_shift_sees_flipped_stars_but_not_a_resample():
+    rng = np.random.default_rng(0)
+    stars = rng.choice([1.0, 2.0, 3.0, 4.0, 5.0], size=4000, p=[0.03, 0.1, 0.23, 0.3, 0.34])
+    ref, new = pd.DataFrame({"rating": stars[:2000]}), pd.DataFrame({"rating": stars[2000:]})
+    assert label_shift(ref, new) < 0.02
+    flipped = new.assign(rating=6 - new["rating"])
+    assert label_shift(ref, flipped) > 1.0
+    quarter = new.copy()
+    quarter.iloc[:500, 0] = 6 - quarter.iloc[:500, 0]
+    assert 0.02 < label_shift(ref, quarter) < label_shift(ref, flipped)
+    with pytest.raises(TypeError, match="label_shift.reference"):
+        label_shift(pd.DataFrame(), new)
+
+
+def test_gate_label_check():
+    gate = ValidationGate(0.02, 0.05, max_label_psi=0.25)
+    d = gate.decide(0.80, 0.90, label_psi=1.4)
+    assert not d and "labels: PSI 1.400 > 0.25" in str(d) and d.metrics["label_psi"] == 1.4
+    assert gate.decide(0.80, 0.90, label_psi=0.25).accepted          # <= at the threshold
+    assert not gate.decide(0.80, 0.90, label_psi=float("nan")).accepted
+    assert gate.decide(0.80, 0.90).accepted and "label_psi" not in gate.decide(0.8, 0.9).metrics
+    assert ValidationGate(max_label_psi=float("inf")).decide(0.8, 0.9, label_psi=9).accepted
+    recent = ratings(40)
+    assert not gate.evaluate(Const(3.0), Const(3.0), recent, label_psi=0.5)
+    with pytest.raises(ValueError, match="max_label_psi=-1"):
+        ValidationGate(max_label_psi=-1)
+
+
 # --------------------------------------------------------------------------- rollback rule
 def test_rollback_rule():
     rule = RollbackRule(tolerance=0.05)
@@ -249,6 +291,41 @@ def test_flipped_labels_are_rejected_or_rolled_back(tmp_path):
         assert not any(b == 1 for b, _, _ in pipe._history)   # its rows were forgotten
     else:
         assert pipe.production_version != flipped["candidate_version"]
+
+
+def test_label_check_rejects_flipped_skewed_stars_with_the_guard_off(tmp_path):
+    pipe, batches = mf_pipeline(tmp_path, gate=ValidationGate(0.05, float("inf")))
+    row = pipe.process(batches[0])
+    assert row["label_psi"] < 0.1
+    skewed = batches[1].copy()
+    skewed["rating"] = np.where(np.arange(len(skewed)) % 4 == 0, 3.0, 5.0)   # mostly 5 stars
+    pipe.process(skewed)
+    flipped = pipe.process(skewed.assign(rating=6 - skewed["rating"]))
+    assert flipped["label_psi"] > 1.0 and not flipped["accepted"]
+    assert "labels: PSI" in flipped["reasons"]
+
+
+def test_segment_monitoring_sees_a_drift_in_one_segment(tmp_path):
+    items = pd.DataFrame({"category": ["a" if i < 3 else "b" for i in range(1, 10)]},
+                         index=pd.Index(range(1, 10), name="item_id"))
+    pipe, batches = mf_pipeline(tmp_path, segment_by="category", segment_tolerance=0.3,
+                                level_batches=2)
+    pipe.items = items
+    for b in batches[:2]:
+        pipe.process(b)
+    drifted = batches[2].copy()
+    in_a = drifted["item_id"] < 3
+    drifted.loc[in_a, "rating"] = np.clip(drifted.loc[in_a, "rating"] - 2.0, 1, 5)
+    row = pipe.process(drifted)
+    seg = pipe.segment_log
+    assert set(seg["segment"]) == {"a", "b"} and len(seg) == 2 * 3
+    assert row["segment_alarms"] == "a"
+    last = seg[seg["batch"] == 2].set_index("segment")
+    assert last.loc["a", "alarm"] and not last.loc["b", "alarm"]
+    assert last["n"].sum() == row["n_clean"]
+    bad, _ = mf_pipeline(tmp_path / "bad", segment_by="colour")
+    with pytest.raises(ValueError, match="segment_by='colour'.*no such column"):
+        bad.process(batches[0])
 
 
 def test_rollback_restores_the_previous_version(tmp_path):

@@ -56,8 +56,8 @@ def check_10_1(clean_batch):
             fail("10.1", call, "rows whose rating is missing",
                  hint="drop rows with a missing rating (batch['rating'].notna())")
         if (rating == -1).any() and -1 < rating_range[0]:
-            fail("10.1", call, "ratings of -1", hint="seed 004 fills missing values with -1; for "
-                 "a label that is a wrong answer the model would learn: drop the row instead")
+            fail("10.1", call, "ratings of -1", hint="missing ratings were filled with -1; for a "
+                 "label that is a wrong answer the model would learn: drop the row instead")
         if ((rating < rating_range[0]) | (rating > rating_range[1])).any():
             fail("10.1", call, f"ratings outside {rating_range}: "
                  f"{sorted(set(rating[(rating < rating_range[0]) | (rating > rating_range[1])]))}",
@@ -108,7 +108,10 @@ _GATE_CASES = [
     ((1.00, 0.95, 1.00, 1.00, 0.02, 0.05), "worse than production by more than the tolerance"),
     ((0.90, 0.95, 1.10, 1.00, 0.02, 0.05), "better on recent data but regresses on the guard"),
     ((0.90, 0.95, 1.04, 1.00, 0.02, 0.05), "a small guard regression, within guard_tolerance"),
-    ((0.97, 0.95, 1.00, 1.00, 0.02, 0.05), "exactly at the tolerance (<= accepts)"),
+    # The boundary cases use dyadic numbers (exact in binary floating point), so that
+    # `c <= p + tol` and `c - p <= tol` agree there (0.97 - 0.95 is 0.020000000000000018).
+    ((0.96875, 0.9375, 1.00, 1.00, 0.03125, 0.05), "exactly at the tolerance (<= accepts)"),
+    ((0.90, 0.95, 1.0625, 1.00, 0.02, 0.0625), "exactly at the guard tolerance (<= accepts)"),
     ((float("nan"), 0.95, 1.00, 1.00, 0.02, 0.05), "a candidate that predicts NaN"),
     ((0.90, 0.95, float("nan"), 1.00, 0.02, 0.05), "NaN on the guard slice"),
     ((0.90, 0.95, 3.00, 1.00, 0.02, float("inf")), "the guard switched off (inf)"),
@@ -137,8 +140,9 @@ def check_10_2(gate_accepts):
                         "NaN fails it")
             elif not expected and c <= p + tol:
                 hint = f"{what}: also compare the guard RMSEs with guard_tolerance"
-            elif c == p + tol or abs(c - (p + tol)) < 1e-12:
-                hint = f"{what}: use <= so that a candidate exactly at the tolerance passes"
+            elif expected and (c == p + tol or cg == pg + gtol):
+                hint = (f"{what}: the comparison is strict (<); use <= so that a candidate "
+                        "exactly at the tolerance passes")
             elif expected and c > p:
                 hint = (f"{what}: the candidate may be worse by up to `tolerance` "
                         "(candidate <= production + tolerance)")
