@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -62,9 +63,10 @@ def test_bootstrap_fetches_the_course_where_it_is_missing(local_repository, tmp_
         "print(course_lib.__file__)\n"
         "print((pathlib.Path(course_lib.__file__).parent.parent / 'datasets' / 'manifest.json')"
         ".is_file())\n")
-    # -S: no site-packages, so the course installed in this environment is invisible
+    # -S: no site-packages and no PYTHONPATH, so the course installed here is invisible
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     for attempt in range(2):  # a second run (after a kernel restart) reuses the clone
-        out = subprocess.run([sys.executable, "-S", "-c", code], cwd=tmp_path,
+        out = subprocess.run([sys.executable, "-S", "-c", code], cwd=tmp_path, env=env,
                              capture_output=True, text=True, timeout=120)
         assert out.returncode == 0, out.stderr
         lines = out.stdout.split()
