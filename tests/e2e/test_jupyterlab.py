@@ -1,0 +1,138 @@
+"""JupyterLab in a browser: what a student sees when opening and running the notebooks.
+
+Each test opens a *copy* of a notebook (see the ``lab`` fixture), waits for its
+kernel to be idle, and reads the page as rendered.  Run All goes through
+JupyterLab's own command (``notebook:run-all-cells``, whose promise resolves
+when the last cell has run); sliders are moved with the keyboard and code is
+typed into the cell editor, as a student would.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+from tests.e2e.conftest import ROOT
+
+#: The notebook on show (a hidden tab's panel stays in the page).
+PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+KERNEL_IDLE = """() => {
+    const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+    const kernel = panel && panel.sessionContext && panel.sessionContext.session
+        && panel.sessionContext.session.kernel;
+    if (!kernel || kernel.status !== 'idle' || kernel.connectionStatus !== 'connected') {
+        return false;
+    }
+    return [...panel.node.querySelectorAll('.jp-InputPrompt')]
+        .every(p => !p.textContent.includes('*'));
+}"""
+
+
+def open_notebook(page, lab, path: str) -> None:
+    page.goto(lab.url(path))                     # a fresh workspace: only this notebook
+    page.locator(f"{PANEL} .jp-Cell").first.wait_for(timeout=90_000)
+    page.wait_for_function(KERNEL_IDLE, timeout=90_000)
+
+
+def run_all(page, timeout: float = 150_000) -> bool:
+    """Run All Cells; True when every cell ran without an error."""
+    # The command's promise resolves when the last cell has run; keep it in the page and
+    # wait for it with a timeout (evaluate() alone would wait forever on a stuck kernel).
+    page.evaluate("""() => { window.__runAll = undefined;
+        window.jupyterapp.commands.execute('notebook:run-all-cells')
+            .then(ok => { window.__runAll = ok ? 'ok' : 'error'; },
+                  err => { window.__runAll = 'error: ' + err; }); }""")
+    page.wait_for_function("() => window.__runAll !== undefined", timeout=timeout)
+    page.wait_for_function(KERNEL_IDLE, timeout=timeout)
+    return page.evaluate("() => window.__runAll") == "ok"
+
+
+def code_cell(page, text: str):
+    """The one code cell whose source contains ``text``."""
+    cells = page.locator(f"{PANEL} .jp-CodeCell").filter(has_text=text)
+    assert cells.count() == 1, f"{cells.count()} code cells contain {text!r}"
+    return cells.first
+
+
+def replace_source(page, cell, source: str) -> None:
+    """Click into the cell's editor, select everything and type ``source`` instead."""
+    cell.locator(".cm-content").click()
+    page.keyboard.press("Control+a")
+    page.keyboard.press("Delete")
+    page.keyboard.insert_text(source)             # no auto-indent: the text arrives as is
+    page.keyboard.press("Escape")                 # back to command mode
+
+
+def test_chapter_00_outputs_render(page, lab):
+    path = "notebooks/00_start_here.ipynb"
+    open_notebook(page, lab, path)
+    nb = json.loads((ROOT / path).read_text(encoding="utf-8"))
+    n_cells = sum(1 for c in nb["cells"] if c["cell_type"] == "code" and c.get("outputs"))
+    rendered = page.locator(f"{PANEL} .jp-CodeCell .jp-OutputArea-output")
+    assert rendered.count() >= n_cells, (rendered.count(), n_cells)
+    errors = page.locator(f"{PANEL} .jp-OutputArea-output"
+                          "[data-mime-type='application/vnd.jupyter.stderr']")
+    assert errors.count() == 0, errors.all_inner_texts()
+    # The course map, a markdown output, renders as a table with one row per chapter.
+    rows = page.locator(f"{PANEL} .jp-OutputArea-output table tbody tr")
+    assert rows.count() == len(list((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")))
+    broken = page.evaluate("""() => [...document.querySelectorAll('.jp-NotebookPanel img')]
+        .filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src.slice(0, 80))""")
+    assert broken == []
+
+
+def test_widget_slider_redraws_the_figure(page, lab):
+    open_notebook(page, lab, "notebooks/02_gradient_descent.ipynb")
+    # The formulas of the prose are typeset (JupyterLab bundles MathJax, no network needed).
+    page.locator(f"{PANEL} .jp-RenderedMarkdown mjx-container").first.wait_for(
+        state="attached", timeout=30_000)
+    start = time.perf_counter()
+    assert run_all(page), "Run All stopped on an error"
+    print(f"\nRun All of chapter 02 took {time.perf_counter() - start:.1f} s")
+    explorer = page.locator(f"{PANEL} .jp-OutputArea-output .widget-vbox").first
+    explorer.wait_for(state="attached", timeout=30_000)
+    explorer.scroll_into_view_if_needed()
+    explorer.wait_for(timeout=30_000)
+    figure = explorer.locator(".widget-output img").first
+    figure.wait_for(timeout=30_000)
+    before = figure.get_attribute("src")
+    readout = explorer.locator(".widget-readout").first
+    value_before = readout.inner_text()
+    handle = explorer.locator(".noUi-handle").first
+    handle.focus()
+    for _ in range(4):                             # learning rate up by 4 steps of 0.05 decades
+        handle.press("ArrowRight")
+    page.wait_for_function(
+        """([box, old]) => {
+            const img = box.querySelector('.widget-output img');
+            return img && img.getAttribute('src') !== old && img.complete && img.naturalWidth > 0;
+        }""", arg=[explorer.element_handle(), before], timeout=60_000)
+    assert readout.inner_text() != value_before, "the slider did not move"
+
+
+CORRECT = """def mse_gradient(y_true, y_pred):
+    y_true = np.asarray(y_true, dtype=float)
+    y_pred = np.asarray(y_pred, dtype=float)
+    return 2 * (y_pred - y_true) / y_pred.size
+"""
+WRONG = CORRECT.replace("2 * (y_pred - y_true)", "(y_pred - y_true)")
+
+
+def test_exercise_self_check_explains_a_wrong_answer(page, lab):
+    open_notebook(page, lab, "exercises/01_loss_functions.ipynb")
+    answer = code_cell(page, "def mse_gradient")
+    check = code_cell(page, "check_1_1(mse_gradient)")
+
+    replace_source(page, answer, CORRECT)
+    assert run_all(page), "Run All stopped on an error"
+    message = check.locator(".jp-OutputArea").inner_text()
+    assert "Exercise 1.1 passed" in message, message
+
+    replace_source(page, answer, WRONG)
+    answer.locator(".jp-InputPrompt").click()     # select the cell (command mode)
+    page.keyboard.press("Shift+Enter")            # run it, move to the check
+    page.keyboard.press("Shift+Enter")            # run the check
+    page.wait_for_function(KERNEL_IDLE, timeout=60_000)
+    message = check.locator(".jp-OutputArea").inner_text()
+    assert "Exercise 1.1 is not right yet" in message, message
+    assert "factor 2" in message, message          # the hint names the mistake
