@@ -2,6 +2,13 @@
 
     python -m course_lib.grade SUBMISSION.ipynb [--json] [--timeout 120] [--deadline 900]
                                [--solutions DIR]
+    python -m course_lib.grade --batch SUBMISSIONS_DIR --csv scores.csv [--student NAME ...]
+                               [--feedback DIR]
+
+``--batch`` grades a folder with one sub-folder per student (any layout below
+it, e.g. nbgrader's ``submitted/<student>/<assignment>/NN_slug.ipynb``), shows
+a progress line per notebook on stderr and writes one CSV row per student with
+a column per exercise, the total and the maximum (see :func:`grade_batch`).
 
 The grader
 
@@ -46,6 +53,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import csv
 import hashlib
 import inspect
 import io
@@ -72,7 +80,7 @@ from course_lib.checks import _core
 from course_lib.exercises import exercise_header
 
 __all__ = ["ExerciseResult", "GradeReport", "grade_notebook", "classify_error", "clip",
-           "scan_source", "main"]
+           "scan_source", "find_submissions", "grade_batch", "main"]
 
 ROOT = Path(__file__).resolve().parent.parent
 _CHECK_CALL = re.compile(r"^\s*(?:\w+\s*=\s*)?check_(\d+)_(\d+)\s*\(", re.MULTILINE)
@@ -733,19 +741,205 @@ def _grade_one(number, nb, solution_cells, check_index, invocations, failure, re
     return ExerciseResult(number, "passed", "", 1)
 
 
-def main(argv: list[str] | None = None) -> int:
+# --------------------------------------------------------------------------- batch grading
+def find_submissions(folder: Path, students: list[str] | None = None) -> list[tuple[str, Path]]:
+    """``(student, notebook)`` for every ``*.ipynb`` below ``folder/<student>/``, sorted.
+
+    Each sub-folder of ``folder`` is one student (its name is the student's
+    id); notebooks may sit at any depth below it.  Checkpoint copies and
+    hidden folders are skipped.  ``students`` keeps only those students.
+
+    >>> import tempfile
+    >>> root = Path(tempfile.mkdtemp())
+    >>> for rel in ["ana/01_x/01_x.ipynb", "bo/01_x.ipynb", "bo/.ipynb_checkpoints/01_x.ipynb"]:
+    ...     (root / rel).parent.mkdir(parents=True, exist_ok=True)
+    ...     _ = (root / rel).write_text("{}")
+    >>> [(s, p.name) for s, p in find_submissions(root)]
+    [('ana', '01_x.ipynb'), ('bo', '01_x.ipynb')]
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"--batch {folder}: no such folder; pass the folder that holds "
+                                "one sub-folder per student (e.g. nbgrader's submitted/)")
+    found = []
+    for student_dir in sorted(p for p in folder.iterdir() if p.is_dir()
+                              and not p.name.startswith(".")):
+        if students and student_dir.name not in students:
+            continue
+        for path in sorted(student_dir.rglob("*.ipynb")):
+            parts = path.relative_to(student_dir).parts
+            if any(part.startswith(".") for part in parts):
+                continue
+            found.append((student_dir.name, path))
+    if students:
+        missing = sorted(set(students) - {student for student, _ in found})
+        if missing:
+            raise FileNotFoundError(f"--student {', '.join(missing)}: no notebook under "
+                                    f"{folder}/<student>/ for them; the students there are "
+                                    + (", ".join(sorted(p.name for p in folder.iterdir()
+                                                        if p.is_dir())[:20]) or "none"))
+    return found
+
+
+def _read_scores(path: Path) -> tuple[list[str], dict[str, dict[str, str]]]:
+    if not path.is_file():
+        return [], {}
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        rows = {row["student"]: row for row in reader if row.get("student")}
+        return list(reader.fieldnames or []), rows
+
+
+def _csv_safe(value: Any) -> Any:
+    """A cell a spreadsheet shows as text (student-written text may start with ``=``).
+
+    >>> _csv_safe("=HYPERLINK(1)"), _csv_safe(3)
+    ("'=HYPERLINK(1)", 3)
+    """
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _write_atomic_csv(path: Path, header: list[str], rows: list[dict]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=header, extrasaction="ignore")
+            writer.writeheader()
+            writer.writerows({k: _csv_safe(v) for k, v in row.items()} for row in rows)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
+
+
+_FIXED = ["student", "score", "max_score", "notebooks", "needs_a_look"]
+
+
+def grade_batch(folder: Path, csv_path: Path, solutions_dir: Path = ROOT / "solutions",
+                students: list[str] | None = None, timeout: int = 120,
+                deadline: float | None = None, feedback_dir: Path | None = None,
+                progress: Any = None) -> list[dict]:
+    """Grade every student's notebooks in ``folder``; write ``csv_path``; return its rows.
+
+    The CSV has one row per student: ``student``, one column per exercise
+    (points, empty when that chapter was not submitted), ``score``,
+    ``max_score`` (over the chapters the student submitted), ``notebooks``
+    and ``needs_a_look`` (grader problems and suspicious lines, for the
+    instructor).  Exercise columns cover every chapter anyone submitted.
+
+    Regrading: with ``students``, only those are graded again; the other rows
+    are kept from the existing ``csv_path``.  The CSV is written atomically
+    (a temporary file, then a rename), so an interrupted run leaves the old
+    one intact.  ``progress`` (default stderr) gets one line per notebook.
+    ``feedback_dir`` receives each report as ``<student>/<notebook>.txt``.
+    """
+    progress = sys.stderr if progress is None else progress
+    folder, csv_path = Path(folder), Path(csv_path)
+    submissions = find_submissions(folder, students)
+    old_header, old_rows = _read_scores(csv_path)
+    rows: dict[str, dict] = {} if not students else {
+        name: row for name, row in old_rows.items() if name not in students}
+    columns = [c for c in old_header if c not in _FIXED] if students else []
+    start, total = time.monotonic(), len(submissions)
+    graded: dict[str, list[GradeReport]] = {}
+    for index, (student, path) in enumerate(submissions, 1):
+        relative = path.relative_to(folder)
+        print(f"[{index}/{total}] grading {relative} ...", file=progress, flush=True)
+        began = time.monotonic()
+        report = grade_notebook(path, solutions_dir, timeout=timeout, deadline=deadline)
+        graded.setdefault(student, []).append(report)
+        if feedback_dir is not None:
+            target = Path(feedback_dir) / student / (path.stem + ".txt")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(report.table() + "\n", encoding="utf-8")
+        elapsed = time.monotonic() - start
+        left = elapsed / index * (total - index)
+        print(f"[{index}/{total}] {relative}: {report.score}/{report.max_score} "
+              f"({_duration(time.monotonic() - began)}; about {_duration(left)} left)",
+              file=progress, flush=True)
+    for student, reports in graded.items():
+        row: dict = {"student": student, "notebooks": len(reports)}
+        score = max_score = 0
+        looks = []
+        for report in reports:
+            for result in report.exercises:
+                row[result.exercise] = result.points
+                if result.exercise not in columns:
+                    columns.append(result.exercise)
+            score += report.score
+            max_score += report.max_score
+            if report.error:
+                looks.append(f"{report.notebook}: {clip(report.error, 200)}")
+            looks += [f"{report.notebook}: {clip(flag, 200)}" for flag in report.flags[:3]]
+        row.update(score=score, max_score=max_score, needs_a_look=" | ".join(looks))
+        rows[student] = row
+    columns.sort(key=_sort_key)
+    header = ["student", *columns, "score", "max_score", "notebooks", "needs_a_look"]
+    ordered = [rows[name] for name in sorted(rows)]
+    _write_atomic_csv(csv_path, header, ordered)
+    print(f"graded {total} notebook(s) of {len(graded)} student(s) in "
+          f"{_duration(time.monotonic() - start)}; wrote {csv_path} ({len(ordered)} rows)",
+          file=progress, flush=True)
+    return ordered
+
+
+def _parser() -> argparse.ArgumentParser:
+    """The command line (also used by the tests to check INSTRUCTORS.md's commands)."""
     parser = argparse.ArgumentParser(prog="python -m course_lib.grade",
-                                     description="Grade a student's exercises notebook.")
-    parser.add_argument("submission", type=Path)
+                                     description="Grade a student's exercises notebook, or a "
+                                                 "folder of submissions with --batch.")
+    parser.add_argument("submission", type=Path, nargs="?",
+                        help="one notebook (omit it with --batch)")
+    parser.add_argument("--batch", type=Path, metavar="SUBMISSIONS_DIR",
+                        help="grade every notebook below SUBMISSIONS_DIR/<student>/")
+    parser.add_argument("--csv", type=Path, default=Path("scores.csv"),
+                        help="--batch: the CSV of scores to write (default: scores.csv)")
+    parser.add_argument("--student", action="append", default=None, metavar="NAME",
+                        help="--batch: regrade only this student (repeat for several); the "
+                             "other rows of --csv are kept")
+    parser.add_argument("--feedback", type=Path, metavar="DIR",
+                        help="--batch: write each report to DIR/<student>/<notebook>.txt")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--timeout", type=int, default=120, help="seconds allowed per cell")
     parser.add_argument("--deadline", type=float, default=None,
                         help="seconds allowed for the whole notebook (default: the larger of "
                              "900 and 3 x timeout); the kernel is killed after it")
     parser.add_argument("--solutions", type=Path, default=ROOT / "solutions")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
     args = parser.parse_args(argv)
     if args.timeout < 1:
         parser.error(f"--timeout must be at least 1 second, got {args.timeout}")
+    if args.batch is not None:
+        if args.submission is not None:
+            parser.error(f"give either one notebook or --batch, not both (got {args.submission} "
+                         f"and --batch {args.batch})")
+        if args.json:
+            parser.error("--json prints one notebook's report; with --batch the scores go to "
+                         "--csv (and the reports to --feedback DIR)")
+        try:
+            grade_batch(args.batch, args.csv, args.solutions, students=args.student,
+                        timeout=args.timeout, deadline=args.deadline,
+                        feedback_dir=args.feedback)
+        except FileNotFoundError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        return 0
+    if args.submission is None:
+        parser.error("give the notebook to grade, or --batch SUBMISSIONS_DIR")
+    if args.student or args.feedback:
+        parser.error("--student and --feedback work with --batch SUBMISSIONS_DIR")
     report = grade_notebook(args.submission, args.solutions, timeout=args.timeout,
                             deadline=args.deadline)
     try:

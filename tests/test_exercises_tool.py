@@ -68,6 +68,11 @@ def test_generated_notebook_has_no_solutions_outputs_or_hidden_tests():
 def test_build_then_check_then_stale(tmp_path):
     sol, ex = tmp_path / "solutions", tmp_path / "exercises"
     write(solution_notebook(), sol / "90_fixture.ipynb")
+    assert exercises.check(sol, ex) == [
+        "exercises/90_fixture.ipynb is missing",
+        "solutions/90_fixture.ipynb lacks nbgrader's cell metadata (run `python -m "
+        "course_lib.exercises metadata solutions/90_fixture.ipynb`)"]
+    assert exercises.main(["metadata", str(sol / "90_fixture.ipynb")]) == 0
     assert exercises.check(sol, ex) == ["exercises/90_fixture.ipynb is missing"]
     assert [p.name for p in exercises.build(sol, ex)] == ["90_fixture.ipynb"]
     assert exercises.check(sol, ex) == []
@@ -94,3 +99,79 @@ def test_repository_exercises_are_in_sync():
     """exercises/ must be exactly what `python -m course_lib.exercises build` writes."""
     problems = exercises.check()
     assert not problems, "\n".join(problems) + "\nRun: python -m course_lib.exercises build"
+
+
+def _nbgrader(nb):
+    return [c.metadata.get("nbgrader") for c in nb.cells]
+
+
+def test_nbgrader_metadata_marks_exercise_and_check_cells_only():
+    nb = exercises.add_nbgrader_metadata(solution_notebook(), "90_fixture.ipynb")
+    meta = _nbgrader(nb)
+    assert meta[0] is None and meta[1] is None  # markdown and setup cells stay ordinary
+    assert meta[2] == {"grade": False, "grade_id": "exercise_90_1", "locked": False,
+                       "schema_version": 3, "solution": True, "task": False}
+    assert meta[3] == {"grade": True, "grade_id": "check_90_1", "locked": True, "points": 1,
+                       "schema_version": 3, "solution": False, "task": False}
+    assert [m["grade_id"] for m in meta if m] == ["exercise_90_1", "check_90_1",
+                                                  "exercise_90_2", "check_90_2"]
+
+
+def test_generated_exercises_carry_the_nbgrader_metadata():
+    """A student's exercises notebook is a submission nbgrader can match to its gradebook."""
+    out = make_exercise_notebook(solution_notebook(), "90_fixture.ipynb")
+    assert [m["grade_id"] for m in _nbgrader(out) if m] == [
+        "exercise_90_1", "check_90_1", "exercise_90_2", "check_90_2"]
+
+
+@pytest.mark.parametrize("mutate, message", [
+    (lambda nb: nb.cells.append(nbformat.v4.new_code_cell("check_90_1(mean)")),
+     "second cell with nbgrader id 'check_90_1'"),
+    (lambda nb: nb.cells.append(nbformat.v4.new_code_cell("### BEGIN SOLUTION\nx = 1\n"
+                                                          "### END SOLUTION")),
+     "without a line '# Exercise N.M"),
+])
+def test_nbgrader_metadata_refuses_what_nbgrader_would(mutate, message):
+    nb = solution_notebook()
+    mutate(nb)
+    with pytest.raises(MarkerError, match=message):
+        exercises.add_nbgrader_metadata(nb, "90_fixture.ipynb")
+
+
+def test_metadata_command_changes_only_cell_metadata_and_is_idempotent(tmp_path):
+    path = write(solution_notebook(), tmp_path / "90_fixture.ipynb")
+    before = nbformat.read(path, as_version=4)
+    before.cells[1].metadata["tags"] = ["nbval-check-output"]
+    nbformat.write(before, path)
+    assert exercises.sync_metadata([path]) == [path]
+    after = nbformat.read(path, as_version=4)
+    assert [c.source for c in after.cells] == [c.source for c in before.cells]
+    assert [c.id for c in after.cells] == [c.id for c in before.cells]
+    assert after.cells[1].metadata == {"tags": ["nbval-check-output"]}  # other metadata kept
+    assert exercises.sync_metadata([path]) == []
+    # a stale entry on a cell that is no longer an exercise is removed
+    after.cells[1].metadata["nbgrader"] = {"solution": True, "grade_id": "old"}
+    nbformat.write(after, path)
+    assert exercises.sync_metadata([path]) == [path]
+    assert "nbgrader" not in nbformat.read(path, as_version=4).cells[1].metadata
+
+
+def test_nbgrader_course_folder(tmp_path, capsys):
+    sol = tmp_path / "solutions"
+    write(solution_notebook(), sol / "90_fixture.ipynb")
+    course = tmp_path / "course"
+    assert exercises.main(["nbgrader", str(course), "--solutions", str(sol)]) == 0
+    source = nbformat.read(course / "source" / "90_fixture" / "90_fixture.ipynb", as_version=4)
+    assert [m["grade_id"] for m in _nbgrader(source) if m][:2] == ["exercise_90_1", "check_90_1"]
+    config = (course / "nbgrader_config.py").read_text(encoding="utf-8")
+    assert "COURSE_LIB_GRADING_RECORD" in config and "c.Execute.timeout" in config
+    (course / "nbgrader_config.py").write_text("c = get_config()\n")
+    assert exercises.main(["nbgrader", str(course), "--solutions", str(sol)]) == 2
+    assert "--force" in capsys.readouterr().err
+    assert exercises.main(["nbgrader", str(course), "--solutions", str(sol), "--force"]) == 0
+
+
+def test_cli_folder_argument_is_required(capsys):
+    with pytest.raises(SystemExit):
+        exercises.main(["release"])
+    assert "release needs exactly one folder, got 0" in capsys.readouterr().err
