@@ -86,3 +86,35 @@ def test_every_check_is_named_by_exercise_number():
 
     for name in available_checks():
         assert re.fullmatch(r"check_\d+_\d+", name), name
+
+
+def test_after_exercise_skips_an_untouched_exercise_with_one_line(capsys):
+    from course_lib.checks import after_exercise
+
+    def stub():
+        raise NotImplementedError("Exercise 3.3: Run Adam.")
+
+    with after_exercise("3.3"):
+        stub()
+        raise AssertionError("not reached")
+    assert capsys.readouterr().out.strip() == (
+        "(This cell uses Exercise 3.3, which is not started yet: it runs once you have written it.)")
+
+
+def test_after_exercise_understands_nbgraders_blank_stub(capsys):
+    from course_lib.checks import after_exercise
+
+    with after_exercise("10.3"):
+        raise NotImplementedError()
+    assert "Exercise 10.3, which is not started yet" in capsys.readouterr().out
+
+
+def test_after_exercise_lets_other_errors_through():
+    from course_lib.checks import after_exercise
+
+    with pytest.raises(NotImplementedError, match="something else"):
+        with after_exercise("1.1"):
+            raise NotImplementedError("something else")
+    with pytest.raises(ZeroDivisionError):
+        with after_exercise("1.1"):
+            1 / 0
