@@ -28,6 +28,8 @@ prediction falls back to the mean (plus whichever side is known).
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pandas as pd
 
@@ -53,6 +55,17 @@ def _check_ratings(df, where: str, need_rating: bool = True) -> None:
             raise ValueError(f"{where}: the ratings DataFrame is empty; nothing to fit.")
         if not np.all(np.isfinite(df["rating"].to_numpy(dtype=float))):
             raise ValueError(f"{where}: the rating column contains NaN or inf; drop those rows.")
+
+
+def _check_range(rating_range, where: str) -> tuple[float, float]:
+    try:
+        low, high = (float(x) for x in rating_range)
+    except (TypeError, ValueError):
+        low = high = float("nan")
+    if not low < high:
+        raise ValueError(f"{where}(rating_range={rating_range!r}): give (low, high) with "
+                         "low < high, e.g. (1.0, 5.0) or (0.5, 5.0) for half stars.")
+    return low, high
 
 
 def rmse_of(model, ratings: pd.DataFrame) -> float:
@@ -97,6 +110,7 @@ class _ClippedRatingModel:
     """Shared ``predict`` of the fitted baselines: the raw score clipped to 1..5."""
 
     mu_ = None
+    rating_range = (RATING_MIN, RATING_MAX)
 
     def _raw(self, ratings: pd.DataFrame) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -106,7 +120,18 @@ class _ClippedRatingModel:
         if self.mu_ is None:
             raise RuntimeError(f"{where}: call fit(ratings) first.")
         _check_ratings(ratings, where, need_rating=False)
-        return np.clip(self._raw(ratings), RATING_MIN, RATING_MAX)
+        return np.clip(self._raw(ratings), *self.rating_range)
+
+    def clone(self, fresh: bool = False):
+        """A copy: fitted state included, or (``fresh=True``) unfitted with the same settings."""
+        twin = copy.deepcopy(self)
+        if fresh:
+            for name in [n for n in vars(twin) if n.endswith("_") and not n.startswith("__")]:
+                delattr(twin, name)
+            for name in ("_u", "_i", "_r"):
+                twin.__dict__.pop(name, None)
+            twin.mu_ = None
+        return twin
 
 
 class BiasBaseline(_ClippedRatingModel):
@@ -126,6 +151,8 @@ class BiasBaseline(_ClippedRatingModel):
         ratings equal to the mean).
     n_iter : int
         Alternating sweeps (each one lowers the objective).
+    rating_range : tuple of float
+        Predictions are clipped to it (default 1..5; e.g. ``(0.5, 5.0)`` for half stars).
 
     Examples
     --------
@@ -135,10 +162,12 @@ class BiasBaseline(_ClippedRatingModel):
     (3.667, [0.619, -0.81, 0.0])
     """
 
-    def __init__(self, reg_user: float = 5.0, reg_item: float = 5.0, n_iter: int = 10):
+    def __init__(self, reg_user: float = 5.0, reg_item: float = 5.0, n_iter: int = 10, *,
+                 rating_range: tuple[float, float] = (RATING_MIN, RATING_MAX)):
         self.reg_user = check_number(reg_user, "reg_user", "BiasBaseline", low=0)
         self.reg_item = check_number(reg_item, "reg_item", "BiasBaseline", low=0)
         self.n_iter = check_int(n_iter, "n_iter", "BiasBaseline", minimum=1)
+        self.rating_range = _check_range(rating_range, "BiasBaseline")
         self.mu_ = None
 
     def fit(self, ratings: pd.DataFrame) -> "BiasBaseline":
@@ -189,20 +218,33 @@ class BiasedMF(_ClippedRatingModel):
 
     Alternating least squares: with the item side ``[q_i, b_i]`` fixed, the
     user side ``[p_u, b_u]`` that minimises
-    ``sum (r - mu - b_u - b_i - p_u . q_i)^2 + reg * (|p_u|^2 + b_u^2)`` is one
-    small ridge regression per user (and symmetrically per item).  Each step
-    is exact, so the objective never increases.
+    ``sum (r - mu - b_u - b_i - p_u . q_i)^2 + reg * |p_u|^2 + reg_user_bias * b_u^2``
+    is one small ridge regression per user (and symmetrically per item).  Each
+    step is exact, so the objective never increases.
+
+    :meth:`partial_fit` continues from the current factors on new ratings
+    (warm-started ALS, chapter 09): it re-solves only the users and items that
+    occur in the new rows, each from all of its ratings, so its cost grows with
+    the new data and the histories they touch, not with the whole data set.
 
     Parameters
     ----------
     n_factors : int
         Length of ``p_u`` and ``q_i``.
     reg : float
-        Ridge penalty on factors and biases.
+        Ridge penalty on the factors (and on the biases unless set below).
     n_iter : int
-        Alternating sweeps.
+        Alternating sweeps of :meth:`fit`.
+    reg_user_bias, reg_item_bias : float or None
+        Ridge penalties on the user and item biases (``None``: ``reg``).  On
+        real data they want different values: a user's bias is often estimated
+        from a few ratings and needs strong shrinkage, a popular item's is not.
+    init_std : float
+        Standard deviation of the initial item factors.
     seed : int or numpy.random.Generator
         For the initial item factors (``N(0, init_std^2)``).
+    rating_range : tuple of float
+        Predictions are clipped to it (default 1..5; ``(0.5, 5.0)`` for half stars).
 
     Examples
     --------
@@ -215,17 +257,30 @@ class BiasedMF(_ClippedRatingModel):
     >>> bias = BiasBaseline().fit(df)
     >>> bool(rmse_of(mf, df) < 0.6 * rmse_of(bias, df))
     True
+    >>> new_user = pd.DataFrame({"user_id": [99] * 5, "item_id": range(5), "rating": 5.0})
+    >>> float(np.round(mf.partial_fit(new_user).predict(new_user[:1])[0], 1))  # folded in
+    4.8
     """
 
     def __init__(self, n_factors: int = 8, reg: float = 5.0, n_iter: int = 10, *,
-                 init_std: float = 0.1, seed=0):
+                 reg_user_bias: float | None = None, reg_item_bias: float | None = None,
+                 init_std: float = 0.1, seed=0,
+                 rating_range: tuple[float, float] = (RATING_MIN, RATING_MAX)):
         self.n_factors = check_int(n_factors, "n_factors", "BiasedMF", minimum=1)
         self.reg = check_number(reg, "reg", "BiasedMF", low=0)
         self.n_iter = check_int(n_iter, "n_iter", "BiasedMF", minimum=1)
+        self.reg_user_bias = self.reg if reg_user_bias is None else check_number(
+            reg_user_bias, "reg_user_bias", "BiasedMF", low=0)
+        self.reg_item_bias = self.reg if reg_item_bias is None else check_number(
+            reg_item_bias, "reg_item_bias", "BiasedMF", low=0)
         self.init_std = check_number(init_std, "init_std", "BiasedMF", low=0)
         as_generator(seed, "BiasedMF")  # a bad seed fails here, not at fit time
         self.seed = seed
+        self.rating_range = _check_range(rating_range, "BiasedMF")
         self.mu_ = None
+
+    def _penalty(self, bias_reg: float) -> np.ndarray:
+        return np.diag([self.reg] * self.n_factors + [bias_reg])
 
     def fit(self, ratings: pd.DataFrame) -> "BiasedMF":
         _check_ratings(ratings, "BiasedMF.fit")
@@ -245,14 +300,54 @@ class BiasedMF(_ClippedRatingModel):
         by_user = _group_rows(u, n_u)
         by_item = _group_rows(i, n_i)
         self.U_, self.V_ = U, V
+        self._u, self._i, self._r = u, i, r       # kept for partial_fit
         self.objective_history_ = []
         for _ in range(self.n_iter):
-            # users: r - mu - b_i = [p_u, b_u] . [q_i, 1]
-            X_items = np.hstack([V[:, :k], np.ones((n_i, 1))])
-            _ridge_rows(U, by_user, X_items, i, r - self.mu_ - V[i, k], self.reg)
-            X_users = np.hstack([U[:, :k], np.ones((n_u, 1))])
-            _ridge_rows(V, by_item, X_users, u, r - self.mu_ - U[u, k], self.reg)
+            self._sweep(by_user, by_item, range(1, n_u), range(1, n_i))
             self.objective_history_.append(self.objective(ratings))
+        return self
+
+    def _sweep(self, by_user, by_item, user_rows, item_rows) -> None:
+        """One ALS sweep over the given user rows, then the given item rows."""
+        k, u, i, r = self.n_factors, self._u, self._i, self._r
+        X_items = np.hstack([self.V_[:, :k], np.ones((len(self.V_), 1))])
+        _ridge_rows(self.U_, by_user, X_items, i, r - self.mu_ - self.V_[i, k],
+                    self._penalty(self.reg_user_bias), user_rows)
+        X_users = np.hstack([self.U_[:, :k], np.ones((len(self.U_), 1))])
+        _ridge_rows(self.V_, by_item, X_users, u, r - self.mu_ - self.U_[u, k],
+                    self._penalty(self.reg_item_bias), item_rows)
+
+    def partial_fit(self, ratings: pd.DataFrame, n_sweeps: int = 1) -> BiasedMF:
+        """Add ``ratings`` and re-solve only the users and items they touch; return self.
+
+        Warm-started ALS: new users and items are folded in (their rows are
+        solved in closed form against the other side's current factors), known
+        ones are re-solved from all of their ratings.  ``mu`` stays the mean of
+        the first ``fit``.  ``n_sweeps`` alternations (users, then items).
+        """
+        if self.mu_ is None:
+            raise RuntimeError("BiasedMF.partial_fit: call fit(ratings) first.")
+        _check_ratings(ratings, "BiasedMF.partial_fit")
+        n_sweeps = check_int(n_sweeps, "n_sweeps", "BiasedMF.partial_fit", minimum=1)
+        self.user_encoder_.observe(ratings["user_id"])
+        self.item_encoder_.observe(ratings["item_id"])
+        k = self.n_factors
+        grow_u = self.user_encoder_.n_rows - len(self.U_)
+        grow_i = self.item_encoder_.n_rows - len(self.V_)
+        self.U_ = np.vstack([self.U_, np.zeros((grow_u, k + 1))])
+        self.V_ = np.vstack([self.V_, np.zeros((grow_i, k + 1))])
+        u_new = self.user_encoder_.transform(ratings["user_id"])
+        i_new = self.item_encoder_.transform(ratings["item_id"])
+        self._u = np.concatenate([self._u, u_new])
+        self._i = np.concatenate([self._i, i_new])
+        self._r = np.concatenate([self._r, ratings["rating"].to_numpy(dtype=float)])
+        users, items = np.unique(u_new), np.unique(i_new)
+        by_user = _group_some(self._u, users)
+        by_item = _group_some(self._i, items)
+        self.n_touched_ = sum(len(g) for g in by_user.values()) + sum(
+            len(g) for g in by_item.values())
+        for _ in range(n_sweeps):
+            self._sweep(by_user, by_item, users, items)
         return self
 
     def _raw(self, ratings: pd.DataFrame) -> np.ndarray:
@@ -264,8 +359,12 @@ class BiasedMF(_ClippedRatingModel):
 
     def objective(self, ratings: pd.DataFrame) -> float:
         """Regularised squared error that ALS minimises (unclipped predictions)."""
+        k = self.n_factors
         err = ratings["rating"].to_numpy(dtype=float) - self._raw(ratings)
-        return float(np.sum(err ** 2) + self.reg * (np.sum(self.U_ ** 2) + np.sum(self.V_ ** 2)))
+        return float(np.sum(err ** 2) + self.reg * (np.sum(self.U_[:, :k] ** 2)
+                                                    + np.sum(self.V_[:, :k] ** 2))
+                     + self.reg_user_bias * np.sum(self.U_[:, k] ** 2)
+                     + self.reg_item_bias * np.sum(self.V_[:, k] ** 2))
 
     @property
     def n_params(self) -> int:
@@ -279,19 +378,30 @@ def _group_rows(idx: np.ndarray, n_rows: int) -> list[np.ndarray]:
     return [order[bounds[k]:bounds[k + 1]] for k in range(n_rows)]
 
 
+def _group_some(idx: np.ndarray, rows: np.ndarray) -> dict:
+    """``{k: positions where idx == k}`` for the given rows only."""
+    pos = np.flatnonzero(np.isin(idx, rows))
+    order = pos[np.argsort(idx[pos], kind="stable")]
+    keys, starts = np.unique(idx[order], return_index=True)
+    return dict(zip(keys.tolist(), np.split(order, starts[1:])))
+
+
 def _ridge_rows(W: np.ndarray, groups, X_other: np.ndarray, other_idx: np.ndarray,
-                target: np.ndarray, reg: float) -> None:
-    """For each row k >= 1: W[k] = argmin |X w - t|^2 + reg |w|^2 over its ratings.
+                target: np.ndarray, penalty: np.ndarray, rows=None) -> None:
+    """For each row k >= 1: W[k] = argmin |X w - t|^2 + w' penalty w over its ratings.
 
     The last column of ``W`` is the bias; the regression's design matrix is
     ``X_other[other_idx[rows]]`` (the other side's factors and a column of 1).
+    ``penalty`` is the (diagonal) ridge matrix; ``rows`` the rows to solve.
     """
     d = W.shape[1]
-    eye = reg * np.eye(d)
-    for k in range(1, W.shape[0]):
-        rows = groups[k]
-        if len(rows) == 0:
+    eye = penalty
+    for k in (range(1, W.shape[0]) if rows is None else rows):
+        if k == 0:
+            continue
+        mine = groups[k] if not isinstance(groups, dict) else groups.get(k, np.zeros(0, int))
+        if len(mine) == 0:
             W[k] = 0.0
             continue
-        X = X_other[other_idx[rows]]
-        W[k] = np.linalg.solve(X.T @ X + eye + 1e-12 * np.eye(d), X.T @ target[rows])
+        X = X_other[other_idx[mine]]
+        W[k] = np.linalg.solve(X.T @ X + eye + 1e-12 * np.eye(d), X.T @ target[mine])

@@ -28,6 +28,10 @@ FineTune           continue training on the new batch only (cheap; forgets)
 Replay             fine-tune on the batch plus a sample of a reservoir buffer
 EWC                fine-tune with an elastic penalty toward the previous
                    weights, weighted by a diagonal Fisher estimate
+WarmStartALS       a few ALS sweeps from the current factors over the users
+                   and items of the batch only (:meth:`BiasedMF.partial_fit
+                   <course_lib.baselines.BiasedMF.partial_fit>`): new ids are
+                   folded in in closed form; cost grows with the batch
 =================  ===========================================================
 
 The NumPy parts (the reservoir buffer, the EWC penalty and its gradient) do not
@@ -46,7 +50,7 @@ from course_lib.validation import check_int, as_generator as _rng
 
 __all__ = ["ReservoirBuffer", "ewc_penalty", "ewc_gradient", "fisher_diagonal", "UpdateCost",
            "Strategy", "Static", "FullRetrain", "SlidingWindow", "FineTune", "Replay", "EWC",
-           "canonical_order"]
+           "WarmStartALS", "canonical_order"]
 
 
 def canonical_order(df: pd.DataFrame) -> pd.DataFrame:
@@ -492,6 +496,47 @@ class EWC(FineTune):
         self.fisher_ = [self.decay * f + g for f, g in zip(self.fisher_, new)]
         self._install()
         return n
+
+
+class WarmStartALS(Strategy):
+    """Warm-started ALS: re-solve only the users and items of each batch, from all their ratings.
+
+    The model must have ``partial_fit(batch, n_sweeps=)`` (a
+    :class:`course_lib.baselines.BiasedMF`).  A user or item seen for the first
+    time is *folded in*: its factors and bias are the closed-form ridge solution
+    against the other side's current factors.  The rest of the model is not
+    touched, so an update costs time in proportion to the batch and the
+    histories of the ids it touches, not to the whole history; ``costs_``
+    logs those touched ratings times ``n_sweeps``.
+
+    Examples
+    --------
+    >>> from course_lib.baselines import BiasedMF
+    >>> history = pd.DataFrame({"user_id": [1, 1, 2, 2], "item_id": [7, 8, 7, 8],
+    ...                         "rating": [5.0, 3.0, 4.0, 2.0]})
+    >>> s = WarmStartALS(n_sweeps=1).start(BiasedMF(n_factors=1, reg=0.1).fit(history), history)
+    >>> batch = pd.DataFrame({"user_id": [3, 3], "item_id": [7, 8], "rating": [2.0, 1.0]})
+    >>> s.update(batch).costs_[0].n_examples   # user 3's 2 ratings + items 7 and 8's 6
+    8
+    >>> bool(s.predict(batch[:1])[0] < 3.0)    # the new user is folded in: she rates low
+    True
+    """
+
+    default_name = "warm-start ALS"
+
+    def __init__(self, *, n_sweeps: int = 1, name: str | None = None) -> None:
+        super().__init__(name=name)
+        self.n_sweeps = check_int(n_sweeps, "n_sweeps", "WarmStartALS", minimum=1)
+
+    def _start(self, history: pd.DataFrame) -> None:
+        if not hasattr(self.model_, "partial_fit"):
+            raise TypeError(f"WarmStartALS.start(model=...): the model needs partial_fit(batch, "
+                            f"n_sweeps=) (use course_lib.baselines.BiasedMF); got "
+                            f"{type(self.model_).__name__}.")
+
+    def _update(self, batch: pd.DataFrame) -> int:
+        self.model_.partial_fit(batch, n_sweeps=self.n_sweeps)
+        return int(getattr(self.model_, "n_touched_", len(batch))) * self.n_sweeps
 
 
 def _make_ewc_regularizer(anchor, fisher, lam: float, base):

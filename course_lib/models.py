@@ -37,6 +37,7 @@ from course_lib.features import FeatureTable, IdEncoder, Standardizer
 from course_lib.validation import check_int, check_number
 
 __all__ = ["build_seed_mlp", "build_purchase_model", "build_rating_network", "RatingModel",
+           "TableL2",
            "ShuffledBatches", "RATINGS_COLUMNS", "RATING_MIN", "RATING_MAX"]
 
 RATINGS_COLUMNS = ("user_id", "item_id", "rating")
@@ -181,7 +182,8 @@ def build_purchase_model(X_train, *, hidden: Sequence[int] = (20,), learning_rat
 def build_rating_network(n_user_rows: int, n_item_rows: int, n_user_features: int,
                          n_item_features: int, *, embedding_dim: int = 8,
                          hidden: Sequence[int] = (32,), l2: float = 0.03,
-                         global_mean: float = 3.0, seed: int = 0) -> keras.Model:
+                         global_mean: float = 3.0, seed: int = 0, regularization: str = "batch",
+                         bias_l2: tuple[float, float] | None = None) -> keras.Model:
     """The rating network: embeddings + biases + side features + an MLP head (uncompiled).
 
     ``rating = head(MLP([u, v, user_features, item_features])) + b_user + b_item + u . v``
@@ -194,6 +196,12 @@ def build_rating_network(n_user_rows: int, n_item_rows: int, n_user_features: in
     rows of the embedding tables; row 0 is the shared "unknown" row) and, when
     there are side features, ``user_features`` / ``item_features`` (float,
     shape ``(batch, n)``).  The output has shape ``(batch, 1)``.
+
+    ``regularization="table"`` instead penalises the whole tables, as matrix
+    factorisation does: ``l2 * |U|^2`` on the embeddings and ``bias_l2 =
+    (user, item)`` on the bias tables, each divided by the number of training
+    ratings (see :class:`TableL2`), so that the mean squared error plus the
+    penalty is the MF objective divided by that number.
 
     Examples
     --------
@@ -212,12 +220,21 @@ def build_rating_network(n_user_rows: int, n_item_rows: int, n_user_features: in
     if not isinstance(embedding_dim, (int, np.integer)) or embedding_dim < 1:
         raise ValueError(f"build_rating_network(embedding_dim={embedding_dim!r}): use an int "
                          ">= 1, e.g. 8.")
-    reg = keras.regularizers.L2(l2) if l2 else None
+    if regularization not in ("batch", "table"):
+        raise ValueError(f"build_rating_network(regularization={regularization!r}): use 'batch' "
+                         "(penalise the rows of each batch) or 'table' (the whole tables, as MF).")
+    reg = keras.regularizers.L2(l2) if l2 and regularization == "batch" else None
+    user_bias_l2, item_bias_l2 = (l2, l2) if bias_l2 is None else bias_l2
 
     def emb(rows, dim, name, k, zeros=False):
         init = "zeros" if zeros else keras.initializers.RandomNormal(0.0, 0.05, seed=seed + k)
+        table = None
+        if regularization == "table":
+            strength = {"user_bias": user_bias_l2, "item_bias": item_bias_l2}.get(name, l2)
+            table = TableL2(strength) if strength else None
         return keras.layers.Embedding(int(rows), dim, embeddings_initializer=init,
-                                      activity_regularizer=reg, name=name)
+                                      activity_regularizer=reg, embeddings_regularizer=table,
+                                      name=name)
 
     user_idx = keras.Input(shape=(), dtype="int32", name="user_idx")
     item_idx = keras.Input(shape=(), dtype="int32", name="item_idx")
@@ -243,6 +260,32 @@ def build_rating_network(n_user_rows: int, n_item_rows: int, n_user_features: in
     dot = keras.layers.Dot(axes=1, name="dot")([u, v])
     out = keras.layers.Add(name="rating")([head, b_u, b_i, dot])
     return keras.Model(inputs, out, name="rating_model")
+
+
+@keras.saving.register_keras_serializable(package="course_lib")
+class TableL2(keras.regularizers.Regularizer):
+    """``l2 * scale * sum(W^2)`` over a whole table; ``scale`` is 1 / (number of training ratings).
+
+    With a mean-squared-error loss over ``n`` ratings, a penalty ``l2 * |W|^2`` on
+    the *sum* of squared errors (the matrix-factorisation objective, ALS's
+    ``reg``) becomes ``l2 / n * |W|^2`` on the mean.  :class:`RatingModel` sets
+    ``scale`` at each ``fit`` to 1 / (ratings learned from so far), a variable,
+    so changing it does not retrace the training graph.
+
+    >>> reg = TableL2(10.0, scale=0.5)
+    >>> float(reg(np.ones((2, 3), dtype="float32")))
+    30.0
+    """
+
+    def __init__(self, l2: float = 0.0, scale: float = 1.0):
+        self.l2 = float(l2)
+        self.scale = keras.Variable(float(scale), trainable=False, dtype="float32")
+
+    def __call__(self, x):
+        return self.l2 * self.scale * keras.ops.sum(keras.ops.square(x))
+
+    def get_config(self):
+        return {"l2": self.l2, "scale": float(keras.ops.convert_to_numpy(self.scale))}
 
 
 class ShuffledBatches(keras.utils.PyDataset):
@@ -336,6 +379,18 @@ class RatingModel:
     feature_stats : dict or None
         ``{"user": Standardizer, "item": Standardizer}`` to use instead of fitting
         the standardisation on the first data the model sees.
+    rating_range : tuple of float
+        Predictions are clipped to it (default 1..5; ``(0.5, 5.0)`` for half stars).
+    regularization : {"batch", "table"}
+        ``"batch"`` (chapter 06): ``l2`` penalises the rows looked up in each
+        batch, per occurrence, so a user with many ratings is shrunk more.
+        ``"table"``: the penalty of matrix factorisation, ``l2`` on the whole
+        embedding tables and ``bias_l2 = (user, item)`` on the bias tables,
+        each divided by the number of ratings learned from so far
+        (:class:`TableL2`); on MovieLens 100K this is what lets the network
+        match a tuned MF (chapter 09).
+    bias_l2 : tuple of float or None
+        ``(user, item)`` penalties of the bias tables with ``"table"`` (``None``: ``l2``).
 
     Examples
     --------
@@ -359,8 +414,21 @@ class RatingModel:
                  learning_rate: float = 1e-3, seed: int = 0,
                  user_features: Sequence[str] | None = None,
                  item_features: Sequence[str] | None = None, l2: float = 0.03,
-                 unknown_rate: float = 0.05, feature_stats: dict | None = None):
+                 unknown_rate: float = 0.05, feature_stats: dict | None = None,
+                 rating_range: tuple[float, float] = (RATING_MIN, RATING_MAX),
+                 regularization: str = "batch", bias_l2: tuple[float, float] | None = None):
         seed = _check_seed(seed, "RatingModel")
+        if regularization not in ("batch", "table"):
+            raise ValueError(f"RatingModel(regularization={regularization!r}): use 'batch' "
+                             "(penalise the rows of each batch) or 'table' (the whole tables, "
+                             "as matrix factorisation does).")
+        try:
+            low, high = (float(x) for x in rating_range)
+        except (TypeError, ValueError):
+            low = high = float("nan")
+        if not low < high:
+            raise ValueError(f"RatingModel(rating_range={rating_range!r}): give (low, high) with "
+                             "low < high, e.g. (1.0, 5.0) or (0.5, 5.0) for half stars.")
         learning_rate = _check_lr(learning_rate, "RatingModel")
         hidden = _check_hidden(hidden, "RatingModel")
         for name, table in (("users", users), ("items", items)):
@@ -382,7 +450,9 @@ class RatingModel:
                       "learning_rate": learning_rate, "seed": seed,
                       "user_features": list(self.user_table.columns),
                       "item_features": list(self.item_table.columns), "l2": float(l2),
-                      "unknown_rate": float(unknown_rate)}
+                      "unknown_rate": float(unknown_rate), "rating_range": [low, high],
+                      "regularization": regularization,
+                      "bias_l2": None if bias_l2 is None else [float(b) for b in bias_l2]}
         self._passed_stats = feature_stats is not None
         self._reset_state(feature_stats)
 
@@ -400,7 +470,9 @@ class RatingModel:
         self.keras_model = build_rating_network(
             h["user_capacity"] + 1, h["item_capacity"] + 1, self.user_table.n_features,
             self.item_table.n_features, embedding_dim=h["embedding_dim"], hidden=h["hidden"],
-            l2=h["l2"], seed=h["seed"])
+            l2=h["l2"], seed=h["seed"], regularization=h.get("regularization", "batch"),
+            bias_l2=h.get("bias_l2"))
+        self.n_ratings_learned = 0
         self._compile()
 
     def _compile(self, optimizer=None) -> None:
@@ -529,6 +601,11 @@ class RatingModel:
         if validation_data is not None:
             self._check_frame(validation_data, "fit(validation_data=...)", need_rating=True)
             val = (self.inputs(validation_data), self.targets(validation_data))
+        self.n_ratings_learned = getattr(self, "n_ratings_learned", 0) + len(ratings)
+        for layer in self.keras_model.layers:
+            table = getattr(layer, "embeddings_regularizer", None)
+            if isinstance(table, TableL2):
+                table.scale.assign(1.0 / self.n_ratings_learned)
         data = ShuffledBatches(X, y, batch_size=int(batch_size), rng=self._rng,
                                unknown_rate=self.hyper["unknown_rate"])
         opt = self.keras_model.optimizer
@@ -552,7 +629,7 @@ class RatingModel:
         return self
 
     def predict(self, ratings: pd.DataFrame, *, batch_size: int = 8192) -> np.ndarray:
-        """Predicted ratings, shape ``(n,)``, clipped to [1, 5]; unknown ids use row 0."""
+        """Predicted ratings, shape ``(n,)``, clipped to ``rating_range``; unknown ids use row 0."""
         X = self.inputs(ratings)
         n = len(ratings)
         out = np.empty(n, dtype="float32")
@@ -560,7 +637,8 @@ class RatingModel:
             part = {k: v[start:start + batch_size] for k, v in X.items()}
             out[start:start + batch_size] = keras.ops.convert_to_numpy(
                 self.keras_model(part, training=False)).reshape(-1)
-        return np.clip(out.astype(float), RATING_MIN, RATING_MAX)
+        low, high = self.hyper.get("rating_range", (RATING_MIN, RATING_MAX))
+        return np.clip(out.astype(float), low, high)
 
     # ------------------------------------------------------------------ weights
     def get_weights(self) -> list[np.ndarray]:
@@ -589,6 +667,7 @@ class RatingModel:
             new.item_encoder = self.item_encoder.copy()
             new.set_weights(self.get_weights())
             new.trained = self.trained
+            new.n_ratings_learned = getattr(self, "n_ratings_learned", 0)
             new._rng = np.random.default_rng(self._rng.integers(2**31))
         return new
 
@@ -612,6 +691,7 @@ class RatingModel:
             ucfg, uarr = self.user_table.to_state()
             icfg, iarr = self.item_table.to_state()
             state = {"format": 1, "hyper": self.hyper, "trained": self.trained,
+                     "n_ratings_learned": getattr(self, "n_ratings_learned", 0),
                      "passed_stats": self._passed_stats,
                      "user_encoder": self.user_encoder.to_dict(),
                      "item_encoder": self.item_encoder.to_dict(),
@@ -657,6 +737,7 @@ class RatingModel:
         m._rng = np.random.default_rng()
         m._rng.bit_generator.state = state["rng"]
         m.trained = state["trained"]
+        m.n_ratings_learned = state.get("n_ratings_learned", 0)
         m.history_ = None
         m.keras_model = keras.saving.load_model(path / "model.keras")
         return m

@@ -171,7 +171,7 @@ class PrequentialResult:
 
 def prequential(strategy, batches, *, truth: pd.Series | np.ndarray | None = None,
                 holdout=None, rating_range: tuple[float, float] = (1.0, 5.0),
-                update: bool = True) -> PrequentialResult:
+                update: bool = True, progress=None) -> PrequentialResult:
     """Run the predict-then-learn loop of ``strategy`` over ``batches``.
 
     Parameters
@@ -190,6 +190,9 @@ def prequential(strategy, batches, *, truth: pd.Series | np.ndarray | None = Non
         Predictions are clipped to it before scoring.
     update : bool
         False scores a static model (predict only).
+    progress : callable, optional
+        Called as ``progress(i, n_batches)`` before batch ``i`` (e.g. to print
+        where a long run is).
     """
     batches = list(batches)
     if holdout is not None and len(holdout) != len(batches):
@@ -198,6 +201,8 @@ def prequential(strategy, batches, *, truth: pd.Series | np.ndarray | None = Non
     rows, ys, preds, truths = [], [], [], []
     R = np.full((len(batches), len(batches)), np.nan) if holdout is not None else None
     for i, batch in enumerate(batches):
+        if progress is not None:
+            progress(i, len(batches))
         y_pred = np.clip(np.asarray(strategy.predict(batch), dtype=float), *rating_range)
         y_true = batch["rating"].to_numpy(dtype=float)
         ys.append(y_true)

@@ -109,3 +109,57 @@ def test_errors():
         BiasedMF().predict(df)
     with pytest.raises(TypeError, match="expected a ratings DataFrame"):
         GlobalMean().fit(df.to_numpy())
+
+
+def test_mf_with_separate_bias_penalties_is_stationary():
+    """reg_user_bias / reg_item_bias: the objective ALS minimises has a zero gradient at the end."""
+    df = make_ratings(4)
+    mf = BiasedMF(n_factors=2, reg=2.0, reg_user_bias=8.0, reg_item_bias=0.5, n_iter=200,
+                  seed=0).fit(df)
+    h = np.array(mf.objective_history_)
+    assert np.all(np.diff(h) <= 1e-8 * h[0])
+    eps = 1e-5
+    for W in (mf.U_, mf.V_):
+        for (row, col) in [(1, 0), (2, 2), (3, 2), (4, 1)]:
+            old = W[row, col]
+            W[row, col] = old + eps
+            up = mf.objective(df)
+            W[row, col] = old - eps
+            down = mf.objective(df)
+            W[row, col] = old
+            assert abs((up - down) / (2 * eps)) < 1e-2, (row, col)
+    # a strong user-bias penalty shrinks user biases more than item biases
+    assert np.abs(mf.U_[1:, 2]).mean() < np.abs(mf.V_[1:, 2]).mean()
+
+
+def test_partial_fit_with_the_training_data_again_changes_little():
+    df = make_ratings(5)
+    mf = BiasedMF(n_factors=2, reg=1.0, n_iter=100, seed=0).fit(df)
+    before = mf.predict(df)
+    mf.partial_fit(df.iloc[:50], n_sweeps=1)   # those 50 ratings now count twice
+    assert mf.n_touched_ > 50
+    assert np.abs(mf.predict(df) - before).max() < 0.5
+
+
+@pytest.mark.parametrize("make", [
+    lambda: BiasBaseline(reg_user=0.1, reg_item=0.1, rating_range=(0.5, 5.0)),
+    lambda: BiasedMF(n_factors=2, reg=0.1, rating_range=(0.5, 5.0))])
+def test_half_star_range_and_clone(make):
+    df = make_ratings(6)
+    df["rating"] = np.clip(df["rating"] - 2.5, 0.5, 5.0)
+    model = make().fit(df)
+    assert model.predict(df).min() >= 0.5 and model.predict(df).min() < 1.0
+    twin = model.clone()
+    np.testing.assert_array_equal(twin.predict(df), model.predict(df))
+    fresh = model.clone(fresh=True)
+    assert fresh.mu_ is None and fresh.rating_range == (0.5, 5.0)
+    with pytest.raises(RuntimeError, match="call fit"):
+        fresh.predict(df)
+
+
+def test_bad_rating_range_is_explained():
+    with pytest.raises(ValueError, match=r"rating_range=\(5, 1\)\): give \(low, high\) with low "
+                                         r"< high"):
+        BiasBaseline(rating_range=(5, 1))
+    with pytest.raises(RuntimeError, match="partial_fit: call fit"):
+        BiasedMF().partial_fit(make_ratings())

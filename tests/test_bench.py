@@ -37,7 +37,7 @@ QUICK = "mf-retrain,mf-finetune,mf-replay,static,finetune"
 def test_cli_json_on_movielens_fixture(tmp_path, capsys):
     folder = write_movielens_fixture(tmp_path / "ml")
     code = bench.main(["--data", "movielens-100k", "--path", str(folder), "--json",
-                       "--strategies", QUICK, "--epochs", "2"])
+                       "--strategies", QUICK, "--epochs", "2", "--seeds", "1"])
     assert code == 0
     rows = json.loads(capsys.readouterr().out)
     assert [r["key"] for r in rows] == QUICK.split(",")
@@ -52,11 +52,11 @@ def test_cli_json_on_movielens_fixture(tmp_path, capsys):
 def test_cli_table_names_every_column(tmp_path, capsys):
     folder = write_movielens_fixture(tmp_path / "ml")
     assert bench.main(["--data", "movielens-100k", "--path", str(folder),
-                       "--strategies", "mf-retrain,mf-replay"]) == 0
+                       "--strategies", "mf-retrain,mf-replay", "--seeds", "2"]) == 0
     out = " ".join(capsys.readouterr().out.split())
     for column in bench.COLUMNS:
         assert column in out
-    assert "MF retrain (ALS, reference)" in out
+    assert "MF retrain (ALS, tuned)" in out and "2 seed(s) per random strategy" in out
 
 
 def test_protocol_uses_ten_chunks_of_the_last_fifth(tmp_path):
@@ -114,7 +114,7 @@ def test_too_few_ratings_is_a_clear_error(tmp_path, capsys, n_ratings, n_train, 
 def test_few_test_ratings_give_numbers_with_a_warning(tmp_path, capsys):
     folder = write_movielens_fixture(tmp_path / "ml", n_ratings=5)
     assert bench.main(["--data", "movielens-100k", "--path", str(folder), "--chunks", "1",
-                       "--strategies", "mf-retrain"]) == 0
+                       "--strategies", "mf-retrain", "--seeds", "1"]) == 0
     captured = capsys.readouterr()
     assert "warning: run_benchmark: only 1 test ratings (the last 20% of 5); every RMSE below " \
            "is uncertain by about 71 %" in captured.err
@@ -124,7 +124,7 @@ def test_few_test_ratings_give_numbers_with_a_warning(tmp_path, capsys):
 def test_enough_test_ratings_give_no_warning(tmp_path, capsys):
     folder = write_movielens_fixture(tmp_path / "ml", n_ratings=500)
     assert bench.main(["--data", "movielens-100k", "--path", str(folder),
-                       "--strategies", "mf-retrain"]) == 0
+                       "--strategies", "mf-retrain", "--seeds", "1"]) == 0
     assert "warning" not in capsys.readouterr().err
 
 
@@ -160,7 +160,8 @@ def test_bad_cli_values_exit_2(tmp_path, capsys, args, match):
     import re
 
     folder = write_movielens_fixture(tmp_path / "ml")
-    assert bench.main(["--data", "movielens-100k", "--path", str(folder), *args]) == 2
+    assert bench.main(["--data", "movielens-100k", "--path", str(folder), "--seeds", "1",
+                       *args]) == 2
     err = capsys.readouterr().err
     assert re.search(match, err) and "Traceback" not in err
 
@@ -169,3 +170,112 @@ def test_a_negative_seed_is_a_usage_error(capsys):
     with pytest.raises(SystemExit) as stop:
         bench.main(["--seed", "-1"])
     assert stop.value.code == 2 and "--seed: -1 is negative" in capsys.readouterr().err
+
+
+def test_a_seed_count_below_one_is_a_usage_error(capsys):
+    with pytest.raises(SystemExit) as stop:
+        bench.main(["--seeds", "0"])
+    assert stop.value.code == 2 and "--seeds: 0; run at least one seed" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------------------- any ratings CSV
+def write_ratings_csv(path, *, header=("userId", "movieId", "rating", "timestamp"), n=400,
+                      half_stars=True, seed=0):
+    """A ratings file with no side tables; half stars 0.5..5 by default."""
+    rng = np.random.default_rng(seed)
+    u, i = rng.integers(1, 40, n), rng.integers(1, 50, n)
+    r = 3 + 0.5 * (u % 3) - 0.5 * (i % 3) + rng.normal(0, 0.8, n)
+    r = np.clip(np.round(r * 2) / 2, 0.5, 5.0) if half_stars else np.clip(np.round(r), 1, 5)
+    r[:2] = [0.5, 5.0] if half_stars else [1.0, 5.0]          # the whole scale occurs
+    ts = 1_000_000_000 + rng.permutation(n) * 3600             # not in time order
+    lines = [",".join(header)] + [f"{a},{b},{c},{t}" for a, b, c, t in zip(u, i, r, ts)]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.mark.parametrize("header", [("userId", "movieId", "rating", "timestamp"),
+                                    ("user_id", "item_id", "rating", "timestamp")])
+def test_csv_reader_accepts_both_column_conventions(tmp_path, header):
+    path = write_ratings_csv(tmp_path / "r.csv", header=header)
+    ratings, users, items = bench.read_ratings_csv(path)
+    assert ratings.columns.tolist() == ["user_id", "item_id", "rating", "timestamp", "day"]
+    assert len(ratings) == 400 and ratings["timestamp"].is_monotonic_increasing
+    assert ratings["day"].iloc[0] == 0 and ratings["day"].dtype == np.int64
+    # no side tables: one row per id, no feature columns
+    assert users.shape == (ratings["user_id"].nunique(), 0) and users.index.name == "user_id"
+    assert items.shape == (ratings["item_id"].nunique(), 0) and items.index.name == "item_id"
+
+
+def test_csv_reader_keeps_half_stars_and_ignores_extra_columns(tmp_path):
+    path = tmp_path / "r.csv"
+    path.write_text("userId,movieId,rating,timestamp,tag\n1,2,0.5,20,x\n3,2,4.5,10,y\n")
+    ratings, _, _ = bench.read_ratings_csv(path)
+    assert ratings["rating"].tolist() == [4.5, 0.5] and "tag" not in ratings
+
+
+@pytest.mark.parametrize("text, match", [
+    ("user,item,stars,time\n1,2,3,4\n", (r"has the columns \['user', 'item', 'stars', 'time'\], "
+                                       r"but needs user_id,item_id,rating,timestamp \(or "
+                                       r"MovieLens' userId,movieId,rating,timestamp\); rename "
+                                       r"the columns")),
+    ("userId,movieId,rating,timestamp\n1,2,3,4\n1,3,four,5\n",
+     r"line 3: rating is 'four', not a number"),
+    ("userId,movieId,rating,timestamp\n1,2,3,\n", r"line 2: timestamp is empty, not a number"),
+    ("userId,movieId,rating,timestamp\n", r"header but no ratings"),
+])
+def test_csv_reader_explains_bad_files(tmp_path, text, match):
+    path = tmp_path / "bad.csv"
+    path.write_text(text)
+    with pytest.raises(ValueError, match=match):
+        bench.read_ratings_csv(path)
+
+
+def test_cli_on_a_half_star_csv_without_side_tables(tmp_path, capsys):
+    path = write_ratings_csv(tmp_path / "r.csv")
+    keys = "bias-retrain,mf-retrain,mf-warm,mf-replay,static,finetune"
+    assert bench.main(["--data", "csv", "--path", str(path), "--json", "--strategies", keys,
+                       "--epochs", "2", "--seeds", "2"]) == 0
+    captured = capsys.readouterr()
+    rows = json.loads(captured.out)
+    assert [r["key"] for r in rows] == keys.split(",")
+    for row in rows:
+        assert {"strategy", "key", "rmse", "mae", "seconds_per_update", "total_seconds",
+                "rmse_std"} <= set(row)
+        assert 0 < row["rmse"] < 2.5
+    by_key = {r["key"]: r for r in rows}
+    assert by_key["bias-retrain"]["rmse_std"] == 0.0 and by_key["static"]["seeds"] == [0, 1]
+    assert set(by_key["bias-retrain"]["params"]) == {"reg_user", "reg_item"}
+    # progress on stderr: which strategy, which seed, which chunk
+    assert "bench: [3/6] MF warm-start ALS (tuned), seed 1: chunk 10/10" in captured.err
+
+
+def test_half_star_predictions_use_the_data_scale(tmp_path):
+    from course_lib.prequential import prequential
+
+    ratings, _, _ = bench.read_ratings_csv(write_ratings_csv(tmp_path / "r.csv"))
+    low_user = ratings.loc[ratings["rating"] == 0.5, "user_id"].iloc[0]
+    initial, chunks = bench._split(ratings, 0.8, 5)
+    model = bench._closed_form("mf-retrain", {"n_factors": 2, "reg": 0.01}, 0, (0.5, 5.0))
+    strategy = bench.make_strategy("mf-retrain").start(model.fit(initial), initial)
+    result = prequential(strategy, chunks, rating_range=(0.5, 5.0))
+    assert result.y_pred.min() >= 0.5 and result.y_pred.max() <= 5.0
+    assert strategy.predict(ratings[ratings["user_id"] == low_user]).min() < 1.0
+
+
+def test_csv_errors_exit_2(tmp_path, capsys):
+    assert bench.main(["--data", "csv", "--path", str(tmp_path / "nope.csv")]) == 2
+    assert "no such file" in capsys.readouterr().err
+    assert bench.main(["--data", "csv"]) == 2
+    assert "--data csv needs --path FILE.csv" in capsys.readouterr().err
+
+
+def test_tuning_uses_the_initial_period_only(tmp_path, monkeypatch):
+    """tune() never sees the rows it will be scored on: poison them and nothing changes."""
+    ratings, _, _ = bench.read_ratings_csv(write_ratings_csv(tmp_path / "r.csv"))
+    initial, _ = bench._split(ratings, 0.8, 10)
+    params, score = bench.tune("bias-retrain", initial, n_chunks=5, rating_range=(0.5, 5.0))
+    assert params in [dict(p) for p in bench.BIAS_GRID] and np.isfinite(score)
+    grid = bench._grid("mf-warm", params)
+    assert len(grid) == 2 * len(bench.MF_REGS)
+    assert {"reg_user_bias": params["reg_user"], "reg_item_bias": params["reg_item"]}.items() \
+        <= grid[1].items()

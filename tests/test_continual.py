@@ -302,3 +302,84 @@ def test_ewc_keras_penalty_equals_numpy_and_pulls_toward_the_anchor(keras_setup)
     dist = lambda s: sum(float(np.sum(fisher0[k] * (w.numpy() - anchor[k]) ** 2))  # noqa
                          for k, w in enumerate(s.model_.keras_model.trainable_variables))
     assert dist(e2) < dist(f)
+
+
+# --------------------------------------------------------------------------- warm-start ALS
+def _ridge(X, t, penalty):
+    return np.linalg.solve(X.T @ X + penalty, X.T @ t)
+
+
+def test_warm_start_als_touches_only_the_batch_users_and_items():
+    from course_lib.baselines import BiasedMF
+    from course_lib.continual import WarmStartALS
+
+    df = tiny_stream()
+    history = df[df["day"] < 6]
+    model = BiasedMF(n_factors=2, reg=1.0, n_iter=5, seed=0).fit(history)
+    strategy = WarmStartALS().start(model, history)
+    batch = batches_of(df)[0].iloc[:12]
+    U0, V0 = model.U_.copy(), model.V_.copy()
+    strategy.update(batch)
+    touched_u = model.user_encoder_.transform(batch["user_id"])
+    touched_i = model.item_encoder_.transform(batch["item_id"])
+    untouched_u = np.setdiff1d(np.arange(1, len(U0)), touched_u)
+    untouched_i = np.setdiff1d(np.arange(1, len(V0)), touched_i)
+    assert len(untouched_u) and len(untouched_i)
+    np.testing.assert_array_equal(model.U_[untouched_u], U0[untouched_u])
+    np.testing.assert_array_equal(model.V_[untouched_i], V0[untouched_i])
+    assert not np.allclose(model.U_[np.intersect1d(touched_u, np.arange(1, len(U0)))],
+                           U0[np.intersect1d(touched_u, np.arange(1, len(U0)))])
+    # cost: the touched users' and items' ratings (history + batch), once per sweep
+    every = pd.concat([history, batch])
+    n_touched = every["user_id"].isin(batch["user_id"]).sum() + \
+        every["item_id"].isin(batch["item_id"]).sum()
+    assert strategy.costs_[0].n_examples == n_touched < 2 * len(every)
+
+
+def test_warm_start_als_folds_a_new_user_in_in_closed_form():
+    """A new user's factors and bias are the ridge solution against the current items."""
+    from course_lib.baselines import BiasedMF
+    from course_lib.continual import WarmStartALS
+
+    df = tiny_stream()
+    history = df[df["day"] < 6]
+    model = BiasedMF(n_factors=2, reg=0.5, n_iter=5, reg_user_bias=3.0, seed=0).fit(history)
+    items = history["item_id"].unique()[:4]
+    batch = pd.DataFrame({"user_id": 999, "item_id": items, "rating": [5.0, 4.0, 1.0, 2.0]})
+    V_before = model.V_.copy()
+    # the user step comes first, against the items' factors before this update
+    i = model.item_encoder_.transform(batch["item_id"])
+    X = np.hstack([V_before[i, :2], np.ones((4, 1))])
+    t = batch["rating"].to_numpy() - model.mu_ - V_before[i, 2]
+    expected = _ridge(X, t, np.diag([0.5, 0.5, 3.0]))
+    WarmStartALS().start(model, history).update(batch)
+    row = model.user_encoder_.transform([999])[0]
+    np.testing.assert_allclose(model.U_[row], expected, atol=1e-10)
+
+
+def test_warm_start_als_needs_partial_fit():
+    from course_lib.continual import WarmStartALS
+
+    with pytest.raises(TypeError, match=r"needs partial_fit\(batch, n_sweeps=\)"):
+        WarmStartALS().start(IncrementalMF(epochs=1).fit(tiny_stream()), tiny_stream())
+    with pytest.raises(ValueError, match=r"n_sweeps=0"):
+        WarmStartALS(n_sweeps=0)
+
+
+def test_warm_start_tracks_a_full_retrain_closely():
+    """One sweep per batch stays within a few per cent of re-solving everything from scratch."""
+    from course_lib.baselines import BiasedMF
+    from course_lib.continual import WarmStartALS
+
+    df = tiny_stream(n_days=16)
+    history, stream = df[df["day"] < 8], [g for _, g in df[df["day"] >= 8].groupby("day")]
+    warm = WarmStartALS().start(BiasedMF(n_factors=2, reg=2.0, seed=0).fit(history), history)
+    seen = history
+    for batch in stream:
+        warm.update(batch)
+        seen = pd.concat([seen, batch])
+    retrained = BiasedMF(n_factors=2, reg=2.0, seed=0).fit(seen)
+    def err(m):
+        return np.sqrt(np.mean((m.predict(seen) - seen["rating"]) ** 2))
+
+    assert err(warm.model_) < 1.05 * err(retrained)

@@ -294,3 +294,51 @@ def test_inputs_before_any_data_do_not_fix_the_statistics(world):
     assert not m.user_stats.is_fitted
     m.observe(ratings)
     assert m.user_stats.is_fitted
+
+
+# --------------------------------------------------------------------------- MF-style penalty
+def test_table_regularization_is_the_mf_penalty_over_the_number_of_ratings(world):
+    import keras
+
+    from course_lib.models import TableL2
+
+    users, items, ratings = world
+    m = RatingModel(users, items, embedding_dim=3, hidden=(), seed=0, regularization="table",
+                    l2=4.0, bias_l2=(10.0, 0.5), user_features=[], item_features=[])
+    m.fit(ratings, epochs=1)
+    assert m.n_ratings_learned == len(ratings)
+    layers = {layer.name: layer for layer in m.keras_model.layers}
+    strengths = {name: layers[name].embeddings_regularizer.l2
+                 for name in ("user_embedding", "item_embedding", "user_bias", "item_bias")}
+    assert strengths == {"user_embedding": 4.0, "item_embedding": 4.0, "user_bias": 10.0,
+                         "item_bias": 0.5}
+    table = layers["user_bias"].embeddings_regularizer
+    W = layers["user_bias"].embeddings.numpy()
+    assert isinstance(table, TableL2) and layers["user_bias"].activity_regularizer is None
+    np.testing.assert_allclose(float(table(keras.ops.convert_to_tensor(W))),
+                               10.0 / len(ratings) * np.sum(W ** 2), rtol=1e-5)
+    m.fit(ratings.iloc[:100], epochs=1)              # continuing: the prior of all data so far
+    assert float(table.scale.numpy()) == pytest.approx(1 / (len(ratings) + 100))
+
+
+def test_table_regularization_survives_save_load_and_clone(world, tmp_path):
+    users, items, ratings = world
+    m = RatingModel(users, items, embedding_dim=3, hidden=(), seed=0, regularization="table",
+                    l2=4.0, bias_l2=(10.0, 0.5)).fit(ratings, epochs=1)
+    back = RatingModel.load(m.save(tmp_path / "m"))
+    np.testing.assert_allclose(back.predict(ratings), m.predict(ratings), atol=1e-6)
+    assert back.n_ratings_learned == m.n_ratings_learned == m.clone().n_ratings_learned
+    back.fit(ratings.iloc[:50], epochs=1)             # still trainable after loading
+
+
+def test_rating_range_clips_half_stars(world):
+    users, items, ratings = world
+    ratings = ratings.assign(rating=np.clip(ratings["rating"] - 2.0, 0.5, 5.0))
+    m = RatingModel(users, items, embedding_dim=3, hidden=(), seed=0, learning_rate=0.05,
+                    rating_range=(0.5, 5.0)).fit(ratings, epochs=5)
+    p = m.predict(ratings)
+    assert p.min() >= 0.5 and p.min() < 1.0
+    with pytest.raises(ValueError, match=r"rating_range=\(3, 3\)\): give \(low, high\)"):
+        RatingModel(users, items, rating_range=(3, 3))
+    with pytest.raises(ValueError, match=r"regularization='rows'\): use 'batch'"):
+        RatingModel(users, items, regularization="rows")

@@ -91,3 +91,10 @@ def test_errors_name_the_argument():
         mae(np.zeros(2), np.zeros(3))
     with pytest.raises(ValueError, match="square matrix"):
         forgetting(np.zeros((2, 3)))
+
+
+def test_progress_is_called_before_each_batch():
+    s, log = Recorder(), []
+    prequential(s, stream(), progress=lambda i, n: log.append((i, n, len(s.calls))))
+    # called with (batch, number of batches) before that batch's predict
+    assert log == [(0, 3, 0), (1, 3, 2), (2, 3, 4)]
