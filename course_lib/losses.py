@@ -289,19 +289,23 @@ def binary_crossentropy_gradient(y_true, y_pred, *, from_logits: bool = False,
     r"""Gradient of :func:`binary_crossentropy` with respect to ``y_pred``.
 
     From logits it is the famous :math:`(\sigma(z) - y)/n`.  From
-    probabilities it is :math:`\frac{p - y}{p(1-p)}/n` (inside the clipping
-    range; outside it the clipped loss is flat and the gradient is 0).
+    probabilities it is :math:`\frac{p - y}{p(1-p)}/n` inside the clipping
+    range ``[epsilon, 1 - epsilon]``, bounds included (``tf.clip_by_value``,
+    which Keras uses, passes the gradient at the bounds); strictly outside it
+    the clipped loss is flat and the gradient is 0.
 
     Examples
     --------
     >>> binary_crossentropy_gradient([1.0, 0.0], [0.0, 0.0], from_logits=True)
     array([-0.25,  0.25])
+    >>> binary_crossentropy_gradient([1.0, 1.0], [1e-7, 1e-8])   # at the bound / below it
+    array([-5000000.,        0.])
     """
     t, p = _binary_inputs(y_true, y_pred, "binary_crossentropy_gradient", from_logits)
     n = t.size
     if from_logits:
         return (sigmoid(p) - t) / n
-    inside = (p > epsilon) & (p < 1.0 - epsilon)
+    inside = (p >= epsilon) & (p <= 1.0 - epsilon)   # bounds included, like Keras
     q = np.clip(p, epsilon, 1.0 - epsilon)
     return np.where(inside, (q - t) / (q * (1.0 - q)), 0.0) / n
 

@@ -100,6 +100,28 @@ def test_bce_probability_gradient_is_zero_where_clipped():
     np.testing.assert_array_equal(g, [0.0, 0.0])
 
 
+def test_bce_probability_gradient_at_the_clipping_bound_like_keras():
+    # tf.clip_by_value passes the gradient at the bounds (Keras: -1e7 at p = 1e-7, y = 1),
+    # and only strictly outside them is the gradient 0.
+    eps = L.EPSILON
+    g = L.binary_crossentropy_gradient([1.0, 0.0, 1.0, 0.0], [eps, 1 - eps, eps / 10, 1 - eps / 10])
+    np.testing.assert_allclose(g[:2], np.array([-1 / eps, 1 / eps]) / 4, rtol=1e-6)
+    np.testing.assert_array_equal(g[2:], [0.0, 0.0])
+
+
+def test_bce_probability_gradient_at_the_bound_agrees_with_keras():
+    tf = pytest.importorskip("tensorflow")
+    keras = pytest.importorskip("keras")
+    p = np.float32(L.EPSILON)                       # float32(1e-7), a hair above 1e-7
+    for bound in (p, np.float32(1e-8)):
+        v = tf.Variable([bound], dtype=tf.float32)
+        with tf.GradientTape() as tape:
+            loss = keras.losses.BinaryCrossentropy()(tf.constant([1.0]), v)
+        expected = float(tape.gradient(loss, v).numpy()[0])
+        ours = float(L.binary_crossentropy_gradient([1.0], [float(bound)])[0])
+        assert ours == pytest.approx(expected, rel=1e-5, abs=1e-6)
+
+
 def test_cce_probability_gradient_refuses_clipped_region():
     with pytest.raises(ValueError, match="from_logits=True"):
         L.categorical_crossentropy_gradient([[1, 0]], [[1.0, 0.0]])
