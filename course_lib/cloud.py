@@ -71,8 +71,8 @@ def bootstrap_source(url: str, ref: str) -> str:
         "\n"
         'if importlib.util.find_spec("course_lib") is None:\n'
         '    if not os.path.isdir("course"):\n'
-        '        subprocess.run(["git", "clone", "--quiet", "--depth", "1", "--branch",\n'
-        f'                        "{ref}", "{url}", "course"], check=True)\n'
+        f'        subprocess.run(["git", "clone", "--quiet", "--depth", "1", "--branch", "{ref}",\n'
+        f'                        "{url}", "course"], check=True)\n'
         '    sys.path.insert(0, os.path.abspath("course"))'
     )
 

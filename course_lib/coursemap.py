@@ -23,6 +23,8 @@ from pathlib import Path
 
 import nbformat
 
+from course_lib import cloud
+
 __all__ = ["Chapter", "chapters", "map_markdown", "nav_markdown", "parse_time",
            "readme_with_map", "sync", "main"]
 
@@ -130,7 +132,10 @@ def _with_nav(nb: nbformat.NotebookNode, text: str) -> bool:
 
 
 def sync(root: Path = ROOT, write: bool = True) -> list[str]:
-    """Bring README's map and every notebook's nav cell up to date.
+    """Bring README's map, every notebook's nav cell and the Colab/Binder cells up to date.
+
+    Lessons and solutions get the badges and the bootstrap cell of
+    :mod:`course_lib.cloud`; exercises get theirs from the exercises generator.
 
     Returns what was (or, with ``write=False``, would be) changed.
     """
@@ -145,14 +150,41 @@ def sync(root: Path = ROOT, write: bool = True) -> list[str]:
         changed.append("README.md (course map)")
         if write:
             write_atomic(readme_path, new)
+    url, ref = cloud.project_info(root)
+    with_badges = readme_with_badges(new, url, ref)
+    if with_badges != new:
+        changed.append("README.md (Colab/Binder badges)")
+        if write:
+            write_atomic(readme_path, with_badges)
     for index, ch in enumerate(items):
         path = root / "notebooks" / ch.filename
         nb = nbformat.read(path, as_version=4)
+        what = []
         if _with_nav(nb, nav_markdown(items, index)):
-            changed.append(f"notebooks/{ch.filename} (navigation)")
+            what.append("navigation")
+        if cloud.add_to_notebook(nb, f"notebooks/{ch.filename}", url, ref):
+            what.append("Colab/Binder cells")
+        if what:
+            changed.append(f"notebooks/{ch.filename} ({', '.join(what)})")
+            if write:
+                write_atomic(path, nbformat.writes(nb) + "\n")
+    for path in sorted((root / "solutions").glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        if cloud.add_to_notebook(nb, f"solutions/{path.name}", url, ref):
+            changed.append(f"solutions/{path.name} (Colab/Binder cells)")
             if write:
                 write_atomic(path, nbformat.writes(nb) + "\n")
     return changed
+
+
+def readme_with_badges(readme: str, url: str, ref: str) -> str:
+    """README with the badge line (Binder and Colab open chapter 00) under its title."""
+    lines = readme.split("\n")
+    badge = cloud.badges("notebooks/00_start_here.ipynb", url, ref)
+    body = [line for line in lines[1:] if not line.startswith("[![Open In Colab]")]
+    while body and not body[0].strip():
+        body = body[1:]
+    return "\n".join([lines[0], "", badge, "", *body])
 
 
 def main(argv: list[str] | None = None) -> int:

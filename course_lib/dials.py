@@ -450,22 +450,19 @@ def page_hinkley_trace(stream, *, delta: float, threshold: float, min_instances:
                        mode: str = "both") -> dict[str, np.ndarray]:
     """Page-Hinkley's statistic after each value of ``stream``, and the alarm steps.
 
-    After an alarm the detector resets, so the statistic restarts from 0.
+    At an alarm the trace holds the value that crossed the threshold; the
+    detector then resets, so the statistic restarts from 0.
 
     >>> r = page_hinkley_trace([0.0] * 10 + [2.0] * 5, delta=0.1, threshold=3, min_instances=5)
     >>> r["alarms"].tolist()
     [11]
     """
-    from course_lib.drift import PageHinkley
+    from course_lib.drift import PageHinkley, statistic_trace
 
     detector = PageHinkley(delta=delta, threshold=threshold, min_instances=min_instances,
                            mode=mode)
-    stat, alarms = [], []
-    for t, x in enumerate(np.asarray(stream, dtype=float)):
-        if detector.update(x).drift_detected:
-            alarms.append(t)
-        stat.append(detector.statistic)
-    return {"statistic": np.array(stat), "alarms": np.array(alarms, dtype=int)}
+    stat, alarms = statistic_trace(detector, np.asarray(stream, dtype=float), return_alarms=True)
+    return {"statistic": stat, "alarms": alarms}
 
 
 def page_hinkley_tradeoff(stable_streams: Sequence, sudden_streams: Sequence,

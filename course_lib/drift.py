@@ -49,6 +49,7 @@ __all__ = [
     "psi",
     "run_detector",
     "score_detections",
+    "statistic_trace",
 ]
 
 
@@ -186,9 +187,34 @@ class PageHinkley(DriftDetector):
         self.min_up = min(self.min_up, self.sum_up)
         self.max_down = max(self.max_down, self.sum_down)
         if self.n >= self.min_instances and self.statistic > self.threshold:
+            self.alarm_statistic = self.statistic   # the value that crossed, before the reset
             self.reset()
             return True
         return False
+
+
+def statistic_trace(detector: PageHinkley, values, *, return_alarms: bool = False):
+    """Page-Hinkley's statistic after each value; at an alarm, the value that crossed.
+
+    The detector resets after an alarm, so reading ``statistic`` then gives 0;
+    a plot of the trace should show the value that was compared with the
+    threshold (chapter 08's figure and dial).  With ``return_alarms=True`` the
+    steps of the alarms come too.
+
+    >>> trace, alarms = statistic_trace(PageHinkley(delta=0.1, threshold=3, min_instances=5),
+    ...                                 [0.0] * 10 + [2.0] * 5, return_alarms=True)
+    >>> alarms.tolist(), bool(trace[11] > 3), float(trace[12])
+    ([11], True, 0.0)
+    """
+    trace, alarms = [], []
+    for t, x in enumerate(values):
+        if detector.update(float(x)).drift_detected:
+            alarms.append(t)
+            trace.append(detector.alarm_statistic)
+        else:
+            trace.append(detector.statistic)
+    trace = np.array(trace)
+    return (trace, np.array(alarms, dtype=int)) if return_alarms else trace
 
 
 class DDM(DriftDetector):

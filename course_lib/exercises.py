@@ -257,6 +257,11 @@ def make_exercise_notebook(solution: nbformat.NotebookNode, name: str) -> nbform
         cell.pop("id", None)
         cells.append(cell)
     nb.cells = cells
+    if nb.cells and nb.cells[0].cell_type == "markdown":  # Colab/Binder badges open this copy
+        nb.cells[0].source = "\n".join(
+            line.replace(f"/solutions/{name}", f"/exercises/{name}")
+            if line.startswith("[![Open In Colab]") else line
+            for line in nb.cells[0].source.split("\n"))
     for i, cell in enumerate(nb.cells):  # stable ids so rebuilding is byte-identical
         cell["id"] = f"cell-{i}"
     nb.metadata.pop("widgets", None)

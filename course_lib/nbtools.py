@@ -41,6 +41,7 @@ COURSE_NOTEBOOK_DIRS = ("notebooks", "solutions")
 LANGUAGE_INFO = {"codemirror_mode": {"name": "ipython", "version": 3}, "file_extension": ".py",
                  "mimetype": "text/x-python", "name": "python", "nbconvert_exporter": "python",
                  "pygments_lexer": "ipython3"}
+_SEED_ARTICLE = re.compile(r"seed articles?|seed 00\d|the seed's", re.IGNORECASE)
 _ABS_PATH = re.compile(r"(/work/|/home/[a-z]|/root/|/tmp/|/Users/[A-Za-z]|[A-Z]:\\\\Users)")
 
 
@@ -120,6 +121,10 @@ def lint_notebook(nb: nbformat.NotebookNode, name: str) -> list[str]:
         if "NBVAL_" in cell.source:
             problems.append(f"{name}, cell {index}: an NBVAL comment is visible to students; "
                             "use nbval's cell tags (metadata.tags: nbval-check-output)")
+        if _SEED_ARTICLE.search(cell.source):
+            problems.append(f"{name}, cell {index}: say 'the source articles', not "
+                            f"'{_SEED_ARTICLE.search(cell.source).group(0)}' ('seed' is the "
+                            "random seed)")
     if "widgets" in nb.metadata:
         problems.append(f"{name}: saved widget state in metadata (clear it with nbtools clean)")
     return problems

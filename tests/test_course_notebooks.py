@@ -16,7 +16,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course_lib import coursemap
+from course_lib import cloud, coursemap
 from course_lib.nbtools import lint_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,7 +34,7 @@ def test_committed_notebook_is_clean(path):
     assert lint_notebook(nb, _id(path)) == []
 
 
-@pytest.mark.parametrize("path", COMMITTED, ids=_id)
+@pytest.mark.parametrize("path", COMMITTED + EXERCISES, ids=_id)
 def test_notebook_follows_the_template(path):
     nb = nbformat.read(path, as_version=4)
     first = nb.cells[0]
@@ -44,8 +44,16 @@ def test_notebook_follows_the_template(path):
         assert coursemap.parse_time(first.source), \
             f"{_id(path)}: the first cell needs a line '**Time:** ~NN min'"
     code = [c for c in nb.cells if c.cell_type == "code"]
-    assert code and "setup_notebook(" in code[0].source, \
-        f"{_id(path)}: the first code cell must call setup_notebook(seed=...)"
+    url, ref = cloud.project_info(ROOT)
+    assert code and code[0].source == cloud.bootstrap_source(url, ref) \
+        and cloud.BOOTSTRAP_TAG in code[0].metadata.get("tags", []), \
+        f"{_id(path)}: the first code cell must be the Colab/Binder bootstrap (run coursemap)"
+    assert len(code) > 1 and "setup_notebook(" in code[1].source, \
+        f"{_id(path)}: the second code cell must call setup_notebook(seed=...)"
+    badge = f"/{path.parent.name}/{path.name}"
+    assert any(line.startswith("[![Open In Colab]") and badge in line
+               for line in first.source.splitlines()), \
+        f"{_id(path)}: the title cell needs its Colab/Binder badges (run coursemap)"
 
 
 def test_every_chapter_has_matching_files():

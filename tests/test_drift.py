@@ -292,3 +292,16 @@ def test_score_detections_errors():
         score_detections([1], [150], n_steps=100)
     with pytest.raises(ValueError, match=r"n_steps=0"):
         score_detections([1], [0], n_steps=0)
+
+
+def test_statistic_trace_keeps_the_value_that_crossed_the_threshold():
+    from course_lib.drift import statistic_trace
+
+    values = [0.0] * 10 + [2.0] * 5
+    trace, alarms = statistic_trace(PageHinkley(delta=0.1, threshold=3, min_instances=5), values,
+                                    return_alarms=True)
+    plain = PageHinkley(delta=0.1, threshold=1e9, min_instances=5)
+    without_reset = [plain.update(x).statistic for x in values]
+    assert alarms.tolist() == [11]
+    assert trace[:12] == pytest.approx(without_reset[:12])   # identical up to the alarm
+    assert trace[11] > 3 and trace[12] == 0.0                 # then the detector restarts

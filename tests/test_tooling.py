@@ -6,7 +6,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from course_lib import coursemap, nbtools
+from course_lib import cloud, coursemap, nbtools
 
 
 def _nb(*sources):
@@ -57,17 +57,25 @@ def test_coursemap_table_nav_and_readme(tmp_path):
                        tmp_path / "notebooks" / f"{name}.ipynb")
     (tmp_path / "exercises").mkdir()
     nbformat.write(new_notebook(), tmp_path / "exercises" / "01_losses.ipynb")
-    (tmp_path / "README.md").write_text(f"intro\n{coursemap.START}\nold\n{coursemap.END}\nend\n")
+    (tmp_path / "README.md").write_text(f"# T\n\nintro\n{coursemap.START}\nold\n{coursemap.END}\nend\n")
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nversion = "1.2"\n[project.urls]\nRepository = "https://github.com/o/r"\n')
     items = coursemap.chapters(tmp_path)
     assert [(c.number, c.title, c.minutes, c.has_exercises) for c in items] == [
         ("00", "Start", 10, False), ("01", "Losses", 30, True)]
     changed = coursemap.sync(tmp_path)
-    assert changed == ["README.md (course map)", "notebooks/00_start_here.ipynb (navigation)",
-                       "notebooks/01_losses.ipynb (navigation)"]
+    assert changed == ["README.md (course map)", "README.md (Colab/Binder badges)",
+                       "notebooks/00_start_here.ipynb (navigation, Colab/Binder cells)",
+                       "notebooks/01_losses.ipynb (navigation, Colab/Binder cells)"]
     readme = (tmp_path / "README.md").read_text()
+    assert readme.splitlines()[2].startswith("[![Open In Colab]") and "/o/r/blob/v1.2/" in readme
+    first = nbformat.read(tmp_path / "notebooks" / "01_losses.ipynb", as_version=4).cells
+    assert "github/o/r/blob/v1.2/notebooks/01_losses.ipynb" in first[0].source
+    boot = [c for c in first if cloud.BOOTSTRAP_TAG in c.metadata.get("tags", [])]
+    assert [c.source for c in boot] == [cloud.bootstrap_source("https://github.com/o/r", "v1.2")]
     assert "| 01 | [Losses](notebooks/01_losses.ipynb) | ~30 min | [exercises](exercises/01_losses.ipynb) |" in readme
     assert '<a id="course-map"></a>' in readme          # what the nav's #course-map lands on
-    nav = nbformat.read(tmp_path / "notebooks" / "01_losses.ipynb", as_version=4).cells[-1].source
+    nav = next(c.source for c in first if coursemap.NAV_TAG in c.metadata.get("tags", []))
     assert nav.startswith("← Previous: [00 Start](00_start_here.ipynb)")
     assert "[Course map](../README.md#course-map)" in nav
     assert coursemap.sync(tmp_path) == []  # idempotent
