@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from course_lib.features import IdEncoder
-from course_lib.validation import as_generator, check_int, check_number
+from course_lib.validation import as_generator, check_int, check_number, check_rating_range
 
 __all__ = ["GlobalMean", "BiasBaseline", "BiasedMF", "rmse_of"]
 
@@ -55,17 +55,6 @@ def _check_ratings(df, where: str, need_rating: bool = True) -> None:
             raise ValueError(f"{where}: the ratings DataFrame is empty; nothing to fit.")
         if not np.all(np.isfinite(df["rating"].to_numpy(dtype=float))):
             raise ValueError(f"{where}: the rating column contains NaN or inf; drop those rows.")
-
-
-def _check_range(rating_range, where: str) -> tuple[float, float]:
-    try:
-        low, high = (float(x) for x in rating_range)
-    except (TypeError, ValueError):
-        low = high = float("nan")
-    if not low < high:
-        raise ValueError(f"{where}(rating_range={rating_range!r}): give (low, high) with "
-                         "low < high, e.g. (1.0, 5.0) or (0.5, 5.0) for half stars.")
-    return low, high
 
 
 def rmse_of(model, ratings: pd.DataFrame) -> float:
@@ -167,7 +156,7 @@ class BiasBaseline(_ClippedRatingModel):
         self.reg_user = check_number(reg_user, "reg_user", "BiasBaseline", low=0)
         self.reg_item = check_number(reg_item, "reg_item", "BiasBaseline", low=0)
         self.n_iter = check_int(n_iter, "n_iter", "BiasBaseline", minimum=1)
-        self.rating_range = _check_range(rating_range, "BiasBaseline")
+        self.rating_range = check_rating_range(rating_range, "BiasBaseline")
         self.mu_ = None
 
     def fit(self, ratings: pd.DataFrame) -> "BiasBaseline":
@@ -276,7 +265,7 @@ class BiasedMF(_ClippedRatingModel):
         self.init_std = check_number(init_std, "init_std", "BiasedMF", low=0)
         as_generator(seed, "BiasedMF")  # a bad seed fails here, not at fit time
         self.seed = seed
-        self.rating_range = _check_range(rating_range, "BiasedMF")
+        self.rating_range = check_rating_range(rating_range, "BiasedMF")
         self.mu_ = None
 
     def _penalty(self, bias_reg: float) -> np.ndarray:

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from course_lib.features import FeatureTable, IdEncoder, Standardizer
-from course_lib.validation import check_int, check_number
+from course_lib.validation import check_int, check_number, check_rating_range
 
 __all__ = ["build_seed_mlp", "build_purchase_model", "build_rating_network", "RatingModel",
            "TableL2",
@@ -422,13 +422,7 @@ class RatingModel:
             raise ValueError(f"RatingModel(regularization={regularization!r}): use 'batch' "
                              "(penalise the rows of each batch) or 'table' (the whole tables, "
                              "as matrix factorisation does).")
-        try:
-            low, high = (float(x) for x in rating_range)
-        except (TypeError, ValueError):
-            low = high = float("nan")
-        if not low < high:
-            raise ValueError(f"RatingModel(rating_range={rating_range!r}): give (low, high) with "
-                             "low < high, e.g. (1.0, 5.0) or (0.5, 5.0) for half stars.")
+        low, high = check_rating_range(rating_range, "RatingModel")
         learning_rate = _check_lr(learning_rate, "RatingModel")
         hidden = _check_hidden(hidden, "RatingModel")
         for name, table in (("users", users), ("items", items)):

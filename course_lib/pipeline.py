@@ -43,7 +43,7 @@ import pandas as pd
 
 from course_lib.drift import psi
 from course_lib.prequential import rmse as _rmse
-from course_lib.validation import check_int, check_number
+from course_lib.validation import check_int, check_number, check_rating_range
 
 __all__ = ["PreprocessReport", "preprocess", "corrupt_batch", "split_recent", "label_shift",
            "GateDecision", "ValidationGate", "RollbackDecision", "RollbackRule",
@@ -55,18 +55,6 @@ _ID_COLUMNS = ("user_id", "item_id")
 #: How a tolerance is checked: an RMSE difference >= 0; inf switches the check off.
 _TOLERANCE = dict(low=0, allow_inf=True,
                   fix="give an RMSE difference, e.g. 0.02 (float('inf') switches the check off)")
-
-
-def _check_range(rating_range, where: str) -> tuple[float, float]:
-    try:
-        low, high = (float(v) for v in rating_range)
-    except (TypeError, ValueError):
-        raise ValueError(f"{where}(rating_range={rating_range!r}): pass two numbers (low, high), "
-                         "e.g. (1, 5).") from None
-    if not (math.isfinite(low) and math.isfinite(high) and low < high):
-        raise ValueError(f"{where}(rating_range={rating_range!r}): need finite low < high, "
-                         "e.g. (1, 5).")
-    return low, high
 
 
 # --------------------------------------------------------------------------- preprocess
@@ -184,7 +172,7 @@ def preprocess(batch: pd.DataFrame, users: pd.DataFrame | None = None,
     if unknown not in ("keep", "drop"):
         raise ValueError(f"preprocess(unknown={unknown!r}): use 'keep' (flag cold-start ids) or "
                          "'drop'.")
-    low, high = _check_range(rating_range, "preprocess")
+    low, high = check_rating_range(rating_range, "preprocess")
     for name, table in (("users", users), ("items", items)):
         if table is not None and not isinstance(table, pd.DataFrame):
             raise TypeError(f"preprocess({name}=...): expected a side table indexed by "
@@ -667,7 +655,7 @@ class UpdatePipeline:
         self.guard_batches = int(guard_batches)
         self.guard_size = int(guard_size)
         self.level_batches = int(level_batches)
-        self.rating_range = _check_range(rating_range, "UpdatePipeline")
+        self.rating_range = check_rating_range(rating_range, "UpdatePipeline")
         self.seed = int(seed)
         self.segment_by = segment_by
         self.segment_tolerance = float(segment_tolerance)

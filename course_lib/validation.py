@@ -24,7 +24,8 @@ import math
 
 import numpy as np
 
-__all__ = ["ArgumentTypeError", "check_number", "check_int", "as_generator"]
+__all__ = ["ArgumentTypeError", "check_number", "check_int", "check_rating_range",
+           "as_generator"]
 
 _REAL_TYPES = (int, float, np.integer, np.floating)
 _INT_TYPES = (int, np.integer)
@@ -193,6 +194,26 @@ def check_int(value, name: str, where: str, *, minimum: int | None = None,
     if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
         _raise(ValueError, where, name, value, rule, fix)
     return int(value)
+
+
+def check_rating_range(rating_range, where: str) -> tuple[float, float]:
+    """``(low, high)`` of a rating scale as floats, or a ValueError that says how to give it.
+
+    >>> check_rating_range((1, 5), "BiasBaseline")
+    (1.0, 5.0)
+    >>> check_rating_range((5, 1), "BiasBaseline")
+    Traceback (most recent call last):
+    ...
+    ValueError: BiasBaseline(rating_range=(5, 1)): give (low, high) with low < high, both finite, e.g. (1, 5), or (0.5, 5) for half stars.
+    """
+    try:
+        low, high = (float(v) for v in rating_range)
+    except (TypeError, ValueError):
+        low = high = float("nan")
+    if not (math.isfinite(low) and math.isfinite(high) and low < high):
+        raise ValueError(f"{where}(rating_range={rating_range!r}): give (low, high) with low < high, "
+                         "both finite, e.g. (1, 5), or (0.5, 5) for half stars.")
+    return low, high
 
 
 def as_generator(seed, where: str = "") -> np.random.Generator:
