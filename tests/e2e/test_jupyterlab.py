@@ -148,9 +148,12 @@ def test_chapter_00_outputs_render(page, lab):
     # The course map, a markdown output, renders as a table with one row per chapter.
     rows = page.locator(f"{PANEL} .jp-OutputArea-output table tbody tr")
     assert rows.count() == len(list((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")))
-    broken = page.evaluate("""() => [...document.querySelectorAll('.jp-NotebookPanel img')]
-        .filter(i => !(i.complete && i.naturalWidth > 0)).map(i => i.src.slice(0, 80))""")
-    assert broken == []
+    # Local images only: the Colab/Binder badges are served by colab.research.google.com and
+    # mybinder.org, which an offline test machine cannot reach.
+    local = page.evaluate("""() => [...document.querySelectorAll('.jp-NotebookPanel img')]
+        .filter(i => ['data:', 'blob:', location.origin].some(p => i.src.startsWith(p)))
+        .map(i => ({src: i.src.slice(0, 80), ok: i.complete && i.naturalWidth > 0}))""")
+    assert [i["src"] for i in local if not i["ok"]] == []
 
 
 def test_widget_slider_redraws_the_figure(page, lab):
