@@ -7,7 +7,6 @@ import re
 import shlex
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import nbformat
@@ -123,6 +122,7 @@ def test_guide_nbgrader_commands_are_the_tested_ones():
 
 
 def test_guide_pip_extra_exists():
+    tomllib = pytest.importorskip("tomllib", reason="tomllib is in the standard library from 3.11")
     extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
         "optional-dependencies"]
     assert any(argv[:3] == ["pip", "install", "-e"] and argv[3] == ".[instructors]"
