@@ -1,13 +1,13 @@
-"""Sphinx configuration of the course book (built by ``python -m course_lib.book build``).
+"""Sphinx configuration of the course book (built by ``python -m course_lib.tools.book build``).
 
-Do not run ``sphinx-build`` on this folder directly: ``course_lib.book`` first
+Do not run ``sphinx-build`` on this folder directly: ``course_lib.tools.book`` first
 stages the pages (the executed lessons, the exercises notebooks, the glossary
 and an index generated from the course map) next to a copy of this file.
 Nothing here downloads anything at build time: no intersphinx, no remote
 images, and the notebooks are never executed (their committed outputs are shown).
 """
 
-from course_lib.cloud import project_info
+from course_lib.tools.cloud import project_info
 
 REPOSITORY, _TAG = project_info()
 
@@ -23,7 +23,7 @@ exclude_patterns = ["_build", "**.ipynb_checkpoints"]
 # The lessons are executed and committed with their outputs: show them, never re-run them.
 nb_execution_mode = "off"
 nb_merge_streams = True
-# Widgets need a live kernel; course_lib.book replaces their views by a note (each explorer
+# Widgets need a live kernel; course_lib.tools.book replaces their views by a note (each explorer
 # also draws a static figure), so no widget JavaScript is loaded from a CDN.
 nb_ipywidgets_js = {}
 

@@ -2,15 +2,15 @@
 
 Each module holds one concept and says in its docstring which chapter explains
 it.  Importing ``course_lib`` is cheap: it never imports TensorFlow (only
-``course_lib.models`` and the modules above it do), so the numpy chapters and
+``course_lib.models.neural`` and the modules above it do), so the numpy chapters and
 their tests stay fast.
 
 >>> from course_lib import setup_notebook
 >>> setup_notebook.__module__
-'course_lib.setup'
+'course_lib.core.setup'
 """
 
-from course_lib.setup import setup_notebook
+from course_lib.core.setup import setup_notebook
 
 __all__ = ["setup_notebook"]
 __version__ = "0.1.0"

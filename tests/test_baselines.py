@@ -1,4 +1,4 @@
-"""Tests of course_lib.baselines: closed forms against a direct least-squares solve."""
+"""Tests of course_lib.models.baselines: closed forms against a direct least-squares solve."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from course_lib.baselines import BiasBaseline, BiasedMF, GlobalMean, rmse_of
+from course_lib.models.baselines import BiasBaseline, BiasedMF, GlobalMean, rmse_of
 
 
 def make_ratings(seed=0, n_users=25, n_items=15, n=300, k=2):

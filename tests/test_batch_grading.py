@@ -8,8 +8,8 @@ import io
 import nbformat
 import pytest
 
-from course_lib import exercises
-from course_lib.grade import find_submissions, grade_batch, main
+from course_lib.tools import exercises
+from course_lib.tools.grade import find_submissions, grade_batch, main
 from tests.notebook_fixtures import solution_notebook, write
 
 NAME = "90_fixture.ipynb"
@@ -101,7 +101,7 @@ def test_cli_errors_name_the_argument(tmp_path, capsys):
 
 
 def test_csv_cells_cannot_become_formulas(tmp_path):
-    from course_lib.grade import _write_atomic_csv
+    from course_lib.tools.grade import _write_atomic_csv
     path = tmp_path / "s.csv"
     _write_atomic_csv(path, ["student", "needs_a_look"],
                       [{"student": "=1+1", "needs_a_look": "@x"}])

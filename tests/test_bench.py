@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from course_lib import bench
-from course_lib.datasets import ML100K_GENRES
+from course_lib.tools import bench
+from course_lib.data.datasets import ML100K_GENRES
 
 
 def write_movielens_fixture(folder, n_users=30, n_items=40, n_ratings=600, seed=0):
@@ -60,7 +60,7 @@ def test_cli_table_names_every_column(tmp_path, capsys):
 
 
 def test_protocol_uses_ten_chunks_of_the_last_fifth(tmp_path):
-    from course_lib.datasets import load_movielens_100k
+    from course_lib.data.datasets import load_movielens_100k
 
     ml = load_movielens_100k(path=write_movielens_fixture(tmp_path / "ml"))
     initial, chunks = bench._split(ml.ratings, 0.8, 10)
@@ -70,7 +70,7 @@ def test_protocol_uses_ten_chunks_of_the_last_fifth(tmp_path):
 
 
 def test_run_benchmark_on_a_tiny_shop_reports_truth():
-    from course_lib.shop import simulate
+    from course_lib.data.shop import simulate
 
     shop = simulate("sudden", seed=3, n_days=30, n_users=150, n_items=40)
     with pytest.warns(UserWarning, match=r"only 56 test ratings .* uncertain by about 9 %"):
@@ -145,7 +145,7 @@ def test_strategies_naming_nothing_is_a_usage_error(value, capsys):
     (dict(initial_epochs=0), r"initial_epochs=0\): initial_epochs must be an int >= 1"),
 ])
 def test_bad_arguments_are_explained(tmp_path, kwargs, match):
-    from course_lib.datasets import load_movielens_100k
+    from course_lib.data.datasets import load_movielens_100k
 
     ml = load_movielens_100k(path=write_movielens_fixture(tmp_path / "ml"))
     with pytest.raises(ValueError, match=match):
@@ -250,7 +250,7 @@ def test_cli_on_a_half_star_csv_without_side_tables(tmp_path, capsys):
 
 
 def test_half_star_predictions_use_the_data_scale(tmp_path):
-    from course_lib.prequential import prequential
+    from course_lib.evaluation.prequential import prequential
 
     ratings, _, _ = bench.read_ratings_csv(write_ratings_csv(tmp_path / "r.csv"))
     low_user = ratings.loc[ratings["rating"] == 0.5, "user_id"].iloc[0]

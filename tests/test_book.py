@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from course_lib import book
-from course_lib.coursemap import chapters
+from course_lib.tools import book
+from course_lib.tools.coursemap import chapters
 
 REPO = "https://github.com/o/r"
 

@@ -7,7 +7,7 @@ import pytest
 
 from course_lib.checks import CheckFailed, _core
 from course_lib.checks.ch03 import check_3_1, check_3_2, check_3_3
-from course_lib.optim import Adam
+from course_lib.foundations.optim import Adam
 
 
 # ------------------------------------------------------------------ 3.1 momentum step
@@ -218,7 +218,7 @@ def test_3_2_accepts_an_answer_computed_in_float32():
 
 
 def test_3_3_accepts_both_epsilon_placements_and_the_library():
-    from course_lib.optim import minimize
+    from course_lib.foundations.optim import minimize
 
     assert check_3_3(_loop(adam_step))
     assert check_3_3(_loop(adam_step_keras_form))

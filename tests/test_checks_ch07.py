@@ -67,7 +67,7 @@ def test_7_2_solution_passes():
 
 
 def test_7_2_matches_course_metric():
-    from course_lib.metrics import roc_auc
+    from course_lib.evaluation.metrics import roc_auc
     rng = np.random.default_rng(0)
     y = (rng.random(500) < 0.3).astype(int)
     s = np.round(rng.normal(size=500) + y, 1)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from course_lib.checks import CheckFailed, _core, check_9_1, check_9_2, check_9_3
-from course_lib.continual import ewc_gradient, ewc_penalty
+from course_lib.continual.strategies import ewc_gradient, ewc_penalty
 
 
 # --------------------------------------------------------------------------- 9.1

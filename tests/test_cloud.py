@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from course_lib import cloud
+from course_lib.tools import cloud
 
 ROOT = Path(__file__).resolve().parent.parent
 

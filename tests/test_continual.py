@@ -1,4 +1,4 @@
-"""Tests of course_lib.continual: each strategy's defining behaviour on a tiny stream."""
+"""Tests of course_lib.continual.strategies: each strategy's defining behaviour on a tiny stream."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from course_lib.continual import (EWC, FineTune, FullRetrain, Replay, ReservoirBuffer,
+from course_lib.continual.strategies import (EWC, FineTune, FullRetrain, Replay, ReservoirBuffer,
                                   SlidingWindow, Static, canonical_order, ewc_gradient,
                                   ewc_penalty)
-from course_lib.mf import IncrementalMF
+from course_lib.models.mf import IncrementalMF
 
 
 def tiny_stream(n_days: int = 12, per_day: int = 40, seed: int = 0) -> pd.DataFrame:
@@ -248,7 +248,7 @@ def keras_setup():
     from course_lib import setup_notebook
 
     setup_notebook(seed=0)
-    from course_lib.models import RatingModel
+    from course_lib.models.neural import RatingModel
 
     df = tiny_stream(n_days=8, per_day=60)
     users = pd.DataFrame({"age": np.arange(40.0)}, index=pd.RangeIndex(40, name="user_id"))
@@ -310,8 +310,8 @@ def _ridge(X, t, penalty):
 
 
 def test_warm_start_als_touches_only_the_batch_users_and_items():
-    from course_lib.baselines import BiasedMF
-    from course_lib.continual import WarmStartALS
+    from course_lib.models.baselines import BiasedMF
+    from course_lib.continual.strategies import WarmStartALS
 
     df = tiny_stream()
     history = df[df["day"] < 6]
@@ -338,8 +338,8 @@ def test_warm_start_als_touches_only_the_batch_users_and_items():
 
 def test_warm_start_als_folds_a_new_user_in_in_closed_form():
     """A new user's factors and bias are the ridge solution against the current items."""
-    from course_lib.baselines import BiasedMF
-    from course_lib.continual import WarmStartALS
+    from course_lib.models.baselines import BiasedMF
+    from course_lib.continual.strategies import WarmStartALS
 
     df = tiny_stream()
     history = df[df["day"] < 6]
@@ -358,7 +358,7 @@ def test_warm_start_als_folds_a_new_user_in_in_closed_form():
 
 
 def test_warm_start_als_needs_partial_fit():
-    from course_lib.continual import WarmStartALS
+    from course_lib.continual.strategies import WarmStartALS
 
     with pytest.raises(TypeError, match=r"needs partial_fit\(batch, n_sweeps=\)"):
         WarmStartALS().start(IncrementalMF(epochs=1).fit(tiny_stream()), tiny_stream())
@@ -368,8 +368,8 @@ def test_warm_start_als_needs_partial_fit():
 
 def test_warm_start_tracks_a_full_retrain_closely():
     """One sweep per batch stays within a few per cent of re-solving everything from scratch."""
-    from course_lib.baselines import BiasedMF
-    from course_lib.continual import WarmStartALS
+    from course_lib.models.baselines import BiasedMF
+    from course_lib.continual.strategies import WarmStartALS
 
     df = tiny_stream(n_days=16)
     history, stream = df[df["day"] < 8], [g for _, g in df[df["day"] >= 8].groupby("day")]

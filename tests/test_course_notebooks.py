@@ -16,8 +16,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course_lib import cloud, coursemap
-from course_lib.nbtools import lint_notebook
+from course_lib.tools import cloud; from course_lib.tools import coursemap
+from course_lib.tools.nbtools import lint_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMITTED = sorted([*ROOT.glob("notebooks/*.ipynb"), *ROOT.glob("solutions/*.ipynb")])
@@ -63,7 +63,7 @@ def test_every_chapter_has_matching_files():
 
 def test_course_map_and_navigation_are_up_to_date():
     stale = coursemap.sync(write=False)
-    assert not stale, f"{stale}: run `python -m course_lib.coursemap`"
+    assert not stale, f"{stale}: run `python -m course_lib.tools.coursemap`"
 
 
 @pytest.mark.notebooks
@@ -99,7 +99,7 @@ SOLUTIONS = sorted(ROOT.glob("solutions/*.ipynb"))
 @pytest.mark.parametrize("path", SOLUTIONS, ids=_id)
 def test_grader_gives_the_solutions_full_marks(path):
     """The hidden tests agree with the solutions, as the instructor's grader runs them."""
-    from course_lib.grade import grade_notebook
+    from course_lib.tools.grade import grade_notebook
 
     report = grade_notebook(path, ROOT / "solutions", timeout=300)
     assert not report.error and report.max_score >= 3, report.table()
@@ -109,7 +109,7 @@ def test_grader_gives_the_solutions_full_marks(path):
 @pytest.mark.notebooks
 @pytest.mark.parametrize("path", EXERCISES, ids=_id)
 def test_grader_scores_untouched_exercises_zero_not_attempted(path):
-    from course_lib.grade import grade_notebook
+    from course_lib.tools.grade import grade_notebook
 
     report = grade_notebook(path, ROOT / "solutions", timeout=300)
     assert not report.error and report.score == 0, report.table()

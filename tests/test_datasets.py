@@ -12,9 +12,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from course_lib import datasets
-from course_lib.datasets import DATA_DIR, SHOP_FILES, DatasetError, load_shop, save_shop
-from course_lib.shop import simulate
+from course_lib.data import datasets
+from course_lib.data.datasets import DATA_DIR, SHOP_FILES, DatasetError, load_shop, save_shop
+from course_lib.data.shop import simulate
 
 FILES = [*SHOP_FILES, "manifest.json"]
 
@@ -51,7 +51,7 @@ def test_shipped_files_regenerate_identically(tmp_path, manifest):
     save_shop(shop, tmp_path)
     for name in FILES:
         assert _content(tmp_path / name) == _content(DATA_DIR / name), (
-            f"{name} differs from a fresh regeneration: run `python -m course_lib.shop "
+            f"{name} differs from a fresh regeneration: run `python -m course_lib.data.shop "
             "--out datasets` and commit the result")
 
 
@@ -86,7 +86,7 @@ def test_the_deflate_stream_matches_this_zlib():
 def test_shipped_size_is_small(manifest):
     total = sum((DATA_DIR / name).stat().st_size for name in FILES)
     assert total < 20e6
-    assert manifest["command"] == ("python -m course_lib.shop --out datasets --scenario all "
+    assert manifest["command"] == ("python -m course_lib.data.shop --out datasets --scenario all "
                                    "--seed 2024")
 
 
@@ -116,7 +116,7 @@ def test_contract_columns(shipped):
 def test_missing_file_says_how_to_regenerate(copy):
     (copy / "ratings.csv.gz").unlink()
     with pytest.raises(DatasetError, match=r"ratings.csv.gz: file not found\. Regenerate .*"
-                                           r"python -m course_lib.shop --out datasets"):
+                                           r"python -m course_lib.data.shop --out datasets"):
         load_shop(copy)
 
 
@@ -268,13 +268,13 @@ def test_a_file_where_a_folder_belongs_changes_nothing(world, tiny, tmp_path):
 
 
 def test_cli_errors_exit_2_without_a_traceback(world, monkeypatch, capsys, tiny):
-    from course_lib import shop as shopmod
+    from course_lib.data import shop as shopmod
 
     monkeypatch.setattr(shopmod, "simulate", lambda scenario, seed: tiny)
     before = snapshot(world)
     assert shopmod.main(["--out", str(world / "README.md")]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("python -m course_lib.shop: error: ") and "Traceback" not in err
+    assert err.startswith("python -m course_lib.data.shop: error: ") and "Traceback" not in err
     denied = PermissionError(13, "Permission denied", str(world / ".shop-new-x"))
     monkeypatch.setattr(datasets, "_write_file", fail_on_call(1, denied, datasets._write_file))
     assert shopmod.main(["--out", str(world)]) == 2    # what a read-only --out looks like
@@ -283,7 +283,7 @@ def test_cli_errors_exit_2_without_a_traceback(world, monkeypatch, capsys, tiny)
 
 
 def test_cli_bad_seed_exits_2(capsys, tmp_path):
-    from course_lib import shop as shopmod
+    from course_lib.data import shop as shopmod
 
     assert shopmod.main(["--out", str(tmp_path / "w"), "--seed", "-1"]) == 2
     assert "seed=-1" in capsys.readouterr().err and not (tmp_path / "w").exists()
@@ -417,7 +417,7 @@ def test_a_folder_where_a_file_belongs(copy):
 
 
 def test_save_requires_a_simulated_world(shipped):
-    from course_lib.shop import ShopData
+    from course_lib.data.shop import ShopData
 
     with pytest.raises(ValueError, match=r"only a simulated world"):
         save_shop(ShopData(ratings=shipped.ratings, users=shipped.users, items=shipped.items),
@@ -425,7 +425,7 @@ def test_save_requires_a_simulated_world(shipped):
 
 
 def test_cli_empty_out_is_a_usage_error(capsys):
-    from course_lib import shop as shopmod
+    from course_lib.data import shop as shopmod
 
     with pytest.raises(SystemExit) as stop:
         shopmod.main(["--out", ""])

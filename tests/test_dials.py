@@ -1,4 +1,4 @@
-"""Tests of course_lib.dials: the pure functions against the library, gradients, speed, wiring."""
+"""Tests of course_lib.viz.dials: the pure functions against the library, gradients, speed, wiring."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from course_lib import dials
-from course_lib.dials import (
+from course_lib.viz import dials
+from course_lib.viz.dials import (
     Dial,
     decayed_share_history,
     dial_panel,
@@ -31,7 +31,7 @@ from course_lib.dials import (
     threshold_tradeoff,
     total_variation,
 )
-from course_lib.gradcheck import check_gradient
+from course_lib.foundations.gradcheck import check_gradient
 
 FAST = 0.2      # seconds for the pure function of one dial position (2 busy cores)
 REDRAW = 1.0    # seconds for one whole redraw (compute + draw)
@@ -111,7 +111,7 @@ def test_logit_loss_gradients_match_finite_differences(y):
 
 
 def test_logit_losses_agree_with_the_losses_module():
-    from course_lib import losses
+    from course_lib.foundations import losses
 
     z = np.array([-40.0, -3.0, 0.0, 2.5, 40.0])
     for y in (0, 1):
@@ -139,7 +139,7 @@ def test_logit_losses_bad_input():
 # --------------------------------------------------------------------------- ch 04
 @pytest.fixture(scope="module")
 def network():
-    from course_lib.nn import init_params
+    from course_lib.foundations.nn import init_params
 
     rng = np.random.default_rng(0)
     X = rng.normal(size=(400, 10))
@@ -148,7 +148,7 @@ def network():
 
 
 def test_hidden_saturation_matches_the_chain_rule(network):
-    from course_lib.nn import activation_derivative, forward
+    from course_lib.foundations.nn import activation_derivative, forward
 
     params, X, y = network
     p = {**params, "W1": 10 * params["W1"]}
@@ -180,7 +180,7 @@ def purchases():
 
 
 def test_threshold_tradeoff_agrees_with_the_metrics(purchases):
-    from course_lib.metrics import precision, recall
+    from course_lib.evaluation.metrics import precision, recall
 
     y, scores, p_true = purchases
     for t in (0.1, 0.25, 0.5, 0.9):
@@ -232,7 +232,7 @@ def daily_errors():
 
 
 def test_page_hinkley_tradeoff_equals_the_detector_loop(daily_errors):
-    from course_lib.drift import PageHinkley, run_detector, score_detections
+    from course_lib.continual.drift import PageHinkley, run_detector, score_detections
 
     stable, sudden, changes = daily_errors
     for lam in (0.25, 1.0, 3.0):
@@ -253,7 +253,7 @@ def test_page_hinkley_tradeoff_equals_the_detector_loop(daily_errors):
 
 
 def test_page_hinkley_trace_alarms_are_run_detector(daily_errors):
-    from course_lib.drift import PageHinkley, run_detector
+    from course_lib.continual.drift import PageHinkley, run_detector
 
     _, sudden, _ = daily_errors
     trace = page_hinkley_trace(sudden[0], delta=0.01, threshold=0.5)
@@ -290,7 +290,7 @@ def test_page_hinkley_tradeoff_bad_input(daily_errors):
 
 # --------------------------------------------------------------------------- ch 10
 def test_gate_outcomes_is_the_validation_gate():
-    from course_lib.pipeline import ValidationGate
+    from course_lib.continual.pipeline import ValidationGate
 
     rng = np.random.default_rng(3)
     n = 300
@@ -341,7 +341,7 @@ def test_gate_dial_builds_and_redraws_fast():
 
 # --------------------------------------------------------------------------- ch 11
 def test_decayed_share_history_is_the_tracker():
-    from course_lib.recsys import CategoryPreferenceTracker
+    from course_lib.recsys.bandits import CategoryPreferenceTracker
 
     rng = np.random.default_rng(6)
     n_days, n_users, k = 40, 12, 4
@@ -379,7 +379,7 @@ def test_total_variation():
 
 # --------------------------------------------------------------------------- ch 12
 def test_dp_expected_error_matches_monte_carlo():
-    from course_lib.responsible import laplace_mechanism
+    from course_lib.responsible.audit import laplace_mechanism
 
     exact = np.array([2000.0, 500.0, 130.0, 40.0])
     clipped = np.array([1900.0, 480.0, 128.0, 40.0])
@@ -443,8 +443,8 @@ def test_dials_module_does_not_import_tensorflow():
     import subprocess
     import sys
 
-    code = ("import course_lib.dials, course_lib.nn, course_lib.drift, course_lib.recsys, "
-            "course_lib.responsible, sys; print('tensorflow' in sys.modules)")
+    code = ("import course_lib.viz.dials, course_lib.foundations.nn, course_lib.continual.drift, course_lib.recsys.bandits, "
+            "course_lib.responsible.audit, sys; print('tensorflow' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

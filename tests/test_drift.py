@@ -1,4 +1,4 @@
-"""Tests of course_lib.drift: detectors pinned on seeded streams with a known change."""
+"""Tests of course_lib.continual.drift: detectors pinned on seeded streams with a known change."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from course_lib.drift import ADWIN, DDM, KSWIN, PageHinkley, psi, run_detector, score_detections
+from course_lib.continual.drift import ADWIN, DDM, KSWIN, PageHinkley, psi, run_detector, score_detections
 
 CHANGE = 1000
 
@@ -295,7 +295,7 @@ def test_score_detections_errors():
 
 
 def test_statistic_trace_keeps_the_value_that_crossed_the_threshold():
-    from course_lib.drift import statistic_trace
+    from course_lib.continual.drift import statistic_trace
 
     values = [0.0] * 10 + [2.0] * 5
     trace, alarms = statistic_trace(PageHinkley(delta=0.1, threshold=3, min_instances=5), values,

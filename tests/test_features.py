@@ -1,4 +1,4 @@
-"""Tests of course_lib.features: id encoder, standardiser, side-feature tables."""
+"""Tests of course_lib.data.features: id encoder, standardiser, side-feature tables."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from course_lib.features import FeatureTable, IdEncoder, Standardizer, default_feature_columns
+from course_lib.data.features import FeatureTable, IdEncoder, Standardizer, default_feature_columns
 
 
 def test_features_does_not_import_tensorflow():
-    assert "course_lib.features" in sys.modules
+    assert "course_lib.data.features" in sys.modules
     # importing the module must not pull TensorFlow in (numpy layer)
     import subprocess
-    code = "import course_lib.features, sys; print('tensorflow' in sys.modules)"
+    code = "import course_lib.data.features, sys; print('tensorflow' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

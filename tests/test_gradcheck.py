@@ -1,11 +1,11 @@
-"""Tests of course_lib.gradcheck."""
+"""Tests of course_lib.foundations.gradcheck."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from course_lib.gradcheck import GradientCheck, check_gradient, numerical_gradient, relative_error
+from course_lib.foundations.gradcheck import GradientCheck, check_gradient, numerical_gradient, relative_error
 
 
 def test_numerical_gradient_of_a_quadratic_form():

@@ -7,8 +7,8 @@ import json
 import nbformat
 import pytest
 
-from course_lib import exercises
-from course_lib.grade import grade_notebook, main
+from course_lib.tools import exercises
+from course_lib.tools.grade import grade_notebook, main
 from tests.notebook_fixtures import solution_notebook, write
 
 pytestmark = pytest.mark.notebooks

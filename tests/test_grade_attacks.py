@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course_lib.grade import ROOT, grade_notebook, main
+from course_lib.tools.grade import ROOT, grade_notebook, main
 
 pytestmark = pytest.mark.notebooks
 
@@ -86,8 +86,8 @@ def _digest(path: Path) -> str:
 
 
 def test_rewriting_the_grader_touches_only_a_throwaway_copy(tmp_path):
-    """Before: the stub replaced course_lib/grade.py, and later untouched notebooks got 3/3."""
-    guarded = [ROOT / "course_lib" / "grade.py", ROOT / "course_lib" / "checks" / "_core.py"]
+    """Before: the stub replaced course_lib/tools/grade.py, and later untouched notebooks got 3/3."""
+    guarded = [ROOT / "course_lib" / "tools" / "grade.py", ROOT / "course_lib" / "checks" / "_core.py"]
     before = [_digest(p) for p in guarded]
     attack = '''from pathlib import Path
 import course_lib

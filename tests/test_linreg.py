@@ -1,12 +1,12 @@
-"""Tests of course_lib.linreg: the worked example, gradients, GD variants, bad input."""
+"""Tests of course_lib.foundations.linreg: the worked example, gradients, GD variants, bad input."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from course_lib import linreg
-from course_lib.gradcheck import check_gradient
+from course_lib.foundations import linreg
+from course_lib.foundations.gradcheck import check_gradient
 
 X_EXAMPLE = linreg.design_matrix([1, 2, 3, 4, 5])
 Y_EXAMPLE = np.array([2.0, 4.0, 6.0, 8.0, 10.0])
@@ -19,7 +19,7 @@ def _synthetic(n=200, seed=0):
 
 
 def test_seed_example_first_steps_and_convergence():
-    np.testing.assert_allclose(linreg.mse_gradient(X_EXAMPLE, Y_EXAMPLE, [0, 0]), [-12.0, -44.0])
+    np.testing.assert_allclose(linreg.mse_gradient_wrt_theta(X_EXAMPLE, Y_EXAMPLE, [0, 0]), [-12.0, -44.0])
     np.testing.assert_allclose(linreg.gradient_descent_step(X_EXAMPLE, Y_EXAMPLE, [0, 0], 0.01),
                                [0.12, 0.44])
     run = linreg.gradient_descent(X_EXAMPLE, Y_EXAMPLE, [0, 0], learning_rate=0.01, n_steps=5000)
@@ -33,7 +33,7 @@ def test_gradient_matches_finite_differences(seed):
     X, y = _synthetic(30, seed)
     theta = np.random.default_rng(seed).normal(size=2)
     assert check_gradient(lambda t: linreg.mse_loss(X, y, t),
-                          lambda t: linreg.mse_gradient(X, y, t), theta)
+                          lambda t: linreg.mse_gradient_wrt_theta(X, y, t), theta)
 
 
 def test_gradient_multi_feature_matches_finite_differences():
@@ -41,7 +41,7 @@ def test_gradient_multi_feature_matches_finite_differences():
     X = linreg.design_matrix(rng.normal(size=(20, 3)))
     y = rng.normal(size=20)
     assert check_gradient(lambda t: linreg.mse_loss(X, y, t),
-                          lambda t: linreg.mse_gradient(X, y, t), rng.normal(size=4))
+                          lambda t: linreg.mse_gradient_wrt_theta(X, y, t), rng.normal(size=4))
 
 
 def test_divergence_is_recorded_not_raised():
@@ -108,7 +108,7 @@ def test_bad_shapes_and_values():
     with pytest.raises(ValueError, match=r"y must have shape \(5,\)"):
         linreg.mse_loss(X_EXAMPLE, Y_EXAMPLE[:4], [0, 0])
     with pytest.raises(ValueError, match=r"y must have shape \(5,\)"):
-        linreg.mse_gradient(X_EXAMPLE, Y_EXAMPLE[:, None], [0, 0])
+        linreg.mse_gradient_wrt_theta(X_EXAMPLE, Y_EXAMPLE[:, None], [0, 0])
     with pytest.raises(ValueError, match=r"theta must have shape \(2,\)"):
         linreg.predict(X_EXAMPLE, [0, 0, 0])
     with pytest.raises(ValueError, match="X must be 2-D"):

@@ -1,12 +1,12 @@
-"""Tests of course_lib.losses: values, stability, finite-difference gradients, Keras agreement."""
+"""Tests of course_lib.foundations.losses: values, stability, finite-difference gradients, Keras agreement."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from course_lib import losses as L
-from course_lib.gradcheck import check_gradient
+from course_lib.foundations import losses as L
+from course_lib.foundations.gradcheck import check_gradient
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Tests of course_lib.metrics against hand-computed cases and brute force."""
+"""Tests of course_lib.evaluation.metrics against hand-computed cases and brute force."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 import pytest
 
-from course_lib import metrics as M
+from course_lib.evaluation import metrics as M
 
 
 def test_rmse_mae_hand_cases():
@@ -113,6 +113,6 @@ def test_calibration_bins_hand_case_and_perfect_calibration():
 def test_metrics_module_does_not_import_tensorflow():
     import subprocess
     import sys
-    code = "import course_lib.metrics, sys; print('tensorflow' in sys.modules)"
+    code = "import course_lib.evaluation.metrics, sys; print('tensorflow' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

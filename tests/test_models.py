@@ -1,4 +1,4 @@
-"""Tests of course_lib.models on tiny synthetic data (a few seconds in all)."""
+"""Tests of course_lib.models.neural on tiny synthetic data (a few seconds in all)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from course_lib.models import (RatingModel, ShuffledBatches, build_purchase_model,  # noqa: E402
+from course_lib.models.neural import (RatingModel, ShuffledBatches, build_purchase_model,  # noqa: E402
                                build_rating_network, build_seed_mlp)
 
 
@@ -300,7 +300,7 @@ def test_inputs_before_any_data_do_not_fix_the_statistics(world):
 def test_table_regularization_is_the_mf_penalty_over_the_number_of_ratings(world):
     import keras
 
-    from course_lib.models import TableL2
+    from course_lib.models.neural import TableL2
 
     users, items, ratings = world
     m = RatingModel(users, items, embedding_dim=3, hidden=(), seed=0, regularization="table",

@@ -13,8 +13,8 @@ import zipfile
 
 import pytest
 
-from course_lib import datasets
-from course_lib.datasets import ML100K_GENRES, DatasetError, load_movielens_100k
+from course_lib.data import datasets
+from course_lib.data.datasets import ML100K_GENRES, DatasetError, load_movielens_100k
 
 U_DATA = "196\t242\t3\t881250949\n186\t302\t3\t891717742\n22\t377\t1\t878887116\n" \
          "196\t302\t5\t881251000\n22\t242\t4\t878900000\n"
@@ -227,7 +227,7 @@ def test_the_long_line_in_a_message_is_shortened(tmp_path):
 
 
 def test_a_bad_genre_flag_is_a_clear_benchmark_error(tmp_path, capsys):
-    from course_lib import bench
+    from course_lib.tools import bench
 
     folder = write_folder(tmp_path / "ml", item=ITEM_X)
     assert bench.main(["--data", "movielens-100k", "--path", str(folder)]) == 2

@@ -1,7 +1,7 @@
 """The real nbgrader round trip, every chapter: generate_assignment, then autograde.
 
 One nbgrader course folder holds all chapters (written by
-``python -m course_lib.exercises nbgrader``, as INSTRUCTORS.md says); three
+``python -m course_lib.tools.exercises nbgrader``, as INSTRUCTORS.md says); three
 students submit every chapter:
 
 * ``solved``: nbgrader's release notebook with the solutions typed in;
@@ -27,7 +27,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course_lib import exercises
+from course_lib.tools import exercises
 
 pytest.importorskip("nbgrader", reason="nbgrader is the instructors' extra: "
                                        'pip install -e ".[instructors]"')

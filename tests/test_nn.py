@@ -1,14 +1,14 @@
-"""Tests of course_lib.nn: finite-difference checks of every gradient, Keras agreement, errors."""
+"""Tests of course_lib.foundations.nn: finite-difference checks of every gradient, Keras agreement, errors."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from course_lib.gradcheck import check_gradient, numerical_gradient
-from course_lib.nn import (activate, activation_derivative, backward, forward, init_params,
+from course_lib.foundations.gradcheck import check_gradient, numerical_gradient
+from course_lib.foundations.nn import (activate, activation_derivative, backward, forward, init_params,
                            keras_weights, loss, params_from_keras, sigmoid, train)
-from course_lib.optim import SGD, Adam
+from course_lib.foundations.optim import SGD, Adam
 
 
 def _data(n=7, d=4, seed=0):
@@ -126,7 +126,7 @@ def test_train_messages_including_negative_learning_rate():
     p = init_params(4, 3, seed=0)
     with pytest.raises(ValueError, match="learning_rate=-0.1 is invalid; it must be > 0"):
         train(p, X, y, SGD(learning_rate=-0.1), 5)
-    with pytest.raises(TypeError, match="optimizer must be a course_lib.optim optimizer"):
+    with pytest.raises(TypeError, match="optimizer must be a course_lib.foundations.optim optimizer"):
         train(p, X, y, 0.1, 5)
     with pytest.raises(ValueError, match="n_epochs must be a non-negative int, got 2.5"):
         train(p, X, y, SGD(), 2.5)

@@ -1,12 +1,12 @@
-"""Tests of course_lib.optim: update rules, no mutation, validation, Keras agreement."""
+"""Tests of course_lib.foundations.optim: update rules, no mutation, validation, Keras agreement."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from course_lib.gradcheck import numerical_gradient
-from course_lib.optim import (SGD, Adam, Momentum, Quadratic, RMSProp, Rosenbrock,
+from course_lib.foundations.gradcheck import numerical_gradient
+from course_lib.foundations.optim import (SGD, Adam, Momentum, Quadratic, RMSProp, Rosenbrock,
                               adam_step_scale, minimize)
 
 
@@ -211,7 +211,7 @@ def test_minimize_and_problem_messages():
     q = Quadratic()
     with pytest.raises(TypeError, match="grad must be a function"):
         minimize(None, [1.0, 1.0], SGD())
-    with pytest.raises(TypeError, match="optimizer must be a course_lib.optim optimizer"):
+    with pytest.raises(TypeError, match="optimizer must be a course_lib.foundations.optim optimizer"):
         minimize(q.grad, [1.0, 1.0], "adam")
     with pytest.raises(ValueError, match="n_steps must be a non-negative int, got -1"):
         minimize(q.grad, [1.0, 1.0], SGD(), n_steps=-1)

@@ -1,4 +1,4 @@
-"""Tests of course_lib.optim_plots: the explorer's pure logic and the plot helpers."""
+"""Tests of course_lib.viz.optim_plots: the explorer's pure logic and the plot helpers."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from course_lib.optim import Adam, Momentum, Quadratic, Rosenbrock, minimize  # noqa: E402
-from course_lib.optim_plots import (explorer_paths, off_plot_from,  # noqa: E402
+from course_lib.foundations.optim import Adam, Momentum, Quadratic, Rosenbrock, minimize  # noqa: E402
+from course_lib.viz.optim_plots import (explorer_paths, off_plot_from,  # noqa: E402
                                     optimizer_explorer, plot_loss_curves, plot_paths,
                                     status_notes, summarize_paths)
 

@@ -1,4 +1,4 @@
-"""Tests of course_lib.pipeline: preprocess, the gate, the rollback rule and the loop."""
+"""Tests of course_lib.continual.pipeline: preprocess, the gate, the rollback rule and the loop."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from course_lib.continual import FineTune
-from course_lib.mf import IncrementalMF
-from course_lib.pipeline import (DROP_REASONS, RollbackRule, UpdatePipeline, ValidationGate,
+from course_lib.continual.strategies import FineTune
+from course_lib.models.mf import IncrementalMF
+from course_lib.continual.pipeline import (DROP_REASONS, RollbackRule, UpdatePipeline, ValidationGate,
                                  corrupt_batch, label_shift, preprocess, split_recent)
-from course_lib.registry import ModelRegistry
+from course_lib.continual.registry import ModelRegistry
 
 
 def ratings(n=60, seed=0, start=0):
@@ -375,9 +375,9 @@ def test_empty_clean_batch_is_skipped(tmp_path):
 # --------------------------------------------------------------------------- end to end (Keras)
 @pytest.mark.slow
 def test_end_to_end_on_a_tiny_shop(tmp_path):
-    from course_lib.models import RatingModel
-    from course_lib.shop import simulate
-    from course_lib.stream import iter_batches
+    from course_lib.models.neural import RatingModel
+    from course_lib.data.shop import simulate
+    from course_lib.data.stream import iter_batches
 
     shop = simulate("sudden", seed=3, n_days=42, n_users=500, n_items=80)
     r = shop.ratings

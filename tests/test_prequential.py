@@ -1,4 +1,4 @@
-"""Tests of course_lib.prequential: the predict-then-learn loop and forgetting metrics."""
+"""Tests of course_lib.evaluation.prequential: the predict-then-learn loop and forgetting metrics."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from course_lib.continual import UpdateCost
-from course_lib.prequential import (backward_transfer, final_rmse, forgetting, holdout_split,
+from course_lib.continual.strategies import UpdateCost
+from course_lib.evaluation.prequential import (backward_transfer, final_rmse, forgetting, holdout_split,
                                     mae, prequential, rmse)
 
 

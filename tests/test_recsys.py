@@ -1,4 +1,4 @@
-"""Unit tests for course_lib.recsys (chapter 11)."""
+"""Unit tests for course_lib.recsys.bandits (chapter 11)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from course_lib import recsys
-from course_lib.shop import CATEGORIES, simulate
+from course_lib.recsys import bandits as recsys
+from course_lib.data.shop import CATEGORIES, simulate
 
 
 # ---------------------------------------------------------------- softmax

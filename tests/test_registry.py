@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from course_lib.registry import ModelRegistry, RegistryError
+from course_lib.continual.registry import ModelRegistry, RegistryError
 
 
 class Toy:

@@ -18,13 +18,13 @@ from pathlib import Path
 
 import pytest
 
-from course_lib.registry import ModelRegistry, RegistryError
+from course_lib.continual.registry import ModelRegistry, RegistryError
 
 WORKER = r"""
 import json, os, sys, time
 from pathlib import Path
 
-from course_lib.registry import ModelRegistry
+from course_lib.continual.registry import ModelRegistry
 
 args = json.loads(sys.argv[1])
 

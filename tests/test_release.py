@@ -12,7 +12,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course_lib import exercises, grade
+from course_lib.tools import exercises; from course_lib.tools import grade
 
 ROOT = Path(__file__).resolve().parent.parent
 GUIDE = ROOT / "INSTRUCTORS.md"
@@ -21,7 +21,7 @@ GUIDE = ROOT / "INSTRUCTORS.md"
 @pytest.fixture(scope="module")
 def release(tmp_path_factory):
     out = tmp_path_factory.mktemp("release") / "course-release"
-    # the guide's command: python -m course_lib.exercises release ../course-release
+    # the guide's command: python -m course_lib.tools.exercises release ../course-release
     assert exercises.main(["release", str(out)]) == 0
     return out
 
@@ -31,7 +31,7 @@ def test_release_has_no_solutions_tests_grader_or_history(release):
     assert {"notebooks", "exercises", "course_lib", "datasets", "requirements.txt",
             "README.md"} <= names
     assert not {"solutions", "tests", ".git", ".ci", "INSTRUCTORS.md", "book"} & names
-    assert not (release / "course_lib" / "grade.py").exists()
+    assert not (release / "course_lib" / "tools" / "grade.py").exists()
     assert not list(release.rglob("__pycache__"))
     for path in release.rglob("*.ipynb"):
         text = path.read_text(encoding="utf-8")
@@ -98,15 +98,15 @@ def _guide_commands() -> list[list[str]]:
 
 def test_guide_course_lib_commands_parse():
     """Every `python -m course_lib...` line of INSTRUCTORS.md is accepted by that command."""
-    parsers = {"course_lib.exercises": exercises._parser(), "course_lib.grade": grade._parser()}
+    parsers = {"course_lib.tools.exercises": exercises._parser(), "course_lib.tools.grade": grade._parser()}
     seen = set()
     for argv in _guide_commands():
         if argv[:2] == ["python", "-m"]:
             assert argv[2] in parsers, f"INSTRUCTORS.md runs an unknown module: {argv}"
             parsers[argv[2]].parse_args(argv[3:])  # SystemExit here = a wrong command
             seen.add((argv[2], argv[3]))
-    assert {("course_lib.exercises", "release"), ("course_lib.exercises", "nbgrader"),
-            ("course_lib.grade", "--batch")} <= seen
+    assert {("course_lib.tools.exercises", "release"), ("course_lib.tools.exercises", "nbgrader"),
+            ("course_lib.tools.grade", "--batch")} <= seen
 
 
 def test_guide_nbgrader_commands_are_the_tested_ones():
@@ -133,7 +133,7 @@ def test_guide_pip_extra_exists():
 
 
 def test_cli_release_runs_as_a_module(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "course_lib.exercises", "release",
+    done = subprocess.run([sys.executable, "-m", "course_lib.tools.exercises", "release",
                            str(tmp_path / "r")], capture_output=True, text=True, cwd=ROOT,
                           timeout=120)
     assert done.returncode == 0, done.stderr

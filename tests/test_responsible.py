@@ -1,4 +1,4 @@
-"""Tests of course_lib.responsible: importance, segment reports, the Laplace mechanism."""
+"""Tests of course_lib.responsible.audit: importance, segment reports, the Laplace mechanism."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from course_lib.responsible import (clip_contributions, laplace_mechanism, permutation_importance,
+from course_lib.responsible.audit import (clip_contributions, laplace_mechanism, permutation_importance,
                                     segment_gap, segment_report)
 
 

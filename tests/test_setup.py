@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 
 from course_lib import setup_notebook
-from course_lib.setup import library_versions
+from course_lib.core.setup import library_versions
 
 
 def test_importing_course_lib_does_not_import_tensorflow():
-    code = ("import sys, course_lib, course_lib.checks, course_lib.exercises, course_lib.grade, "
-            "course_lib.nbtools, course_lib.coursemap\n"
+    code = ("import sys, course_lib, course_lib.checks, course_lib.tools.exercises, course_lib.tools.grade, "
+            "course_lib.tools.nbtools, course_lib.tools.coursemap\n"
             "print('tensorflow' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
@@ -74,7 +74,7 @@ def test_tensorflow_is_quiet_and_deterministic_in_a_fresh_process():
 
 def test_warns_when_tensorflow_was_imported_first():
     code = ("import warnings, tensorflow\n"
-            "from course_lib import setup as s\n"
+            "from course_lib.core import setup as s\n"
             "s._in_notebook = lambda: True  # as in a Jupyter kernel\n"
             "from course_lib import setup_notebook\n"
             "with warnings.catch_warnings(record=True) as w:\n"

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from course_lib import shop as shopmod
-from course_lib.shop import CATEGORIES, SCENARIOS, expected_rating_from_mu, make_config, simulate
+from course_lib.data import shop as shopmod
+from course_lib.data.shop import CATEGORIES, SCENARIOS, expected_rating_from_mu, make_config, simulate
 
 SMALL = dict(n_days=40, n_users=400, n_items=120)
 

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from course_lib import stream
-from course_lib.stream import iter_batches, split_by_day, split_by_fraction
+from course_lib.data import stream
+from course_lib.data.stream import iter_batches, split_by_day, split_by_fraction
 
 
 @pytest.fixture

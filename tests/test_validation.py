@@ -1,4 +1,4 @@
-"""Tests for course_lib.validation: every branch of check_number and check_int."""
+"""Tests for course_lib.core.validation: every branch of check_number and check_int."""
 import re
 import subprocess
 import sys
@@ -6,7 +6,7 @@ import sys
 import numpy as np
 import pytest
 
-from course_lib.validation import ArgumentTypeError, check_int, check_number
+from course_lib.core.validation import ArgumentTypeError, check_int, check_number
 
 
 # ---------------------------------------------------------------- check_number
@@ -124,6 +124,6 @@ def test_int_range_message_appends_the_fix():
 
 
 def test_validation_does_not_import_tensorflow():
-    code = "import course_lib.validation, sys; print('tensorflow' in sys.modules)"
+    code = "import course_lib.core.validation, sys; print('tensorflow' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

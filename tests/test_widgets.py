@@ -1,4 +1,4 @@
-"""Tests of course_lib.widgets: wiring, static fallback, bad input."""
+"""Tests of course_lib.viz.widgets: wiring, static fallback, bad input."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ matplotlib.use("Agg")
 
 import pytest  # noqa: E402
 
-from course_lib.widgets import batch_size_options, gd_explorer  # noqa: E402
+from course_lib.viz.widgets import batch_size_options, gd_explorer  # noqa: E402
 
 
 def _explore(**kwargs):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from course_lib import losses
+from course_lib.foundations import losses
 from course_lib.checks._core import Case, run_cases, allclose as _close
 
 __all__ = ["check_1_1", "check_1_2", "check_1_3"]

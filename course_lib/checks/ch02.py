@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from course_lib import linreg
+from course_lib.foundations import linreg
 from course_lib.checks._core import Case, compare, describe, run_cases, allclose as _close
 
 __all__ = ["check_2_1", "check_2_2", "check_2_3"]
@@ -34,10 +34,10 @@ def check_2_1(linreg_mse_gradient) -> object:
     X2, y2, t2 = _problems(201)
     X3, y3, t3 = _problems(202, n=9, d=3)
     args = [(_X_EXAMPLE, _Y_EXAMPLE, np.zeros(2)), (X2, y2, t2), (X3, y3, t3)]
-    cases = [Case(args=a, expected=linreg.mse_gradient(*a)) for a in args]
+    cases = [Case(args=a, expected=linreg.mse_gradient_wrt_theta(*a)) for a in args]
 
     def ref(case):
-        return linreg.mse_gradient(*case.args)
+        return linreg.mse_gradient_wrt_theta(*case.args)
 
     hints = [
         (lambda got, c: _close(got, ref(c) / 2),
@@ -63,7 +63,7 @@ def check_2_2(gd_step) -> object:
     def step_with(case, grad_scale=1.0, sign=-1.0, lr=None):
         X, y, theta, rate = case.args
         rate = rate if lr is None else lr
-        return theta + sign * rate * grad_scale * linreg.mse_gradient(X, y, theta)
+        return theta + sign * rate * grad_scale * linreg.mse_gradient_wrt_theta(X, y, theta)
 
     hints = [
         (lambda got, c: _close(got, step_with(c, sign=1.0)),
@@ -72,7 +72,7 @@ def check_2_2(gd_step) -> object:
          "the step is half as long as it should be: the gradient is missing its factor 2."),
         (lambda got, c: _close(got, step_with(c, lr=1.0)),
          "the learning rate is not used: multiply the gradient by learning_rate."),
-        (lambda got, c: _close(got, linreg.mse_gradient(*c.args[:3]) * -c.args[3]),
+        (lambda got, c: _close(got, linreg.mse_gradient_wrt_theta(*c.args[:3]) * -c.args[3]),
          "you returned only the update; return theta - learning_rate * gradient."),
     ]
     return run_cases("2.2", gd_step, cases, hints)

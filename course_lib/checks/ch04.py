@@ -17,7 +17,7 @@ from functools import partial
 import numpy as np
 
 from course_lib.checks._core import Case, allclose, run_cases
-from course_lib.nn import backward, forward, sigmoid
+from course_lib.foundations.nn import backward, forward, sigmoid
 
 __all__ = ["check_4_1", "check_4_2", "check_4_3"]
 

@@ -1,7 +1,7 @@
 """Self-checks for chapter 08 (drift detection): exercises 8.1-8.3.
 
-NumPy and pandas only; the references are :class:`course_lib.drift.PageHinkley`
-and :func:`course_lib.drift.psi`.
+NumPy and pandas only; the references are :class:`course_lib.continual.drift.PageHinkley`
+and :func:`course_lib.continual.drift.psi`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pandas as pd
 
 from course_lib.checks._core import CheckFailed, describe, fail, passed, require_callable
 from course_lib.checks._core import call_student as _call
-from course_lib.drift import PageHinkley, psi
+from course_lib.continual.drift import PageHinkley, psi
 
 __all__ = ["check_8_1", "check_8_2", "check_8_3"]
 

@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from course_lib import recsys
+from course_lib.recsys import bandits as recsys
 from course_lib.checks._core import Case, run_cases, allclose as _close
 
 __all__ = ["check_11_1", "check_11_2", "check_11_3", "check_11_4"]

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from course_lib.checks._core import Case, CheckFailed, CheckResult, passed, require_callable, run_cases
-from course_lib.responsible import clip_contributions
+from course_lib.responsible.audit import clip_contributions
 
 __all__ = ["check_12_1", "check_12_2", "check_12_3", "check_12_4"]
 

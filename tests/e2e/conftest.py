@@ -192,7 +192,7 @@ def book_site(tmp_path_factory):
     """The book, built once into a temporary folder and served over local HTTP."""
     if any(importlib.util.find_spec(m) is None for m in ("sphinx", "myst_nb", "sphinx_book_theme")):
         pytest.skip('the book needs its extras: pip install -e ".[book]"')
-    from course_lib.book import build
+    from course_lib.tools.book import build
 
     out = tmp_path_factory.mktemp("book") / "html"
     start = time.perf_counter()

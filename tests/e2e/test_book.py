@@ -1,6 +1,6 @@
 """The book in a browser: every page loads, no broken internal link, no missing image.
 
-The book is built once (``course_lib.book.build``) and served over local HTTP.
+The book is built once (``course_lib.tools.book.build``) and served over local HTTP.
 Requests to other hosts (MathJax's CDN) are refused by the test, so the crawl
 is the same with or without a network.
 """
@@ -13,7 +13,7 @@ import urllib.parse
 import urllib.request
 from collections import deque
 
-from course_lib.coursemap import chapters
+from course_lib.tools.coursemap import chapters
 
 
 def _internal(url: str, base: str) -> bool:

@@ -5,7 +5,7 @@ kernel to be idle, and reads the page as rendered.  Run All goes through
 JupyterLab's own command (``notebook:run-all-cells``, whose promise resolves
 when the last cell has run); sliders are moved with the keyboard and code is
 typed into the cell editor, as a student would.  Three of the dials of
-``course_lib.dials`` (chapters 01, 07 and 12, the fastest chapters that have one)
+``course_lib.viz.dials`` (chapters 01, 07 and 12, the fastest chapters that have one)
 are turned the same way as chapter 02's explorer.
 """
 
@@ -203,7 +203,7 @@ def test_exercise_self_check_explains_a_wrong_answer(page, lab):
 
 #: (notebook, the slider's label, presses of ArrowRight, the readout expected after them
 #: from the one before, its tolerance: half a step, so 3 or 5 steps fail). Labels and steps
-#: are those of course_lib.dials; the readouts show 3 significant digits.
+#: are those of course_lib.viz.dials; the readouts show 3 significant digits.
 DIALS = [
     pytest.param("notebooks/01_loss_functions.ipynb", "logit z", 4,
                  lambda z: z + 4 * 0.1, {"abs": 0.05}, id="01-logit"),

@@ -1,0 +1,68 @@
+"""Chapters 01-04: losses, gradient checking, optimizers, linear regression and a numpy network, all in numpy."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from course_lib.core.exports import lazy_exports
+
+if TYPE_CHECKING:  # what a type checker and an IDE see; at run time names load lazily
+    from .gradcheck import (GradientCheck, check_gradient, numerical_gradient, relative_error)  # noqa: F401
+    from .linreg import (GDRun, design_matrix, gradient_descent, gradient_descent_step, least_squares, mse_gradient_wrt_theta, mse_loss, predict, run_summary)  # noqa: F401
+    from .losses import (EPSILON, as_float_array, binary_crossentropy, binary_crossentropy_gradient, categorical_crossentropy, categorical_crossentropy_gradient, check_same_shape, log_sigmoid, log_softmax, logsumexp, mae, mae_gradient, mse, mse_gradient, sigmoid, softmax)  # noqa: F401
+    from .nn import (ACTIVATIONS, LOSSES, activate, activation_derivative, backward, forward, init_params, keras_weights, loss, params_from_keras, train)  # noqa: F401
+    from .optim import (Adam, Momentum, Optimizer, Quadratic, RMSProp, Rosenbrock, SGD, adam_step_scale, minimize)  # noqa: F401
+
+_EXPORTS = {
+    "GradientCheck": ".gradcheck",
+    "check_gradient": ".gradcheck",
+    "numerical_gradient": ".gradcheck",
+    "relative_error": ".gradcheck",
+    "GDRun": ".linreg",
+    "design_matrix": ".linreg",
+    "gradient_descent": ".linreg",
+    "gradient_descent_step": ".linreg",
+    "least_squares": ".linreg",
+    "mse_gradient_wrt_theta": ".linreg",
+    "mse_loss": ".linreg",
+    "predict": ".linreg",
+    "run_summary": ".linreg",
+    "EPSILON": ".losses",
+    "as_float_array": ".losses",
+    "binary_crossentropy": ".losses",
+    "binary_crossentropy_gradient": ".losses",
+    "categorical_crossentropy": ".losses",
+    "categorical_crossentropy_gradient": ".losses",
+    "check_same_shape": ".losses",
+    "log_sigmoid": ".losses",
+    "log_softmax": ".losses",
+    "logsumexp": ".losses",
+    "mae": ".losses",
+    "mae_gradient": ".losses",
+    "mse": ".losses",
+    "mse_gradient": ".losses",
+    "sigmoid": ".losses",
+    "softmax": ".losses",
+    "ACTIVATIONS": ".nn",
+    "LOSSES": ".nn",
+    "activate": ".nn",
+    "activation_derivative": ".nn",
+    "backward": ".nn",
+    "forward": ".nn",
+    "init_params": ".nn",
+    "keras_weights": ".nn",
+    "loss": ".nn",
+    "params_from_keras": ".nn",
+    "train": ".nn",
+    "Adam": ".optim",
+    "Momentum": ".optim",
+    "Optimizer": ".optim",
+    "Quadratic": ".optim",
+    "RMSProp": ".optim",
+    "Rosenbrock": ".optim",
+    "SGD": ".optim",
+    "adam_step_scale": ".optim",
+    "minimize": ".optim",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -1,0 +1,350 @@
+"""Generic plot helpers: a loss against the prediction, loss curves, a loss surface with paths.
+
+Introduced in chapters 01-02 and reused afterwards.  Every helper takes
+``ax=None`` (a new figure is made when it is None) and returns the ``ax`` it
+drew on, so a notebook can add to it or put several on one figure.  The
+helpers only draw; they never train anything (that lives in the numpy
+modules, which keeps the layers of DESIGN.md pointing down).
+
+>>> import matplotlib
+>>> matplotlib.use("Agg")
+>>> import numpy as np
+>>> ax = plot_loss_curves({"lr = 0.01": [4.0, 2.0, 1.0]})
+>>> ax.get_xlabel(), ax.get_yscale()
+('step', 'log')
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Mapping
+
+import numpy as np
+
+__all__ = ["plot_loss_vs_prediction", "plot_loss_curves", "loss_grid", "plot_contour_path",
+           "plot_descent"]
+
+
+def _axes(ax):
+    if ax is None:
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots()
+    return ax
+
+
+def _as_dict(curves, default_label: str) -> dict[str, np.ndarray]:
+    if isinstance(curves, Mapping):
+        if not curves:
+            raise ValueError("the dict of curves is empty; pass at least one {label: values}.")
+        return {str(k): np.asarray(v, dtype=float) for k, v in curves.items()}
+    return {default_label: np.asarray(curves, dtype=float)}
+
+
+def plot_loss_vs_prediction(predictions, curves, ax=None, *, target=None,
+                            xlabel: str = "prediction", ylabel: str = "loss",
+                            title: str | None = None):
+    """Plot one or more losses against the prediction, for a fixed target.
+
+    Parameters
+    ----------
+    predictions : array_like, shape (m,)
+        The x axis (e.g. predicted rating, or predicted probability).
+    curves : dict[str, array_like] or array_like
+        ``{label: loss values}``, each of shape (m,).
+    target : float, optional
+        Drawn as a dotted vertical line (where the loss is minimal).
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> p = np.linspace(1, 5, 9)
+    >>> ax = plot_loss_vs_prediction(p, {"MSE": (p - 4) ** 2}, target=4.0)
+    >>> len(ax.get_lines())
+    2
+    """
+    x = np.asarray(predictions, dtype=float)
+    curves = _as_dict(curves, "loss")
+    for label, values in curves.items():
+        if values.shape != x.shape:
+            raise ValueError(f"plot_loss_vs_prediction: curve {label!r} has shape "
+                             f"{values.shape} but predictions has shape {x.shape}; "
+                             "give one loss value per prediction.")
+    ax = _axes(ax)
+    for label, values in curves.items():
+        ax.plot(x, values, label=label)
+    if target is not None:
+        ax.axvline(float(target), color="grey", linestyle=":", label=f"target = {target:g}")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.legend()
+    return ax
+
+
+def plot_loss_curves(histories, ax=None, *, xs=None, logy: bool = True, xlabel: str = "step",
+                     ylabel: str = "loss", title: str | None = None, ceiling: float = 1e12):
+    """Plot loss against step for one or several runs.
+
+    Non-finite values (a diverged run) are cut at ``ceiling`` and the run is
+    marked "diverged" in the legend, so divergence is visible instead of a
+    silently missing line.
+
+    Parameters
+    ----------
+    histories : dict[str, array_like] or array_like
+        ``{label: losses}`` (one value per step, step 0 first).
+    xs : dict[str, array_like], optional
+        x values per label (e.g. epochs instead of steps); default ``0, 1, 2, ...``.
+    logy : bool
+        Log-scaled y axis (losses span orders of magnitude).
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> ax = plot_loss_curves({"ok": [1.0, 0.5], "bad": [1.0, np.inf]})
+    >>> [t.get_text() for t in ax.get_legend().get_texts()]
+    ['ok', 'bad (diverged)']
+    """
+    histories = _as_dict(histories, "loss")
+    ax = _axes(ax)
+    for label, values in histories.items():
+        if values.ndim != 1 or values.size == 0:
+            raise ValueError(f"plot_loss_curves: history {label!r} must be a non-empty 1-D "
+                             f"sequence of losses, got shape {values.shape}.")
+        x = np.arange(values.size) if not xs or label not in xs else np.asarray(xs[label])
+        if x.shape != values.shape:
+            raise ValueError(f"plot_loss_curves: xs[{label!r}] has shape {x.shape} but the "
+                             f"history has shape {values.shape}; give one x per loss value.")
+        bad = ~np.isfinite(values) | (values > ceiling)
+        shown = np.where(bad, ceiling, values)
+        ax.plot(x, shown,
+                label=f"{label} (diverged)" if bad.any() else label)
+    if logy:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.legend()
+    return ax
+
+
+def loss_grid(loss_fn: Callable[[np.ndarray], float], xlim: tuple[float, float],
+              ylim: tuple[float, float], n: int = 60):
+    """Evaluate ``loss_fn(theta)`` on an ``n x n`` grid of 2-parameter points.
+
+    Returns
+    -------
+    T0, T1, Z : np.ndarray, each of shape (n, n)
+        Mesh of the first and second parameter and the loss there.
+
+    Examples
+    --------
+    >>> T0, T1, Z = loss_grid(lambda t: float(t @ t), (-1, 1), (-1, 1), n=3)
+    >>> Z
+    array([[2., 1., 2.],
+           [1., 0., 1.],
+           [2., 1., 2.]])
+    """
+    if not callable(loss_fn):
+        raise TypeError("loss_grid: loss_fn must be a function theta -> float.")
+    for name, lim in (("xlim", xlim), ("ylim", ylim)):
+        if len(lim) != 2 or not lim[0] < lim[1]:
+            raise ValueError(f"loss_grid: {name} must be (low, high) with low < high, "
+                             f"got {lim!r}.")
+    if not isinstance(n, (int, np.integer)) or n < 2:
+        raise ValueError(f"loss_grid: n must be an int >= 2, got {n!r}.")
+    t0, t1 = np.linspace(*xlim, n), np.linspace(*ylim, n)
+    T0, T1 = np.meshgrid(t0, t1)
+    Z = np.array([[loss_fn(np.array([a, b])) for a, b in zip(r0, r1)] for r0, r1 in zip(T0, T1)])
+    return T0, T1, Z
+
+
+def plot_contour_path(loss_fn: Callable[[np.ndarray], float], paths=None, ax=None, *,
+                      xlim: tuple[float, float] | None = None,
+                      ylim: tuple[float, float] | None = None, n: int = 60, levels: int = 25,
+                      optimum=None, param_names: tuple[str, str] = ("θ₀", "θ₁"),
+                      title: str | None = None, colors=None, number_steps: int = 0):
+    """Contour plot of a 2-parameter loss with optimisation paths drawn on top.
+
+    Parameters
+    ----------
+    loss_fn : callable
+        ``loss_fn(theta) -> float`` with ``theta`` of shape (2,).
+    paths : dict[str, array_like] or array_like, optional
+        ``{label: thetas}``, each of shape (k, 2): the parameters after each step.
+    xlim, ylim : (float, float), optional
+        Plot window; by default it encloses the (finite part of the) paths.
+    levels : int
+        Number of contour levels, spaced logarithmically (losses span decades).
+    optimum : array_like of shape (2,), optional
+        Marked with a star.
+    colors : str or dict[str, str], optional
+        One matplotlib colour for every path, or ``{label: colour}`` (e.g. to
+        match the colours of a loss-curve panel); default: the colour cycle.
+    number_steps : int
+        Write the step number next to the first ``number_steps`` points of
+        each path, so that a path that zig-zags back over itself can be read.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> path = np.array([[1.0, 1.0], [0.5, 0.4], [0.1, 0.1]])
+    >>> ax = plot_contour_path(lambda t: float(t @ t), {"GD": path}, optimum=[0, 0])
+    >>> ax.get_xlabel(), ax.get_ylabel()
+    ('θ₀', 'θ₁')
+    >>> ax = plot_contour_path(lambda t: float(t @ t), {"GD": path}, colors="tab:red",
+    ...                        number_steps=2)
+    >>> [t.get_text() for t in ax.texts], ax.get_lines()[0].get_color()
+    (['0', '1'], 'tab:red')
+    """
+    if isinstance(number_steps, bool) or not isinstance(number_steps, (int, np.integer)) \
+            or number_steps < 0:
+        raise ValueError(f"plot_contour_path: number_steps must be an int >= 0 (how many "
+                         f"points to number), got {number_steps!r}.")
+    paths = {} if paths is None else _as_dict(paths, "path")
+    for label, p in paths.items():
+        if p.ndim != 2 or p.shape[1] != 2:
+            raise ValueError(f"plot_contour_path: path {label!r} must have shape (k, 2) "
+                             f"(one row of 2 parameters per step), got {p.shape}.")
+    finite = [p[np.all(np.isfinite(p), axis=1)] for p in paths.values()]
+    stack = finite + ([np.atleast_2d(np.asarray(optimum, dtype=float))]
+                      if optimum is not None else [])
+    points = np.vstack(stack) if stack else np.zeros((1, 2))
+    if xlim is None or ylim is None:
+        lo, hi = points.min(axis=0), points.max(axis=0)
+        pad = np.maximum((hi - lo) * 0.15, 0.5)
+        xlim = xlim or (lo[0] - pad[0], hi[0] + pad[0])
+        ylim = ylim or (lo[1] - pad[1], hi[1] + pad[1])
+    T0, T1, Z = loss_grid(loss_fn, xlim, ylim, n=n)
+    ax = _axes(ax)
+    zmin = max(float(np.min(Z)), 1e-6)
+    zmax = max(float(np.max(Z)), zmin * 10)
+    ax.contour(T0, T1, np.maximum(Z, zmin), levels=np.geomspace(zmin, zmax, levels),
+               cmap="viridis", linewidths=0.8)
+    for label, p in paths.items():
+        color = colors.get(label) if isinstance(colors, Mapping) else colors
+        (line,) = ax.plot(p[:, 0], p[:, 1], marker="o", markersize=2.5, linewidth=1.2,
+                          label=label, color=color)
+        for step, (a, b) in enumerate(p[:number_steps]):
+            if xlim[0] <= a <= xlim[1] and ylim[0] <= b <= ylim[1]:
+                ax.annotate(str(step), (a, b), xytext=(4, 2), textcoords="offset points",
+                            fontsize=7, color=line.get_color())
+    if optimum is not None:
+        ax.plot(*np.asarray(optimum, dtype=float), marker="*", markersize=14, color="black",
+                linestyle="none", label="minimum")
+    ax.set_xlim(xlim)
+    ax.set_ylim(ylim)
+    ax.set_xlabel(param_names[0])
+    ax.set_ylabel(param_names[1])
+    if title:
+        ax.set_title(title)
+    if paths or optimum is not None:
+        ax.legend(loc="best")
+    return ax
+
+
+def plot_descent(loss_fn: Callable[[np.ndarray], float], thetas, losses, axes=None, *,
+                 optimum=None, label: str = "path", summary: str | None = None,
+                 xlim=None, ylim=None, param_names: tuple[str, str] = ("θ₀", "θ₁")):
+    """Draw one optimisation run: its path on the loss contours and its loss curve.
+
+    This is the drawing half of the chapter-02 explorer (the other half is
+    ``course_lib.foundations.linreg.gradient_descent``); it is a plain function so it can
+    be tested and reused outside the widget.
+
+    Parameters
+    ----------
+    loss_fn : callable
+        ``loss_fn(theta) -> float`` for 2 parameters.
+    thetas : array_like, shape (k, 2)
+    losses : array_like, shape (k,)
+    axes : pair of matplotlib Axes, optional
+        Where to draw (contour, loss curve); a new 1x2 figure by default.
+    summary : str, optional
+        Shown as the figure's title (e.g. ``linreg.run_summary(run)``).
+
+    Returns
+    -------
+    (ax_contour, ax_loss)
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> path = np.array([[1.0, 1.0], [0.5, 0.5], [0.2, 0.2]])
+    >>> ax1, ax2 = plot_descent(lambda t: float(t @ t), path, [2.0, 0.5, 0.08])
+    >>> ax2.get_ylabel()
+    'loss (MSE)'
+    """
+    thetas = np.asarray(thetas, dtype=float)
+    losses = np.asarray(losses, dtype=float)
+    if thetas.ndim != 2 or thetas.shape[0] != losses.shape[0]:
+        raise ValueError(f"plot_descent: thetas {thetas.shape} and losses {losses.shape} must "
+                         "have one row / value per step.")
+    if axes is None:
+        import matplotlib.pyplot as plt
+
+        fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    ax_contour, ax_loss = axes
+    plot_contour_path(loss_fn, {label: thetas}, ax=ax_contour, optimum=optimum, xlim=xlim,
+                      ylim=ylim, param_names=param_names, title="path on the loss surface")
+    plot_loss_curves({label: losses}, ax=ax_loss, ylabel="loss (MSE)", title="loss per step")
+    if summary:
+        ax_contour.figure.suptitle(summary, fontsize=10)
+    return ax_contour, ax_loss
+
+
+def plot_segment_rmse(segment_log, ax=None, *, highlight=(), overall=None, drift_events=None):
+    """Live RMSE per segment and batch, from :attr:`UpdatePipeline.segment_log` (chapter 10).
+
+    One thin grey line per segment, the ``highlight`` segments in colour with a
+    cross where the monitor raised an alarm, and, if given, the ``overall``
+    live RMSE per batch (a Series or array aligned with the batches) as a
+    thick black line: a drift confined to one segment shows in its own line
+    and hardly in the overall one.
+
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import pandas as pd
+    >>> log = pd.DataFrame({"batch": [0, 0, 1, 1], "first_day": [0, 0, 7, 7],
+    ...                     "segment": ["a", "b", "a", "b"], "n": 10,
+    ...                     "live_rmse": [1.0, 1.1, 1.4, 1.0], "level": float("nan"),
+    ...                     "alarm": [False, False, True, False]})
+    >>> ax = plot_segment_rmse(log, highlight=["a"], overall=[1.05, 1.2])
+    >>> ax.get_ylabel(), len(ax.get_lines())
+    ('live RMSE on the batch (stars)', 3)
+    """
+    needed = {"first_day", "segment", "live_rmse", "alarm"}
+    if not needed <= set(getattr(segment_log, "columns", ())):
+        raise ValueError(f"plot_segment_rmse(segment_log=...): expected the pipeline's "
+                         f"segment_log with columns {sorted(needed)}; pass "
+                         "pipeline.segment_log (UpdatePipeline(..., segment_by='category')).")
+    ax = _axes(ax)
+    table = segment_log.pivot(index="first_day", columns="segment", values="live_rmse")
+    for seg in table.columns:
+        if seg not in highlight:
+            ax.plot(table.index, table[seg], "-", color="0.75", lw=0.8)
+    if overall is not None:
+        ax.plot(table.index, np.asarray(overall, dtype=float), "-", color="black", lw=2.5,
+                label="all segments")
+    for seg in highlight:
+        rows = segment_log[segment_log["segment"] == seg]
+        (line,) = ax.plot(rows["first_day"], rows["live_rmse"], "o-", ms=3, lw=1.8, label=seg)
+        alarms = rows[rows["alarm"].astype(bool)]
+        ax.scatter(alarms["first_day"], alarms["live_rmse"], marker="X", s=80,
+                   color=line.get_color(), zorder=3)
+    if drift_events is not None:
+        from course_lib.viz.timeline import draw_drift_events
+
+        draw_drift_events(drift_events, ax=ax)
+    ax.set(xlabel="day (first day of the batch)", ylabel="live RMSE on the batch (stars)")
+    ax.legend(fontsize=8)
+    return ax
+
+
+__all__ += ["plot_segment_rmse"]

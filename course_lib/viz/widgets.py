@@ -1,0 +1,137 @@
+"""Interactive explorers built with ipywidgets, with a static fallback.
+
+Introduced in chapter 02 (``notebooks/02_gradient_descent.ipynb``).  The
+explorer only *wires* sliders to a drawing function you pass in; the logic
+(running gradient descent, drawing the run) lives in plain, tested functions
+(``course_lib.foundations.linreg.gradient_descent``, ``course_lib.viz.plots.plot_descent``).
+
+Widgets need a live kernel.  A reader of the executed notebook on the web
+sees no sliders, so the explorer first draws the default setting as an
+ordinary static figure; that figure is what gets saved in the notebook.
+
+>>> batch_size_options([None, 8])
+[('full batch', None), ('8', 8)]
+
+The dropdown itself holds the *labels*: ipywidgets reads an option whose
+value is ``None`` as "nothing selected" and shows an empty box, so "full
+batch" is translated back to ``None`` only when ``draw`` is called.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable, Sequence
+
+__all__ = ["gd_explorer", "batch_size_options"]
+
+
+def batch_size_options(batch_sizes: Sequence[int | None]) -> list[tuple[str, int | None]]:
+    """Dropdown labels for batch sizes: ``None`` is "full batch", ``1`` is "1 (SGD)".
+
+    >>> batch_size_options([None, 1, 32])
+    [('full batch', None), ('1 (SGD)', 1), ('32', 32)]
+    """
+    options = []
+    for b in batch_sizes:
+        if b is not None and (isinstance(b, bool) or not isinstance(b, int) or b < 1):
+            raise ValueError(f"batch_size_options: each batch size must be None (full batch) "
+                             f"or a positive int, got {b!r}.")
+        options.append(("full batch" if b is None else "1 (SGD)" if b == 1 else str(b), b))
+    if not options:
+        raise ValueError("batch_size_options: pass at least one batch size, e.g. [None, 1, 32].")
+    return options
+
+
+def gd_explorer(draw: Callable[..., object], *, learning_rate: float = 0.01, n_steps: int = 100,
+                batch_size: int | None = None,
+                learning_rate_range: tuple[float, float] = (1e-4, 1e-1),
+                max_steps: int = 2000, batch_sizes: Sequence[int | None] = (None, 1, 8, 32),
+                show_static: bool = True):
+    """Sliders for learning rate, number of steps and batch size that redraw ``draw``.
+
+    Parameters
+    ----------
+    draw : callable
+        ``draw(learning_rate=..., n_steps=..., batch_size=...)`` draws one
+        figure (e.g. with ``plots.plot_descent``); called once per change.
+    learning_rate, n_steps, batch_size
+        The default setting, drawn statically first.
+    learning_rate_range : (float, float)
+        Range of the log-scaled learning-rate slider (both positive).
+    max_steps : int
+        Upper end of the steps slider.
+    batch_sizes : sequence of int or None
+        Choices for the batch-size dropdown (None = full batch).
+    show_static : bool
+        Draw the default setting as a plain figure first (what readers of the
+        executed notebook see).
+
+    Returns
+    -------
+    ipywidgets.VBox or None
+        The controls and their output area; None when ipywidgets is not
+        installed (the static figure is still shown).
+
+    Examples
+    --------
+    >>> import contextlib, io, matplotlib
+    >>> matplotlib.use("Agg")
+    >>> calls = []
+    >>> with contextlib.redirect_stdout(io.StringIO()):   # the widget's output area
+    ...     box = gd_explorer(lambda **kw: calls.append(kw), n_steps=50)
+    >>> calls[0]
+    {'learning_rate': 0.01, 'n_steps': 50, 'batch_size': None}
+    >>> [child.description for child in box.children[0].children]
+    ['learning rate', 'steps', 'batch size']
+    >>> box.children[0].children[2].value          # never blank, even for batch_size=None
+    'full batch'
+    """
+    if not callable(draw):
+        raise TypeError(f"gd_explorer: draw must be a function of (learning_rate, n_steps, "
+                        f"batch_size), got {type(draw).__name__}.")
+    lo, hi = learning_rate_range
+    if not 0 < lo < hi:
+        raise ValueError(f"gd_explorer: learning_rate_range must be (low, high) with "
+                         f"0 < low < high, got {learning_rate_range!r}.")
+    if not lo <= learning_rate <= hi:
+        raise ValueError(f"gd_explorer: learning_rate={learning_rate!r} is outside "
+                         f"learning_rate_range {learning_rate_range}; widen the range.")
+    if not isinstance(max_steps, int) or max_steps < 1 or not 1 <= n_steps <= max_steps:
+        raise ValueError(f"gd_explorer: need 1 <= n_steps <= max_steps, got n_steps={n_steps!r}, "
+                         f"max_steps={max_steps!r}.")
+    options = batch_size_options(batch_sizes)
+    if batch_size not in [b for _, b in options]:
+        raise ValueError(f"gd_explorer: batch_size={batch_size!r} is not one of batch_sizes "
+                         f"{list(batch_sizes)}.")
+
+    import matplotlib.pyplot as plt
+
+    size_of = dict(options)                        # label -> batch size (None = full batch)
+    label_of = {b: label for label, b in options}
+
+    def redraw(learning_rate, n_steps, batch_size):
+        draw(learning_rate=learning_rate, n_steps=n_steps, batch_size=batch_size)
+        plt.show()
+
+    def redraw_from_widgets(learning_rate, n_steps, batch_label):
+        redraw(learning_rate, n_steps, size_of[batch_label])
+
+    if show_static:
+        redraw(learning_rate, n_steps, batch_size)
+    try:
+        import ipywidgets as widgets
+    except ImportError:  # pragma: no cover - ipywidgets is in requirements.txt
+        return None
+    style = {"description_width": "initial"}        # full labels, not "learning r..."
+    lr_slider = widgets.FloatLogSlider(value=learning_rate, base=10, min=math.log10(lo),
+                                       max=math.log10(hi), step=0.05,
+                                       description="learning rate", readout_format=".4f",
+                                       continuous_update=False, style=style)
+    steps_slider = widgets.IntSlider(value=n_steps, min=1, max=max_steps, step=1,
+                                     description="steps", continuous_update=False, style=style)
+    batch_dropdown = widgets.Dropdown(options=[label for label, _ in options],
+                                      value=label_of[batch_size], description="batch size",
+                                      style=style)
+    controls = {"learning_rate": lr_slider, "n_steps": steps_slider, "batch_label": batch_dropdown}
+    out = widgets.interactive_output(redraw_from_widgets, controls)
+    return widgets.VBox([widgets.HBox([lr_slider, steps_slider, batch_dropdown]), out])
