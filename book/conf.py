@@ -1,4 +1,4 @@
-"""Sphinx configuration of the course book (built by ``python -m course_lib.tools.book build``).
+"""Sphinx configuration of the course book (built by ``course book build``).
 
 Do not run ``sphinx-build`` on this folder directly: ``course_lib.tools.book`` first
 stages the pages (the executed lessons, the exercises notebooks, the glossary

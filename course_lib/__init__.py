@@ -2,7 +2,7 @@
 
 Each module holds one concept and says in its docstring which chapter explains
 it.  Importing ``course_lib`` is cheap: it never imports TensorFlow (only
-``course_lib.models.neural`` and the modules above it do), so the numpy chapters and
+``course_lib.models.networks`` and the modules above it do), so the numpy chapters and
 their tests stay fast.
 
 >>> from course_lib import setup_notebook

@@ -7,8 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from course_lib.tools import bench
-from course_lib.data.datasets import ML100K_GENRES
+from course_lib.data import ML100K_GENRES
+from course_lib.tools import bench, bench_strategies
 
 
 def write_movielens_fixture(folder, n_users=30, n_items=40, n_ratings=600, seed=0):
@@ -20,7 +20,7 @@ def write_movielens_fixture(folder, n_users=30, n_items=40, n_ratings=600, seed=
     r = np.clip(np.round(3 + 0.3 * (u % 3) - 0.3 * (i % 3) + rng.normal(0, 0.7, n_ratings)), 1, 5)
     ts = 874_000_000 + np.sort(rng.integers(0, 200 * 86400, n_ratings))
     (folder / "u.data").write_text("".join(f"{a}\t{b}\t{int(c)}\t{t}\n"
-                                           for a, b, c, t in zip(u, i, r, ts)))
+                                           for a, b, c, t in zip(u, i, r, ts, strict=True)))
     (folder / "u.user").write_text("".join(
         f"{k}|{20 + k % 40}|{'MF'[k % 2]}|student|{10000 + k}\n" for k in range(1, n_users + 1)))
     genres = len(ML100K_GENRES)
@@ -60,17 +60,17 @@ def test_cli_table_names_every_column(tmp_path, capsys):
 
 
 def test_protocol_uses_ten_chunks_of_the_last_fifth(tmp_path):
-    from course_lib.data.datasets import load_movielens_100k
+    from course_lib.data import load_movielens_100k
 
     ml = load_movielens_100k(path=write_movielens_fixture(tmp_path / "ml"))
-    initial, chunks = bench._split(ml.ratings, 0.8, 10)
+    initial, chunks = bench_strategies.split_stream(ml.ratings, 0.8, 10)
     assert len(initial) == 480 and len(chunks) == 10
     assert sum(len(c) for c in chunks) == 120 and {len(c) for c in chunks} == {12}
     assert initial["timestamp"].max() <= chunks[0]["timestamp"].min()
 
 
 def test_run_benchmark_on_a_tiny_shop_reports_truth():
-    from course_lib.data.shop import simulate
+    from course_lib.data import simulate
 
     shop = simulate("sudden", seed=3, n_days=30, n_users=150, n_items=40)
     with pytest.warns(UserWarning, match=r"only 56 test ratings .* uncertain by about 9 %"):
@@ -85,9 +85,11 @@ def test_run_benchmark_on_a_tiny_shop_reports_truth():
 def test_errors(tmp_path, capsys):
     assert bench.main(["--data", "movielens-100k", "--path", str(tmp_path)]) == 2
     assert "no u.data here" in capsys.readouterr().err
-    with pytest.raises(ValueError, match="strategy 'magic' is unknown"):
+    with pytest.raises(ValueError,
+                       match=r"make_strategy\(key='magic'\): key must be one of 'bias-retrain'"):
         bench.make_strategy("magic")
-    with pytest.raises(ValueError, match=r"unknown strategies \['magic'\]"):
+    with pytest.raises(ValueError, match=r"strategies=\['magic'\]\): strategies must be "
+                                         r"names of known strategies"):
         bench.run_benchmark(None, None, None, strategies=["magic"])
 
 
@@ -137,15 +139,15 @@ def test_strategies_naming_nothing_is_a_usage_error(value, capsys):
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    (dict(strategies=[]), r"strategies=\[\]\): name at least one strategy"),
-    (dict(strategies=["static", "static"]), r"\['static'\] are named more than once"),
+    (dict(strategies=[]), r"strategies=\[\]\): strategies must be a non-empty list"),
+    (dict(strategies=["static", "static"]), r"\['static'\] appear more than once"),
     (dict(initial_frac=1.0), r"initial_frac=1.0\): initial_frac must be a number with 0 < "
                              r"initial_frac < 1"),
     (dict(n_chunks=0), r"n_chunks=0\): n_chunks must be an int >= 1"),
     (dict(initial_epochs=0), r"initial_epochs=0\): initial_epochs must be an int >= 1"),
 ])
 def test_bad_arguments_are_explained(tmp_path, kwargs, match):
-    from course_lib.data.datasets import load_movielens_100k
+    from course_lib.data import load_movielens_100k
 
     ml = load_movielens_100k(path=write_movielens_fixture(tmp_path / "ml"))
     with pytest.raises(ValueError, match=match):
@@ -154,7 +156,7 @@ def test_bad_arguments_are_explained(tmp_path, kwargs, match):
 
 @pytest.mark.parametrize("args, match", [
     (["--chunks", "0"], "n_chunks=0"), (["--initial-frac", "1.5"], "initial_frac=1.5"),
-    (["--strategies", "static,magic"], r"unknown strategies \['magic'\]"),
+    (["--strategies", "static,magic"], r"and \['magic'\] are not"),
 ])
 def test_bad_cli_values_exit_2(tmp_path, capsys, args, match):
     import re
@@ -188,7 +190,7 @@ def write_ratings_csv(path, *, header=("userId", "movieId", "rating", "timestamp
     r = np.clip(np.round(r * 2) / 2, 0.5, 5.0) if half_stars else np.clip(np.round(r), 1, 5)
     r[:2] = [0.5, 5.0] if half_stars else [1.0, 5.0]          # the whole scale occurs
     ts = 1_000_000_000 + rng.permutation(n) * 3600             # not in time order
-    lines = [",".join(header)] + [f"{a},{b},{c},{t}" for a, b, c, t in zip(u, i, r, ts)]
+    lines = [",".join(header)] + [f"{a},{b},{c},{t}" for a, b, c, t in zip(u, i, r, ts, strict=True)]
     path.write_text("\n".join(lines) + "\n")
     return path
 
@@ -250,12 +252,12 @@ def test_cli_on_a_half_star_csv_without_side_tables(tmp_path, capsys):
 
 
 def test_half_star_predictions_use_the_data_scale(tmp_path):
-    from course_lib.evaluation.prequential import prequential
+    from course_lib.evaluation import prequential
 
     ratings, _, _ = bench.read_ratings_csv(write_ratings_csv(tmp_path / "r.csv"))
     low_user = ratings.loc[ratings["rating"] == 0.5, "user_id"].iloc[0]
-    initial, chunks = bench._split(ratings, 0.8, 5)
-    model = bench._closed_form("mf-retrain", {"n_factors": 2, "reg": 0.01}, 0, (0.5, 5.0))
+    initial, chunks = bench_strategies.split_stream(ratings, 0.8, 5)
+    model = bench_strategies.closed_form("mf-retrain", {"n_factors": 2, "reg": 0.01}, 0, (0.5, 5.0))
     strategy = bench.make_strategy("mf-retrain").start(model.fit(initial), initial)
     result = prequential(strategy, chunks, rating_range=(0.5, 5.0))
     assert result.y_pred.min() >= 0.5 and result.y_pred.max() <= 5.0
@@ -272,10 +274,10 @@ def test_csv_errors_exit_2(tmp_path, capsys):
 def test_tuning_uses_the_initial_period_only(tmp_path, monkeypatch):
     """tune() never sees the rows it will be scored on: poison them and nothing changes."""
     ratings, _, _ = bench.read_ratings_csv(write_ratings_csv(tmp_path / "r.csv"))
-    initial, _ = bench._split(ratings, 0.8, 10)
-    params, score = bench.tune("bias-retrain", initial, n_chunks=5, rating_range=(0.5, 5.0))
-    assert params in [dict(p) for p in bench.BIAS_GRID] and np.isfinite(score)
-    grid = bench._grid("mf-warm", params)
-    assert len(grid) == 2 * len(bench.MF_REGS)
+    initial, _ = bench_strategies.split_stream(ratings, 0.8, 10)
+    params, score = bench_strategies.tune("bias-retrain", initial, n_chunks=5, rating_range=(0.5, 5.0))
+    assert params in [dict(p) for p in bench_strategies.BIAS_GRID] and np.isfinite(score)
+    grid = bench_strategies.grid("mf-warm", params)
+    assert len(grid) == 2 * len(bench_strategies.MF_REGS)
     assert {"reg_user_bias": params["reg_user"], "reg_item_bias": params["reg_item"]}.items() \
         <= grid[1].items()

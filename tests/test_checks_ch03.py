@@ -1,4 +1,10 @@
-"""Mutation tests of the chapter 03 checks: pass the solution, catch plausible mistakes."""
+"""Mutation tests of the chapter 03 checks: pass correct answers, catch plausible mistakes.
+
+The exercises are variations the lesson leaves open: Adagrad (3.1), Nesterov
+momentum (3.2) and AMSGrad (3.3).  Every correct answer (also in float32, or
+with the other epsilon placement) passes; every typical wrong one fails with
+its hint.
+"""
 
 from __future__ import annotations
 
@@ -7,103 +13,146 @@ import pytest
 
 from course_lib.checks import CheckFailed, _core
 from course_lib.checks.ch03 import check_3_1, check_3_2, check_3_3
-from course_lib.foundations.optim import Adam
 
 
-# ------------------------------------------------------------------ 3.1 momentum step
-def momentum_step(x, velocity, grad, learning_rate, momentum):
-    velocity = momentum * velocity - learning_rate * grad
-    return x + velocity, velocity
+# ------------------------------------------------------------------ 3.1 Adagrad step
+def adagrad_step(x, accumulator, grad, learning_rate, epsilon=1e-7):
+    accumulator = accumulator + grad ** 2
+    return x - learning_rate * grad / np.sqrt(accumulator + epsilon), accumulator
 
 
-def momentum_wrong_sign(x, velocity, grad, learning_rate, momentum):
-    velocity = momentum * velocity + learning_rate * grad
-    return x + velocity, velocity
+def adagrad_float32(x, accumulator, grad, learning_rate, epsilon=1e-7):
+    x, accumulator, grad = (np.asarray(a, dtype=np.float32) for a in (x, accumulator, grad))
+    accumulator = accumulator + grad * grad
+    return x - np.float32(learning_rate) * grad / np.sqrt(accumulator + np.float32(epsilon)), \
+        accumulator
 
 
-def momentum_old_velocity(x, velocity, grad, learning_rate, momentum):
-    new_velocity = momentum * velocity - learning_rate * grad
-    return x + velocity, new_velocity
+def adagrad_like_rmsprop(x, accumulator, grad, learning_rate, epsilon=1e-7):
+    accumulator = 0.9 * accumulator + 0.1 * grad ** 2
+    return x - learning_rate * grad / np.sqrt(accumulator + epsilon), accumulator
 
 
-def momentum_no_decay(x, velocity, grad, learning_rate, momentum):
-    velocity = velocity - learning_rate * grad
-    return x + velocity, velocity
+def adagrad_no_square(x, accumulator, grad, learning_rate, epsilon=1e-7):
+    accumulator = accumulator + grad
+    return x - learning_rate * grad / np.sqrt(np.abs(accumulator) + epsilon), accumulator
 
 
-def momentum_in_place(x, velocity, grad, learning_rate, momentum):
-    velocity *= momentum
-    velocity -= learning_rate * grad
-    return x + velocity, velocity
+def adagrad_old_accumulator(x, accumulator, grad, learning_rate, epsilon=1e-7):
+    new = accumulator + grad ** 2
+    return x - learning_rate * grad / np.sqrt(accumulator + epsilon), new
 
 
-def test_3_1_passes_solution():
-    assert check_3_1(momentum_step)
+def adagrad_no_sqrt(x, accumulator, grad, learning_rate, epsilon=1e-7):
+    accumulator = accumulator + grad ** 2
+    return x - learning_rate * grad / (accumulator + epsilon), accumulator
+
+
+def adagrad_uphill(x, accumulator, grad, learning_rate, epsilon=1e-7):
+    accumulator = accumulator + grad ** 2
+    return x + learning_rate * grad / np.sqrt(accumulator + epsilon), accumulator
+
+
+def adagrad_in_place(x, accumulator, grad, learning_rate, epsilon=1e-7):
+    accumulator += grad ** 2
+    return x - learning_rate * grad / np.sqrt(accumulator + epsilon), accumulator
+
+
+def test_3_1_passes_correct_answers():
+    assert check_3_1(adagrad_step)
+    assert check_3_1(adagrad_float32)
+
+
+def test_3_1_solution_agrees_with_keras_formula():
+    # Keras' Adagrad, written out: accumulator += g**2; x -= lr * g / sqrt(accumulator + eps)
+    x, acc, g = np.array([1.0, -1.0]), np.full(2, 0.1), np.array([3.0, -0.5])
+    new_x, new_acc = adagrad_step(x, acc, g, 0.01)
+    np.testing.assert_allclose(new_acc, [9.1, 0.35])
+    np.testing.assert_allclose(new_x, x - 0.01 * g / np.sqrt(new_acc + 1e-7))
 
 
 @pytest.mark.parametrize("wrong, hint", [
-    (momentum_wrong_sign, "wrong sign"),
-    (momentum_old_velocity, "then move x by the \\*new\\* velocity"),
-    (momentum_no_decay, "multiplied by `momentum`"),
-    (momentum_in_place, "changed its input array in place"),
+    (adagrad_like_rmsprop, "that is RMSProp's running average"),
+    (adagrad_no_square, r"\*squared\* gradient"),
+    (adagrad_old_accumulator, r"square root of the \*new\* one"),
+    (adagrad_no_sqrt, "divide by the square root"),
+    (adagrad_uphill, "wrong sign"),
+    (adagrad_in_place, "changed its input array in place"),
 ])
 def test_3_1_catches_mistakes(wrong, hint):
     with pytest.raises(CheckFailed, match=hint):
         check_3_1(wrong)
 
 
-# ------------------------------------------------------------------ 3.2 Adam step
-def adam_step(x, m, v, grad, t, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
-    m = beta_1 * m + (1 - beta_1) * grad
-    v = beta_2 * v + (1 - beta_2) * grad ** 2
-    m_hat = m / (1 - beta_1 ** t)
-    v_hat = v / (1 - beta_2 ** t)
-    return x - learning_rate * m_hat / (np.sqrt(v_hat) + epsilon), m, v
+def test_3_1_message_shows_the_difference():
+    def slightly_off(x, accumulator, grad, learning_rate, epsilon=1e-7):
+        new_x, acc = adagrad_step(x, accumulator, grad, learning_rate, epsilon)
+        return new_x * (1 + 1e-4), acc
+
+    with pytest.raises(CheckFailed) as info:
+        check_3_1(slightly_off)
+    assert "largest difference" in str(info.value) and "wrong new x" in str(info.value)
 
 
-def adam_step_keras_form(x, m, v, grad, t, learning_rate=0.001, beta_1=0.9, beta_2=0.999,
-                         epsilon=1e-7):
-    m = m + (grad - m) * (1 - beta_1)
-    v = v + (grad ** 2 - v) * (1 - beta_2)
-    alpha = learning_rate * np.sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t)
-    return x - alpha * m / (np.sqrt(v) + epsilon), m, v
+# ------------------------------------------------------------------ 3.2 Nesterov momentum
+def nesterov_step(x, velocity, grad, learning_rate, momentum):
+    velocity = momentum * velocity - learning_rate * grad
+    return x + momentum * velocity - learning_rate * grad, velocity
 
 
-def _mutant(**change):
-    def wrong(x, m, v, grad, t, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
-        t = change.get("t", lambda t: t)(t)
-        new_m = beta_1 * m + (1 - beta_1) * grad
-        if change.get("swap"):
-            new_m = (1 - beta_1) * m + beta_1 * grad
-        g2 = grad if change.get("no_square") else grad ** 2
-        new_v = beta_2 * v + (1 - beta_2) * g2
-        if change.get("no_correction"):
-            m_hat, v_hat = new_m, new_v
-        else:
-            m_hat, v_hat = new_m / (1 - beta_1 ** t), new_v / (1 - beta_2 ** t)
-        sign = -1 if change.get("wrong_sign") else 1
-        return x - sign * learning_rate * m_hat / (np.sqrt(np.abs(v_hat)) + epsilon), new_m, new_v
-    return wrong
+def nesterov_float32(x, velocity, grad, learning_rate, momentum):
+    x, velocity, grad = (np.asarray(a, dtype=np.float32) for a in (x, velocity, grad))
+    mu, lr32 = np.float32(momentum), np.float32(learning_rate)
+    velocity = mu * velocity - lr32 * grad
+    return x + mu * velocity - lr32 * grad, velocity
 
 
-def test_3_2_passes_solution_in_both_epsilon_placements():
-    assert check_3_2(adam_step)
-    assert check_3_2(adam_step_keras_form)
+def nesterov_plain_momentum(x, velocity, grad, learning_rate, momentum):
+    # (using the *old* velocity in the look-ahead, x + momentum * v_old - lr * g, is the same)
+    velocity = momentum * velocity - learning_rate * grad
+    return x + velocity, velocity
 
 
-def test_3_2_solution_agrees_with_course_lib():
-    x, g = np.array([1.0, -2.0]), np.array([0.5, -3.0])
-    ours = adam_step(x, np.zeros(2), np.zeros(2), g, 1, learning_rate=0.01)[0]
-    np.testing.assert_allclose(ours, Adam(learning_rate=0.01).step(x, g), rtol=1e-6)
+def nesterov_no_gradient_term(x, velocity, grad, learning_rate, momentum):
+    velocity = momentum * velocity - learning_rate * grad
+    return x + momentum * velocity, velocity
+
+
+def nesterov_velocity_sign(x, velocity, grad, learning_rate, momentum):
+    velocity = momentum * velocity + learning_rate * grad
+    return x + momentum * velocity + learning_rate * grad, velocity
+
+
+def nesterov_in_place(x, velocity, grad, learning_rate, momentum):
+    velocity *= momentum
+    velocity -= learning_rate * grad
+    return x + momentum * velocity - learning_rate * grad, velocity
+
+
+def test_3_2_passes_correct_answers():
+    assert check_3_2(nesterov_step)
+    assert check_3_2(nesterov_float32)
+
+
+def test_3_2_solution_is_keras_nesterov():
+    keras = pytest.importorskip("keras")
+    rng = np.random.default_rng(0)
+    w0 = rng.normal(size=3).astype(np.float32)
+    variable = keras.Variable(w0)
+    opt = keras.optimizers.SGD(learning_rate=0.1, momentum=0.9, nesterov=True)
+    x, v = w0.astype(float), np.zeros(3)
+    for _ in range(5):
+        g = (2 * variable.numpy()).astype(np.float32)
+        opt.apply_gradients([(keras.ops.convert_to_tensor(g), variable)])
+        x, v = nesterov_step(x, v, 2 * x, 0.1, 0.9)
+    np.testing.assert_allclose(x, variable.numpy(), rtol=1e-5, atol=1e-6)
 
 
 @pytest.mark.parametrize("wrong, hint", [
-    (_mutant(no_correction=True), "bias correction is missing"),
-    (_mutant(t=lambda t: t + 1), "off by one in t"),
-    (_mutant(t=lambda t: max(t - 1, 1)), "values that differ|off by one"),
-    (_mutant(swap=True), "are swapped"),
-    (_mutant(no_square=True), "squared"),
-    (_mutant(wrong_sign=True), "wrong new x"),
+    (nesterov_plain_momentum, "that is plain \\(heavy-ball\\) momentum"),
+    (nesterov_no_gradient_term, "the gradient step is missing"),
+    (nesterov_velocity_sign, "the velocity has the wrong sign"),
+    (nesterov_in_place, "changed its input array in place"),
 ])
 def test_3_2_catches_mistakes(wrong, hint):
     with pytest.raises(CheckFailed, match=hint):
@@ -111,43 +160,88 @@ def test_3_2_catches_mistakes(wrong, hint):
 
 
 def test_3_2_wrong_return_shape_is_explained():
-    with pytest.raises(CheckFailed, match=r"a tuple of 3 arrays \(new x, new m, new v\)"):
-        check_3_2(lambda x, m, v, grad, t, **kw: adam_step(x, m, v, grad, t, **kw)[0])
+    with pytest.raises(CheckFailed, match=r"a tuple of 2 arrays \(new x, new velocity\)"):
+        check_3_2(lambda x, v, g, lr_, mu: nesterov_step(x, v, g, lr_, mu)[0])
 
 
-# ------------------------------------------------------------------ 3.3 the loop
-def _loop(step, start_t=1, keep_start=True, increment=True):
-    def adam_minimize(grad, x0, n_steps, learning_rate=0.001, beta_1=0.9, beta_2=0.999,
-                      epsilon=1e-7):
+# ------------------------------------------------------------------ 3.3 AMSGrad loop
+def _amsgrad(keep_start=True, start_t=1, increment=True, use_max=True, keras_epsilon=True,
+             feed_back=False, corrected_max=False, correction=True):
+    def amsgrad_minimize(grad, x0, n_steps, learning_rate=0.001, beta_1=0.9, beta_2=0.999,
+                         epsilon=1e-7):
         x = np.asarray(x0, dtype=float)
-        m, v = np.zeros_like(x), np.zeros_like(x)
+        m, v, v_max = np.zeros_like(x), np.zeros_like(x), np.zeros_like(x)
         path = [x] if keep_start else []
         t = start_t
         for _ in range(n_steps):
+            g = grad(x)
+            m = beta_1 * m + (1 - beta_1) * g
+            v = beta_2 * v + (1 - beta_2) * g ** 2
             with np.errstate(divide="ignore", invalid="ignore"):
-                x, m, v = step(x, m, v, grad(x), t, learning_rate, beta_1, beta_2, epsilon)
+                c1 = 1 - beta_1 ** t if correction else 1.0
+                c2 = 1 - beta_2 ** t if correction else 1.0
+                if corrected_max:
+                    v_max = np.maximum(v_max, v / c2)
+                    root = np.sqrt(v_max * c2)
+                else:
+                    v_max = np.maximum(v_max, v) if use_max else v
+                    root = np.sqrt(v_max)
+                if feed_back:
+                    v = v_max
+                if keras_epsilon:
+                    x = x - learning_rate * np.sqrt(c2) / c1 * m / (root + epsilon)
+                else:
+                    x = x - learning_rate * (m / c1) / (root / np.sqrt(c2) + epsilon)
             path.append(x)
             t += 1 if increment else 0
         return np.array(path)
-    return adam_minimize
+    return amsgrad_minimize
 
 
-def test_3_3_passes_solution():
-    assert check_3_3(_loop(adam_step))
+def test_3_3_passes_both_epsilon_placements():
+    assert check_3_3(_amsgrad())
+    assert check_3_3(_amsgrad(keras_epsilon=False))
+
+
+def test_3_3_solution_is_keras_amsgrad():
+    keras = pytest.importorskip("keras")
+    scales = np.array([1.0, 20.0])
+    variable = keras.Variable(np.array([1.0, -1.0], dtype=np.float32))
+    opt = keras.optimizers.Adam(learning_rate=0.1, beta_2=0.9, amsgrad=True)
+    for _ in range(40):
+        g = (scales * variable.numpy()).astype(np.float32)
+        opt.apply_gradients([(keras.ops.convert_to_tensor(g), variable)])
+    ours = _amsgrad()(lambda x: scales * x, np.array([1.0, -1.0]), 40, learning_rate=0.1,
+                      beta_2=0.9)
+    np.testing.assert_allclose(ours[-1], variable.numpy(), rtol=1e-3, atol=1e-5)
 
 
 @pytest.mark.parametrize("wrong, hint", [
-    (_loop(adam_step, keep_start=False), "must start with x0"),
-    (_loop(adam_step, start_t=0), "does t start at 0"),
-    (_loop(adam_step, increment=False), "t never changes"),
-    (_loop(_mutant(no_correction=True)), "bias correction is missing"),
-    (_loop(adam_step, start_t=2), "off by one in t"),
+    (_amsgrad(keep_start=False), "must start with x0"),
+    (_amsgrad(start_t=0), "does t start at 0"),
+    (_amsgrad(use_max=False), "that is plain Adam"),
+    (_amsgrad(use_max=False, keras_epsilon=False), "that is plain Adam"),
+    (_amsgrad(feed_back=True), "keep v itself the plain running average"),
+    (_amsgrad(corrected_max=True), "before the bias correction"),
+    (_amsgrad(increment=False), "t never changes"),
+    (_amsgrad(correction=False), "bias correction is missing"),
+    (_amsgrad(start_t=2), "off by one in t"),
 ])
 def test_3_3_catches_mistakes(wrong, hint):
     with pytest.raises(CheckFailed, match=hint):
         check_3_3(wrong)
 
 
+def test_3_3_message_names_the_first_wrong_row():
+    def drifting(grad, x0, n_steps, **hyper):
+        path = _amsgrad()(grad, x0, n_steps, **hyper)
+        return path + 1e-3 * np.arange(len(path))[:, None]   # wrong from step 1 on
+
+    with pytest.raises(CheckFailed, match=r"leaves the expected one at row 1 \(step t = 1\)"):
+        check_3_3(drifting)
+
+
+# ------------------------------------------------------------------ not started
 @pytest.mark.parametrize("check", [check_3_1, check_3_2, check_3_3])
 def test_untouched_stub_prints_not_started(check, capsys, monkeypatch):
     def stub(*args, **kwargs):
@@ -158,103 +252,3 @@ def test_untouched_stub_prints_not_started(check, capsys, monkeypatch):
     monkeypatch.setattr(_core, "GRADING", True)   # the grader sees the exercise as not attempted
     with pytest.raises(NotImplementedError):
         check(stub)
-
-
-# ------------------------------------------------- hints added in the review pass
-def momentum_other_convention(x, velocity, grad, learning_rate, momentum):
-    new_v = momentum * velocity + grad
-    return x - learning_rate * new_v, new_v
-
-
-def adam_minimize_fresh_averages(grad, x0, n_steps, learning_rate=0.001, beta_1=0.9,
-                                 beta_2=0.999, epsilon=1e-7):
-    x, path = np.asarray(x0, float), [np.asarray(x0, float)]
-    for t in range(1, n_steps + 1):
-        x, _, _ = adam_step(x, np.zeros_like(x), np.zeros_like(x), grad(x), t, learning_rate,
-                            beta_1, beta_2, epsilon)
-        path.append(x)
-    return np.array(path)
-
-
-def test_review_hints_ch03():
-    with pytest.raises(CheckFailed, match="other textbook convention"):
-        check_3_1(momentum_other_convention)
-    with pytest.raises(CheckFailed, match="m and v start from zero at every step"):
-        check_3_3(adam_minimize_fresh_averages)
-
-
-# ------------------------------------------------- float32 answers, epsilon placements
-def momentum_step_float32(x, velocity, grad, learning_rate, momentum):
-    x, velocity, grad = (np.asarray(a, dtype=np.float32) for a in (x, velocity, grad))
-    velocity = np.float32(momentum) * velocity - np.float32(learning_rate) * grad
-    return x + velocity, velocity
-
-
-def test_3_1_accepts_an_answer_computed_in_float32():
-    assert check_3_1(momentum_step_float32)
-
-
-def test_3_1_message_shows_the_difference():
-    def slightly_off(x, velocity, grad, learning_rate, momentum):   # a 1e-4 relative error
-        velocity = (momentum * velocity - learning_rate * grad) * (1 + 1e-4)
-        return x + velocity, velocity
-
-    with pytest.raises(CheckFailed) as info:
-        check_3_1(slightly_off)
-    lines = str(info.value).splitlines()
-    expected = next(line for line in lines if "expected new" in line).split(":", 1)[1].strip()
-    got = next(line for line in lines if "got new" in line).split(":", 1)[1].strip()
-    assert expected != got, str(info.value)
-    assert "largest difference" in str(info.value)
-
-
-def test_3_2_accepts_an_answer_computed_in_float32():
-    def adam_step_float32(x, m, v, grad, t, learning_rate=0.001, beta_1=0.9, beta_2=0.999,
-                          epsilon=1e-7):
-        x, m, v, grad = (np.asarray(a, dtype=np.float32) for a in (x, m, v, grad))
-        return adam_step_keras_form(x, m, v, grad, t, np.float32(learning_rate),
-                                    np.float32(beta_1), np.float32(beta_2), np.float32(epsilon))
-    assert check_3_2(adam_step_float32)
-
-
-def test_3_3_accepts_both_epsilon_placements_and_the_library():
-    from course_lib.foundations.optim import minimize
-
-    assert check_3_3(_loop(adam_step))
-    assert check_3_3(_loop(adam_step_keras_form))
-
-    def library(grad, x0, n_steps, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
-        return minimize(grad, x0, Adam(learning_rate, beta_1, beta_2, epsilon), n_steps)
-
-    assert check_3_3(library)
-
-
-def _keras_form_mutant(t_offset=0, correction=True):
-    def step(x, m, v, grad, t, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
-        t = t + t_offset
-        m = m + (grad - m) * (1 - beta_1)
-        v = v + (grad ** 2 - v) * (1 - beta_2)
-        alpha = learning_rate * np.sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t) if correction \
-            else learning_rate
-        return x - alpha * m / (np.sqrt(v) + epsilon), m, v
-    return step
-
-
-@pytest.mark.parametrize("wrong, hint", [
-    (_loop(_keras_form_mutant(), increment=False), "t never changes"),
-    (_loop(_keras_form_mutant(correction=False)), "bias correction is missing"),
-    (_loop(_keras_form_mutant(), start_t=2), "off by one in t"),
-    (_loop(_keras_form_mutant(), keep_start=False), "must start with x0"),
-])
-def test_3_3_hints_work_for_the_keras_epsilon_placement(wrong, hint):
-    with pytest.raises(CheckFailed, match=hint):
-        check_3_3(wrong)
-
-
-def test_3_3_message_names_the_first_wrong_row():
-    def drifting(grad, x0, n_steps, **hyper):
-        path = _loop(adam_step)(grad, x0, n_steps, **hyper)
-        return path + 1e-3 * np.arange(len(path))[:, None]   # wrong from step 1 on
-
-    with pytest.raises(CheckFailed, match=r"leaves the expected one at row 1 \(step t = 1\)"):
-        check_3_3(drifting)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 import pytest
 
 from course_lib.checks import CheckFailed, _core
 from course_lib.checks.ch10 import check_10_1, check_10_2, check_10_3
+from course_lib.evaluation import rmse
 
 
 # ---------------------------------------------------------------- 10.1 clean a batch
@@ -19,7 +18,7 @@ def clean_batch(batch, rating_range=(1.0, 5.0)):
     return batch[ok].drop_duplicates(keep="first").sort_values("timestamp", kind="stable")
 
 
-def fill_minus_one(batch, rating_range=(1.0, 5.0)):           # fillna(-1) on labels
+def fill_minus_one(batch, rating_range=(1.0, 5.0)):  # fillna(-1) on labels
     return batch.drop_duplicates().fillna(-1).sort_values("timestamp", kind="stable")
 
 
@@ -64,88 +63,150 @@ def test_10_1(capsys):
     assert "Exercise 10.1 passed" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("wrong, match", [
-    (fill_minus_one, "filled with -1"), (no_dedupe, "exact copies remain"),
-    (dedupe_on_ids, "not a duplicate"), (drop_all_copies, "keep='first'"),
-    (unsorted, "sort by timestamp"), (reset_index, "original index"),
-    (no_range_check, "outside"),
-    (strict_range, "both ends of rating_range are valid"),
-])
+@pytest.mark.parametrize(
+    "wrong, match",
+    [
+        (fill_minus_one, "filled with -1"),
+        (no_dedupe, "exact copies remain"),
+        (dedupe_on_ids, "not a duplicate"),
+        (drop_all_copies, "keep='first'"),
+        (unsorted, "sort by timestamp"),
+        (reset_index, "original index"),
+        (no_range_check, "outside"),
+        (strict_range, "both ends of rating_range are valid"),
+    ],
+)
 def test_10_1_mutants(wrong, match):
     with pytest.raises(CheckFailed, match=match):
         check_10_1(wrong)
 
 
-# ---------------------------------------------------------------- 10.2 the gate
-def gate_accepts(candidate_rmse, production_rmse, candidate_guard, production_guard,
-                 tolerance, guard_tolerance):
-    if not (math.isfinite(candidate_rmse) and math.isfinite(candidate_guard)):
+# ---------------------------------------------------------------- 10.2 a gate per segment
+def segment_gate(y_true, candidate_pred, production_pred, segments, tolerance, min_rows):
+    if not np.all(np.isfinite(candidate_pred)):
         return False
-    return bool(candidate_rmse <= production_rmse + tolerance
-                and candidate_guard <= production_guard + guard_tolerance)
+    for seg in np.unique(segments):
+        mask = segments == seg
+        if mask.sum() < min_rows:
+            continue
+        cand = rmse(y_true[mask], candidate_pred[mask])
+        if not cand <= rmse(y_true[mask], production_pred[mask]) + tolerance:
+            return False
+    return True
 
 
-def nan_passes(c, p, cg, pg, tol, gtol):
-    return not (c > p + tol) and not (cg > pg + gtol)
+def _manual_rmse(y, p):
+    return float(np.sqrt(np.mean((y - p) ** 2)))
 
 
-def no_guard(c, p, cg, pg, tol, gtol):
-    return bool(np.isfinite(c) and c <= p + tol)
+def _per_segment(y, c, p, segments, min_rows, skip=lambda n, m: n < m):
+    for seg in np.unique(segments):
+        mask = segments == seg
+        if not skip(mask.sum(), min_rows):
+            yield _manual_rmse(y[mask], c[mask]), _manual_rmse(y[mask], p[mask]), mask
 
 
-def strict(c, p, cg, pg, tol, gtol):
-    return bool(np.isfinite(c) and np.isfinite(cg) and c < p + tol and cg < pg + gtol)
+def overall_only(y, c, p, segments, tol, min_rows):
+    return bool(np.all(np.isfinite(c)) and _manual_rmse(y, c) <= _manual_rmse(y, p) + tol)
 
 
-def reversed_direction(c, p, cg, pg, tol, gtol):
-    return bool(np.isfinite(c) and np.isfinite(cg) and c >= p - tol and cg <= pg + gtol)
+def no_min_rows(y, c, p, segments, tol, min_rows):
+    return bool(
+        np.all(np.isfinite(c))
+        and all(a <= b + tol for a, b, _ in _per_segment(y, c, p, segments, 0))
+    )
 
 
-def no_tolerance(c, p, cg, pg, tol, gtol):
-    return bool(np.isfinite(c) and np.isfinite(cg) and c <= p and cg <= pg + gtol)
+def strict_min_rows(y, c, p, segments, tol, min_rows):
+    return bool(
+        np.all(np.isfinite(c))
+        and all(
+            a <= b + tol
+            for a, b, _ in _per_segment(y, c, p, segments, min_rows, skip=lambda n, m: n <= m)
+        )
+    )
 
 
-def difference_form(c, p, cg, pg, tol, gtol):
-    """Correct, written as a difference: must pass although 0.97 - 0.95 > 0.02 in floats."""
-    finite = math.isfinite(c) and math.isfinite(cg)
-    return bool(finite and (c - p) <= tol and (cg - pg) <= gtol)
+def strict(y, c, p, segments, tol, min_rows):
+    return bool(
+        np.all(np.isfinite(c))
+        and all(a < b + tol for a, b, _ in _per_segment(y, c, p, segments, min_rows))
+    )
 
 
-def strict_guard_only(c, p, cg, pg, tol, gtol):
-    return bool(np.isfinite(c) and np.isfinite(cg) and c <= p + tol and cg < pg + gtol)
+def no_tolerance(y, c, p, segments, tol, min_rows):
+    return bool(
+        np.all(np.isfinite(c))
+        and all(a <= b for a, b, _ in _per_segment(y, c, p, segments, min_rows))
+    )
 
 
-def test_10_2():
-    assert check_10_2(gate_accepts)
+def reversed_direction(y, c, p, segments, tol, min_rows):
+    return bool(
+        np.all(np.isfinite(c))
+        and all(a >= b - tol for a, b, _ in _per_segment(y, c, p, segments, min_rows))
+    )
 
 
-def test_10_2_difference_form_passes():
-    assert 0.97 - 0.95 > 0.02          # why the boundary case uses numbers exact in binary
-    assert check_10_2(difference_form)
+def nan_passes(y, c, p, segments, tol, min_rows):  # `not (a > b)` lets NaN through
+    return not any(a > b + tol for a, b, _ in _per_segment(y, c, p, segments, min_rows))
 
 
-@pytest.mark.parametrize("wrong, match", [
-    (nan_passes, "NaN compares False"), (no_guard, "guard"), (strict, "strict .<.; use <="),
-    (strict_guard_only, "guard tolerance.*use <="),
-    (reversed_direction, "lower RMSE is better"), (no_tolerance, "worse by up to"),
-    (lambda *a: 1, "True .accept. or False"),
-])
+def finite_in_judged_segments_only(y, c, p, segments, tol, min_rows):
+    return all(
+        np.all(np.isfinite(c[mask])) and a <= b + tol
+        for a, b, mask in _per_segment(y, c, p, segments, min_rows)
+    )
+
+
+def isnan_only(y, c, p, segments, tol, min_rows):
+    return bool(
+        not np.isnan(c).any()
+        and all(a <= b + tol for a, b, _ in _per_segment(y, c, p, segments, min_rows))
+    )
+
+
+def library_rmse_without_finite_check(y, c, p, segments, tol, min_rows):
+    return all(
+        rmse(y[m], c[m]) <= rmse(y[m], p[m]) + tol
+        for m in (segments == s for s in np.unique(segments))
+        if m.sum() >= min_rows
+    )
+
+
+def test_10_2(capsys):
+    assert check_10_2(segment_gate)
+    assert "Exercise 10.2 passed" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "wrong, match",
+    [
+        (overall_only, "compare the RMSEs per segment"),
+        (no_min_rows, "skip segments with fewer than min_rows"),
+        (strict_min_rows, "exactly min_rows=6 rows, so it is judged"),
+        (strict, "the comparison is <=, not <"),
+        (no_tolerance, "exactly at the tolerance"),
+        (reversed_direction, "lower RMSE is better"),
+        (nan_passes, "NaN compares False"),
+        (finite_in_judged_segments_only, "small .skipped. segment"),
+        (isnan_only, "use np.isfinite, not only np.isnan"),
+        (library_rmse_without_finite_check, "rmse refuses NaN .it raises.; a model that predicts"),
+        (lambda *a: 1, "True .accept. or False"),
+    ],
+)
 def test_10_2_mutants(wrong, match):
     with pytest.raises(CheckFailed, match=match):
         check_10_2(wrong)
 
 
 # ---------------------------------------------------------------- 10.3 the gated loop
-def rmse(y, p):
-    return float(np.sqrt(np.mean((np.asarray(y, float) - np.asarray(p, float)) ** 2)))
-
-
 def gated_updates(model, batches, make_candidate, accept, holdout=0.2):
     live, accepted = [], []
     for batch in batches:
         live.append(rmse(batch["rating"], model.predict(batch)))
         n_hold = int(round(holdout * len(batch)))
-        train, held = batch.iloc[:len(batch) - n_hold], batch.iloc[len(batch) - n_hold:]
+        train, held = batch.iloc[: len(batch) - n_hold], batch.iloc[len(batch) - n_hold :]
         candidate = make_candidate(model, train)
         ok = bool(accept(candidate, model, held))
         accepted.append(ok)
@@ -158,7 +219,7 @@ def score_after_update(model, batches, make_candidate, accept, holdout=0.2):
     live, accepted = [], []
     for batch in batches:
         n_hold = int(round(holdout * len(batch)))
-        train, held = batch.iloc[:len(batch) - n_hold], batch.iloc[len(batch) - n_hold:]
+        train, held = batch.iloc[: len(batch) - n_hold], batch.iloc[len(batch) - n_hold :]
         candidate = make_candidate(model, train)
         ok = bool(accept(candidate, model, held))
         accepted.append(ok)
@@ -197,7 +258,7 @@ def always_promote(model, batches, make_candidate, accept, holdout=0.2):
     for batch in batches:
         live.append(rmse(batch["rating"], model.predict(batch)))
         n_hold = int(round(holdout * len(batch)))
-        candidate = make_candidate(model, batch.iloc[:len(batch) - n_hold])
+        candidate = make_candidate(model, batch.iloc[: len(batch) - n_hold])
         accepted.append(True)
         model = candidate
     return live, accepted, model
@@ -208,7 +269,7 @@ def from_initial(model, batches, make_candidate, accept, holdout=0.2):
     for batch in batches:
         live.append(rmse(batch["rating"], model.predict(batch)))
         n_hold = int(round(holdout * len(batch)))
-        train, held = batch.iloc[:len(batch) - n_hold], batch.iloc[len(batch) - n_hold:]
+        train, held = batch.iloc[: len(batch) - n_hold], batch.iloc[len(batch) - n_hold :]
         candidate = make_candidate(initial, train)
         ok = bool(accept(candidate, model, held))
         accepted.append(ok)
@@ -220,11 +281,16 @@ def test_10_3():
     assert check_10_3(gated_updates)
 
 
-@pytest.mark.parametrize("wrong, match", [
-    (score_after_update, "AFTER it learned"), (train_on_everything, "whole batch"),
-    (hold_out_first, "LAST rows"), (always_promote, "promote a candidate only"),
-    (from_initial, "CURRENT production model"),
-])
+@pytest.mark.parametrize(
+    "wrong, match",
+    [
+        (score_after_update, "AFTER it learned"),
+        (train_on_everything, "whole batch"),
+        (hold_out_first, "LAST rows"),
+        (always_promote, "promote a candidate only"),
+        (from_initial, "CURRENT production model"),
+    ],
+)
 def test_10_3_mutants(wrong, match):
     with pytest.raises(CheckFailed, match=match):
         check_10_3(wrong)
@@ -235,10 +301,11 @@ def test_10_3_mutants(wrong, match):
 def test_stub_is_not_started(check, capsys, monkeypatch):
     def stub(*args, **kwargs):
         raise NotImplementedError("Exercise 10.x: ...")
-    result = check(stub)                            # Run All goes through an untouched exercise
+
+    result = check(stub)  # Run All goes through an untouched exercise
     assert not result and result.status == "not started"
     assert "not started yet" in capsys.readouterr().out
-    monkeypatch.setattr(_core, "GRADING", True)     # the grader sees the error itself
+    monkeypatch.setattr(_core, "GRADING", True)  # the grader sees the error itself
     with pytest.raises(NotImplementedError):
         check(stub)
 

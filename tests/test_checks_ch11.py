@@ -17,10 +17,11 @@ def stable_softmax(logits, temperature=1.0):
     return e / e.sum()
 
 
-def decayed_update(counts, last_day, day, category, half_life, weight=1.0):
-    new = np.asarray(counts, dtype=float) * 0.5 ** ((day - last_day) / half_life)
-    new[category] += weight
-    return new
+def window_counts(event_days, event_categories, day, window, n_categories):
+    d = np.asarray(event_days, dtype=float)
+    c = np.asarray(event_categories, dtype=int)
+    keep = (d > day - window) & (d <= day)
+    return np.bincount(c[keep], minlength=n_categories).astype(float)
 
 
 def ndcg_at_k(recommended, relevant, k):
@@ -56,29 +57,26 @@ def _unnormalised(logits, temperature=1.0):
     return np.exp(z - z.max())
 
 
-def _decay(how):
-    def mutant(counts, last_day, day, category, half_life, weight=1.0):
-        c = np.asarray(counts, dtype=float)
-        t = day - last_day
-        if how == "none":
-            new = c.copy()
-        elif how == "exp":
-            new = c * np.exp(-t / half_life)
-        elif how == "times":
-            new = c * 0.5 ** (t * half_life)
-        else:
-            new = c * 0.5 ** (t / half_life)
-        new[category] += 1.0 if how == "no weight" else weight
-        if how == "decay new":
-            new = (c + weight * np.eye(len(c))[category]) * 0.5 ** (t / half_life)
-        return new
+def _window(how):
+    def mutant(event_days, event_categories, day, window, n_categories):
+        d = np.asarray(event_days, dtype=float)
+        c = np.asarray(event_categories, dtype=int)
+        keep = {"boundary": (d >= day - window) & (d <= day), "future": d > day - window,
+                "all time": d <= day}[how]
+        return np.bincount(c[keep], minlength=n_categories).astype(float)
     return mutant
 
 
-def _in_place_decay(counts, last_day, day, category, half_life, weight=1.0):
-    counts *= 0.5 ** ((day - last_day) / half_life)
-    counts[category] += weight
-    return counts
+def _window_no_minlength(event_days, event_categories, day, window, n_categories):
+    d = np.asarray(event_days, dtype=float)
+    keep = (d > day - window) & (d <= day)
+    return np.bincount(np.asarray(event_categories)[keep]).astype(float)
+
+
+def _window_in_place(event_days, event_categories, day, window, n_categories):
+    event_days[event_days <= day - window] = np.inf          # marks old events by overwriting
+    keep = event_days <= day
+    return np.bincount(event_categories[keep], minlength=n_categories).astype(float)
 
 
 def _ndcg(how):
@@ -130,12 +128,6 @@ def _min_softmax(logits, temperature=1.0):
         return e / e.sum()
 
 
-def _set_decay(counts, last_day, day, category, half_life, weight=1.0):
-    new = np.asarray(counts, dtype=float) * 0.5 ** ((day - last_day) / half_life)
-    new[category] = weight
-    return new
-
-
 MUTANTS = {
     check_11_1: {
         "naive exp overflows": (_naive_softmax, "subtract the maximum"),
@@ -145,13 +137,11 @@ MUTANTS = {
         "not normalised": (_unnormalised, "sum to 1"),
     },
     check_11_2: {
-        "no decay": (_decay("none"), "not decayed"),
-        "exp instead of half-life": (_decay("exp"), "time constant"),
-        "elapsed times half-life": (_decay("times"), "divide the elapsed time"),
-        "new event decayed too": (_decay("decay new"), "full weight"),
-        "weight ignored": (_decay("no weight"), "weight"),
-        "weight overwrites the count": (_set_decay, "ADD the weight"),
-        "in place": (_in_place_decay, "changed its input array"),
+        "keeps the event exactly window days old": (_window("boundary"), "has left the window"),
+        "keeps future events": (_window("future"), "have not happened yet"),
+        "window ignored": (_window("all time"), "window is ignored"),
+        "no minlength": (_window_no_minlength, "minlength"),
+        "in place": (_window_in_place, "changed its input array"),
     },
     check_11_3: {
         "log2(i + 1) with 0-based i": (_ndcg("log2(i+1)"), "log2\\(1\\) = 0"),
@@ -168,7 +158,7 @@ MUTANTS = {
     },
 }
 
-SOLUTIONS = {check_11_1: stable_softmax, check_11_2: decayed_update, check_11_3: ndcg_at_k,
+SOLUTIONS = {check_11_1: stable_softmax, check_11_2: window_counts, check_11_3: ndcg_at_k,
              check_11_4: q_update}
 
 

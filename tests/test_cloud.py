@@ -65,7 +65,7 @@ def test_bootstrap_fetches_the_course_where_it_is_missing(local_repository, tmp_
         ".is_file())\n")
     # -S: no site-packages and no PYTHONPATH, so the course installed here is invisible
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    for attempt in range(2):  # a second run (after a kernel restart) reuses the clone
+    for _attempt in range(2):  # a second run (after a kernel restart) reuses the clone
         out = subprocess.run([sys.executable, "-S", "-c", code], cwd=tmp_path, env=env,
                              capture_output=True, text=True, timeout=120)
         assert out.returncode == 0, out.stderr

@@ -1,4 +1,4 @@
-"""Tests of course_lib.continual.strategies: each strategy's defining behaviour on a tiny stream."""
+"""Tests of course_lib.continual (strategies, buffers, ewc): each strategy's defining behaviour."""
 
 from __future__ import annotations
 
@@ -6,10 +6,21 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from course_lib.continual.strategies import (EWC, FineTune, FullRetrain, Replay, ReservoirBuffer,
-                                  SlidingWindow, Static, canonical_order, ewc_gradient,
-                                  ewc_penalty)
-from course_lib.models.mf import IncrementalMF
+from course_lib.continual import (
+    EWC,
+    FineTune,
+    FullRetrain,
+    Replay,
+    ReservoirBuffer,
+    SlidingWindow,
+    Static,
+    WarmStartALS,
+    canonical_order,
+    ewc_gradient,
+    ewc_penalty,
+)
+from course_lib.core.roles import UpdateStrategy
+from course_lib.models import MatrixFactorization
 
 
 def tiny_stream(n_days: int = 12, per_day: int = 40, seed: int = 0) -> pd.DataFrame:
@@ -29,7 +40,7 @@ def batches_of(df):
 
 
 def mf(seed=0):
-    return IncrementalMF(n_factors=3, epochs=5, batch_size=32, seed=seed)
+    return MatrixFactorization(n_factors=3, solver="sgd", epochs=5, batch_size=32, seed=seed)
 
 
 # --- reservoir --------------------------------------------------------------------------------
@@ -82,7 +93,8 @@ def test_reservoir_sample_without_replacement_and_errors():
         ReservoirBuffer(0)
     with pytest.raises(ValueError, match=r"sample\(n=-1\)"):
         buf.sample(-1)
-    with pytest.raises(TypeError, match="expected a DataFrame"):
+    with pytest.raises(TypeError, match=r"ReservoirBuffer.add\(df=\[1, 2\]\): df must be a pandas "
+                                        "DataFrame"):
         buf.add([1, 2])
 
 
@@ -113,10 +125,14 @@ def test_ewc_penalty_is_zero_at_the_anchor_and_with_lambda_zero():
 
 
 def test_ewc_shape_errors():
-    with pytest.raises(ValueError, match=r"array 0 has shapes \(3,\) \(weights\), \(2,\)"):
+    with pytest.raises(ValueError, match=r"ewc_penalty\(anchor\[0\]=array of shape \(2,\)\): "
+                                         r"anchor\[0\] must be of the shape of weights\[0\] \(3,\)"):
         ewc_penalty([np.ones(3)], [np.ones(2)], [np.ones(3)], 1.0)
-    with pytest.raises(ValueError, match="same length"):
+    with pytest.raises(ValueError, match=r"ewc_gradient\(anchor=\[\]\): anchor must be a list of "
+                                         r"as many arrays as weights \(1\), got 0"):
         ewc_gradient([np.ones(3)], [], [], 1.0)
+    with pytest.raises(ValueError, match=r"ewc_penalty\(lam=-1\): lam must be a number >= 0"):
+        ewc_penalty([np.ones(3)], [np.ones(3)], [np.ones(3)], -1)
 
 
 # --- strategies on a numpy model ------------------------------------------------------------
@@ -209,8 +225,8 @@ def test_replay_forgets_less_than_finetune_when_the_world_flips():
     test_old = old[old["item_id"] < 5]
 
     def run(strategy):
-        strategy.start(IncrementalMF(n_factors=2, epochs=20, learning_rate=0.05,
-                                     seed=0).fit(old), old)
+        strategy.start(MatrixFactorization(n_factors=2, solver="sgd", epochs=20,
+                                           learning_rate=0.05, seed=0).fit(old), old)
         for _, b in new.groupby("day"):
             strategy.update(b)
         return float(np.sqrt(np.mean((strategy.predict(test_old) - 1.0) ** 2)))
@@ -223,16 +239,39 @@ def test_replay_forgets_less_than_finetune_when_the_world_flips():
 def test_strategy_protocol_errors():
     with pytest.raises(RuntimeError, match=r"FineTune.predict: call start\(model, history\)"):
         FineTune().predict(pd.DataFrame())
-    with pytest.raises(TypeError, match="needs a `fit` method"):
+    with pytest.raises(TypeError, match=r"FineTune.start\(model=.*\): model must be a "
+                                        r"RatingEstimator \(fit, partial_fit, predict, clone\)"):
         FineTune().start(object(), pd.DataFrame())
+    with pytest.raises(TypeError, match=r"FineTune.start\(history=\[\]\): history must be a "
+                                        "pandas DataFrame"):
+        FineTune().start(mf(), [])
+    s = started(FineTune(), tiny_stream())
+    with pytest.raises(ValueError, match=r"FineTune.update\(batch=.*\): batch must be a "
+                                         r"DataFrame with the column\(s\) \['rating'\]"):
+        s.update(tiny_stream().drop(columns="rating"))
+    with pytest.raises(ValueError, match=r"FineTune\(learning_rate=0\): learning_rate must be a "
+                                         r"positive number"):
+        FineTune(learning_rate=0)
     with pytest.raises(ValueError, match=r"FineTune\(epochs=0\)"):
         FineTune(epochs=0)
     with pytest.raises(ValueError, match=r"Replay\(replay_ratio=-1\)"):
         Replay(replay_ratio=-1)
     with pytest.raises(ValueError, match=r"EWC\(lam=-1\)"):
         EWC(lam=-1)
+    with pytest.raises(ValueError, match=r"EWC\(decay=2\): decay must be a number with 0 <= "):
+        EWC(decay=2)
     with pytest.raises(TypeError, match="EWC needs a Keras model"):
         EWC().start(mf().fit(tiny_stream()), tiny_stream())
+
+
+def test_every_strategy_plays_the_update_strategy_role():
+    df = tiny_stream()
+    for strategy in (Static(), FineTune(), Replay(), EWC(), FullRetrain(), SlidingWindow(),
+                     WarmStartALS()):
+        assert isinstance(strategy, UpdateStrategy), type(strategy).__name__
+        assert isinstance(strategy.name, str)
+    s = FineTune()
+    assert s.start(mf().fit(df), df) is s and s.update(batches_of(df)[0]) is s
 
 
 def test_canonical_order_ignores_arrival_order():
@@ -248,7 +287,7 @@ def keras_setup():
     from course_lib import setup_notebook
 
     setup_notebook(seed=0)
-    from course_lib.models.neural import RatingModel
+    from course_lib.models import RatingModel
 
     df = tiny_stream(n_days=8, per_day=60)
     users = pd.DataFrame({"age": np.arange(40.0)}, index=pd.RangeIndex(40, name="user_id"))
@@ -271,7 +310,7 @@ def test_ewc_with_lambda_zero_equals_finetune(keras_setup):
     for _, b in df[df["day"] >= 5].groupby("day"):
         e.update(b)
         f.update(b)
-    for we, wf in zip(e.model_.get_weights(), f.model_.get_weights()):
+    for we, wf in zip(e.model_.get_weights(), f.model_.get_weights(), strict=False):
         np.testing.assert_allclose(we, wf, rtol=1e-5, atol=1e-6)
 
 
@@ -284,13 +323,9 @@ def test_ewc_keras_penalty_equals_numpy_and_pulls_toward_the_anchor(keras_setup)
     f = FineTune(epochs=3, batch_size=64, learning_rate=1e-2).start(fresh_model(), init)
     anchor = [a.copy() for a in e.anchor_]
     batch = df[df["day"] >= 5]
-    e.model_.fit(batch, epochs=1, batch_size=64)      # move away from the anchor
-    keras_penalty = 0.0
-    for v in e.model_.keras_model.trainable_variables:
-        reg = v.regularizer
-        keras_penalty += float(keras.ops.convert_to_numpy(reg(v)))
-        if reg.base is not None:                  # the embeddings' own L2 stays in place
-            keras_penalty -= float(keras.ops.convert_to_numpy(reg.base(v)))
+    e.model_.partial_fit(batch, epochs=1, batch_size=64)      # move away from the anchor
+    keras_penalty = sum(float(keras.ops.convert_to_numpy(reg(v)))
+                        for reg, v in zip(e.regularizers_, e.model_.trainable_variables, strict=False))
     assert e.penalty() > 0
     assert keras_penalty == pytest.approx(e.penalty(), rel=1e-4)
     # EWC moves the weights less than fine-tuning does on the same data
@@ -300,7 +335,7 @@ def test_ewc_keras_penalty_equals_numpy_and_pulls_toward_the_anchor(keras_setup)
     e2.update(batch)
     f.update(batch)
     dist = lambda s: sum(float(np.sum(fisher0[k] * (w.numpy() - anchor[k]) ** 2))  # noqa
-                         for k, w in enumerate(s.model_.keras_model.trainable_variables))
+                         for k, w in enumerate(s.model_.trainable_variables))
     assert dist(e2) < dist(f)
 
 
@@ -310,12 +345,10 @@ def _ridge(X, t, penalty):
 
 
 def test_warm_start_als_touches_only_the_batch_users_and_items():
-    from course_lib.models.baselines import BiasedMF
-    from course_lib.continual.strategies import WarmStartALS
 
     df = tiny_stream()
     history = df[df["day"] < 6]
-    model = BiasedMF(n_factors=2, reg=1.0, n_iter=5, seed=0).fit(history)
+    model = MatrixFactorization(n_factors=2, reg=1.0, epochs=5, seed=0).fit(history)
     strategy = WarmStartALS().start(model, history)
     batch = batches_of(df)[0].iloc[:12]
     U0, V0 = model.U_.copy(), model.V_.copy()
@@ -338,12 +371,10 @@ def test_warm_start_als_touches_only_the_batch_users_and_items():
 
 def test_warm_start_als_folds_a_new_user_in_in_closed_form():
     """A new user's factors and bias are the ridge solution against the current items."""
-    from course_lib.models.baselines import BiasedMF
-    from course_lib.continual.strategies import WarmStartALS
 
     df = tiny_stream()
     history = df[df["day"] < 6]
-    model = BiasedMF(n_factors=2, reg=0.5, n_iter=5, reg_user_bias=3.0, seed=0).fit(history)
+    model = MatrixFactorization(n_factors=2, reg=0.5, epochs=5, reg_user_bias=3.0, seed=0).fit(history)
     items = history["item_id"].unique()[:4]
     batch = pd.DataFrame({"user_id": 999, "item_id": items, "rating": [5.0, 4.0, 1.0, 2.0]})
     V_before = model.V_.copy()
@@ -357,28 +388,25 @@ def test_warm_start_als_folds_a_new_user_in_in_closed_form():
     np.testing.assert_allclose(model.U_[row], expected, atol=1e-10)
 
 
-def test_warm_start_als_needs_partial_fit():
-    from course_lib.continual.strategies import WarmStartALS
+def test_warm_start_als_needs_an_als_model():
 
-    with pytest.raises(TypeError, match=r"needs partial_fit\(batch, n_sweeps=\)"):
-        WarmStartALS().start(IncrementalMF(epochs=1).fit(tiny_stream()), tiny_stream())
+    with pytest.raises(TypeError, match=r"model must be an ALS matrix factorisation"):
+        WarmStartALS().start(mf().fit(tiny_stream()), tiny_stream())
     with pytest.raises(ValueError, match=r"n_sweeps=0"):
         WarmStartALS(n_sweeps=0)
 
 
 def test_warm_start_tracks_a_full_retrain_closely():
     """One sweep per batch stays within a few per cent of re-solving everything from scratch."""
-    from course_lib.models.baselines import BiasedMF
-    from course_lib.continual.strategies import WarmStartALS
 
     df = tiny_stream(n_days=16)
     history, stream = df[df["day"] < 8], [g for _, g in df[df["day"] >= 8].groupby("day")]
-    warm = WarmStartALS().start(BiasedMF(n_factors=2, reg=2.0, seed=0).fit(history), history)
+    warm = WarmStartALS().start(MatrixFactorization(n_factors=2, reg=2.0, seed=0).fit(history), history)
     seen = history
     for batch in stream:
         warm.update(batch)
         seen = pd.concat([seen, batch])
-    retrained = BiasedMF(n_factors=2, reg=2.0, seed=0).fit(seen)
+    retrained = MatrixFactorization(n_factors=2, reg=2.0, seed=0).fit(seen)
     def err(m):
         return np.sqrt(np.mean((m.predict(seen) - seen["rating"]) ** 2))
 

@@ -12,9 +12,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from course_lib.data import datasets
-from course_lib.data.datasets import DATA_DIR, SHOP_FILES, DatasetError, load_shop, save_shop
-from course_lib.data.shop import simulate
+from course_lib.data import (
+    DATA_DIR,
+    SHOP_FILES,
+    DatasetError,
+    load_shop,
+    save_shop,
+    shop_files,
+    shop_save,
+    simulate,
+)
 
 FILES = [*SHOP_FILES, "manifest.json"]
 
@@ -61,15 +68,15 @@ def test_manifest_checksums_are_of_the_decompressed_text(manifest):
         entry = manifest["files"][name]
         assert hashlib.sha256(text).hexdigest() == entry["content_sha256"], name
         assert len(text) == entry["content_bytes"], name
-    assert manifest["format_version"] == datasets.FORMAT_VERSION == 2
+    assert manifest["format_version"] == shop_files.FORMAT_VERSION == 2
 
 
 def test_gzip_container_is_fixed():
     """No mtime, no file name, OS byte 255, whatever the Python version."""
-    blob = datasets._gzip_bytes(b"a,b\n1,2\n")
+    blob = shop_save._gzip_bytes(b"a,b\n1,2\n")
     assert blob[:10] == b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
     assert gzip.decompress(blob) == b"a,b\n1,2\n"
-    assert blob == datasets._gzip_bytes(b"a,b\n1,2\n")
+    assert blob == shop_save._gzip_bytes(b"a,b\n1,2\n")
     for name in SHOP_FILES:
         if name.endswith(".gz"):
             assert (DATA_DIR / name).read_bytes()[:10] == blob[:10], name
@@ -80,7 +87,7 @@ def test_gzip_container_is_fixed():
 def test_the_deflate_stream_matches_this_zlib():
     """Same zlib, same bytes: regenerating with this zlib reproduces a shipped file exactly."""
     path = DATA_DIR / "items.csv.gz"
-    assert datasets._gzip_bytes(gzip.decompress(path.read_bytes())) == path.read_bytes()
+    assert shop_save._gzip_bytes(gzip.decompress(path.read_bytes())) == path.read_bytes()
 
 
 def test_shipped_size_is_small(manifest):
@@ -141,7 +148,7 @@ def test_an_edited_file_is_a_checksum_error(copy):
     fields = lines[1].split(b",")
     fields[2] = b"1" if fields[2] != b"1" else b"2"      # one rating changed by hand
     lines[1] = b",".join(fields)
-    path.write_bytes(datasets._gzip_bytes(b"\n".join(lines)))
+    path.write_bytes(shop_save._gzip_bytes(b"\n".join(lines)))
     with pytest.raises(DatasetError, match=r"ratings.csv.gz: checksum mismatch .*Regenerate"):
         load_shop(copy)
     edited = load_shop(copy, verify=False).ratings["rating"]
@@ -188,8 +195,8 @@ def fail_on_call(n: int, exc: BaseException, real):
 
 def test_a_failed_serialisation_leaves_old_files_intact(world, tiny, monkeypatch):
     before = snapshot(world)
-    monkeypatch.setattr(datasets, "_csv_text",
-                        fail_on_call(4, RuntimeError("out of memory"), datasets._csv_text))
+    monkeypatch.setattr(shop_save, "_csv_text",
+                        fail_on_call(4, RuntimeError("out of memory"), shop_save._csv_text))
     with pytest.raises(RuntimeError, match="out of memory"):
         save_shop(tiny, world)
     assert snapshot(world) == before
@@ -199,7 +206,7 @@ def test_a_failed_serialisation_leaves_old_files_intact(world, tiny, monkeypatch
 def test_a_failed_staging_write_leaves_old_files_intact(world, tiny, monkeypatch, n):
     before = snapshot(world)
     full = OSError(28, "No space left on device", str(world / "x"))
-    monkeypatch.setattr(datasets, "_write_file", fail_on_call(n, full, datasets._write_file))
+    monkeypatch.setattr(shop_save, "_write_file", fail_on_call(n, full, shop_save._write_file))
     with pytest.raises(DatasetError, match=r"cannot write the world there .*No space left.*"
                                            r"left as they were"):
         save_shop(tiny, world)
@@ -210,7 +217,7 @@ def test_a_failed_staging_write_leaves_old_files_intact(world, tiny, monkeypatch
 def test_a_failed_swap_puts_every_old_file_back(world, tiny, monkeypatch, n):
     before = snapshot(world)
     denied = PermissionError(13, "Permission denied", str(world / "truth"))
-    monkeypatch.setattr(datasets, "_swap_file", fail_on_call(n, denied, datasets._swap_file))
+    monkeypatch.setattr(shop_save, "_swap_file", fail_on_call(n, denied, shop_save._swap_file))
     with pytest.raises(DatasetError, match=r"Permission denied.*left as they were"):
         save_shop(tiny, world)
     assert snapshot(world) == before
@@ -218,8 +225,8 @@ def test_a_failed_swap_puts_every_old_file_back(world, tiny, monkeypatch, n):
 
 def test_an_interrupted_swap_puts_every_old_file_back(world, tiny, monkeypatch):
     before = snapshot(world)
-    monkeypatch.setattr(datasets, "_swap_file",
-                        fail_on_call(6, KeyboardInterrupt(), datasets._swap_file))
+    monkeypatch.setattr(shop_save, "_swap_file",
+                        fail_on_call(6, KeyboardInterrupt(), shop_save._swap_file))
     with pytest.raises(KeyboardInterrupt):
         save_shop(tiny, world)
     assert snapshot(world) == before
@@ -227,8 +234,8 @@ def test_an_interrupted_swap_puts_every_old_file_back(world, tiny, monkeypatch):
 
 def test_a_failed_first_write_leaves_nothing(tmp_path, tiny, monkeypatch):
     out = tmp_path / "new"
-    monkeypatch.setattr(datasets, "_swap_file",
-                        fail_on_call(3, OSError(5, "I/O error"), datasets._swap_file))
+    monkeypatch.setattr(shop_save, "_swap_file",
+                        fail_on_call(3, OSError(5, "I/O error"), shop_save._swap_file))
     with pytest.raises(DatasetError, match="I/O error"):
         save_shop(tiny, out)
     assert not out.exists()
@@ -276,7 +283,7 @@ def test_cli_errors_exit_2_without_a_traceback(world, monkeypatch, capsys, tiny)
     err = capsys.readouterr().err
     assert err.startswith("python -m course_lib.data.shop: error: ") and "Traceback" not in err
     denied = PermissionError(13, "Permission denied", str(world / ".shop-new-x"))
-    monkeypatch.setattr(datasets, "_write_file", fail_on_call(1, denied, datasets._write_file))
+    monkeypatch.setattr(shop_save, "_write_file", fail_on_call(1, denied, shop_save._write_file))
     assert shopmod.main(["--out", str(world)]) == 2    # what a read-only --out looks like
     assert "Permission denied" in capsys.readouterr().err
     assert snapshot(world) == before
@@ -359,7 +366,7 @@ def _rewrite(folder: Path, name: str, edit, index_col=None) -> None:
     path = folder / name
     df = edit(pd.read_csv(path, index_col=index_col))
     text = df.to_csv(index=index_col is not None, lineterminator="\n").encode()
-    path.write_bytes(datasets._gzip_bytes(text))
+    path.write_bytes(shop_save._gzip_bytes(text))
 
     def fix(m):
         m["files"][name].update(content_sha256=hashlib.sha256(text).hexdigest(), rows=len(df))
@@ -417,9 +424,10 @@ def test_a_folder_where_a_file_belongs(copy):
 
 
 def test_save_requires_a_simulated_world(shipped):
-    from course_lib.data.shop import ShopData
+    from course_lib.data import ShopData
 
-    with pytest.raises(ValueError, match=r"only a simulated world"):
+    with pytest.raises(ValueError,
+                       match=r"save_shop\(shop=ShopData\(.*\)\): shop must be a simulated world"):
         save_shop(ShopData(ratings=shipped.ratings, users=shipped.users, items=shipped.items),
                   "unused")
 

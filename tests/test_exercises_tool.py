@@ -6,7 +6,12 @@ import nbformat
 import pytest
 
 from course_lib.tools import exercises
-from course_lib.tools.exercises import MarkerError, make_exercise_notebook, strip_hidden_tests, strip_solutions
+from course_lib.tools.exercises import (
+    MarkerError,
+    make_exercise_notebook,
+    strip_hidden_tests,
+    strip_solutions,
+)
 from tests.notebook_fixtures import solution_notebook, write
 
 
@@ -70,8 +75,8 @@ def test_build_then_check_then_stale(tmp_path):
     write(solution_notebook(), sol / "90_fixture.ipynb")
     assert exercises.check(sol, ex) == [
         "exercises/90_fixture.ipynb is missing",
-        "solutions/90_fixture.ipynb lacks nbgrader's cell metadata (run `python -m "
-        "course_lib.tools.exercises metadata solutions/90_fixture.ipynb`)"]
+        "solutions/90_fixture.ipynb lacks nbgrader's cell metadata (run `course exercises "
+        "metadata solutions/90_fixture.ipynb`)"]
     assert exercises.main(["metadata", str(sol / "90_fixture.ipynb")]) == 0
     assert exercises.check(sol, ex) == ["exercises/90_fixture.ipynb is missing"]
     assert [p.name for p in exercises.build(sol, ex)] == ["90_fixture.ipynb"]
@@ -96,9 +101,9 @@ def test_orphan_exercise_is_reported(tmp_path):
 
 
 def test_repository_exercises_are_in_sync():
-    """exercises/ must be exactly what `python -m course_lib.tools.exercises build` writes."""
+    """exercises/ must be exactly what `course exercises build` writes."""
     problems = exercises.check()
-    assert not problems, "\n".join(problems) + "\nRun: python -m course_lib.tools.exercises build"
+    assert not problems, "\n".join(problems) + "\nRun: course exercises build"
 
 
 def _nbgrader(nb):

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from course_lib.data.features import FeatureTable, IdEncoder, Standardizer, default_feature_columns
+from course_lib.data import FeatureTable, IdEncoder, Standardizer, default_feature_columns
 
 
 def test_features_does_not_import_tensorflow():
@@ -59,9 +59,11 @@ def test_encoder_roundtrip_dict_is_json_safe():
 
 def test_encoder_empty_and_bad_input():
     assert IdEncoder().transform([]).shape == (0,)
-    with pytest.raises(ValueError, match="capacity must be None or an int"):
+    with pytest.raises(ValueError,
+                       match=r"IdEncoder\(capacity=-1\): capacity must be an int >= 0; .*or None"):
         IdEncoder(capacity=-1)
-    with pytest.raises(ValueError, match="1-D sequence of ids"):
+    with pytest.raises(ValueError, match=r"IdEncoder.observe\(ids=array of shape \(2, 2\)\): "
+                                         r"ids must be a 1-D sequence"):
         IdEncoder().observe(np.zeros((2, 2)))
 
 
@@ -106,9 +108,10 @@ def test_standardizer_roundtrip_and_errors():
     np.testing.assert_allclose(back.transform([[1.0, 2.0]]), s.transform([[1.0, 2.0]]))
     with pytest.raises(RuntimeError, match="not fitted yet"):
         Standardizer().transform([[1.0]])
-    with pytest.raises(ValueError, match="expected a 2-D array"):
+    with pytest.raises(ValueError,
+                       match=r"Standardizer.fit\(X=array of shape \(3,\)\): X must be 2-dim"):
         Standardizer().fit(np.arange(3.0))
-    with pytest.raises(ValueError, match="columns"):
+    with pytest.raises(ValueError, match=r"Standardizer.transform\(X=.*\): X must have 2 columns"):
         s.transform(np.ones((1, 3)))
     assert Standardizer.from_dict(Standardizer().to_dict()).is_fitted is False
 
@@ -151,11 +154,14 @@ def test_feature_table_state_roundtrip(users):
 
 
 def test_feature_table_errors(users):
-    with pytest.raises(TypeError, match="needs a pandas DataFrame"):
+    with pytest.raises(TypeError,
+                       match=r"FeatureTable\(table=array of shape .*\): table must be a pandas "):
         FeatureTable(users.to_numpy())
-    with pytest.raises(ValueError, match=r"columns \['height'\] are not in the table"):
+    with pytest.raises(ValueError,
+                       match=r"table must be a DataFrame with the column\(s\) \['height'\]"):
         FeatureTable(users, ["height"])
-    with pytest.raises(ValueError, match="index must be unique ids"):
+    with pytest.raises(ValueError,
+                       match=r"FeatureTable\(table=.*\): the index of table must be unique ids"):
         FeatureTable(pd.concat([users, users]))
 
 

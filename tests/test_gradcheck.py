@@ -42,18 +42,18 @@ def test_relative_error_is_symmetric_and_zero_safe():
 
 
 def test_bad_inputs_are_explained():
-    with pytest.raises(ValueError, match="eps must be a small positive"):
+    with pytest.raises(ValueError, match=r"numerical_gradient\(eps=-1e-06\): eps must be a positive number"):
         numerical_gradient(np.sum, [1.0], eps=-1e-6)
-    with pytest.raises(ValueError, match="x is empty"):
+    with pytest.raises(ValueError, match="x must be non-empty"):
         numerical_gradient(np.sum, [])
-    with pytest.raises(ValueError, match="x contains NaN"):
+    with pytest.raises(ValueError, match="x must be finite, found 1 NaN or inf"):
         check_gradient(np.sum, np.ones_like, [np.nan])
     with pytest.raises(TypeError, match="f must be a function"):
         numerical_gradient(3.0, [1.0])
-    with pytest.raises(ValueError, match="grad\\(x\\) has shape"):
+    with pytest.raises(ValueError, match=r"grad\(x\) must have the shape of x \(3,\), got \(5,\)"):
         check_gradient(lambda v: float(np.sum(v)), lambda v: np.ones(5), np.ones(3))
-    with pytest.raises(ValueError, match="shapes"):
+    with pytest.raises(ValueError, match=r"b must have the shape of a \(2,\)"):
         relative_error(np.ones(2), np.ones(3))
-    with pytest.raises(ValueError, match="tol must be positive"):
+    with pytest.raises(ValueError, match="tol must be a positive number"):
         check_gradient(np.sum, np.ones_like, [1.0], tol=0)
     assert isinstance(check_gradient(np.sum, np.ones_like, [1.0]), GradientCheck)

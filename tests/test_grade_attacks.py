@@ -23,34 +23,33 @@ NAME = "03_momentum_rmsprop_adam.ipynb"
 SOLUTIONS = ROOT / "solutions"
 
 WRONG = {
-    "3.1": '''# Exercise 3.1: Return (new_x, new_velocity) after one momentum step.
-def momentum_step(x, velocity, grad, learning_rate, momentum):
-    new_velocity = momentum * velocity + learning_rate * grad
-    return x + new_velocity, new_velocity''',
-    "3.2": '''# Exercise 3.2: Return (new_x, new_m, new_v) after Adam step number t, with bias correction.
-def adam_step(x, m, v, grad, t, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
-    m = beta_1 * m + (1 - beta_1) * grad
-    v = beta_2 * v + (1 - beta_2) * grad ** 2
-    return x - learning_rate * m / (np.sqrt(v) + epsilon), m, v''',
-    "3.3": '''# Exercise 3.3: Run Adam for n_steps from x0 and return the trajectory (n_steps + 1 rows).
-def adam_minimize(grad, x0, n_steps, learning_rate=0.001, beta_1=0.9, beta_2=0.999,
-                  epsilon=1e-7):
+    "3.1": '''# Exercise 3.1: Return (new_x, new_accumulator) after one Adagrad step.
+def adagrad_step(x, accumulator, grad, learning_rate, epsilon=1e-7):
+    new_accumulator = accumulator + grad ** 2
+    return x + learning_rate * grad / np.sqrt(new_accumulator + epsilon), new_accumulator''',
+    "3.2": '''# Exercise 3.2: Return (new_x, new_velocity) after one step of Nesterov momentum.
+def nesterov_step(x, velocity, grad, learning_rate, momentum):
+    velocity = momentum * velocity - learning_rate * grad
+    return x + velocity, velocity''',
+    "3.3": '''# Exercise 3.3: Run AMSGrad for n_steps from x0 and return the trajectory (n_steps + 1 rows).
+def amsgrad_minimize(grad, x0, n_steps, learning_rate=0.001, beta_1=0.9, beta_2=0.999,
+                     epsilon=1e-7):
     return np.array([x0] * n_steps)''',
 }
 
 REFERENCE = {
-    "3.1": '''# Exercise 3.1: Return (new_x, new_velocity) after one momentum step.
+    "3.1": '''# Exercise 3.1: Return (new_x, new_accumulator) after one Adagrad step.
 import course_lib.checks.ch03 as answers
-def momentum_step(x, velocity, grad, learning_rate, momentum):
-    return answers._momentum_ref(x, velocity, grad, learning_rate, momentum)''',
-    "3.2": '''# Exercise 3.2: Return (new_x, new_m, new_v) after Adam step number t, with bias correction.
-def adam_step(x, m, v, grad, t, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7):
-    return answers._adam_ref(x, m, v, grad, t, learning_rate, beta_1, beta_2, epsilon)''',
-    "3.3": '''# Exercise 3.3: Run Adam for n_steps from x0 and return the trajectory (n_steps + 1 rows).
-def adam_minimize(grad, x0, n_steps, learning_rate=0.001, beta_1=0.9, beta_2=0.999,
-                  epsilon=1e-7):
-    return answers._minimize_ref(grad, x0, n_steps, learning_rate=learning_rate,
-                                 beta_1=beta_1, beta_2=beta_2, epsilon=epsilon)''',
+def adagrad_step(x, accumulator, grad, learning_rate, epsilon=1e-7):
+    return answers._adagrad_ref(x, accumulator, grad, learning_rate, epsilon)''',
+    "3.2": '''# Exercise 3.2: Return (new_x, new_velocity) after one step of Nesterov momentum.
+def nesterov_step(x, velocity, grad, learning_rate, momentum):
+    return answers._nesterov_ref(x, velocity, grad, learning_rate, momentum)''',
+    "3.3": '''# Exercise 3.3: Run AMSGrad for n_steps from x0 and return the trajectory (n_steps + 1 rows).
+def amsgrad_minimize(grad, x0, n_steps, learning_rate=0.001, beta_1=0.9, beta_2=0.999,
+                     epsilon=1e-7):
+    return answers._amsgrad_ref(grad, x0, n_steps, learning_rate=learning_rate,
+                                beta_1=beta_1, beta_2=beta_2, epsilon=epsilon)''',
 }
 
 
@@ -126,13 +125,14 @@ def test_patched_check_module_does_not_make_wrong_answers_right(tmp_path):
     """Before: 3/3 by replacing the references and the comparison inside the checks."""
     first = '''import course_lib.checks.ch03 as c, course_lib.checks._core as core
 core.compare = lambda *a, **k: None
-c._momentum_ref = lambda x, v, g, lr, mu: (x + mu * v + lr * g, mu * v + lr * g)'''
+c._adagrad_ref = lambda x, acc, g, rate, eps=1e-7, **k: (x + rate * g / (acc + g * g + eps) ** 0.5,
+                                                       acc + g * g)'''
     report = _grade(_with(WRONG, first=first), tmp_path)
     assert report.score == 0, report.table()
 
 
 def test_calling_the_reference_code_scores_zero(tmp_path):
-    """Before: 3/3 with bodies that call _momentum_ref, _adam_ref and _minimize_ref."""
+    """Before: 3/3 with bodies that call the references of 3.1, 3.2 and 3.3 (`_..._ref`)."""
     report = _grade(_with(REFERENCE), tmp_path)
     assert report.score == 0, report.table()
     assert all("reference code" in e.message or "internals" in e.message
@@ -142,22 +142,22 @@ def test_calling_the_reference_code_scores_zero(tmp_path):
 def test_a_hidden_reference_call_is_caught_at_run_time(tmp_path):
     """The name is assembled at run time, so no line mentions it: the tripwire catches it."""
     grab = ('import importlib\nanswers = getattr(importlib.import_module("course_lib.che" + "cks.c"'
-            ' + "h03"), "_mom" + "entum_r" + "ef")')
-    body = '''# Exercise 3.1: Return (new_x, new_velocity) after one momentum step.
-def momentum_step(x, velocity, grad, learning_rate, momentum):
-    return answers(x, velocity, grad, learning_rate, momentum)'''
+            ' + "h03"), "_ada" + "grad_r" + "ef")')
+    body = '''# Exercise 3.1: Return (new_x, new_accumulator) after one Adagrad step.
+def adagrad_step(x, accumulator, grad, learning_rate, epsilon=1e-7):
+    return answers(x, accumulator, grad, learning_rate, epsilon)'''
     report = _grade(_with({"3.1": body}, first=grab), tmp_path)
     result = report.exercises[0]
-    assert result.status == "failed" and "_momentum_ref" in result.message, report.table()
+    assert result.status == "failed" and "_adagrad_ref" in result.message, report.table()
 
 
 def test_reading_the_solutions_notebook_scores_zero(tmp_path):
     """Before: 3/3 by running the cells of solutions/03 from disk."""
-    body = '''# Exercise 3.1: Return (new_x, new_velocity) after one momentum step.
+    body = '''# Exercise 3.1: Return (new_x, new_accumulator) after one Adagrad step.
 import json, pathlib, course_lib
 source = pathlib.Path(course_lib.__file__).parents[1] / "solutions" / "03_momentum_rmsprop_adam.ipynb"
 for cell in json.loads(source.read_text())["cells"]:
-    if "def momentum_step" in "".join(cell["source"]):
+    if "def adagrad_step" in "".join(cell["source"]):
         exec("".join(cell["source"]))'''
     report = _grade(_with({"3.1": body}), tmp_path)
     assert report.exercises[0].status == "failed", report.table()
@@ -171,12 +171,12 @@ def test_rebinding_the_check_records_nothing_and_scores_zero(tmp_path):
 
 
 def test_an_object_that_claims_equality_is_not_a_result(tmp_path):
-    body = '''# Exercise 3.1: Return (new_x, new_velocity) after one momentum step.
+    body = '''# Exercise 3.1: Return (new_x, new_accumulator) after one Adagrad step.
 class Anything(tuple):
     def __eq__(self, other):
         return True
-def momentum_step(x, velocity, grad, learning_rate, momentum):
-    return Anything((x, velocity))'''
+def adagrad_step(x, accumulator, grad, learning_rate, epsilon=1e-7):
+    return Anything((x, accumulator))'''
     first = "import numpy as np\nnp.allclose = lambda *a, **k: True"
     report = _grade(_with({"3.1": body}, first=first), tmp_path)
     assert report.exercises[0].status == "failed", report.table()
@@ -228,8 +228,8 @@ def test_malformed_notebooks_get_a_json_report(tmp_path, capsys, change):
 
 def test_a_huge_exception_message_is_truncated(tmp_path, capsys):
     """Before: a 5 MB message went into the JSON."""
-    body = WRONG["3.1"].replace("    new_velocity =", "    raise ValueError('x' * 5_000_000)\n"
-                                "    new_velocity =")
+    body = WRONG["3.1"].replace("    new_accumulator =", "    raise ValueError('x' * 5_000_000)\n"
+                                "    new_accumulator =")
     nb = _with({"3.1": body})
     path = tmp_path / NAME
     nbformat.write(nb, path)

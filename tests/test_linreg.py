@@ -67,11 +67,11 @@ def test_minibatch_and_sgd_are_deterministic_and_converge():
 
 
 def test_each_epoch_uses_every_sample_once():
-    # With lr tiny, one epoch of mini-batch updates sums to ~ one full-batch step (same data)
+    # With learning_rate tiny, one epoch of mini-batch updates sums to ~ one full-batch step (same data)
     X, y = _synthetic(40)
-    lr = 1e-6
-    mini = linreg.gradient_descent(X, y, [0, 0], lr, 4, batch_size=10, seed=0)
-    full = linreg.gradient_descent(X, y, [0, 0], lr, 1)
+    learning_rate = 1e-6
+    mini = linreg.gradient_descent(X, y, [0, 0], learning_rate, 4, batch_size=10, seed=0)
+    full = linreg.gradient_descent(X, y, [0, 0], learning_rate, 1)
     np.testing.assert_allclose((mini.theta - [0, 0]) / 4, full.theta, rtol=1e-4)
 
 
@@ -96,12 +96,12 @@ def test_predict_and_least_squares():
     np.testing.assert_allclose(linreg.least_squares(X_EXAMPLE, Y_EXAMPLE), [0, 2], atol=1e-10)
 
 
-@pytest.mark.parametrize("lr", [-0.01, 0.0, float("nan"), float("inf"), "0.01", True])
-def test_bad_learning_rate(lr):
+@pytest.mark.parametrize("learning_rate", [-0.01, 0.0, float("nan"), float("inf"), "0.01", True])
+def test_bad_learning_rate(learning_rate):
     with pytest.raises(ValueError, match="learning_rate must be a positive number"):
-        linreg.gradient_descent(X_EXAMPLE, Y_EXAMPLE, [0, 0], lr, 10)
+        linreg.gradient_descent(X_EXAMPLE, Y_EXAMPLE, [0, 0], learning_rate, 10)
     with pytest.raises(ValueError, match="learning_rate must be a positive number"):
-        linreg.gradient_descent_step(X_EXAMPLE, Y_EXAMPLE, [0, 0], lr)
+        linreg.gradient_descent_step(X_EXAMPLE, Y_EXAMPLE, [0, 0], learning_rate)
 
 
 def test_bad_shapes_and_values():
@@ -111,19 +111,19 @@ def test_bad_shapes_and_values():
         linreg.mse_gradient_wrt_theta(X_EXAMPLE, Y_EXAMPLE[:, None], [0, 0])
     with pytest.raises(ValueError, match=r"theta must have shape \(2,\)"):
         linreg.predict(X_EXAMPLE, [0, 0, 0])
-    with pytest.raises(ValueError, match="X must be 2-D"):
+    with pytest.raises(ValueError, match=r"X must be 2-dimensional, got shape \(3,\); X is \(n_samples, n_features\)"):
         linreg.mse_loss([1, 2, 3], [1, 2, 3], [0])
-    with pytest.raises(ValueError, match="X is empty"):
+    with pytest.raises(ValueError, match="X must be non-empty"):
         linreg.mse_loss(np.empty((0, 2)), [], [0, 0])
-    with pytest.raises(ValueError, match="y contains 1 NaN"):
+    with pytest.raises(ValueError, match="y must be numbers without NaN, found 1 NaN"):
         linreg.gradient_descent(X_EXAMPLE, [2, 4, np.nan, 8, 10], [0, 0], 0.01, 5)
-    with pytest.raises(ValueError, match="theta0 contains 1 NaN"):
+    with pytest.raises(ValueError, match="theta0 must be numbers without NaN, found 1 NaN"):
         linreg.gradient_descent(X_EXAMPLE, Y_EXAMPLE, [np.nan, 0], 0.01, 5)
-    with pytest.raises(ValueError, match="n_steps must be a non-negative int"):
+    with pytest.raises(ValueError, match=r"gradient_descent\(n_steps=2.5\): n_steps must be an int >= 0"):
         linreg.gradient_descent(X_EXAMPLE, Y_EXAMPLE, [0, 0], 0.01, 2.5)
-    with pytest.raises(ValueError, match=r"batch_size must be None \(full batch\) or an int"):
+    with pytest.raises(ValueError, match=r"batch_size must be an int with 1 <= batch_size <= 5; pass None for full batch"):
         linreg.gradient_descent(X_EXAMPLE, Y_EXAMPLE, [0, 0], 0.01, 5, batch_size=6)
-    with pytest.raises(ValueError, match="x is empty"):
+    with pytest.raises(ValueError, match="x must be non-empty"):
         linreg.design_matrix([])
-    with pytest.raises(TypeError, match="pass the GDRun"):
+    with pytest.raises(TypeError, match=r"run_summary\(run=\[1, 2\]\): run must be a GDRun"):
         linreg.run_summary([1, 2])

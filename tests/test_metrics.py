@@ -116,3 +116,14 @@ def test_metrics_module_does_not_import_tensorflow():
     code = "import course_lib.evaluation.metrics, sys; print('tensorflow' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_one_rmse_raises_on_nan_with_the_argument_named():
+    with pytest.raises(ValueError, match=r"rmse\(y_true=array of shape \(2,\)\): y_true must be "
+                                         r"numbers without NaN"):
+        M.rmse([1.0, np.nan], [1.0, 2.0])
+    with pytest.raises(ValueError, match=r"mae\(y_pred=.*\): y_pred must be non-empty"):
+        M.mae([1.0], [])
+    with pytest.raises(ValueError, match=r"mae\(y_pred=array of shape \(3,\)\): y_pred must have "
+                                         r"the shape of y_true \(2,\)"):
+        M.mae(np.zeros(2), np.zeros(3))

@@ -1,4 +1,4 @@
-"""Tests of course_lib.models.neural on tiny synthetic data (a few seconds in all)."""
+"""Tests of the Keras models (course_lib.models networks, batches, rating_model) on tiny data."""
 
 from __future__ import annotations
 
@@ -8,8 +8,15 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from course_lib.models.neural import (RatingModel, ShuffledBatches, build_purchase_model,  # noqa: E402
-                               build_rating_network, build_seed_mlp)
+from course_lib.core.roles import RatingEstimator  # noqa: E402
+from course_lib.models import (  # noqa: E402
+    RatingModel,
+    ShuffledBatches,
+    TableL2,
+    build_feature_mlp,
+    build_purchase_model,
+    build_rating_network,
+)
 
 
 def make_world(seed=0, n_users=30, n_items=12, n_ratings=400):
@@ -45,34 +52,37 @@ def trained(world):
 
 
 # ---------------------------------------------------------------- builders
-def test_seed_mlp_shape_and_normalisation_on_train_only():
+def test_feature_mlp_shape_and_normalisation_on_train_only():
     X = np.random.default_rng(0).normal(10.0, 3.0, size=(200, 3))
-    m = build_seed_mlp(X[:100], seed=0)
+    m = build_feature_mlp(X[:100], seed=0)
     assert m.output_shape == (None, 1)
     assert m.count_params() == 3 * 64 + 64 + 64 * 32 + 32 + 33 + 7   # + mean, var, count
     norm = m.get_layer("normalization")
     np.testing.assert_allclose(np.asarray(norm.mean).ravel(), X[:100].mean(axis=0), rtol=1e-4)
 
 
-def test_seed_mlp_same_seed_same_weights():
+def test_feature_mlp_same_seed_same_weights():
     X = np.random.default_rng(0).normal(size=(20, 3))
-    w1, w2 = build_seed_mlp(X, seed=3).get_weights(), build_seed_mlp(X, seed=3).get_weights()
-    assert all(np.array_equal(a, b) for a, b in zip(w1, w2))
-    w3 = build_seed_mlp(X, seed=4).get_weights()
-    assert not all(np.array_equal(a, b) for a, b in zip(w1, w3))
+    w1, w2 = build_feature_mlp(X, seed=3).get_weights(), build_feature_mlp(X, seed=3).get_weights()
+    assert all(np.array_equal(a, b) for a, b in zip(w1, w2, strict=True))
+    w3 = build_feature_mlp(X, seed=4).get_weights()
+    assert not all(np.array_equal(a, b) for a, b in zip(w1, w3, strict=True))
 
 
 def test_builders_validate_arguments():
     X = np.zeros((5, 2))
-    with pytest.raises(ValueError, match="X_train must be 2-D"):
-        build_seed_mlp(np.zeros(5))
+    with pytest.raises(ValueError, match=r"build_feature_mlp\(X_train=array of shape \(5,\)\): "
+                                         r"X_train must be 2-dimensional"):
+        build_feature_mlp(np.zeros(5))
     with pytest.raises(ValueError, match=r"seed=-1"):
-        build_seed_mlp(X, seed=-1)
+        build_feature_mlp(X, seed=-1)
     with pytest.raises(ValueError, match="learning_rate=0"):
         build_purchase_model(X, learning_rate=0)
-    with pytest.raises(ValueError, match="every layer width"):
-        build_seed_mlp(X, hidden=(0,))
-    with pytest.raises(ValueError, match="n_user_rows=0"):
+    with pytest.raises(ValueError, match=r"hidden=\(0,\)\): hidden must be a sequence of layer "
+                                         r"widths, every layer width >= 1"):
+        build_feature_mlp(X, hidden=(0,))
+    with pytest.raises(ValueError, match=r"build_rating_network\(n_user_rows=0\): n_user_rows "
+                                         r"must be an int >= 1"):
         build_rating_network(0, 3, 0, 0)
 
 
@@ -137,18 +147,17 @@ def test_new_user_and_item_after_training_get_predictions(trained, world):
     assert trained.inputs(fresh)["user_idx"].tolist() == [0, 0, 0, trained.user_encoder
                                                           .transform([3])[0]]
     # demographics matter for a new user: two new users with different features differ
-    users2 = users.copy()
     X = trained.inputs(pd.DataFrame({"user_id": [25, 26], "item_id": [0, 0]}))
     assert not np.allclose(X["user_features"][0], X["user_features"][1])
 
 
-def test_fit_grows_encoders_and_keeps_weight_shapes(world):
+def test_partial_fit_grows_encoders_and_keeps_weight_shapes(world):
     users, items, ratings = world
     m = RatingModel(users, items, embedding_dim=3, hidden=(4,), seed=1)
     shapes = [w.shape for w in m.get_weights()]
     m.fit(ratings[:100], epochs=1, batch_size=50)
     n_users_first = m.n_seen_users
-    m.fit(ratings[100:], epochs=1, batch_size=50)
+    m.partial_fit(ratings[100:], epochs=1, batch_size=50)
     assert m.n_seen_users >= n_users_first
     assert m.n_seen_users == ratings["user_id"].nunique()
     assert [w.shape for w in m.get_weights()] == shapes
@@ -164,16 +173,16 @@ def test_capacity_overflow_uses_unknown_row(world):
     assert m.keras_model.get_layer("user_embedding").get_weights()[0].shape == (4, 2)
 
 
-def test_fit_continues_from_current_weights(world):
+def test_partial_fit_continues_from_current_weights(world):
     users, items, ratings = world
     m = RatingModel(users, items, embedding_dim=3, hidden=(4,), seed=2)
     m.fit(ratings, epochs=1, batch_size=100)
     w1 = m.get_weights()
-    m.fit(ratings[:50], epochs=1, batch_size=50, learning_rate=1e-9)   # ~no movement
+    m.partial_fit(ratings[:50], epochs=1, batch_size=50, learning_rate=1e-9)   # ~no movement
     w2 = m.get_weights()
-    assert max(float(np.max(np.abs(a - b))) for a, b in zip(w1, w2)) < 1e-4
+    assert max(float(np.max(np.abs(a - b))) for a, b in zip(w1, w2, strict=True)) < 1e-4
     # the call's learning rate was temporary
-    assert np.isclose(float(m.keras_model.optimizer.learning_rate.numpy()), 1e-3)
+    assert np.isclose(m.learning_rate, 1e-3)
 
 
 def test_fit_with_clipnorm_and_validation(world):
@@ -182,7 +191,7 @@ def test_fit_with_clipnorm_and_validation(world):
     m.fit(ratings[:300], epochs=2, batch_size=100, clipnorm=0.5,
           validation_data=ratings[300:])
     assert set(m.history_.history) >= {"loss", "rmse", "val_loss", "val_rmse"}
-    assert m.keras_model.optimizer.clipnorm is None
+    assert m.clipnorm is None and m.keras_model.optimizer.clipnorm is None
 
 
 def test_same_seed_same_result(world):
@@ -211,22 +220,24 @@ def test_unknown_row_is_trained_by_id_dropout(world):
     assert np.allclose(off.keras_model.get_layer("user_bias").get_weights()[0][0], 0.0)
 
 
-def test_clone(trained, world):
+def test_copy_and_clone(trained, world):
     users, items, ratings = world
-    copy = trained.clone()
+    assert isinstance(trained, RatingEstimator)
+    copy = trained.copy()
     np.testing.assert_allclose(copy.predict(ratings), trained.predict(ratings), rtol=1e-6)
     assert copy.n_seen_users == trained.n_seen_users
-    copy.fit(ratings[:64], batch_size=64)                      # the original is untouched
+    copy.partial_fit(ratings[:64], batch_size=64)              # the original is untouched
     assert copy.user_encoder is not trained.user_encoder
-    fresh = trained.clone(fresh=True)
+    fresh = trained.clone()
     assert fresh.n_seen_users == 0 and not fresh.trained
     new = RatingModel(users, items, embedding_dim=4, hidden=(8,), seed=0, learning_rate=1e-2)
-    assert all(np.array_equal(a, b) for a, b in zip(fresh.get_weights(), new.get_weights()))
+    assert all(np.array_equal(a, b)
+               for a, b in zip(fresh.get_weights(), new.get_weights(), strict=True))
 
 
 def test_get_set_weights(trained, world):
     _, _, ratings = world
-    other = trained.clone(fresh=True)
+    other = trained.clone()
     other.observe(ratings)
     other.user_encoder = trained.user_encoder.copy()
     other.item_encoder = trained.item_encoder.copy()
@@ -244,7 +255,7 @@ def test_save_load_identical_predictions(trained, world, tmp_path):
     np.testing.assert_array_equal(back.predict(probe), trained.predict(probe))
     assert back.n_seen_users == trained.n_seen_users
     assert back.hyper == trained.hyper
-    back.fit(ratings[:64], batch_size=64)       # a loaded model keeps learning
+    back.partial_fit(ratings[:64], batch_size=64)       # a loaded model keeps learning
 
 
 def test_save_overwrites_atomically(trained, tmp_path):
@@ -256,20 +267,24 @@ def test_save_overwrites_atomically(trained, tmp_path):
 
 def test_rating_model_errors(world):
     users, items, ratings = world
-    with pytest.raises(TypeError, match="expected a DataFrame indexed by user_id"):
+    with pytest.raises(TypeError, match=r"RatingModel\(users=array of shape \(30, 3\)\): users must "
+                                        r"be a pandas DataFrame, got ndarray; pass shop.users"):
         RatingModel(users.to_numpy(), items)
     with pytest.raises(ValueError, match="user_capacity=0"):
         RatingModel(users, items, user_capacity=0)
     with pytest.raises(ValueError, match="unknown_rate=1.5"):
         RatingModel(users, items, unknown_rate=1.5)
     m = RatingModel(users, items, embedding_dim=2, hidden=(), seed=0)
-    with pytest.raises(ValueError, match=r"lacks column\(s\) \['rating'\]"):
+    with pytest.raises(ValueError, match=r"RatingModel.fit\(ratings=DataFrame of shape \(400, 4\)\): "
+                                         r"ratings must be a DataFrame with the column\(s\) \['rating'\]"):
         m.fit(ratings.drop(columns="rating"))
-    with pytest.raises(ValueError, match="epochs=0"):
+    with pytest.raises(ValueError, match=r"RatingModel.partial_fit\(epochs=0\): epochs must be an int >= 1"):
         m.fit(ratings, epochs=0)
-    with pytest.raises(ValueError, match="empty"):
+    with pytest.raises(ValueError, match="ratings must have at least one row"):
         m.fit(ratings[:0])
-    with pytest.raises(ValueError, match="give a directory name"):
+    with pytest.raises(ValueError, match=r"clipnorm=-1\): clipnorm must be a positive number"):
+        m.set_clipnorm(-1)
+    with pytest.raises(ValueError, match="path must be a directory name"):
         m.save("model.keras")
     with pytest.raises(FileNotFoundError, match="no state.json"):
         RatingModel.load("does-not-exist")
@@ -300,8 +315,6 @@ def test_inputs_before_any_data_do_not_fix_the_statistics(world):
 def test_table_regularization_is_the_mf_penalty_over_the_number_of_ratings(world):
     import keras
 
-    from course_lib.models.neural import TableL2
-
     users, items, ratings = world
     m = RatingModel(users, items, embedding_dim=3, hidden=(), seed=0, regularization="table",
                     l2=4.0, bias_l2=(10.0, 0.5), user_features=[], item_features=[])
@@ -317,7 +330,7 @@ def test_table_regularization_is_the_mf_penalty_over_the_number_of_ratings(world
     assert isinstance(table, TableL2) and layers["user_bias"].activity_regularizer is None
     np.testing.assert_allclose(float(table(keras.ops.convert_to_tensor(W))),
                                10.0 / len(ratings) * np.sum(W ** 2), rtol=1e-5)
-    m.fit(ratings.iloc[:100], epochs=1)              # continuing: the prior of all data so far
+    m.partial_fit(ratings.iloc[:100], epochs=1)      # continuing: the prior of all data so far
     assert float(table.scale.numpy()) == pytest.approx(1 / (len(ratings) + 100))
 
 
@@ -327,8 +340,8 @@ def test_table_regularization_survives_save_load_and_clone(world, tmp_path):
                     l2=4.0, bias_l2=(10.0, 0.5)).fit(ratings, epochs=1)
     back = RatingModel.load(m.save(tmp_path / "m"))
     np.testing.assert_allclose(back.predict(ratings), m.predict(ratings), atol=1e-6)
-    assert back.n_ratings_learned == m.n_ratings_learned == m.clone().n_ratings_learned
-    back.fit(ratings.iloc[:50], epochs=1)             # still trainable after loading
+    assert back.n_ratings_learned == m.n_ratings_learned == m.copy().n_ratings_learned
+    back.partial_fit(ratings.iloc[:50], epochs=1)     # still trainable after loading
 
 
 def test_rating_range_clips_half_stars(world):
@@ -340,5 +353,58 @@ def test_rating_range_clips_half_stars(world):
     assert p.min() >= 0.5 and p.min() < 1.0
     with pytest.raises(ValueError, match=r"rating_range=\(3, 3\)\): give \(low, high\)"):
         RatingModel(users, items, rating_range=(3, 3))
-    with pytest.raises(ValueError, match=r"regularization='rows'\): use 'batch'"):
+    with pytest.raises(ValueError, match=r"regularization='rows'\): regularization must be one of "
+                                         r"'batch', 'table'"):
         RatingModel(users, items, regularization="rows")
+
+
+# --------------------------------------------------------------------------- fit vs partial_fit
+def test_fit_is_from_scratch(world):
+    users, items, ratings = world
+    make = lambda: RatingModel(users, items, embedding_dim=3, hidden=(4,), seed=3)  # noqa: E731
+    m = make().fit(ratings[:200], epochs=2, batch_size=50)
+    m.fit(ratings[200:], epochs=1, batch_size=50)          # forgets the first fit
+    ref = make().fit(ratings[200:], epochs=1, batch_size=50)
+    np.testing.assert_allclose(m.predict(ratings), ref.predict(ratings), atol=1e-6)
+    assert m.n_seen_users == ratings[200:]["user_id"].nunique()
+    assert m.n_ratings_learned == 200
+    twin = m.clone().fit(ratings[200:], epochs=1, batch_size=50)
+    np.testing.assert_allclose(twin.predict(ratings), ref.predict(ratings), atol=1e-6)
+    # partial_fit on a new model equals fit
+    first = make().partial_fit(ratings[200:], epochs=1, batch_size=50)
+    np.testing.assert_allclose(first.predict(ratings), ref.predict(ratings), atol=1e-6)
+
+
+def test_clipnorm_and_learning_rate_settings(world):
+    users, items, ratings = world
+    m = RatingModel(users, items, embedding_dim=2, hidden=(), seed=0)
+    assert m.set_clipnorm(0.5) is m and m.clipnorm == 0.5
+    m.fit(ratings[:100], epochs=1, batch_size=50)
+    assert m.keras_model.optimizer.clipnorm == 0.5               # kept by fit (a setting)
+    m.partial_fit(ratings[:100], batch_size=50, clipnorm=2.0)    # this call only
+    assert m.keras_model.optimizer.clipnorm == 0.5
+    assert m.clone().clipnorm == 0.5 and m.copy().clipnorm == 0.5
+    m.learning_rate = 0.02
+    assert np.isclose(m.learning_rate, 0.02) and m.hyper["learning_rate"] == 0.02
+    assert np.isclose(m.clone().learning_rate, 0.02)
+
+
+def test_weight_penalties_change_training_and_can_be_removed(world):
+    import keras
+
+    users, items, ratings = world
+    base = RatingModel(users, items, embedding_dim=2, hidden=(), seed=0).fit(
+        ratings[:200], epochs=1, batch_size=50)
+    anchors = base.get_trainable_weights()
+    free, tied = base.copy(), base.copy()
+    penalties = [(lambda w, a=a: 1e4 * keras.ops.sum(keras.ops.square(w - a))) for a in anchors]
+    tied.set_weight_penalties(penalties)
+    free.partial_fit(ratings[200:], epochs=2, batch_size=50, learning_rate=0.05)
+    tied.partial_fit(ratings[200:], epochs=2, batch_size=50, learning_rate=0.05)
+    moved = lambda m: sum(float(np.sum((w - a) ** 2))  # noqa: E731
+                          for w, a in zip(m.get_trainable_weights(), anchors, strict=True))
+    assert moved(tied) < 0.5 * moved(free)
+    tied.set_weight_penalties(None)
+    assert [v.regularizer for v in tied.trainable_variables] == tied._base_regularizers
+    with pytest.raises(ValueError, match="one entry per trainable variable"):
+        tied.set_weight_penalties([None])

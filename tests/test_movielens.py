@@ -13,8 +13,7 @@ import zipfile
 
 import pytest
 
-from course_lib.data import datasets
-from course_lib.data.datasets import ML100K_GENRES, DatasetError, load_movielens_100k
+from course_lib.data import ML100K_GENRES, DatasetError, load_movielens_100k, movielens
 
 U_DATA = "196\t242\t3\t881250949\n186\t302\t3\t891717742\n22\t377\t1\t878887116\n" \
          "196\t302\t5\t881251000\n22\t242\t4\t878900000\n"
@@ -60,14 +59,14 @@ class Server:
 def served(monkeypatch):
     """Serve the fixture zip instead of the network, and accept its MD5."""
     server = Server(fixture_zip())
-    monkeypatch.setattr(datasets, "_fetch", server)
-    monkeypatch.setattr(datasets, "ML100K_MD5", hashlib.md5(server.payload).hexdigest())
+    monkeypatch.setattr(movielens, "_fetch", server)
+    monkeypatch.setattr(movielens, "ML100K_MD5", hashlib.md5(server.payload).hexdigest())
     return server
 
 
 def test_download_once_then_cache(tmp_path, served):
     shop = load_movielens_100k(download=True, cache_dir=tmp_path)
-    assert served.calls == [datasets.ML100K_URL]
+    assert served.calls == [movielens.ML100K_URL]
     again = load_movielens_100k(download=True, cache_dir=tmp_path)
     assert len(served.calls) == 1                              # a good copy is never re-downloaded
     assert again.ratings.equals(shop.ratings)
@@ -136,8 +135,8 @@ def test_path_reads_an_unzipped_folder(tmp_path):
 
 
 def test_official_checksum_is_the_published_one():
-    assert datasets.ML100K_MD5 == "0e33842e24a9c977be4e0107933c0723"
-    assert datasets.ML100K_URL == "https://files.grouplens.org/datasets/movielens/ml-100k.zip"
+    assert movielens.ML100K_MD5 == "0e33842e24a9c977be4e0107933c0723"
+    assert movielens.ML100K_URL == "https://files.grouplens.org/datasets/movielens/ml-100k.zip"
 
 
 # --------------------------------------------------------------------------- bad files
@@ -242,11 +241,11 @@ def test_a_network_error_is_a_dataset_error(tmp_path, monkeypatch):
     def offline(url):
         raise urllib.error.URLError("[Errno -3] Temporary failure in name resolution")
 
-    monkeypatch.setattr(datasets, "_fetch", offline)
+    monkeypatch.setattr(movielens, "_fetch", offline)
     with pytest.raises(DatasetError, match=r"could not download MovieLens 100K from https://.*"
                                            r"name resolution.*Nothing was cached.*path="):
         load_movielens_100k(download=True, cache_dir=tmp_path)
-    monkeypatch.setattr(datasets, "_fetch", lambda url: (_ for _ in ()).throw(TimeoutError()))
+    monkeypatch.setattr(movielens, "_fetch", lambda url: (_ for _ in ()).throw(TimeoutError()))
     with pytest.raises(DatasetError, match=r"could not download"):
         load_movielens_100k(download=True, cache_dir=tmp_path)
     assert list(tmp_path.iterdir()) == []
@@ -284,8 +283,8 @@ def _zip(files: dict) -> bytes:
            "ml-100k/u.item": U_ITEM.encode("latin-1")}), r"u.data, line 1: rating must be"),
 ])
 def test_an_archive_we_cannot_use_caches_nothing(tmp_path, monkeypatch, payload, match):
-    monkeypatch.setattr(datasets, "_fetch", Server(payload))
-    monkeypatch.setattr(datasets, "ML100K_MD5", hashlib.md5(payload).hexdigest())
+    monkeypatch.setattr(movielens, "_fetch", Server(payload))
+    monkeypatch.setattr(movielens, "ML100K_MD5", hashlib.md5(payload).hexdigest())
     with pytest.raises(DatasetError, match=match):
         load_movielens_100k(download=True, cache_dir=tmp_path)
     assert list(tmp_path.iterdir()) in ([], [tmp_path])

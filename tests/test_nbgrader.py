@@ -1,7 +1,7 @@
 """The real nbgrader round trip, every chapter: generate_assignment, then autograde.
 
 One nbgrader course folder holds all chapters (written by
-``python -m course_lib.tools.exercises nbgrader``, as INSTRUCTORS.md says); three
+``course exercises nbgrader``, as INSTRUCTORS.md says); three
 students submit every chapter:
 
 * ``solved``: nbgrader's release notebook with the solutions typed in;

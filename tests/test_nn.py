@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 
 from course_lib.foundations.gradcheck import check_gradient, numerical_gradient
+from course_lib.foundations.activations import sigmoid
 from course_lib.foundations.nn import (activate, activation_derivative, backward, forward, init_params,
-                           keras_weights, loss, params_from_keras, sigmoid, train)
-from course_lib.foundations.optim import SGD, Adam
+                           keras_weights, loss, params_from_keras, train)
+from course_lib.foundations.optimizers import SGD, Adam
 
 
 def _data(n=7, d=4, seed=0):
@@ -87,48 +88,48 @@ def test_keras_weight_roundtrip():
 def test_error_messages():
     X, y = _data()
     p = init_params(4, 3, seed=0)
-    with pytest.raises(ValueError, match=r"X has 5 features but W1 expects 4"):
+    with pytest.raises(ValueError, match=r"forward\(X=array of shape \(2, 5\)\): X must have 4 features"):
         forward(p, np.ones((2, 5)))
-    with pytest.raises(ValueError, match=r"X must be 2-D .* X.reshape\(1, -1\)"):
+    with pytest.raises(ValueError, match=r"X must be 2-dimensional, got shape \(4,\); .* X.reshape\(1, -1\)"):
         forward(p, np.ones(4))
-    with pytest.raises(ValueError, match=r"X is empty"):
+    with pytest.raises(ValueError, match=r"X must be non-empty"):
         forward(p, np.ones((0, 4)))
-    with pytest.raises(ValueError, match="X contains NaN"):
+    with pytest.raises(ValueError, match="X must be numbers without NaN"):
         forward(p, np.array([[1.0, np.nan, 0.0, 0.0]]))
-    with pytest.raises(ValueError, match=r"y has shape \(3,\) but the network predicts shape "
-                                         r"\(7, 1\)"):
+    with pytest.raises(ValueError, match=r"loss\(y=array of shape \(3,\)\): y must have the shape "
+                                         r"\(7, 1\) that the network predicts, got \(3,\)"):
         loss(p, X, y[:3])
-    with pytest.raises(ValueError, match="y contains NaN"):
+    with pytest.raises(ValueError, match="y must be numbers without NaN"):
         loss(p, X, np.full(7, np.nan))
-    with pytest.raises(ValueError, match="hidden_activation='softmax' is not supported"):
+    with pytest.raises(ValueError, match=r"forward\(hidden_activation='softmax'\): hidden_activation must be one of 'sigmoid', 'relu', 'tanh'"):
         forward(p, X, "softmax")
-    with pytest.raises(ValueError, match="loss='hinge' is not supported"):
+    with pytest.raises(ValueError, match=r"loss\(loss='hinge'\): loss must be one of 'binary_crossentropy', 'mse'"):
         loss(p, X, y, loss="hinge")
     with pytest.raises(ValueError, match=r"params must be a dict with keys \['W1', 'b1', 'W2', "
                                          r"'b2'\]"):
         forward({"W": np.ones((4, 1))}, X)
-    with pytest.raises(ValueError, match="inconsistent shapes"):
+    with pytest.raises(ValueError, match="got inconsistent shapes"):
         forward({**p, "b1": np.zeros(9)}, X)
-    with pytest.raises(ValueError, match=r"params\['W2'\] contains NaN"):
+    with pytest.raises(ValueError, match=r"params\['W2'\] must be numbers without NaN"):
         forward({**p, "W2": np.full((3, 1), np.nan)}, X)
-    with pytest.raises(ValueError, match=r"cache lacks \['H'\]"):
+    with pytest.raises(ValueError, match=r"cache must hold X, Z1, H and Y, it lacks \['H'\]"):
         backward(p, {"X": X, "Z1": X, "Y": X}, y)
-    with pytest.raises(ValueError, match="n_hidden must be a positive int, got -2"):
+    with pytest.raises(ValueError, match=r"init_params\(n_hidden=-2\): n_hidden must be an int >= 1"):
         init_params(4, -2)
     with pytest.raises(ValueError, match="seed must be a non-negative int"):
         init_params(4, 2, seed=-1)
-    with pytest.raises(ValueError, match="expected 4 arrays"):
+    with pytest.raises(ValueError, match="weights must be 4 arrays"):
         params_from_keras([np.ones(2)])
 
 
 def test_train_messages_including_negative_learning_rate():
     X, y = _data()
     p = init_params(4, 3, seed=0)
-    with pytest.raises(ValueError, match="learning_rate=-0.1 is invalid; it must be > 0"):
+    with pytest.raises(ValueError, match=r"SGD\(learning_rate=-0.1\): learning_rate must be a positive number"):
         train(p, X, y, SGD(learning_rate=-0.1), 5)
-    with pytest.raises(TypeError, match="optimizer must be a course_lib.foundations.optim optimizer"):
+    with pytest.raises(TypeError, match=r"train\(optimizer=0.1\): optimizer must be a course_lib.foundations optimizer"):
         train(p, X, y, 0.1, 5)
-    with pytest.raises(ValueError, match="n_epochs must be a non-negative int, got 2.5"):
+    with pytest.raises(ValueError, match=r"train\(n_epochs=2.5\): n_epochs must be an int >= 0"):
         train(p, X, y, SGD(), 2.5)
 
 

@@ -10,10 +10,13 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from course_lib.foundations.optim import Adam, Momentum, Quadratic, Rosenbrock, minimize  # noqa: E402
-from course_lib.viz.optim_plots import (explorer_paths, off_plot_from,  # noqa: E402
-                                    optimizer_explorer, plot_loss_curves, plot_paths,
-                                    status_notes, summarize_paths)
+from course_lib.foundations.optimizers import SGD, Adam, Momentum  # noqa: E402
+from course_lib.foundations.problems import Quadratic, Rosenbrock, minimize  # noqa: E402
+from course_lib.viz.optim_plots import (explorer_paths, first_step_below,  # noqa: E402
+                                        loss_gaps, off_plot_from, optimizer_explorer,
+                                        plot_adam_step_scale, plot_comparison, plot_paths,
+                                        plot_runs, status_notes, summarize_paths,
+                                        tune_learning_rates)
 
 
 def test_explorer_paths_wire_sliders_to_the_right_hyperparameters():
@@ -28,9 +31,9 @@ def test_explorer_paths_wire_sliders_to_the_right_hyperparameters():
 
 
 def test_explorer_rejects_bad_slider_values():
-    with pytest.raises(ValueError, match="learning_rate=-0.1 is invalid"):
+    with pytest.raises(ValueError, match=r"learning_rate=-0.1\): learning_rate must be a positive number"):
         explorer_paths(Quadratic(), learning_rate=-0.1)
-    with pytest.raises(ValueError, match=r"beta_2=1.0 is invalid"):
+    with pytest.raises(ValueError, match=r"Adam\(beta_2=1.0\): beta_2 must be a number with 0 <= beta_2 < 1"):
         explorer_paths(Quadratic(), beta_2=1.0)
 
 
@@ -55,7 +58,7 @@ def test_plot_helpers_return_their_axes_with_labels():
     paths = explorer_paths(q, learning_rate=0.02, n_steps=10)
     fig, (a, b) = plt.subplots(1, 2)
     assert plot_paths(q, paths, ax=a, title="t") is a
-    assert plot_loss_curves(q, paths, ax=b) is b
+    assert plot_runs(q, paths, axes=(a, b)) == (a, b)
     assert "log" in b.get_ylabel() and b.get_xlabel() == "step t"
     assert [t.get_text() for t in a.get_legend().get_texts()][:2] == ["minimum", "SGD"]
     plt.close(fig)
@@ -71,8 +74,8 @@ def test_optimizer_explorer_builds_three_sliders():
 def test_plot_loss_curves_ceiling_cuts_diverging_runs_only():
     q = Quadratic(scales=(1.0, 25.0))
     paths = explorer_paths(q, x0=(1.0, 1.0), learning_rate=0.1, n_steps=100)  # SGD diverges
-    fig, ax = plt.subplots()
-    plot_loss_curves(q, paths, ax=ax, ceiling=1e3)
+    fig, (left, ax) = plt.subplots(1, 2)
+    plot_runs(q, paths, axes=(left, ax), ceiling=1e3)
     lines = {line.get_label(): line for line in ax.get_lines()}
     assert all(np.nanmax(line.get_ydata()) <= 1e3 for line in lines.values())
     sgd = next(label for label in lines if label.startswith("SGD"))
@@ -80,18 +83,18 @@ def test_plot_loss_curves_ceiling_cuts_diverging_runs_only():
     assert np.isnan(lines[sgd].get_ydata()[-1])                   # cut where it blew up
     assert np.isfinite(lines["Adam"].get_ydata()).all()           # untouched
     assert len(lines["Adam"].get_xdata()) == len(paths["Adam"])
-    with pytest.raises(ValueError, match=r"ceiling must be a positive number or None, got -1"):
-        plot_loss_curves(q, paths, ax=ax, ceiling=-1)
+    with pytest.raises(ValueError, match=r"\(ceiling=-1\): ceiling must be a positive number"):
+        plot_runs(q, paths, axes=(left, ax), ceiling=-1)
     plt.close(fig)
 
 
 def test_a_run_that_jumps_off_the_scale_and_comes_back_stays_visible():
-    # RMSProp at lr 0.79 on Rosenbrock: step 1 jumps to a loss of 3e7, then it comes back
+    # RMSProp at learning_rate 0.79 on Rosenbrock: step 1 jumps to a loss of 3e7, then it comes back
     # below 1e6 but never into the picture. It must not vanish from either panel.
     valley = Rosenbrock()
     paths = explorer_paths(valley, x0=(-1.2, 1.0), learning_rate=0.79, n_steps=300)
     fig, (left, right) = plt.subplots(1, 2)
-    plot_loss_curves(valley, paths, ax=right, ceiling=1e6)
+    plot_runs(valley, paths, axes=(plt.figure().gca(), right), ceiling=1e6)
     labels = [t.get_text() for t in right.get_legend().get_texts()]
     assert "RMSProp (off the scale: above 1e6 at step 1)" in labels
     rms = next(line for line in right.get_lines() if line.get_label().startswith("RMSProp"))
@@ -116,3 +119,33 @@ def test_off_plot_from():
     assert off_plot_from(np.array([[0.0, 0.0], [np.nan, 0.0]]), (-1, 1), (-1, 1)) == 1
     with pytest.raises(ValueError, match=r"path must have shape \(k, 2\), got \(3,\)"):
         off_plot_from(np.zeros(3), (-1, 1), (-1, 1))
+
+
+def test_loss_gaps_are_the_loss_above_the_minimum():
+    valley = Rosenbrock()
+    gaps = loss_gaps(valley, {"p": np.array([[1.0, 1.0], [0.0, 0.0]])})
+    np.testing.assert_allclose(gaps["p"], [0.0, 1.0])
+
+
+def test_tune_learning_rates_picks_the_best_stable_rate():
+    q = Quadratic(scales=(1.0, 25.0))
+    runs, table = tune_learning_rates(q, (1.0, 1.0), {"SGD": SGD, "Adam": Adam},
+                                      [0.001, 0.07, 0.1], n_steps=200, hold=20)
+    assert table.loc["SGD", "learning_rate"] == 0.07            # 0.1 > 2 / 25 diverges
+    np.testing.assert_array_equal(runs["SGD"], minimize(q.grad, (1.0, 1.0), SGD(0.07), 200))
+    assert list(table.columns) == ["learning_rate", "worst of last 20", "final loss"]
+    fig = plot_comparison(q, runs, table, xlim=(-2, 2), ylim=(-2, 2), title="bowl")
+    assert fig._suptitle.get_text() == "bowl" and len(fig.axes) == 3
+    plt.close(fig)
+
+
+def test_plot_adam_step_scale_and_first_step_below():
+    ax = plot_adam_step_scale(50)
+    without = ax.get_lines()[0].get_ydata()
+    assert np.isclose(without[0], 0.1 / np.sqrt(0.001))
+    plt.close("all")
+    q = Quadratic()
+    path = minimize(q.grad, (1.0, 1.0), SGD(0.05), 200)
+    k = first_step_below(q, path, 1e-6)
+    assert q.value(path[k]) < 1e-6 <= q.value(path[k - 1])
+    assert first_step_below(q, path[:3], 1e-6) is None

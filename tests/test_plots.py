@@ -37,8 +37,21 @@ def test_loss_curves_mark_divergence_and_accept_xs():
                                 logy=False)
     line = ax.get_lines()[0]
     np.testing.assert_allclose(line.get_xdata(), [0, 0.5, 1.0])
-    assert np.all(np.isfinite(line.get_ydata()))
-    assert ax.get_legend().get_texts()[0].get_text() == "a (diverged)"
+    assert np.isnan(line.get_ydata()[1:]).all()          # not drawn as a line ...
+    assert ax.get_legend().get_texts()[0].get_text() == "a (diverged: not finite from step 1)"
+
+
+def test_loss_curves_ceiling_floor_and_styles():
+    ax = plots.plot_loss_curves({"a": [1.0, 1e9, 0.0], "b": [2.0, 1.0, 0.5]}, ceiling=1e6,
+                                floor=1e-16, styles={"b": {"color": "tab:red"}})
+    a, marks, b = ax.get_lines()
+    assert a.get_ydata()[2] == 1e-16 and np.isnan(a.get_ydata()[1])
+    np.testing.assert_allclose(marks.get_ydata(), [1e6])   # ... but as a triangle on the ceiling
+    assert b.get_color() == "tab:red"
+    texts = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert texts == ["a (off the scale: above 1e6 at step 1)", "b"]
+    with pytest.raises(ValueError, match=r"plot_loss_curves\(ceiling=-1\): ceiling must be a positive"):
+        plots.plot_loss_curves({"a": [1.0]}, ceiling=-1)
 
 
 def test_contour_path_window_encloses_finite_points():

@@ -1,4 +1,4 @@
-"""Unit tests for course_lib.recsys.bandits (chapter 11)."""
+"""Unit tests for course_lib.recsys (chapter 11) and the ranking metrics of course_lib.evaluation."""
 
 from __future__ import annotations
 
@@ -7,35 +7,19 @@ import math
 import numpy as np
 import pytest
 
-from course_lib.recsys import bandits as recsys
-from course_lib.data.shop import CATEGORIES, simulate
+import course_lib.recsys as recsys
+from course_lib import evaluation
+from course_lib.core.roles import BanditPolicy
+from course_lib.data import CATEGORIES, simulate
+from course_lib.foundations.activations import softmax
 
 
-# ---------------------------------------------------------------- softmax
-def test_softmax_stable_on_huge_logits():
-    p = recsys.softmax(np.array([1e308, 1e308, -1e308]))
-    assert np.allclose(p, [0.5, 0.5, 0.0])
-    p = recsys.softmax(np.array([-1000.0, -1001.0]))
-    assert np.allclose(p, [1 / (1 + math.exp(-1)), 1 - 1 / (1 + math.exp(-1))])
-
-
-def test_softmax_temperature_and_axis():
-    z = np.array([[1.0, 2.0], [3.0, 3.0]])
-    p = recsys.softmax(z, temperature=0.5, axis=1)
-    assert np.allclose(p.sum(axis=1), 1.0)
-    assert np.allclose(p[0], np.exp([2.0, 4.0]) / np.exp([2.0, 4.0]).sum())
-    assert np.allclose(recsys.softmax(np.log([0.2, 0.8])), [0.2, 0.8])
-    assert np.allclose(recsys.softmax([0.0, 1.0], temperature=1e6), 0.5, atol=1e-6)
-
-
-@pytest.mark.parametrize("kwargs, match", [
-    ({"logits": [1.0], "temperature": 0.0}, "temperature"),
-    ({"logits": [], "temperature": 1.0}, "empty"),
-    ({"logits": [np.nan, 1.0], "temperature": 1.0}, "NaN"),
-])
-def test_softmax_bad_input(kwargs, match):
-    with pytest.raises(ValueError, match=match):
-        recsys.softmax(**kwargs)
+# ---------------------------------------------------------------- softmax (one definition)
+def test_recsys_uses_the_one_softmax():
+    from course_lib.recsys import bandits, preferences, shop_truth
+    assert preferences.softmax is softmax and bandits.softmax is softmax
+    assert shop_truth.softmax is softmax
+    assert "softmax" not in recsys.__all__
 
 
 # ---------------------------------------------------------------- tracker
@@ -61,7 +45,7 @@ def test_tracker_order_independent_and_prior():
     for u, c, d in events:
         t1.update([u], [c], [d])
     t2 = recsys.CategoryPreferenceTracker(["a", "b"], half_life=5.0)
-    u, c, d = zip(*events[::-1])
+    u, c, d = zip(*events[::-1], strict=True)
     t2.update(list(u), list(c), list(d))
     assert np.allclose(t1.counts([1, 2], 9), t2.counts([1, 2], 9))
     # prior 1 over 2 categories: (n + 0.5) / (sum + 1); unknown users are uniform
@@ -119,25 +103,25 @@ def test_top_k_ties_exclusion_and_padding():
 def test_ranking_metrics_hand_cases():
     rec = [10, 20, 30, 40]
     rel = {20, 40, 50}
-    assert recsys.precision_at_k(rec, rel, 4) == 0.5
-    assert recsys.recall_at_k(rec, rel, 4) == pytest.approx(2 / 3)
+    assert evaluation.precision_at_k(rec, rel, 4) == 0.5
+    assert evaluation.recall_at_k(rec, rel, 4) == pytest.approx(2 / 3)
     dcg = 1 / math.log2(3) + 1 / math.log2(5)
     idcg = 1 + 1 / math.log2(3) + 1 / math.log2(4)
-    assert recsys.ndcg_at_k(rec, rel, 4) == pytest.approx(dcg / idcg)
-    assert recsys.ndcg_at_k([1, 2], {1, 2}, 2) == pytest.approx(1.0)
-    assert recsys.ndcg_at_k([2, 1], {1}, 2) == pytest.approx(1 / math.log2(3))
-    assert recsys.precision_at_k([1], {1}, 2) == 0.5           # divides by k
+    assert evaluation.ndcg_at_k(rec, rel, 4) == pytest.approx(dcg / idcg)
+    assert evaluation.ndcg_at_k([1, 2], {1, 2}, 2) == pytest.approx(1.0)
+    assert evaluation.ndcg_at_k([2, 1], {1}, 2) == pytest.approx(1 / math.log2(3))
+    assert evaluation.precision_at_k([1], {1}, 2) == 0.5           # divides by k
 
 
 def test_ranking_bad_input():
     with pytest.raises(ValueError, match="duplicates"):
-        recsys.precision_at_k([1, 1, 2], {1}, 3)
-    with pytest.raises(ValueError, match="relevant is empty"):
-        recsys.ndcg_at_k([1, 2], set(), 2)
+        evaluation.precision_at_k([1, 1, 2], {1}, 3)
+    with pytest.raises(ValueError, match="relevant must not be empty"):
+        evaluation.ndcg_at_k([1, 2], set(), 2)
     with pytest.raises(ValueError, match="k=0"):
-        recsys.recall_at_k([1, 2], {1}, 0)
+        evaluation.recall_at_k([1, 2], {1}, 0)
     with pytest.raises(ValueError, match="one of each per user"):
-        recsys.ranking_scores([[1]], [{1}, {2}], 1)
+        evaluation.ranking_scores([[1]], [{1}, {2}], 1)
 
 
 def test_recommend_top_k_excludes_purchased_and_matches_truth():
@@ -157,6 +141,18 @@ def test_recommend_top_k_excludes_purchased_and_matches_truth():
 
 
 # ---------------------------------------------------------------- bandits
+@pytest.mark.parametrize("make", [
+    lambda: recsys.EpsilonGreedy(3), lambda: recsys.SoftmaxBandit(3), lambda: recsys.UCB1(3),
+    lambda: recsys.ThompsonSampling(3)], ids=["eps", "softmax", "ucb1", "thompson"])
+def test_every_bandit_plays_the_bandit_policy_role(make):
+    agent = make()
+    assert isinstance(agent, BanditPolicy)
+    arm = agent.select()
+    assert type(arm) is int and 0 <= arm < 3
+    assert agent.update(arm, 1.0) is agent
+    assert agent.update(np.int64(arm), 0.0) is agent          # numpy ints are arms too
+
+
 def test_value_update_rules():
     avg = recsys.EpsilonGreedy(2, seed=0)
     const = recsys.EpsilonGreedy(2, step_size=0.5, seed=0)

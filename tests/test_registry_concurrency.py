@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from course_lib.continual.registry import ModelRegistry, RegistryError
+from course_lib.continual import ModelRegistry, RegistryError
 
 WORKER = r"""
 import json, os, sys, time
@@ -105,16 +105,22 @@ def load_toy(path):
 
 
 def start(**args) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", WORKER, json.dumps(args, default=str)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", WORKER, json.dumps(args, default=str)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def wait_for(path: Path, proc: subprocess.Popen, timeout: float = 20.0) -> None:
     deadline = time.monotonic() + timeout
     while not path.exists():
         if proc.poll() is not None:
-            pytest.fail(f"the worker exited with {proc.returncode} before {path.name}:\n"
-                        f"{proc.stderr.read()}")
+            pytest.fail(
+                f"the worker exited with {proc.returncode} before {path.name}:\n"
+                f"{proc.stderr.read()}"
+            )
         if time.monotonic() > deadline:
             proc.kill()
             pytest.fail(f"the worker did not reach {path.name} in {timeout} s")
@@ -139,17 +145,24 @@ def run_together(tmp_path: Path, jobs: list[dict]) -> list[str]:
 
 def leftovers(root: Path) -> list[str]:
     """Temporary files and folders a writer left behind."""
-    return sorted([p.name for p in (root / "versions").iterdir() if p.name.startswith(".")]
-                  + [p.name for p in root.iterdir() if p.name.endswith(".tmp")])
+    return sorted(
+        [p.name for p in (root / "versions").iterdir() if p.name.startswith(".")]
+        + [p.name for p in root.iterdir() if p.name.endswith(".tmp")]
+    )
 
 
 def test_opening_the_registry_never_deletes_another_process_save_in_progress(tmp_path):
     root = tmp_path / "reg"
     ModelRegistry(root)
-    proc = start(root=root, action="save_with_pause", parts=400,
-                 paused=tmp_path / "paused", resume=tmp_path / "resume")
-    wait_for(tmp_path / "paused", proc)                  # half of the 400 parts are written
-    ModelRegistry(root)                                  # a second process opens the registry
+    proc = start(
+        root=root,
+        action="save_with_pause",
+        parts=400,
+        paused=tmp_path / "paused",
+        resume=tmp_path / "resume",
+    )
+    wait_for(tmp_path / "paused", proc)  # half of the 400 parts are written
+    ModelRegistry(root)  # a second process opens the registry
     (tmp_path / "resume").touch()
     version = finish(proc).strip()
     saved = ModelRegistry(root)._path(version) / "model"
@@ -161,8 +174,10 @@ def test_writers_registering_and_promoting_at_once_lose_nothing(tmp_path):
     root = tmp_path / "reg"
     ModelRegistry(root)
     n_workers, n_each = 3, 10
-    writers = [{"root": root, "action": "register_promote", "tag": t, "n": n_each}
-               for t in range(n_workers)]
+    writers = [
+        {"root": root, "action": "register_promote", "tag": t, "n": n_each}
+        for t in range(n_workers)
+    ]
     reader = {"root": root, "action": "read", "n": 100}
     outs = run_together(tmp_path, writers + [reader])[:n_workers]
     reg = ModelRegistry(root)
@@ -173,8 +188,8 @@ def test_writers_registering_and_promoting_at_once_lose_nothing(tmp_path):
     assert weights == {(t, i) for t in range(n_workers) for i in range(n_each)}
     assert all(reg.meta(v)["version"] == v for v in reg.versions())
     history = reg.history
-    assert sorted(history) == reg.versions()             # every promotion is recorded once
-    for vs in made:                                      # in the order each writer made it
+    assert sorted(history) == reg.versions()  # every promotion is recorded once
+    for vs in made:  # in the order each writer made it
         assert [v for v in history if v in vs] == vs
     assert reg.production == history[-1]
     assert leftovers(root) == []
@@ -186,8 +201,13 @@ def test_promotions_from_two_processes_are_all_in_the_history(tmp_path):
     n_each = 60
     versions = [reg.register(Toy(i)) for i in range(2 * n_each)]
     mine, theirs = versions[0::2], versions[1::2]
-    run_together(tmp_path, [{"root": root, "action": "promote", "versions": mine},
-                            {"root": root, "action": "promote", "versions": theirs}])
+    run_together(
+        tmp_path,
+        [
+            {"root": root, "action": "promote", "versions": mine},
+            {"root": root, "action": "promote", "versions": theirs},
+        ],
+    )
     history = reg.history
     assert len(history) == 2 * n_each and sorted(history) == versions
     assert [v for v in history if v in mine] == mine
@@ -201,12 +221,12 @@ def test_a_writer_killed_mid_save_leaves_a_folder_the_next_open_removes(tmp_path
     reg.promote(reg.register(Toy(1)))
     proc = start(root=root, action="save_with_pause", parts=10, paused=tmp_path / "paused")
     wait_for(tmp_path / "paused", proc)
-    assert leftovers(root) != []                         # its temporary folder, in use
-    ModelRegistry(root)                                  # an open while it lives keeps it
+    assert leftovers(root) != []  # its temporary folder, in use
+    ModelRegistry(root)  # an open while it lives keeps it
     assert leftovers(root) != []
     proc.kill()
     proc.communicate()
-    reopened = ModelRegistry(root)                       # its owner is dead: removed
+    reopened = ModelRegistry(root)  # its owner is dead: removed
     assert leftovers(root) == []
     assert reopened.register(Toy(2)) == "v0002" and reopened.versions() == ["v0001", "v0002"]
 
@@ -217,15 +237,19 @@ def test_a_writer_killed_mid_promote_leaves_the_registry_as_it_was(tmp_path):
     reg.promote(reg.register(Toy(1)))
     for attempt in range(3):
         version = reg.register(Toy(2 + attempt))
-        proc = start(root=root, action="promote_with_pause", version=version,
-                     paused=tmp_path / f"paused{attempt}")
-        wait_for(tmp_path / f"paused{attempt}", proc)    # the new index is written, not in place
+        proc = start(
+            root=root,
+            action="promote_with_pause",
+            version=version,
+            paused=tmp_path / f"paused{attempt}",
+        )
+        wait_for(tmp_path / f"paused{attempt}", proc)  # the new index is written, not in place
         with pytest.raises(RegistryError, match="another process"):
-            reg.promote(version)                         # it holds the lock: we wait, then explain
+            reg.promote(version)  # it holds the lock: we wait, then explain
         proc.kill()
         proc.communicate()
         assert reg.production == "v0001" and reg.history == ["v0001"]
-    reg.promote("v0002")                                 # the lock died with its owner
+    reg.promote("v0002")  # the lock died with its owner
     assert reg.history == ["v0001", "v0002"]
     assert leftovers(root) == []
 
@@ -244,9 +268,10 @@ def test_threads_sharing_one_registry_or_opening_their_own(tmp_path):
         except Exception as exc:  # noqa: BLE001 - a thread's error would vanish otherwise
             errors.append(exc)
 
-    threads = [threading.Thread(target=work, args=(t, shared if t % 2 else
-                                                   ModelRegistry(tmp_path)))
-               for t in range(4)]
+    threads = [
+        threading.Thread(target=work, args=(t, shared if t % 2 else ModelRegistry(tmp_path)))
+        for t in range(4)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -259,7 +284,7 @@ def test_threads_sharing_one_registry_or_opening_their_own(tmp_path):
 
 def test_files_left_by_an_older_crash_are_removed_on_open(tmp_path):
     reg = ModelRegistry(tmp_path)
-    (tmp_path / ".registry.json.abc123.tmp").write_text("{")         # killed mid-write
+    (tmp_path / ".registry.json.abc123.tmp").write_text("{")  # killed mid-write
     (tmp_path / "versions" / ".tmp-crashed").mkdir()
     (tmp_path / "versions" / ".tmp-orphan.lock").write_text("")
     ModelRegistry(tmp_path)

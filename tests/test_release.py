@@ -12,7 +12,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course_lib.tools import exercises; from course_lib.tools import grade
+from course_lib.tools import cli, exercises, grade
 
 ROOT = Path(__file__).resolve().parent.parent
 GUIDE = ROOT / "INSTRUCTORS.md"
@@ -21,7 +21,7 @@ GUIDE = ROOT / "INSTRUCTORS.md"
 @pytest.fixture(scope="module")
 def release(tmp_path_factory):
     out = tmp_path_factory.mktemp("release") / "course-release"
-    # the guide's command: python -m course_lib.tools.exercises release ../course-release
+    # the guide's command: course exercises release ../course-release
     assert exercises.main(["release", str(out)]) == 0
     return out
 
@@ -32,6 +32,7 @@ def test_release_has_no_solutions_tests_grader_or_history(release):
             "README.md"} <= names
     assert not {"solutions", "tests", ".git", ".ci", "INSTRUCTORS.md", "book"} & names
     assert not (release / "course_lib" / "tools" / "grade.py").exists()
+    assert not (release / "course_lib" / "tools" / "grading").exists()
     assert not list(release.rglob("__pycache__"))
     for path in release.rglob("*.ipynb"):
         text = path.read_text(encoding="utf-8")
@@ -96,17 +97,18 @@ def _guide_commands() -> list[list[str]]:
     return commands
 
 
-def test_guide_course_lib_commands_parse():
-    """Every `python -m course_lib...` line of INSTRUCTORS.md is accepted by that command."""
-    parsers = {"course_lib.tools.exercises": exercises._parser(), "course_lib.tools.grade": grade._parser()}
+def test_guide_course_commands_parse():
+    """Every `course ...` line of INSTRUCTORS.md is accepted by that command's own parser."""
+    parsers = {"exercises": exercises._parser(), "grade": grade._parser()}
     seen = set()
     for argv in _guide_commands():
-        if argv[:2] == ["python", "-m"]:
-            assert argv[2] in parsers, f"INSTRUCTORS.md runs an unknown module: {argv}"
-            parsers[argv[2]].parse_args(argv[3:])  # SystemExit here = a wrong command
-            seen.add((argv[2], argv[3]))
-    assert {("course_lib.tools.exercises", "release"), ("course_lib.tools.exercises", "nbgrader"),
-            ("course_lib.tools.grade", "--batch")} <= seen
+        assert argv[:2] != ["python", "-m"], f"INSTRUCTORS.md should say `course ...`: {argv}"
+        if argv[0] == "course":
+            assert argv[1] in cli.COMMANDS, f"INSTRUCTORS.md runs an unknown command: {argv}"
+            assert argv[1] in parsers, f"no parser checked for `course {argv[1]}`: {argv}"
+            parsers[argv[1]].parse_args(argv[2:])  # SystemExit here = a wrong command
+            seen.add((argv[1], argv[2]))
+    assert {("exercises", "release"), ("exercises", "nbgrader"), ("grade", "--batch")} <= seen
 
 
 def test_guide_nbgrader_commands_are_the_tested_ones():

@@ -1,4 +1,4 @@
-"""Tests of course_lib.responsible.audit: importance, segment reports, the Laplace mechanism."""
+"""Tests of course_lib.responsible: importance (explain), segment reports (segments), privacy."""
 
 from __future__ import annotations
 
@@ -6,8 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from course_lib.responsible.audit import (clip_contributions, laplace_mechanism, permutation_importance,
-                                    segment_gap, segment_report)
+from course_lib.responsible import (
+    clip_contributions,
+    laplace_mechanism,
+    permutation_importance,
+    segment_gap,
+    segment_report,
+)
 
 
 def _linear_data(n=5000, seed=0):
@@ -57,14 +62,14 @@ def test_groups_numpy_input_and_custom_metric():
 
 @pytest.mark.parametrize("kwargs, error, match", [
     ({"predict_fn": 3}, TypeError, "predict_fn=3"),
-    ({"columns": ["zzz"]}, KeyError, r"\['zzz'\] not in X"),
+    ({"columns": ["zzz"]}, ValueError, r"columns='zzz'\): columns must be one of 'a', 'b', 'unused'"),
     ({"columns": "a"}, TypeError, r"columns=\['a'\]"),
     ({"columns": []}, ValueError, "at least one column"),
     ({"n_repeats": 0}, ValueError, "n_repeats=0"),
     ({"seed": -1}, ValueError, "seed=-1"),
-    ({"y": np.zeros(3)}, ValueError, "y has 3"),
+    ({"y": np.zeros(3)}, ValueError, r"y must hold one target per row of X \(50 rows\), it has 3"),
     ({"X": np.zeros(5)}, ValueError, "2-D array"),
-    ({"predict_fn": lambda df: np.zeros(2)}, ValueError, "one per row"),
+    ({"predict_fn": lambda df: np.zeros(2)}, ValueError, "one prediction per row"),
 ])
 def test_permutation_importance_bad_input(kwargs, error, match):
     X, y = _linear_data(50)
@@ -91,9 +96,9 @@ def test_segment_report_matches_hand_computation():
 
 @pytest.mark.parametrize("kwargs, error, match", [
     ({"df": [1, 2]}, TypeError, "pandas DataFrame"),
-    ({"by": "nope"}, KeyError, "no such column"),
-    ({"y_true": "nope"}, KeyError, "y_true='nope'"),
-    ({"y_pred": np.zeros(2)}, ValueError, "y_pred has 2 values"),
+    ({"by": "nope"}, ValueError, r"segment_report\(by='nope'\): by must be one of 's', 't', 'p'"),
+    ({"y_true": "nope"}, ValueError, "y_true='nope'"),
+    ({"y_pred": np.zeros(2)}, ValueError, "it has 2 values"),
     ({"y_pred": np.array([1.0, np.nan, 1.0])}, ValueError, "NaN"),
     ({"by": np.zeros((3, 2))}, ValueError, "one label per row"),
 ])
@@ -159,9 +164,18 @@ def test_clip_contributions_bounds_each_key():
     assert len(clip_contributions(ev, max_rows=10)) == 5
     with pytest.raises(ValueError, match="max_rows=0"):
         clip_contributions(ev, max_rows=0)
-    with pytest.raises(KeyError, match="key='uid'"):
+    with pytest.raises(ValueError, match="key='uid'"):
         clip_contributions(ev, key="uid")
-    with pytest.raises(KeyError, match="order_by='x'"):
+    with pytest.raises(ValueError, match="order_by='x'"):
         clip_contributions(ev, order_by="x")
     with pytest.raises(TypeError, match="DataFrame"):
         clip_contributions([1, 2])
+
+
+def test_permutation_importance_uses_the_one_rmse():
+    from course_lib.evaluation.metrics import rmse
+    X, y = _linear_data(200)
+    imp = permutation_importance(_f, X, y, n_repeats=1, seed=0)
+    assert imp["baseline"].iloc[0] == pytest.approx(rmse(y, _f(X)))
+    import course_lib.responsible.explain as explain
+    assert not hasattr(explain, "_rmse")

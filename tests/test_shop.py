@@ -6,8 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from course_lib.data import (
+    CATEGORIES,
+    SCENARIOS,
+    expected_rating_from_mu,
+    make_config,
+    simulate,
+)
 from course_lib.data import shop as shopmod
-from course_lib.data.shop import CATEGORIES, SCENARIOS, expected_rating_from_mu, make_config, simulate
 
 SMALL = dict(n_days=40, n_users=400, n_items=120)
 
@@ -230,16 +236,26 @@ def test_overrides_move_the_change_point():
 
 
 @pytest.mark.parametrize("kwargs, error, match", [
-    (dict(scenario="winter"), ValueError, r"scenario='winter' is not a ShopSim scenario"),
-    (dict(seed=-1), ValueError, r"seed=-1: pass a non-negative int"),
-    (dict(n_users=0), ValueError, r"n_users=0: must be a positive int"),
-    (dict(n_days=10), ValueError, r"n_days=10: simulate at least 14 days"),
+    (dict(scenario="winter"), ValueError,
+     r"simulate\(scenario='winter'\): scenario must be one of 'stable'"),
+    (dict(seed=-1), ValueError, r"simulate\(seed=-1\): seed must be an int >= 0; pass e.g."),
+    (dict(seed=1.5), TypeError, r"simulate\(seed=1.5\): seed must be an int >= 0, got float"),
+    (dict(n_users=0), ValueError, r"simulate\(n_users=0\): n_users must be an int >= 1"),
+    (dict(n_days=10), ValueError, r"n_days=10\): n_days must be an int >= 14; simulate at least"),
     (dict(colour="red"), TypeError, r"unknown override\(s\) \['colour'\]"),
-    (dict(sudden_day=500), ValueError, r"sudden_day=500: must be an int day in .* = \[1, 179\]"),
-    (dict(sudden_category="cars"), ValueError, r"sudden_category='cars': use one of"),
-    (dict(gradual_region="mars"), ValueError, r"gradual_region='mars'"),
-    (dict(seasonal_start=150, seasonal_end=140), ValueError, r"seasonal_start=150 must come"),
-    (dict(rating_prob=1.5), ValueError, r"rating_prob=1.5: must be in \(0, 1\]"),
+    (dict(sudden_day=500), ValueError,
+     r"simulate\(sudden_day=500\): sudden_day must be an int with 1 <= sudden_day <= 179"),
+    (dict(sudden_category="cars"), ValueError,
+     r"simulate\(sudden_category='cars'\): sudden_category must be one of 'electronics'"),
+    (dict(seasonal_categories=("toys", "cars")), ValueError,
+     r"seasonal_categories must be one of .*got \('toys', 'cars'\)"),
+    (dict(gradual_region="mars"), ValueError, r"gradual_region='mars'\): gradual_region must"),
+    (dict(seasonal_start=150, seasonal_end=140), ValueError,
+     r"seasonal_start=150, seasonal_end=140\): seasonal_start must be smaller than"),
+    (dict(rating_prob=1.5), ValueError,
+     r"rating_prob=1.5\): rating_prob must be a number with 0 < rating_prob <= 1"),
+    (dict(seasonal_demand=0), ValueError, r"seasonal_demand=0\): seasonal_demand must be a "
+                                          r"positive number"),
 ])
 def test_bad_arguments_are_explained(kwargs, error, match):
     with pytest.raises(error, match=match):

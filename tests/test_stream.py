@@ -6,8 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from course_lib.data import stream
-from course_lib.data.stream import iter_batches, split_by_day, split_by_fraction
+from course_lib.data import iter_batches, split_by_day, split_by_fraction, stream
 
 
 @pytest.fixture
@@ -71,13 +70,19 @@ def test_no_random_split_is_offered():
 
 @pytest.mark.parametrize("call, error, match", [
     (lambda d: split_by_day(d, "20"), TypeError, r"split_by_day\(day='20'\): day must be an int"),
-    (lambda d: split_by_fraction(d, 1.0), ValueError, r"frac=1.0\): frac must be a number"),
+    (lambda d: split_by_fraction(d, 1.0), ValueError,
+     r"split_by_fraction\(frac=1.0\): frac must be a number with 0 < frac < 1"),
     (lambda d: split_by_fraction(d, 0), ValueError, r"frac=0\)"),
-    (lambda d: list(iter_batches(d, by="month")), ValueError, r"by='month'"),
-    (lambda d: list(iter_batches(d, by=0)), ValueError, r"by=0"),
-    (lambda d: list(iter_batches(d, n_batches=0)), ValueError, r"n_batches=0"),
-    (lambda d: split_by_day(d.drop(columns="day"), 3), ValueError, r"no column\(s\) \['day'\]"),
-    (lambda d: split_by_day(d.to_numpy(), 3), TypeError, r"must be a pandas DataFrame"),
+    (lambda d: list(iter_batches(d, by="month")), ValueError,
+     r"iter_batches\(by='month'\): by must be one of 'day', 'week'"),
+    (lambda d: list(iter_batches(d, by=0)), ValueError, r"iter_batches\(by=0\): by must be an int"),
+    (lambda d: list(iter_batches(d, n_batches=0)), ValueError,
+     r"iter_batches\(n_batches=0\): n_batches must be an int >= 1"),
+    (lambda d: split_by_day(d.drop(columns="day"), 3), ValueError,
+     r"split_by_day\(df=DataFrame of shape .*\): df must be a DataFrame with the column\(s\) "
+     r"\['day'\]"),
+    (lambda d: split_by_day(d.to_numpy(), 3), TypeError,
+     r"split_by_day\(df=array of shape .*\): df must be a pandas DataFrame, got ndarray"),
 ])
 def test_bad_arguments(df, call, error, match):
     with pytest.raises(error, match=match):

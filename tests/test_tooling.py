@@ -6,7 +6,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from course_lib.tools import cloud; from course_lib.tools import coursemap; from course_lib.tools import nbtools
+from course_lib.tools import cloud, coursemap, nbtools
 
 
 def _nb(*sources):

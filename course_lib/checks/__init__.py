@@ -22,8 +22,15 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
-from course_lib.checks._core import (Case, CheckFailed, CheckResult, after_exercise, compare,
-                                     friendly_check, run_cases)
+from course_lib.checks._core import (
+    Case,
+    CheckFailed,
+    CheckResult,
+    after_exercise,
+    compare,
+    friendly_check,
+    run_cases,
+)
 
 __all__ = ["Case", "CheckFailed", "CheckResult", "after_exercise", "compare", "run_cases",
            "available_checks"]

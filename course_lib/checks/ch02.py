@@ -14,7 +14,7 @@ import math
 import numpy as np
 
 from course_lib.foundations import linreg
-from course_lib.checks._core import Case, compare, describe, run_cases, allclose as _close
+from course_lib.checks._core import Case, compare, show_value, run_cases, allclose as _close
 
 __all__ = ["check_2_1", "check_2_2", "check_2_3"]
 
@@ -60,9 +60,9 @@ def check_2_2(gd_step) -> object:
             (_X_EXAMPLE, _Y_EXAMPLE, np.array([1.0, 1.0]), 0.001)]
     cases = [Case(args=a, expected=linreg.gradient_descent_step(*a)) for a in args]
 
-    def step_with(case, grad_scale=1.0, sign=-1.0, lr=None):
+    def step_with(case, grad_scale=1.0, sign=-1.0, learning_rate=None):
         X, y, theta, rate = case.args
-        rate = rate if lr is None else lr
+        rate = rate if learning_rate is None else learning_rate
         return theta + sign * rate * grad_scale * linreg.mse_gradient_wrt_theta(X, y, theta)
 
     hints = [
@@ -70,7 +70,7 @@ def check_2_2(gd_step) -> object:
          "you stepped uphill: subtract learning_rate * gradient, don't add it."),
         (lambda got, c: _close(got, step_with(c, grad_scale=0.5)),
          "the step is half as long as it should be: the gradient is missing its factor 2."),
-        (lambda got, c: _close(got, step_with(c, lr=1.0)),
+        (lambda got, c: _close(got, step_with(c, learning_rate=1.0)),
          "the learning rate is not used: multiply the gradient by learning_rate."),
         (lambda got, c: _close(got, linreg.mse_gradient_wrt_theta(*c.args[:3]) * -c.args[3]),
          "you returned only the update; return theta - learning_rate * gradient."),
@@ -84,8 +84,8 @@ def _reference_minibatch(X, y, theta0, learning_rate, n_epochs, batch_size, seed
                                    batch_size=batch_size, seed=seed).thetas
 
 
-def _variant(X, y, theta0, lr, n_epochs, b, seed, *, shuffle=True, reseed=False, mean=True,
-             divide_by_batch_size=False, order_kind="permutation"):
+def _variant(X, y, theta0, learning_rate, n_epochs, b, seed, *, shuffle=True, reseed=False,
+             mean=True, divide_by_batch_size=False, order_kind="permutation"):
     """The mini-batch loop with one deliberate deviation from the recipe.
 
     ``order_kind`` says how each epoch's order is drawn: ``"permutation"``
@@ -118,7 +118,7 @@ def _variant(X, y, theta0, lr, n_epochs, b, seed, *, shuffle=True, reseed=False,
             r = X[idx] @ theta - y[idx]
             divisor = b if divide_by_batch_size else len(idx)
             grad = 2 * X[idx].T @ r / (divisor if mean else 1)
-            theta = theta - lr * grad
+            theta = theta - learning_rate * grad
             out.append(theta.copy())
     return np.array(out)
 
@@ -134,8 +134,8 @@ def _recipe_or_in_place_shuffle(args):
             return None
         if problem != "values that differ from the expected ones":
             return problem
-        return (f"{problem}\n    expected: {describe(recipe)}\n"
-                f"    got:      {describe(np.asarray(got, dtype=float))}")
+        return (f"{problem}\n    expected: {show_value(recipe)}\n"
+                f"    got:      {show_value(np.asarray(got, dtype=float))}")
 
     return judge
 

@@ -17,7 +17,8 @@ from functools import partial
 import numpy as np
 
 from course_lib.checks._core import Case, allclose, run_cases
-from course_lib.foundations.nn import backward, forward, sigmoid
+from course_lib.foundations.activations import sigmoid
+from course_lib.foundations.nn import backward, forward
 
 __all__ = ["check_4_1", "check_4_2", "check_4_3"]
 

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
-from course_lib.checks._core import (
-    CheckFailed, describe, fail, passed, require_callable, call_student as _call,
-)
+from course_lib.checks._core import CheckResult, show_value, fail, passed, require_callable
+from course_lib.checks._core import call_student as _call
 
 __all__ = ["check_5_1", "check_5_2", "check_5_3"]
 
 
-def _toy_ratings(n=40, seed=0):
+def _toy_ratings(n: int = 40, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     ts = np.sort(rng.choice(np.arange(1_000, 100_000), size=n, replace=False))
     df = pd.DataFrame({"user_id": rng.integers(1, 6, n), "item_id": rng.integers(1, 9, n),
@@ -22,7 +24,7 @@ def _toy_ratings(n=40, seed=0):
     return df.sample(frac=1.0, random_state=seed)       # and the rows arrive shuffled
 
 
-def check_5_1(time_split):
+def check_5_1(time_split: Callable[..., Any]) -> CheckResult:
     """Exercise 5.1: ``time_split(ratings, frac) -> (train, test)`` in time order."""
     require_callable("5.1", time_split, "time_split")
     cases = [(_toy_ratings(40, 0), 0.75), (_toy_ratings(31, 1), 0.8), (_toy_ratings(10, 2), 0.5)]
@@ -30,7 +32,7 @@ def check_5_1(time_split):
         call = f"time_split(<{len(df)} shuffled ratings>, frac={frac})"
         got = _call("5.1", time_split, df.copy(), frac)
         if not isinstance(got, tuple) or len(got) != 2:
-            fail("5.1", call, f"{describe(got)}", hint="return two DataFrames: train, test")
+            fail("5.1", call, f"{show_value(got)}", hint="return two DataFrames: train, test")
         train, test = got
         sizes = {int(np.floor(frac * len(df))), int(round(frac * len(df)))}
         if len(train) + len(test) != len(df):
@@ -54,14 +56,14 @@ def check_5_1(time_split):
     return passed("5.1", getattr(time_split, "__name__", "time_split"), len(cases))
 
 
-def _toy_views(seed=0):
+def _toy_views(seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     days = np.repeat(np.arange(5, 12), rng.integers(3, 12, 7))
     cats = rng.choice(["books", "fashion", "toys"], size=days.size, p=[0.5, 0.3, 0.2])
     return pd.DataFrame({"day": days, "category": cats, "user_id": rng.integers(1, 9, days.size)})
 
 
-def check_5_2(category_share_by_day):
+def check_5_2(category_share_by_day: Callable[..., Any]) -> CheckResult:
     """Exercise 5.2: per-day share of each category in the views (rows sum to 1)."""
     require_callable("5.2", category_share_by_day, "category_share_by_day")
     cases = [_toy_views(0), _toy_views(1)]
@@ -103,7 +105,7 @@ def _reference_change_day(daily: pd.Series, min_size: int) -> int:
     return int(daily.index[best])
 
 
-def _toy_series(start, n, change, step, seed):
+def _toy_series(start: int, n: int, change: int, step: float, seed: int) -> pd.Series:
     rng = np.random.default_rng(seed)
     days = np.arange(start, start + n)
     values = 3.5 + rng.normal(0, 0.15, n) + np.where(days >= change, step, 0.0)
@@ -111,7 +113,7 @@ def _toy_series(start, n, change, step, seed):
     return pd.Series(values, index=pd.Index(days, name="day"))
 
 
-def check_5_3(find_change_day):
+def check_5_3(find_change_day: Callable[..., Any]) -> CheckResult:
     """Exercise 5.3: the first day of the new regime (largest before/after mean gap)."""
     require_callable("5.3", find_change_day, "find_change_day")
     cases = [(_toy_series(50, 100, 103, -0.6, 0), 7), (_toy_series(0, 60, 20, 0.5, 1), 7),
@@ -124,7 +126,7 @@ def check_5_3(find_change_day):
         try:
             got_day = int(got)
         except (TypeError, ValueError):
-            fail("5.3", call, describe(got), hint="return the day as an int")
+            fail("5.3", call, show_value(got), hint="return the day as an int")
         if got_day != expected:
             pos = daily.index.get_indexer([expected])[0]
             hint = ""

@@ -1,59 +1,84 @@
 """Self-checks for chapter 08 (drift detection): exercises 8.1-8.3.
 
-NumPy and pandas only; the references are :class:`course_lib.continual.drift.PageHinkley`
-and :func:`course_lib.continual.drift.psi`.
+NumPy and pandas only.  8.1 (a one-sided CUSUM, a variation of the lesson's
+Page-Hinkley) is checked against the private ``_cusum_ref``; 8.2 against
+:func:`course_lib.continual.psi`.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
-from course_lib.checks._core import CheckFailed, describe, fail, passed, require_callable
+from course_lib.checks._core import (
+    CheckFailed,
+    CheckResult,
+    show_value,
+    fail,
+    passed,
+    require_callable,
+)
 from course_lib.checks._core import call_student as _call
-from course_lib.continual.drift import PageHinkley, psi
+from course_lib.continual import psi
 
 __all__ = ["check_8_1", "check_8_2", "check_8_3"]
 
 
-# ------------------------------------------------------------------ 8.1 Page-Hinkley
-def _ph_streams():
+# ------------------------------------------------------------------ 8.1 CUSUM
+def _cusum_streams() -> list[tuple[str, np.ndarray, dict]]:
     rng = np.random.default_rng(8)
     drop = np.r_[rng.normal(1.0, 0.2, 60), rng.normal(0.0, 0.2, 60)]           # a decrease
     calm = rng.normal(0.5, 0.3, 150)                                            # no change
     step = np.r_[rng.normal(0.0, 0.2, 60), rng.normal(1.0, 0.2, 60)]           # one increase
     two = np.r_[rng.normal(0.0, 0.2, 50), rng.normal(1.0, 0.2, 50), rng.normal(2.0, 0.2, 50)]
-    early = np.r_[np.zeros(3), np.full(17, 2.0)]                                # jump at t=3
+    early = np.r_[np.zeros(3), np.full(27, 2.0)]                                # jump at t=3
     small = np.r_[rng.normal(0.0, 0.5, 80), rng.normal(0.3, 0.5, 80)]          # small, noisy
-    step_params = {"delta": 0.05, "threshold": 3.0, "min_instances": 10}
-    return [("one step down at t=60", drop, step_params),
+    dip = np.r_[rng.normal(0.0, 0.2, 30), rng.normal(-0.5, 0.2, 30), rng.normal(0.4, 0.2, 60)]
+    params = {"delta": 0.05, "threshold": 3.0, "min_instances": 10}
+    return [("one step down at t=60", drop, params),
             ("no change", calm, {"delta": 0.1, "threshold": 2.0, "min_instances": 10}),
-            ("one step up at t=60", step, step_params),
-            ("steps up at t=50 and t=100", two, step_params),
-            ("a jump at t=3", early, step_params),
-            ("a small step up at t=80", small, step_params)]
+            ("one step up at t=60", step, params),
+            ("steps up at t=50 and t=100", two, params),
+            ("a jump at t=3, inside the warm-up", early, params),
+            ("a small step up at t=80", small, params),
+            ("a dip at t=30, then a rise above the start at t=60", dip, params)]
 
 
-def _ph_mean_before_x(stream, delta, threshold, min_instances):
-    """Alarms of the common mistake: m uses the mean BEFORE x was added to it."""
-    n, mean, m, m_min, alarms = 0, 0.0, 0.0, 0.0, []
+def _cusum_ref(stream: np.ndarray, delta: float, threshold: float, min_instances: int, *,
+               freeze: bool = True, clamp: bool = True, reset: bool = True,
+               warm_up: int = 0) -> list[int]:
+    """Alarms of the one-sided CUSUM; the flags give the common mistakes.
+
+    ``freeze=False``: the reference keeps following the stream after the warm-up
+    (that is Page-Hinkley's running mean); ``clamp=False``: no ``max(0, ...)``;
+    ``reset=False``: no reset after an alarm; ``warm_up=-1``: one value too few.
+    """
+    n, reference, s, alarms = 0, 0.0, 0.0, []
     for t, x in enumerate(stream):
         n += 1
-        m += x - mean - delta
-        mean += (x - mean) / n
-        m_min = min(m_min, m)
-        if n >= min_instances and m - m_min > threshold:
+        if n <= min_instances + warm_up:
+            reference += (x - reference) / n
+            continue
+        if not freeze:
+            reference += (x - reference) / n
+        s = s + x - reference - delta
+        if clamp:
+            s = max(0.0, s)
+        if s > threshold:
             alarms.append(t)
-            n, mean, m, m_min = 0, 0.0, 0.0, 0.0
+            if reset:
+                n, reference, s = 0, 0.0, 0.0
     return alarms
 
 
-def _alarms(detector, stream, exercise):
+def _alarms(detector: Any, stream: np.ndarray, exercise: str) -> list[int]:
     alarms = []
     for t, x in enumerate(stream):
         out = _call(exercise, detector.update, float(x))
         if out is not detector:
-            fail(exercise, f"{type(detector).__name__}.update(x)", describe(out),
+            fail(exercise, f"{type(detector).__name__}.update(x)", show_value(out),
                  hint="end update with `return self`, so that "
                       "`detector.update(x).drift_detected` works")
         if bool(detector.drift_detected):
@@ -61,42 +86,48 @@ def _alarms(detector, stream, exercise):
     return alarms
 
 
-def check_8_1(MyPageHinkley):
-    """Exercise 8.1: ``MyPageHinkley.update(x)`` signals where the reference does."""
-    require_callable("8.1", MyPageHinkley, "MyPageHinkley")
-    cases = _ph_streams()
+def _cusum_hint(label: str, stream: np.ndarray, params: dict, got: list[int],
+                expected: list[int]) -> str:
+    """The likeliest mistake behind alarms ``got`` where the reference gives ``expected``."""
+    mistakes = [
+        ({"freeze": False}, "the reference keeps moving after the warm-up (that is Page-Hinkley's "
+         "running mean): update it only while n <= min_instances, then leave it frozen"),
+        ({"clamp": False}, "s went below 0 during a calm or falling stretch and then needed "
+         "longer to climb: clamp it, s = max(0, s + x - reference - delta)"),
+        ({"reset": False}, "after the first alarm it keeps firing: call self.reset() when drift "
+         "is detected, so the warm-up learns the new regime's mean"),
+        ({"warm_up": -1}, "the warm-up is one value short: learn the reference from the first "
+         "min_instances values (n <= min_instances) and test only after them"),
+        ({"delta": 0.0}, "false alarms where the mean did not go up: subtract delta, the "
+         "tolerated change, s = max(0, s + x - reference - delta)"),
+    ]
+    for flags, hint in mistakes:
+        if got == _cusum_ref(stream, **{**params, **flags}):
+            return hint
+    if label == "one step down at t=60" and len(got) > len(expected):
+        return ("it fires when the mean goes down: this CUSUM is one-sided, it adds "
+                "x - reference - delta (not its absolute value) and watches for an increase")
+    if any(t < params["min_instances"] for t in got):
+        return "it fires during the warm-up: no alarm while n <= min_instances"
+    return ("follow the order: n += 1; during the warm-up (n <= min_instances) only update the "
+            "reference mean; afterwards s = max(0, s + x - reference - delta); drift if "
+            "s > threshold, then reset")
+
+
+def check_8_1(MyCUSUM: Any) -> CheckResult:
+    """Exercise 8.1: ``MyCUSUM.update(x)`` signals where the one-sided CUSUM does."""
+    require_callable("8.1", MyCUSUM, "MyCUSUM")
+    cases = _cusum_streams()
     for label, stream, params in cases:
-        detector = _call("8.1", MyPageHinkley, **params)
+        detector = _call("8.1", MyCUSUM, **params)
         got = _alarms(detector, stream, "8.1")
-        ref = PageHinkley(mode="up", **params)
-        expected = [t for t, x in enumerate(stream) if ref.update(float(x)).drift_detected]
+        expected = _cusum_ref(stream, **params)
         if got == expected:
             continue
-        call = f"MyPageHinkley({', '.join(f'{k}={v}' for k, v in params.items())}) on '{label}'"
-        if got == _ph_mean_before_x(stream, **params):
-            hint = ("m uses the mean from before x arrived: update the running mean first, "
-                    "mean += (x - mean) / n, so that it includes x, and only then add "
-                    "x - mean - delta to m")
-        elif len(got) > 2 * max(len(expected), 1) + 3 and expected and got[0] == expected[0]:
-            hint = ("after the first alarm it keeps firing: call self.reset() when drift is "
-                    "detected, so the detector starts learning the new regime")
-        elif label == "no change" and len(got) > len(expected):
-            hint = ("alarms on a stream that never changes: subtract delta in the sum "
-                    "m += x - mean - delta")
-        elif label == "one step down at t=60" and len(got) > len(expected):
-            hint = ("it fires when the mean goes down: the sum is x - mean - delta and the test "
-                    "is m - min(m) > threshold (not max(m) - m)")
-        elif not got and expected:
-            hint = ("it never fires: update the running mean first (mean += (x - mean) / n), "
-                    "then m, then its minimum, and test m - m_min > threshold once n >= "
-                    "min_instances")
-        elif got and expected and got[0] < expected[0]:
-            hint = "it fires too early: respect min_instances and compare with > threshold"
-        else:
-            hint = ("follow the order: n += 1; mean += (x - mean) / n; m += x - mean - delta; "
-                    "m_min = min(m_min, m); drift if n >= min_instances and m - m_min > threshold")
-        fail("8.1", call, "alarms at different steps", expected=expected, got=got, hint=hint)
-    return passed("8.1", "MyPageHinkley", len(cases))
+        call = f"MyCUSUM({', '.join(f'{k}={v}' for k, v in params.items())}) on '{label}'"
+        fail("8.1", call, "alarms at different steps", expected=expected, got=got,
+             hint=_cusum_hint(label, stream, params, got, expected))
+    return passed("8.1", "MyCUSUM", len(cases))
 
 
 # ------------------------------------------------------------------ 8.2 PSI
@@ -116,7 +147,7 @@ def _psi_parts(reference, current, bins, eps=1e-4):
     return r, c, np.maximum(r, eps), np.maximum(c, eps)
 
 
-def check_8_2(my_psi):
+def check_8_2(my_psi: Any) -> CheckResult:
     """Exercise 8.2: ``my_psi(reference, current, bins=10, eps=1e-4)`` matches the definition."""
     require_callable("8.2", my_psi, "my_psi")
     cases = _psi_cases()
@@ -127,7 +158,7 @@ def check_8_2(my_psi):
         try:
             got_f = float(got)
         except (TypeError, ValueError):
-            fail("8.2", call, describe(got), hint="return one float, the sum over the bins")
+            fail("8.2", call, show_value(got), hint="return one float, the sum over the bins")
         if np.isclose(got_f, expected, rtol=1e-6, atol=1e-9):
             continue
         _r, _c, rf, cf = _psi_parts(ref, cur, bins)
@@ -196,7 +227,7 @@ def _toy_days(seed):
     return batches
 
 
-def check_8_3(monitor):
+def check_8_3(monitor: Any) -> CheckResult:
     """Exercise 8.3: ``monitor(model, batches, detector) -> list of alarm days``."""
     require_callable("8.3", monitor, "monitor")
     cases = [(0, 1.0), (1, 0.9)]
@@ -208,7 +239,7 @@ def check_8_3(monitor):
         errs = [b["rating"].to_numpy() - model.predict(b) for b in batches]
         model.n_predict -= len(batches)
         mae = [float(np.mean(np.abs(e))) for e in errs]
-        expected = [int(b["day"].iloc[0]) for b, m in zip(batches, mae) if m > level]
+        expected = [int(b["day"].iloc[0]) for b, m in zip(batches, mae, strict=True) if m > level]
         seen = detector.seen
         if len(seen) != len(batches):
             fail("8.3", call, f"a detector fed {len(seen)} values for {len(batches)} days",
@@ -229,7 +260,7 @@ def check_8_3(monitor):
             fail("8.3", call, f"{model.n_predict} calls of model.predict for {len(batches)} days",
                  hint="predict every day's batch with the model")
         if not isinstance(got, (list, tuple, np.ndarray)):
-            fail("8.3", call, describe(got), hint="return a list of the days with an alarm")
+            fail("8.3", call, show_value(got), hint="return a list of the days with an alarm")
         got_list = [int(v) for v in got]
         if got_list != expected:
             positions = [i for i, m in enumerate(mae) if m > level]

@@ -1,148 +1,236 @@
-"""Self-checks for chapter 09, incremental updates (reservoir sampling, EWC, prequential loop).
+"""Self-checks for chapter 09: a category-balanced buffer, multi-anchor EWC, a prequential loop.
 
 NumPy only: none of these checks needs TensorFlow.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
 from course_lib.checks._core import (
-    CheckFailed, call_student, compare, describe, fail, passed, require_callable,
+    CheckResult,
+    call_student,
+    compare,
+    show_value,
+    fail,
+    passed,
+    require_callable,
 )
 
 __all__ = ["check_9_1", "check_9_2", "check_9_3"]
 
 
-# --------------------------------------------------------------------------- 9.1 reservoir
+# --------------------------------------------------------------------------- 9.1 balanced buffer
 
-def _call(exercise: str, func, call: str, *args):
+def _call(exercise: str, func: Callable[..., Any], call: str, *args: Any) -> Any:
     return call_student(exercise, func, *args, call=call)
 
 
-def check_9_1(reservoir_sample):
-    """``reservoir_sample(stream, capacity, rng) -> np.ndarray``: a uniform sample (Algorithm R).
+def _balanced_reservoir_ref(stream: np.ndarray, groups: np.ndarray, capacity: int,
+                            rng: np.random.Generator) -> np.ndarray:
+    """One Algorithm R per group, each counting only its own group's items."""
+    kept: dict[Any, list] = {}
+    seen: dict[Any, int] = {}
+    for item, group in zip(stream, groups, strict=False):
+        slots, t = kept.setdefault(group, []), seen.get(group, 0)
+        if t < capacity:
+            slots.append(item)
+        else:
+            j = rng.integers(0, t + 1)
+            if j < capacity:
+                slots[j] = item
+        seen[group] = t + 1
+    return np.array([item for slots in kept.values() for item in slots])
 
-    Judged by properties, since the answer is random: the size, that the kept
-    items come from the stream without repeats, that a short stream is kept
-    whole, and that every position of a 10-item stream ends up in a 3-slot
-    reservoir 30 % of the time (within 0.04) over 3000 seeded runs: old items
-    as often as new ones.  (A correct answer misses the 0.04 band with
-    probability below 1e-4; an off-by-one ``capacity / t`` is 0.08 away.)
-    """
-    require_callable("9.1", reservoir_sample, "reservoir_sample")
-    short = np.arange(100, 104)
-    call = "reservoir_sample(stream=array([100, 101, 102, 103]), capacity=6, rng)"
-    got = _call("9.1", reservoir_sample, call, short.copy(), 6, np.random.default_rng(0))
-    got = np.asarray(got)
-    if got.shape != (4,) or sorted(got.tolist()) != short.tolist():
-        fail("9.1", call, describe(got), expected=short, got=got,
-             hint="while the reservoir is not full, every item goes in")
-    stream = np.arange(10) * 10
-    call = "reservoir_sample(stream=array([0, 10, ..., 90]), capacity=3, rng)"
-    counts = np.zeros(10)
-    n_runs = 3000
+
+#: 16 items, 12 of category "books" and 4 of "toys", interleaved: with 3 slots per category
+#: each book is kept with probability 3/12 and each toy with probability 3/4
+_GROUPS = np.array(["books", "toys", "books", "books", "books", "toys", "books", "books",
+                    "books", "toys", "books", "books", "books", "toys", "books", "books"])
+_CAPACITY = 3
+
+
+def _check_short_stream(func: Callable[..., Any]) -> None:
+    stream = np.arange(100, 105)
+    groups = np.array(["toys", "books", "toys", "home", "books"])
+    call = ("balanced_reservoir(stream=array([100, ..., 104]), groups=['toys', 'books', 'toys', "
+            "'home', 'books'], capacity=2, rng)")
+    got = np.asarray(_call("9.1", func, call, stream.copy(), groups.copy(), 2,
+                           np.random.default_rng(0)))
+    if got.shape != (5,) or sorted(got.tolist()) != stream.tolist():
+        fail("9.1", call, show_value(got), expected=stream, got=got,
+             hint="every category has its own `capacity` slots: while a category has fewer "
+                  "than `capacity` items, every item of it is kept")
+
+
+def _run_many(func: Callable[..., Any], n_runs: int) -> np.ndarray:
+    """How often each position of the 16-item stream was kept, over ``n_runs`` seeds."""
+    stream = np.arange(len(_GROUPS)) * 10
+    call = (f"balanced_reservoir(stream=array([0, 10, ..., 150]), groups=[12 'books' and 4 "
+            f"'toys'], capacity={_CAPACITY}, rng)")
+    counts = np.zeros(len(stream))
     for run in range(n_runs):
-        values = stream.copy()
-        got = np.asarray(_call("9.1", reservoir_sample, call, values, 3,
+        values, groups = stream.copy(), _GROUPS.copy()
+        got = np.asarray(_call("9.1", func, call, values, groups, _CAPACITY,
                                np.random.default_rng(run)))
-        if not np.array_equal(values, stream):
-            fail("9.1", call, "a sample but changed the stream in place",
-                 hint="copy the first `capacity` items into a new array")
-        if got.shape != (3,):
-            fail("9.1", call, f"an array of shape {got.shape}", expected=(3,), got=got.shape,
-                 hint="the reservoir holds exactly `capacity` items once the stream is longer")
-        if not np.all(np.isin(got, stream)) or len(set(got.tolist())) != 3:
-            fail("9.1", call, f"{describe(got)}: items repeated or not from the stream",
+        if not (np.array_equal(values, stream) and np.array_equal(groups, _GROUPS)):
+            fail("9.1", call, "a sample but changed the stream or the groups in place",
+                 hint="build a new reservoir per category instead of writing into the stream")
+        if got.shape != (2 * _CAPACITY,):
+            fail("9.1", call, f"an array of shape {got.shape}", expected=(2 * _CAPACITY,),
+                 got=got.shape, hint="keep `capacity` items of EACH category (2 categories "
+                 "here), not `capacity` in all")
+        if not np.all(np.isin(got, stream)) or len(set(got.tolist())) != got.size:
+            fail("9.1", call, f"{show_value(got)}: items repeated or not from the stream",
                  hint="each slot holds one stream item; a new item *replaces* a slot")
+        per_group = [int(np.sum(_GROUPS[got // 10] == g)) for g in ("books", "toys")]
+        if per_group != [_CAPACITY, _CAPACITY]:
+            fail("9.1", call, f"{per_group[0]} books and {per_group[1]} toys",
+                 expected=[_CAPACITY, _CAPACITY], got=per_group,
+                 hint="every category gets its own `capacity` slots, however rare it is")
         counts[got // 10] += 1
-    share = counts / n_runs
-    old, new = share[0], share[-1]          # the first and the last item of the stream
-    if np.max(np.abs(share - 0.3)) > 0.04:
-        hint = ""
-        if new > old + 0.04:
-            hint = ("recent items are over-represented: item t (0-based) must be kept with "
-                    "probability capacity / (t + 1), e.g. j = rng.integers(0, t + 1); keep it "
-                    "only if j < capacity")
-        elif old > new + 0.04:
-            hint = ("early items are over-represented: a new item must sometimes replace one "
-                    "(with probability capacity / (t + 1))")
-        fail("9.1", call, "a sample that is not uniform over the stream: share of runs in which "
-             "each position was kept = " + np.array2string(share, precision=2),
-             expected=np.full(10, 0.3), got=share, hint=hint)
-    return passed("9.1", getattr(reservoir_sample, "__name__", "reservoir_sample"), 2)
+    return counts / n_runs
 
 
-# --------------------------------------------------------------------------- 9.2 EWC
+def check_9_1(balanced_reservoir: Callable[..., Any]) -> CheckResult:
+    """``balanced_reservoir(stream, groups, capacity, rng) -> np.ndarray``: Algorithm R per group.
 
-def _ewc_reference(weights, anchor, fisher, lam):
+    Judged by properties, since the answer is random: a category with fewer
+    than ``capacity`` items is kept whole; with 3 slots per category, each run
+    keeps 3 books and 3 toys, without repeats and without touching the inputs;
+    over 3000 seeded runs every book is kept 25 % of the time and every toy
+    75 % (within 0.04): each category is a uniform sample of its own items.
+    (A correct answer misses the band with probability below 1e-4; counting
+    the position in the whole stream instead of in the category keeps the last
+    toy about 21 % of the time.)
+    """
+    require_callable("9.1", balanced_reservoir, "balanced_reservoir")
+    _check_short_stream(balanced_reservoir)
+    share = _run_many(balanced_reservoir, 3000)
+    expected = np.where(_GROUPS == "books", _CAPACITY / 12, _CAPACITY / 4)
+    if np.max(np.abs(share - expected)) > 0.04:
+        late = share[-3:].mean() < expected[-3:].mean() - 0.04 or share[13] < 0.75 - 0.04
+        hint = ("late items are under-represented: count the items of each category "
+                "separately; item number t OF ITS CATEGORY (from 0) is kept with probability "
+                "capacity / (t + 1)") if late else (
+                "a category's sample is not uniform: each of its items must end up in its "
+                "reservoir equally often (Algorithm R within the category)")
+        fail("9.1", "balanced_reservoir(16-item stream, capacity=3) over 3000 seeds",
+             "a sample that is not uniform within each category: share of runs in which each "
+             "position was kept = " + np.array2string(share, precision=2),
+             expected=expected, got=share, hint=hint)
+    return passed("9.1", getattr(balanced_reservoir, "__name__", "balanced_reservoir"), 2)
+
+
+# --------------------------------------------------------------------------- 9.2 multi-anchor EWC
+
+def _ewc_multi_ref(weights: Sequence[np.ndarray], anchors: Sequence[Sequence[np.ndarray]],
+                   fishers: Sequence[Sequence[np.ndarray]], lam: float
+                   ) -> tuple[float, list[np.ndarray]]:
+    """The penalty sum over periods, and its gradient."""
     penalty = 0.5 * lam * sum(float(np.sum(f * (w - a) ** 2))
-                              for w, a, f in zip(weights, anchor, fisher))
-    grads = [lam * f * (w - a) for w, a, f in zip(weights, anchor, fisher)]
-    return penalty, grads
+                              for anchor, fisher in zip(anchors, fishers, strict=False)
+                              for w, a, f in zip(weights, anchor, fisher, strict=False))
+    grads = [sum(lam * fisher[k] * (w - anchor[k]) for anchor, fisher in zip(anchors, fishers, strict=False))
+             for k, w in enumerate(weights)]
+    return penalty, [np.asarray(g, dtype=float) for g in grads]
 
 
-def check_9_2(ewc_penalty_and_grad):
-    """``ewc_penalty_and_grad(weights, anchor, fisher, lam) -> (float, list of arrays)``."""
-    require_callable("9.2", ewc_penalty_and_grad, "ewc_penalty_and_grad")
+def _ewc_cases() -> list[tuple[list, list, list, float]]:
     rng = np.random.default_rng(9)
-    cases = [
-        ([np.array([1.0, 2.0])], [np.array([0.0, 2.0])], [np.array([3.0, 5.0])], 2.0),
-        ([rng.normal(size=(3, 2)), rng.normal(size=4)], [rng.normal(size=(3, 2)),
-         rng.normal(size=4)], [rng.uniform(0, 2, (3, 2)), rng.uniform(0, 2, 4)], 10.0),
-        ([rng.normal(size=(2, 2))], [rng.normal(size=(2, 2))], [np.zeros((2, 2))], 5.0),
+    shapes = [(3, 2), (4,)]
+
+    def arrays(low: float = 0.0, high: float | None = None) -> list[np.ndarray]:
+        return [rng.uniform(low, high, s) if high is not None else rng.normal(size=s)
+                for s in shapes]
+
+    return [
+        ([np.array([1.0, 2.0])], [[np.array([0.0, 2.0])], [np.array([2.0, 0.0])]],
+         [[np.array([3.0, 5.0])], [np.array([1.0, 1.0])]], 2.0),
+        (arrays(), [arrays(), arrays(), arrays()], [arrays(0, 2), arrays(0, 2), arrays(0, 2)],
+         10.0),
+        ([rng.normal(size=(2, 2))], [[rng.normal(size=(2, 2))]], [[rng.uniform(0, 1, (2, 2))]],
+         5.0),
     ]
-    for weights, anchor, fisher, lam in cases:
-        call = (f"ewc_penalty_and_grad(weights=[{', '.join(str(w.shape) for w in weights)} "
-                f"arrays], anchor, fisher, lam={lam})")
-        copies = [[x.copy() for x in group] for group in (weights, anchor, fisher)]
-        got = _call("9.2", ewc_penalty_and_grad, call, *copies, lam)
-        for before, after in zip((weights, anchor, fisher), copies):
-            if any(not np.array_equal(b, a) for b, a in zip(before, after)):
-                fail("9.2", call, "an answer but changed its input arrays in place",
-                     hint="build new arrays (lam * f * (w - a)) instead of using -= or *=")
-        if not isinstance(got, tuple) or len(got) != 2:
-            fail("9.2", call, f"{describe(got)}", hint="return a pair (penalty, grads)")
-        penalty, grads = got
-        exp_penalty, exp_grads = _ewc_reference(weights, anchor, fisher, lam)
-        try:
-            penalty = float(penalty)
-        except (TypeError, ValueError):
-            fail("9.2", call, f"a penalty of type {type(penalty).__name__}",
-                 hint="the penalty is one number: sum over every array, then float(...)")
-        if not np.isclose(penalty, exp_penalty, rtol=1e-6, atol=1e-12):
-            hint = ""
-            if np.isclose(penalty, 2 * exp_penalty, rtol=1e-6):
-                hint = "the penalty has a factor 1/2: lam / 2 * sum F (w - w*)^2"
-            elif np.isclose(penalty, exp_penalty / lam, rtol=1e-6):
-                hint = "multiply by the strength lam"
-            elif np.isclose(penalty, _ewc_reference(weights, anchor,
-                                                    [np.ones_like(f) for f in fisher], lam)[0]):
-                hint = "weight each squared difference by its Fisher value F"
-            fail("9.2", call, "a penalty that is not lam/2 * sum F (w - w*)^2",
-                 expected=exp_penalty, got=penalty, hint=hint)
-        if not isinstance(grads, (list, tuple)) or len(grads) != len(exp_grads):
-            fail("9.2", call, f"gradients {describe(grads)}",
-                 hint="return one gradient array per weight array, in a list")
-        for k, (g, e) in enumerate(zip(grads, exp_grads)):
-            g = np.asarray(g, dtype=float)
-            if g.shape != e.shape:
-                fail("9.2", call, f"a gradient {k} of shape {g.shape}", expected=e.shape,
-                     got=g.shape, hint="each gradient has the shape of its weight array")
-            if not np.allclose(g, e, rtol=1e-6, atol=1e-12):
-                hint = ""
-                if np.allclose(g, 2 * e):
-                    hint = ("the 1/2 of the penalty cancels the 2 of the square's derivative: "
-                            "the gradient is lam * F * (w - w*)")
-                elif np.allclose(g, e / 2):
-                    hint = ("d/dw (w - w*)^2 = 2 (w - w*); with the penalty's 1/2 the gradient "
-                            "is lam * F * (w - w*)")
-                elif np.allclose(g, -e):
-                    hint = "the sign: the gradient points away from the anchor, (w - w*)"
-                fail("9.2", call, f"a wrong gradient for array {k}", expected=e, got=g, hint=hint)
-    return passed("9.2", getattr(ewc_penalty_and_grad, "__name__", "ewc_penalty_and_grad"),
-                  len(cases))
+
+
+def _penalty_hint(penalty: float, weights: list, anchors: list, fishers: list,
+                  lam: float) -> str:
+    exp_penalty = _ewc_multi_ref(weights, anchors, fishers, lam)[0]
+    if np.isclose(penalty, _ewc_multi_ref(weights, anchors[-1:], fishers[-1:], lam)[0]):
+        return ("only the last period counts in your penalty: original EWC sums one term per "
+                "past period, each with its own anchor and Fisher")
+    if np.isclose(penalty, 2 * exp_penalty, rtol=1e-6):
+        return "each term has a factor 1/2: lam / 2 * sum F (w - w*)^2"
+    if np.isclose(penalty, exp_penalty / lam, rtol=1e-6):
+        return "multiply by the strength lam"
+    return ""
+
+
+def _grad_hint(g: np.ndarray, e: np.ndarray) -> str:
+    if np.allclose(g, 2 * e):
+        return ("the 1/2 of the penalty cancels the 2 of the square's derivative: each "
+                "period's gradient is lam * F_t * (w - w*_t)")
+    if np.allclose(g, -e):
+        return "the sign: the gradient points away from the anchors, (w - w*_t)"
+    return "sum lam * F_t * (w - w*_t) over the periods t, one array per weight array"
+
+
+def _check_ewc_case(func: Callable[..., Any], weights: list, anchors: list, fishers: list,
+                    lam: float) -> None:
+    call = (f"ewc_multi_penalty_and_grad(weights=[{', '.join(str(w.shape) for w in weights)} "
+            f"arrays], anchors and fishers of {len(anchors)} period(s), lam={lam})")
+    copies = [[x.copy() for x in weights], [[x.copy() for x in a] for a in anchors],
+              [[x.copy() for x in f] for f in fishers]]
+    got = _call("9.2", func, call, *copies, lam)
+    flat = [weights, [x for a in anchors for x in a], [x for f in fishers for x in f]]
+    after = [copies[0], [x for a in copies[1] for x in a], [x for f in copies[2] for x in f]]
+    if any(not np.array_equal(b, a) for group_b, group_a in zip(flat, after, strict=False)
+           for b, a in zip(group_b, group_a, strict=False)):
+        fail("9.2", call, "an answer but changed its input arrays in place",
+             hint="build new arrays (lam * f * (w - a)) instead of using -= or *=")
+    if not isinstance(got, tuple) or len(got) != 2:
+        fail("9.2", call, f"{show_value(got)}", hint="return a pair (penalty, grads)")
+    penalty, grads = got
+    exp_penalty, exp_grads = _ewc_multi_ref(weights, anchors, fishers, lam)
+    try:
+        penalty = float(penalty)
+    except (TypeError, ValueError):
+        fail("9.2", call, f"a penalty of type {type(penalty).__name__}",
+             hint="the penalty is one number: sum over every period and array, then float(...)")
+    if not np.isclose(penalty, exp_penalty, rtol=1e-6, atol=1e-12):
+        fail("9.2", call, "a penalty that is not sum_t lam/2 * sum F_t (w - w*_t)^2",
+             expected=exp_penalty, got=penalty,
+             hint=_penalty_hint(penalty, weights, anchors, fishers, lam))
+    if not isinstance(grads, (list, tuple)) or len(grads) != len(exp_grads):
+        fail("9.2", call, f"gradients {show_value(grads)}",
+             hint="return one gradient array per weight array (not per period), in a list")
+    for k, (g, e) in enumerate(zip(grads, exp_grads, strict=False)):
+        g = np.asarray(g, dtype=float)
+        if g.shape != e.shape:
+            fail("9.2", call, f"a gradient {k} of shape {g.shape}", expected=e.shape,
+                 got=g.shape, hint="each gradient has the shape of its weight array")
+        if not np.allclose(g, e, rtol=1e-6, atol=1e-12):
+            fail("9.2", call, f"a wrong gradient for array {k}", expected=e, got=g,
+                 hint=_grad_hint(g, e))
+
+
+def check_9_2(ewc_multi_penalty_and_grad: Callable[..., Any]) -> CheckResult:
+    """``ewc_multi_penalty_and_grad(weights, anchors, fishers, lam) -> (float, list of arrays)``.
+
+    ``anchors[t]`` and ``fishers[t]`` are the weights and the Fisher diagonal
+    saved after period ``t`` (lists of arrays shaped like ``weights``).
+    """
+    require_callable("9.2", ewc_multi_penalty_and_grad, "ewc_multi_penalty_and_grad")
+    cases = _ewc_cases()
+    for weights, anchors, fishers, lam in cases:
+        _check_ewc_case(ewc_multi_penalty_and_grad, weights, anchors, fishers, lam)
+    return passed("9.2", getattr(ewc_multi_penalty_and_grad, "__name__",
+                                 "ewc_multi_penalty_and_grad"), len(cases))
 
 
 # --------------------------------------------------------------------------- 9.3 prequential
@@ -150,23 +238,23 @@ def check_9_2(ewc_penalty_and_grad):
 class _MeanTracker:
     """A toy strategy: predicts the mean of every rating it has learned from."""
 
-    def __init__(self, start: float = 3.0):
+    def __init__(self, start: float = 3.0) -> None:
         self.total, self.n, self.start = 0.0, 0, start
         self.log: list[str] = []
 
-    def predict(self, batch):
+    def predict(self, batch: Any) -> np.ndarray:
         self.log.append("predict")
         value = self.total / self.n if self.n else self.start
         return np.full(len(batch["rating"]), value)
 
-    def update(self, batch):
+    def update(self, batch: Any) -> _MeanTracker:
         self.log.append("update")
         self.total += float(np.sum(batch["rating"]))
         self.n += len(batch["rating"])
         return self
 
 
-def _reference_loop(strategy, batches):
+def _reference_loop(strategy: _MeanTracker, batches: Sequence[Any]) -> np.ndarray:
     out = []
     for batch in batches:
         y_pred = strategy.predict(batch)
@@ -175,7 +263,7 @@ def _reference_loop(strategy, batches):
     return np.array(out)
 
 
-def check_9_3(prequential_rmse):
+def check_9_3(prequential_rmse: Callable[..., Any]) -> CheckResult:
     """``prequential_rmse(strategy, batches) -> np.ndarray``: per-batch RMSE, predict then learn."""
     require_callable("9.3", prequential_rmse, "prequential_rmse")
     # DataFrames, like the batches of the lesson, so batch["rating"].to_numpy() works too
@@ -212,7 +300,7 @@ def check_9_3(prequential_rmse):
     return passed("9.3", getattr(prequential_rmse, "__name__", "prequential_rmse"), 2)
 
 
-def _is_numeric(value) -> bool:
+def _is_numeric(value: Any) -> bool:
     try:
         np.asarray(value, dtype=float)
         return True
@@ -220,5 +308,5 @@ def _is_numeric(value) -> bool:
         return False
 
 
-def _compare_array(expected: np.ndarray, got) -> str | None:
+def _compare_array(expected: np.ndarray, got: Any) -> str | None:
     return compare(expected, got, rtol=1e-6, atol=1e-9)

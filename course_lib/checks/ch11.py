@@ -12,21 +12,25 @@ Exercise 11.1 passed: stable_softmax gives the expected result on 5 cases.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
-from course_lib.recsys import bandits as recsys
-from course_lib.checks._core import Case, run_cases, allclose as _close
+from course_lib.checks._core import Case, CheckResult, run_cases
+from course_lib.checks._core import allclose as _close
+from course_lib.evaluation.ranking import ndcg_at_k as _ndcg_at_k
+from course_lib.foundations.activations import softmax
 
 __all__ = ["check_11_1", "check_11_2", "check_11_3", "check_11_4"]
 
 
-def check_11_1(stable_softmax) -> object:
+def check_11_1(stable_softmax: Callable[..., Any]) -> CheckResult:
     """Exercise 11.1: softmax of ``logits / temperature`` that never overflows."""
     args = [(np.array([1.0, 2.0, 3.0]), 1.0), (np.array([1000.0, 1001.0, 1002.0]), 1.0),
             (np.array([0.5, -1.0, 2.0, 0.0]), 0.5), (np.array([-800.0, -801.0]), 4.0),
             (np.array([0.0, 900.0, -900.0]), 1.0)]           # a wide spread: subtract the MAX
-    cases = [Case(args=a, expected=recsys.softmax(*a)) for a in args]
+    cases = [Case(args=a, expected=softmax(a[0], temperature=a[1])) for a in args]
 
     def with_t(case, t):
         z = case.args[0] * t
@@ -46,61 +50,51 @@ def check_11_1(stable_softmax) -> object:
     return run_cases("11.1", stable_softmax, cases, hints)
 
 
-def _decayed(counts, last_day, day, category, half_life, weight):
-    return counts * 0.5 ** ((day - last_day) / half_life) + weight * np.eye(len(counts))[category]
+def _window(event_days, event_categories, day, window, n_categories):
+    d = np.asarray(event_days, dtype=float)
+    c = np.asarray(event_categories, dtype=int)
+    keep = (d > day - window) & (d <= day)
+    return np.bincount(c[keep], minlength=n_categories).astype(float)
 
 
-def check_11_2(decayed_update) -> object:
-    """Exercise 11.2: decay stored category counts to ``day`` and add one event."""
-    args = [(np.array([2.0, 1.0, 0.0]), 0.0, 7.0, 2, 7.0, 1.0),
-            (np.array([0.0, 4.0]), 3.0, 3.0, 1, 10.0, 1.0),        # same day: no decay
-            (np.array([1.0, 1.0, 1.0, 1.0]), 10.0, 40.0, 0, 15.0, 2.5),
-            (np.array([3.0, 0.5]), 1.0, 6.0, 0, 2.0, 1.0)]
-    cases = [Case(args=a, expected=_decayed(*a)) for a in args]
+def check_11_2(window_counts: Callable[..., Any]) -> CheckResult:
+    """Exercise 11.2: a sliding-window profile, the other way to forget."""
+    args = [(np.array([0.0, 3.0, 5.0, 9.0]), np.array([0, 1, 1, 2]), 9.0, 7.0, 3),
+            (np.array([1.0, 2.0, 8.0, 10.0]), np.array([0, 0, 1, 1]), 8.0, 6.0, 2),   # 2 = day - window, 10 later
+            (np.array([4.0, 4.0, 4.0]), np.array([2, 2, 0]), 4.0, 1.0, 4),           # today only
+            (np.array([0.0, 30.0, 59.0, 60.0]), np.array([1, 1, 0, 3]), 60.0, 30.0, 5)]
+    cases = [Case(args=a, expected=_window(*a)) for a in args]
 
     def variant(case, how):
-        counts, last, day, cat, h, w = case.args
-        add = w * np.eye(len(counts))[cat]
-        if how == "no decay":
-            return counts + add
-        if how == "exp":
-            return counts * np.exp(-(day - last) / h) + add
-        if how == "times":
-            return counts * 0.5 ** ((day - last) * h) + add
-        if how == "decay new":
-            return (counts + add) * 0.5 ** ((day - last) / h)
-        if how == "no weight":
-            return counts * 0.5 ** ((day - last) / h) + np.eye(len(counts))[cat]
-        if how == "set":
-            out = counts * 0.5 ** ((day - last) / h)
-            out[cat] = w
-            return out
-        return None
+        days, cats, day, window, k = case.args
+        if how == "boundary":
+            keep = (days >= day - window) & (days <= day)
+        elif how == "future":
+            keep = days > day - window
+        else:                                       # all time
+            keep = days <= day
+        return np.bincount(cats[keep], minlength=k).astype(float)
 
     hints = [
-        (lambda got, c: _close(got, variant(c, "no decay")),
-         "the old counts are not decayed: multiply them by 0.5 ** ((day - last_day) / half_life)."),
-        (lambda got, c: _close(got, variant(c, "exp")),
-         "exp(-t / half_life) is a decay with time constant half_life, not a half-life: use "
-         "0.5 ** (t / half_life), which halves the weight after half_life days."),
-        (lambda got, c: _close(got, variant(c, "times")),
-         "divide the elapsed time by the half-life, don't multiply by it."),
-        (lambda got, c: _close(got, variant(c, "decay new")),
-         "the new event happens today: add it after decaying the old counts, with its full weight."),
-        (lambda got, c: _close(got, variant(c, "no weight")),
-         "the event's weight is ignored: add `weight`, not 1."),
-        (lambda got, c: _close(got, variant(c, "set")),
-         "the event's category was overwritten with the weight: ADD the weight to its decayed "
-         "count."),
+        (lambda got, c: np.shape(got) != (c.args[4],),
+         "return one count per category (length n_categories), zeros included: "
+         "np.bincount(categories, minlength=n_categories)."),
+        (lambda got, c: _close(got, variant(c, "boundary")),
+         "an event exactly `window` days old has left the window: keep "
+         "day - window < event_day <= day (a window of 1 day keeps today only)."),
+        (lambda got, c: _close(got, variant(c, "future")),
+         "events after `day` have not happened yet: keep only event_day <= day."),
+        (lambda got, c: _close(got, variant(c, "all time")),
+         "the window is ignored: events older than `window` days must be dropped."),
     ]
-    return run_cases("11.2", decayed_update, cases, hints)
+    return run_cases("11.2", window_counts, cases, hints)
 
 
-def check_11_3(ndcg_at_k) -> object:
+def check_11_3(ndcg_at_k: Callable[..., Any]) -> CheckResult:
     """Exercise 11.3: NDCG@k with binary relevance."""
     args = [([1, 2, 3, 4], {1, 2}, 4), ([5, 3, 8], {3}, 3), ([9, 8, 7, 6, 5], {7, 5, 1}, 5),
             ([4, 6, 2], {10, 11}, 3), ([3, 1, 4, 2], {3, 4, 5, 6, 7}, 2)]
-    cases = [Case(args=a, expected=recsys.ndcg_at_k(*a)) for a in args]
+    cases = [Case(args=a, expected=_ndcg_at_k(*a)) for a in args]
 
     def dcg(rec, rel, k, base=2):
         return sum(1.0 / math.log(i + 2, base) for i, r in enumerate(rec[:k]) if r in rel)
@@ -137,7 +131,7 @@ def _q_ref(q, s, a, r, s2, done, alpha, gamma):
     return out
 
 
-def check_11_4(q_update) -> object:
+def check_11_4(q_update: Callable[..., Any]) -> CheckResult:
     """Exercise 11.4: one tabular Q-learning update, returning a new table."""
     rng = np.random.default_rng(1104)
     q3 = np.round(rng.normal(size=(3, 2)), 2)

@@ -11,16 +11,27 @@ Exercise 12.1 passed: laplace_counts gives the expected result on 5 cases.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
-from course_lib.checks._core import Case, CheckFailed, CheckResult, passed, require_callable, run_cases
-from course_lib.responsible.audit import clip_contributions
+from course_lib.checks._core import (
+    Case,
+    CheckFailed,
+    CheckResult,
+    passed,
+    require_callable,
+    run_cases,
+)
+from course_lib.responsible.privacy import clip_contributions
+from course_lib.responsible.segments import segment_report
 
 __all__ = ["check_12_1", "check_12_2", "check_12_3", "check_12_4"]
 
 
-def fail(exercise: str, message: str) -> None:
+def _fail(exercise: str, message: str) -> None:
     """Raise CheckFailed with a free-form explanation (property checks, not one case)."""
     raise CheckFailed(f"Exercise {exercise} is not right yet: {message}")
 
@@ -29,11 +40,11 @@ def _as_float_array(value, what: str, exercise: str, call: str) -> np.ndarray:
     try:
         arr = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
-        fail(exercise, f"{call} returned {value!r}; {what}.")
+        _fail(exercise, f"{call} returned {value!r}; {what}.")
     return arr
 
 
-def check_12_1(laplace_counts) -> CheckResult:
+def check_12_1(laplace_counts: Callable[..., Any]) -> CheckResult:
     """Exercise 12.1: add Laplace(0, sensitivity / epsilon) noise to counts, seeded."""
     ex = "12.1"
     require_callable(ex, laplace_counts, "laplace_counts")
@@ -43,16 +54,16 @@ def check_12_1(laplace_counts) -> CheckResult:
         out = _as_float_array(laplace_counts(np.zeros(n), sens, eps, seed=0),
                               "it should be an array of noisy counts", ex, call)
         if out.shape != (n,):
-            fail(ex, f"{call} returned shape {out.shape}; expected ({n},), one noisy value per count.")
+            _fail(ex, f"{call} returned shape {out.shape}; expected ({n},), one noisy value per count.")
         scale = sens / eps
         mad, sd = float(np.mean(np.abs(out))), float(np.std(out))
         if np.allclose(out, 0.0):
-            fail(ex, f"{call} returned the counts unchanged: add the noise.")
+            _fail(ex, f"{call} returned the counts unchanged: add the noise.")
         if np.ptp(out) == 0.0:
-            fail(ex, f"{call} added the same noise value {out[0]:.3f} to every count: draw one "
+            _fail(ex, f"{call} added the same noise value {out[0]:.3f} to every count: draw one "
                      "independent value per count (rng.laplace(0, scale, size=counts.shape)).")
         if abs(np.mean(out)) > 0.05 * scale + 0.02:
-            fail(ex, f"{call}: the noise has mean {np.mean(out):.3f}; Laplace noise is centred on 0.")
+            _fail(ex, f"{call}: the noise has mean {np.mean(out):.3f}; Laplace noise is centred on 0.")
         if abs(mad / scale - 1) > 0.05:
             hint = ""
             if abs(mad / (sens * eps) - 1) < 0.05:
@@ -62,21 +73,21 @@ def check_12_1(laplace_counts) -> CheckResult:
             elif abs(sd / scale - 1) < 0.05:
                 hint = (" Its standard deviation is the scale: Gaussian noise? Use "
                         "rng.laplace(0, scale), whose mean |noise| is the scale.")
-            fail(ex, f"{call}: mean |noise| is {mad:.3f}, expected about sensitivity / epsilon = "
+            _fail(ex, f"{call}: mean |noise| is {mad:.3f}, expected about sensitivity / epsilon = "
                      f"{scale:.3f}.{hint}")
         if abs(sd / (np.sqrt(2) * scale) - 1) > 0.06:
-            fail(ex, f"{call}: the noise has standard deviation {sd:.3f}; Laplace noise of scale "
+            _fail(ex, f"{call}: the noise has standard deviation {sd:.3f}; Laplace noise of scale "
                      f"{scale:.3f} has sqrt(2) * scale = {np.sqrt(2) * scale:.3f}. Use rng.laplace.")
     counts = np.array([120.0, 45.0, 3.0])
     a, b = (np.asarray(laplace_counts(counts, 1.0, 1.0, seed=s), dtype=float) for s in (7, 7))
     c = np.asarray(laplace_counts(counts, 1.0, 1.0, seed=8), dtype=float)
     if not np.array_equal(a, b):
-        fail(ex, "two calls with seed=7 gave different results: build the generator from the seed "
+        _fail(ex, "two calls with seed=7 gave different results: build the generator from the seed "
                  "(rng = np.random.default_rng(seed)) instead of using global randomness.")
     if np.array_equal(a, c):
-        fail(ex, "seed=7 and seed=8 gave the same noise: use the seed argument.")
+        _fail(ex, "seed=7 and seed=8 gave the same noise: use the seed argument.")
     if np.max(np.abs(a - counts)) > 30:
-        fail(ex, f"laplace_counts({counts.tolist()}, 1.0, 1.0) returned {a.tolist()}: the noise "
+        _fail(ex, f"laplace_counts({counts.tolist()}, 1.0, 1.0) returned {a.tolist()}: the noise "
                  "must be ADDED to the counts.")
     return passed(ex, getattr(laplace_counts, "__name__", "your function"), 5)
 
@@ -93,7 +104,7 @@ def _predict(df):
     return 2.0 * df["x1"].to_numpy() + 0.5 * df["x3"].to_numpy()
 
 
-def check_12_2(column_importance) -> CheckResult:
+def check_12_2(column_importance: Callable[..., Any]) -> CheckResult:
     """Exercise 12.2: permutation importance (RMSE increase) of one column."""
     ex = "12.2"
     require_callable(ex, column_importance, "column_importance")
@@ -106,15 +117,15 @@ def check_12_2(column_importance) -> CheckResult:
         call = f"column_importance(predict, df, y, {col!r}, n_repeats=3, seed=0)"
         got = column_importance(_predict, df, y, col, n_repeats=3, seed=0)
         if not df.equals(copy):
-            fail(ex, f"{call} modified the caller's DataFrame: permute a copy (df.copy()).")
+            _fail(ex, f"{call} modified the caller's DataFrame: permute a copy (df.copy()).")
         try:
             got = float(got)
         except (TypeError, ValueError):
-            fail(ex, f"{call} returned {got!r}; expected one number (the mean RMSE increase).")
+            _fail(ex, f"{call} returned {got!r}; expected one number (the mean RMSE increase).")
         if col == "x2" and abs(got) > 1e-9:
             hint = (" A ratio permuted / baseline gives 1 here: report the difference."
                     if np.isclose(got, 1.0) else " Are you permuting y, or all columns?")
-            fail(ex, f"{call} returned {got:.4f}, but predict never reads x2, so shuffling it "
+            _fail(ex, f"{call} returned {got:.4f}, but predict never reads x2, so shuffling it "
                      f"cannot change the error: expected 0.{hint}")
         if abs(got - value) > 0.03:
             hint = ""
@@ -128,19 +139,18 @@ def check_12_2(column_importance) -> CheckResult:
                 hint = " That is a ratio permuted / baseline: report the difference."
             elif abs(got - (value + base)) < 0.03:
                 hint = " That is the permuted RMSE itself: subtract the baseline RMSE."
-            fail(ex, f"{call} returned {got:.4f}, expected about {value:.4f} (the increase of "
+            _fail(ex, f"{call} returned {got:.4f}, expected about {value:.4f} (the increase of "
                      f"the RMSE over the unpermuted {base:.2f}).{hint}")
     a = column_importance(_predict, df.iloc[:500], y[:500], "x1", n_repeats=2, seed=5)
     b = column_importance(_predict, df.iloc[:500], y[:500], "x1", n_repeats=2, seed=5)
     if not np.isclose(float(a), float(b)):
-        fail(ex, "two calls with seed=5 gave different results: permute with "
+        _fail(ex, "two calls with seed=5 gave different results: permute with "
                  "np.random.default_rng(seed).")
     return passed(ex, getattr(column_importance, "__name__", "your function"), 4)
 
 
 def _gap_reference(df, y_true, y_pred, by):
-    err = (df[y_pred] - df[y_true]) ** 2
-    per = np.sqrt(err.groupby(df[by]).mean())
+    per = segment_report(df, y_true, y_pred, by=by)["rmse"]
     return float(per.max() - per.min()), per.idxmax()
 
 
@@ -155,7 +165,7 @@ def _gap_data():
                          "band": np.where(np.arange(n) % 3 == 0, "young", "old")})
 
 
-def check_12_3(rmse_gap) -> CheckResult:
+def check_12_3(rmse_gap: Callable[..., Any]) -> CheckResult:
     """Exercise 12.3: the per-segment RMSE gap and the worst-served segment."""
     ex = "12.3"
     require_callable(ex, rmse_gap, "rmse_gap")
@@ -231,27 +241,27 @@ def _clipped_counts(purchases: pd.DataFrame, categories, m: int) -> pd.Series:
 def _as_release(ex: str, got, call: str, categories) -> pd.Series:
     """The student's release as a float Series in the order of ``categories``, or a failure."""
     if not isinstance(got, pd.Series):
-        fail(ex, f"{call} returned {type(got).__name__}; return a pandas Series indexed by "
+        _fail(ex, f"{call} returned {type(got).__name__}; return a pandas Series indexed by "
                  "category.")
     have = list(got.index)
     missing = [c for c in categories if c not in have]
     if missing:
-        fail(ex, f"{call} has categories {have} but the public list is {list(categories)}: "
+        _fail(ex, f"{call} has categories {have} but the public list is {list(categories)}: "
                  f"{missing} are missing. Release every category of the list, zeros included "
                  "(e.g. value_counts().reindex(categories, fill_value=0)). A release that leaves "
                  "out the categories nobody bought tells exactly that, and no noise can hide it: "
                  "the set of released categories must not depend on the data.")
     extra = [c for c in have if c not in categories]
     if extra or len(have) != len(categories):
-        fail(ex, f"{call} has categories {have}; release each category of the public list "
+        _fail(ex, f"{call} has categories {have}; release each category of the public list "
                  f"{list(categories)} exactly once, and nothing else.")
     try:
         return got.reindex(categories).astype(float)
     except (TypeError, ValueError):
-        fail(ex, f"{call} returned {got.to_dict()!r}; the values must be numbers (noisy counts).")
+        _fail(ex, f"{call} returned {got.to_dict()!r}; the values must be numbers (noisy counts).")
 
 
-def check_12_4(private_category_counts) -> CheckResult:
+def check_12_4(private_category_counts: Callable[..., Any]) -> CheckResult:
     """Exercise 12.4: bound contributions, count every public category, add Laplace noise."""
     ex = "12.4"
     require_callable(ex, private_category_counts, "private_category_counts")
@@ -264,7 +274,7 @@ def check_12_4(private_category_counts) -> CheckResult:
                 "epsilon=1e6, seed=0)")
         got = private_category_counts(purchases, categories, m, 1e6, seed=0)
         if not purchases.equals(copy) or categories != categories_copy:
-            fail(ex, f"{call} modified the caller's arguments.")
+            _fail(ex, f"{call} modified the caller's arguments.")
         got = _as_release(ex, got, call, categories)
         if not np.allclose(got.to_numpy(), exact.to_numpy(dtype=float), atol=0.01):
             ordered = purchases.sort_values("timestamp", kind="mergesort")
@@ -288,7 +298,7 @@ def check_12_4(private_category_counts) -> CheckResult:
             elif same["unsorted"]:
                 hint = (" You kept each user's first rows in table order: sort by timestamp "
                         "first (the rows are not in time order).")
-            fail(ex, f"{call} (almost no noise) returned {got.round(2).to_dict()}, expected the "
+            _fail(ex, f"{call} (almost no noise) returned {got.round(2).to_dict()}, expected the "
                      f"clipped counts {exact.to_dict()}.{hint}")
     # noise scale = max_per_user / epsilon, on every category (the empty one too)
     m, eps = 4, 0.5
@@ -298,7 +308,7 @@ def check_12_4(private_category_counts) -> CheckResult:
                                   call, categories).to_numpy() for s in range(400)])
     empty = categories.index("garden")
     if np.allclose(noisy[:, empty], 0.0):
-        fail(ex, f"{call} for s = 0..399: the count of 'garden' (nobody bought any) is always "
+        _fail(ex, f"{call} for s = 0..399: the count of 'garden' (nobody bought any) is always "
                  "exactly 0. Add noise to every category, zeros included: an exact 0 tells "
                  "everyone that no customer bought there.")
     mad = float(np.mean(np.abs(noisy - exact)))
@@ -307,8 +317,8 @@ def check_12_4(private_category_counts) -> CheckResult:
         if abs(mad / (1 / eps) - 1) < 0.08:
             hint = (" That is sensitivity 1: after clipping, one user can change the counts by "
                     "up to max_per_user, so the sensitivity is max_per_user.")
-        fail(ex, f"{call} for s = 0..399: mean |noise| {mad:.3f}, expected max_per_user / "
+        _fail(ex, f"{call} for s = 0..399: mean |noise| {mad:.3f}, expected max_per_user / "
                  f"epsilon = {m / eps:.3f}.{hint}")
     if np.array_equal(noisy[0], noisy[1]):
-        fail(ex, "seed=0 and seed=1 gave the same noise: use the seed argument.")
+        _fail(ex, "seed=0 and seed=1 gave the same noise: use the seed argument.")
     return passed(ex, getattr(private_category_counts, "__name__", "your function"), 4)

@@ -7,49 +7,66 @@ from typing import TYPE_CHECKING
 from course_lib.core.exports import lazy_exports
 
 if TYPE_CHECKING:  # what a type checker and an IDE see; at run time names load lazily
-    from .drift import (ADWIN, DDM, DetectionScore, DriftDetector, KSWIN, PageHinkley, psi, run_detector, score_detections, statistic_trace)  # noqa: F401
-    from .pipeline import (DROP_REASONS, GateDecision, PreprocessReport, RollbackDecision, RollbackRule, UpdatePipeline, ValidationGate, corrupt_batch, label_shift, preprocess, split_recent)  # noqa: F401
+    from .adwin import (ADWIN)  # noqa: F401
+    from .buffers import (ReservoirBuffer)  # noqa: F401
+    from .cleaning import (DROP_REASONS, PreprocessReport, corrupt_batch, preprocess)  # noqa: F401
+    from .ddm import (DDM)  # noqa: F401
+    from .detectors_base import (BaseDetector)  # noqa: F401
+    from .ewc import (ewc_gradient, ewc_penalty, ewc_regularizer, fisher_diagonal)  # noqa: F401
+    from .gate import (GateDecision, ValidationGate, label_shift, split_recent)  # noqa: F401
+    from .kswin import (KSWIN)  # noqa: F401
+    from .lineage import (Lineage)  # noqa: F401
+    from .monitoring import (SegmentMonitor, feed_daily_errors)  # noqa: F401
+    from .page_hinkley import (PageHinkley, statistic_trace)  # noqa: F401
+    from .pipeline import (UpdatePipeline)  # noqa: F401
+    from .population_stability import (psi)  # noqa: F401
     from .registry import (ModelRegistry, RegistryError)  # noqa: F401
-    from .strategies import (EWC, FineTune, FullRetrain, Replay, ReservoirBuffer, SlidingWindow, Static, Strategy, UpdateCost, WarmStartALS, canonical_order, ewc_gradient, ewc_penalty, fisher_diagonal)  # noqa: F401
+    from .rollback import (RollbackDecision, RollbackRule)  # noqa: F401
+    from .scoring import (DetectionScore, run_detector, score_detections)  # noqa: F401
+    from .strategies import (EWC, FineTune, FullRetrain, Replay, SlidingWindow, Static, Strategy, UpdateCost, WarmStartALS, canonical_order)  # noqa: F401
 
 _EXPORTS = {
-    "ADWIN": ".drift",
-    "DDM": ".drift",
-    "DetectionScore": ".drift",
-    "DriftDetector": ".drift",
-    "KSWIN": ".drift",
-    "PageHinkley": ".drift",
-    "psi": ".drift",
-    "run_detector": ".drift",
-    "score_detections": ".drift",
-    "statistic_trace": ".drift",
-    "DROP_REASONS": ".pipeline",
-    "GateDecision": ".pipeline",
-    "PreprocessReport": ".pipeline",
-    "RollbackDecision": ".pipeline",
-    "RollbackRule": ".pipeline",
+    "ADWIN": ".adwin",
+    "ReservoirBuffer": ".buffers",
+    "DROP_REASONS": ".cleaning",
+    "PreprocessReport": ".cleaning",
+    "corrupt_batch": ".cleaning",
+    "preprocess": ".cleaning",
+    "DDM": ".ddm",
+    "BaseDetector": ".detectors_base",
+    "ewc_gradient": ".ewc",
+    "ewc_penalty": ".ewc",
+    "ewc_regularizer": ".ewc",
+    "fisher_diagonal": ".ewc",
+    "GateDecision": ".gate",
+    "ValidationGate": ".gate",
+    "label_shift": ".gate",
+    "split_recent": ".gate",
+    "KSWIN": ".kswin",
+    "Lineage": ".lineage",
+    "SegmentMonitor": ".monitoring",
+    "feed_daily_errors": ".monitoring",
+    "PageHinkley": ".page_hinkley",
+    "statistic_trace": ".page_hinkley",
     "UpdatePipeline": ".pipeline",
-    "ValidationGate": ".pipeline",
-    "corrupt_batch": ".pipeline",
-    "label_shift": ".pipeline",
-    "preprocess": ".pipeline",
-    "split_recent": ".pipeline",
+    "psi": ".population_stability",
     "ModelRegistry": ".registry",
     "RegistryError": ".registry",
+    "RollbackDecision": ".rollback",
+    "RollbackRule": ".rollback",
+    "DetectionScore": ".scoring",
+    "run_detector": ".scoring",
+    "score_detections": ".scoring",
     "EWC": ".strategies",
     "FineTune": ".strategies",
     "FullRetrain": ".strategies",
     "Replay": ".strategies",
-    "ReservoirBuffer": ".strategies",
     "SlidingWindow": ".strategies",
     "Static": ".strategies",
     "Strategy": ".strategies",
     "UpdateCost": ".strategies",
     "WarmStartALS": ".strategies",
     "canonical_order": ".strategies",
-    "ewc_gradient": ".strategies",
-    "ewc_penalty": ".strategies",
-    "fisher_diagonal": ".strategies",
 }
 __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -35,7 +35,7 @@ replaced by an empty history: the registry raises :class:`RegistryError` and
 :meth:`ModelRegistry.rebuild_index` rebuilds it from the versions on disk.
 
 The model object only needs ``save(path)`` (and a loader for :meth:`load`),
-so the registry works for ``course_lib.models.neural.RatingModel`` and anything else.
+so the registry works for ``course_lib.models.RatingModel`` and anything else.
 
 >>> import tempfile, json
 >>> class Toy:
@@ -73,15 +73,15 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
-from course_lib.core.validation import check_number
+from course_lib.core.validation import ArgumentTypeError, argument_error, check_number
 
 __all__ = ["ModelRegistry", "RegistryError"]
 
 _VERSION = re.compile(r"^v(\d{4,})$")
 _INDEX = "registry.json"
 _LOCK = ".registry.lock"
-_SAVE_PREFIX = ".tmp-"                  # versions/.tmp-XXXX/ is a save in progress and
-_OWNER_SUFFIX = ".lock"                 # versions/.tmp-XXXX.lock is held by its process
+_SAVE_PREFIX = ".tmp-"  # versions/.tmp-XXXX/ is a save in progress and
+_OWNER_SUFFIX = ".lock"  # versions/.tmp-XXXX.lock is held by its process
 
 
 class RegistryError(RuntimeError):
@@ -102,11 +102,14 @@ def _write_json_atomic(path: Path, data: dict) -> None:
 
 
 def _fresh_state(production: str | None = None) -> dict:
-    return {"production": production, "history": [production] if production else [],
-            "rolled_back": {}}
+    return {
+        "production": production,
+        "history": [production] if production else [],
+        "rolled_back": {},
+    }
 
 
-def _problem(state) -> str | None:
+def _problem(state: Any) -> str | None:
     """What is wrong with the parsed content of registry.json (None if nothing)."""
     if not isinstance(state, dict):
         return f"expected a JSON object, found a {type(state).__name__} ({json.dumps(state)[:60]})"
@@ -115,15 +118,18 @@ def _problem(state) -> str | None:
             return f"the key {key!r} is missing (found keys {sorted(state)})"
     history, production = state["history"], state["production"]
     if not isinstance(history, list) or not all(
-            isinstance(v, str) and _VERSION.match(v) for v in history):
+        isinstance(v, str) and _VERSION.match(v) for v in history
+    ):
         return f"'history' should be a list of version names, found {history!r:.80}"
     if production != (history[-1] if history else None):
-        return (f"'production' should be the last promoted version "
-                f"{history[-1] if history else None!r}, found {production!r:.40}")
+        return (
+            f"'production' should be the last promoted version "
+            f"{history[-1] if history else None!r}, found {production!r:.40}"
+        )
     marks = state.get("rolled_back", {})
     if not isinstance(marks, dict) or not all(
-            isinstance(v, str) and _VERSION.match(v) and isinstance(m, dict)
-            for v, m in marks.items()):
+        isinstance(v, str) and _VERSION.match(v) and isinstance(m, dict) for v, m in marks.items()
+    ):
         return f"'rolled_back' should map version names to marks, found {marks!r:.80}"
     return None
 
@@ -148,10 +154,14 @@ class ModelRegistry:
         message says how to recover (see :meth:`rebuild_index`).
     """
 
-    def __init__(self, root, *, lock_timeout: float = 60.0):
-        self.lock_timeout = check_number(lock_timeout, "lock_timeout", "ModelRegistry", low=0,
-                                         fix="give the seconds to wait for another process, "
-                                             "e.g. 60")
+    def __init__(self, root: str | os.PathLike[str], *, lock_timeout: float = 60.0) -> None:
+        self.lock_timeout = check_number(
+            lock_timeout,
+            "lock_timeout",
+            "ModelRegistry",
+            low=0,
+            fix="give the seconds to wait for another process, e.g. 60",
+        )
         self.root = Path(root)
         self.versions_dir = self.root / "versions"
         self.versions_dir.mkdir(parents=True, exist_ok=True)
@@ -159,8 +169,8 @@ class ModelRegistry:
         self._lock = FileLock(self.root / _LOCK)
         with self._locked():
             if not self._index.exists() and not self.versions():
-                self._write_state(_fresh_state())        # a new registry
-            self._state()                                # refuse a missing or damaged index now
+                self._write_state(_fresh_state())  # a new registry
+            self._state()  # refuse a missing or damaged index now
             self._remove_stale_files()
 
     # -- the lock and the index --------------------------------------------------
@@ -175,7 +185,8 @@ class ModelRegistry:
                 f"{self.lock_timeout:g} s: it is registering or promoting a model in this "
                 "registry. Wait for it to finish, or open the registry with a larger "
                 "lock_timeout=. (The lock is released when its process ends, even by a "
-                "crash, so its holder is still running.)") from None
+                "crash, so its holder is still running.)"
+            ) from None
         try:
             yield
         finally:
@@ -184,11 +195,13 @@ class ModelRegistry:
     def _recovery_hint(self) -> str:
         found = self.versions()
         latest = found[-1] if found else None
-        return (f"To recover, restore {_INDEX} from a backup, or rebuild it from the "
-                f"{len(found)} version(s) on disk with ModelRegistry.rebuild_index("
-                f"{str(self.root)!r}, production={latest!r}), naming the version that should "
-                "serve traffic (the promotion history and rollback marks cannot be recovered; "
-                "a damaged file is kept aside).")
+        return (
+            f"To recover, restore {_INDEX} from a backup, or rebuild it from the "
+            f"{len(found)} version(s) on disk with ModelRegistry.rebuild_index("
+            f"{str(self.root)!r}, production={latest!r}), naming the version that should "
+            "serve traffic (the promotion history and rollback marks cannot be recovered; "
+            "a damaged file is kept aside)."
+        )
 
     def _state(self) -> dict:
         """Read and check registry.json (under the lock, so no writer replaces it meanwhile)."""
@@ -199,10 +212,11 @@ class ModelRegistry:
                 raise RegistryError(
                     f"{self._index} is missing although versions {self.versions()} are on disk: "
                     "the production pointer and the promotion history are lost, and the registry "
-                    "will not silently start an empty history over them. "
-                    + self._recovery_hint()) from None
+                    "will not silently start an empty history over them. " + self._recovery_hint()
+                ) from None
             except OSError as exc:
                 raise RegistryError(f"cannot read {self._index}: {exc}.") from exc
+            problem: str | None
             try:
                 state = json.loads(text)
             except json.JSONDecodeError as exc:
@@ -212,8 +226,8 @@ class ModelRegistry:
             if problem is not None:
                 raise RegistryError(
                     f"{self._index} is damaged: {problem}. The registry only ever replaces it "
-                    "whole, so it was edited or damaged by something else. "
-                    + self._recovery_hint())
+                    "whole, so it was edited or damaged by something else. " + self._recovery_hint()
+                )
             return state
 
     def _write_state(self, state: dict) -> None:
@@ -223,7 +237,7 @@ class ModelRegistry:
 
     def _remove_stale_index_files(self) -> None:
         """Remove what a writer killed while writing registry.json left (call under the lock)."""
-        for stale in self.root.glob(f".{_INDEX}.*.tmp"):   # a live writer would hold the lock
+        for stale in self.root.glob(f".{_INDEX}.*.tmp"):  # a live writer would hold the lock
             stale.unlink(missing_ok=True)
 
     def _remove_stale_files(self) -> None:
@@ -232,12 +246,12 @@ class ModelRegistry:
         for entry in self.versions_dir.glob(f"{_SAVE_PREFIX}*"):
             folder = entry.with_name(entry.name.removesuffix(_OWNER_SUFFIX))
             if entry != folder and folder.exists():
-                continue                                       # handled with its folder
+                continue  # handled with its folder
             owner = FileLock(folder.with_name(folder.name + _OWNER_SUFFIX))
             try:
                 owner.acquire(timeout=0)
             except Timeout:
-                continue                                       # its process is still saving
+                continue  # its process is still saving
             try:
                 if folder.is_dir():
                     shutil.rmtree(folder, ignore_errors=True)
@@ -250,7 +264,7 @@ class ModelRegistry:
     def _next_version(self, state: dict) -> str:
         """A number never used before, also by versions deleted by hand (call under the lock)."""
         named = set(self.versions()) | set(state["history"]) | set(state.get("rolled_back", {}))
-        used = [int(_VERSION.match(v).group(1)) for v in named]
+        used = [int(m.group(1)) for m in map(_VERSION.match, named) if m is not None]
         return f"v{(max(used) + 1 if used else 1):04d}"
 
     # -- reading -----------------------------------------------------------------
@@ -284,17 +298,27 @@ class ModelRegistry:
 
     def _path(self, version: str) -> Path:
         if not isinstance(version, str) or not _VERSION.match(version):
-            raise RegistryError(f"version={version!r} is not a version name; use one of "
-                                f"{self.versions()} (names look like 'v0001').")
+            raise RegistryError(
+                f"version={version!r} is not a version name; use one of "
+                f"{self.versions()} (names look like 'v0001')."
+            )
         path = self.versions_dir / version
         if not path.is_dir():
-            raise RegistryError(f"version {version!r} is not registered; known versions: "
-                                f"{self.versions()}")
+            raise RegistryError(
+                f"version {version!r} is not registered; known versions: {self.versions()}"
+            )
         return path
 
     # -- writing -----------------------------------------------------------------
-    def register(self, model: Any, *, metrics: dict | None = None, parent: str | None = None,
-                 notes: str = "", extra: dict | None = None) -> str:
+    def register(
+        self,
+        model: Any,
+        *,
+        metrics: dict | None = None,
+        parent: str | None = None,
+        notes: str = "",
+        extra: dict | None = None,
+    ) -> str:
         """Save ``model`` as a new version and return its name (``'v0001'``, ...).
 
         ``model.save(path)`` is called with a path inside a temporary folder
@@ -302,28 +326,40 @@ class ModelRegistry:
         other processes); the folder becomes the version, and takes the next
         free number, only when everything is written.
         """
-        if not hasattr(model, "save"):
-            raise TypeError(f"register(model={type(model).__name__}): the model needs a "
-                            "save(path) method (course_lib.models.neural.RatingModel has one).")
+        if not callable(getattr(model, "save", None)):
+            raise argument_error(
+                "ModelRegistry.register",
+                "model",
+                model,
+                f"a model with a save(path) method, got {type(model).__name__}",
+                "RatingModel has one; the registry calls it to write a version",
+                exc=ArgumentTypeError,
+            )
         if parent is not None:
             self._path(parent)
         with self._locked():
-            self._state()                  # a damaged index: refuse before the slow save
+            self._state()  # a damaged index: refuse before the slow save
             self._remove_stale_files()
             tmp = Path(tempfile.mkdtemp(prefix=_SAVE_PREFIX, dir=self.versions_dir))
             owner = FileLock(tmp.with_name(tmp.name + _OWNER_SUFFIX))
-            owner.acquire(timeout=0)       # says "alive" to _remove_stale_files elsewhere
+            owner.acquire(timeout=0)  # says "alive" to _remove_stale_files elsewhere
         try:
             model.save(tmp / "model")
             with self._locked():
                 version = self._next_version(self._state())
-                meta = {"version": version, "metrics": dict(metrics or {}), "parent": parent,
-                        "notes": notes, **(extra or {})}
-                (tmp / "meta.json").write_text(json.dumps(meta, indent=2, sort_keys=True,
-                                                          default=float), encoding="utf-8")
+                meta = {
+                    "version": version,
+                    "metrics": dict(metrics or {}),
+                    "parent": parent,
+                    "notes": notes,
+                    **(extra or {}),
+                }
+                (tmp / "meta.json").write_text(
+                    json.dumps(meta, indent=2, sort_keys=True, default=float), encoding="utf-8"
+                )
                 os.rename(tmp, self.versions_dir / version)
         finally:
-            shutil.rmtree(tmp, ignore_errors=True)             # only if the save failed
+            shutil.rmtree(tmp, ignore_errors=True)  # only if the save failed
             owner.release()
             Path(owner.lock_file).unlink(missing_ok=True)
         return version
@@ -346,18 +382,29 @@ class ModelRegistry:
         (pointer, history and mark are written together, atomically).
         """
         if not isinstance(reason, str):
-            raise TypeError(f"rollback(reason={reason!r}): pass a short text saying why, "
-                            "e.g. 'worse than the previous version on live traffic'.")
+            raise argument_error(
+                "ModelRegistry.rollback",
+                "reason",
+                reason,
+                f"a str, got {type(reason).__name__}",
+                "pass a short text saying why, e.g. 'worse than the previous "
+                "version on live traffic'",
+                exc=ArgumentTypeError,
+            )
         with self._locked():
             state = self._state()
             if len(state["history"]) < 2:
-                raise RegistryError("nothing to roll back to: only "
-                                    f"{len(state['history'])} version(s) were ever promoted "
-                                    f"({state['history']}).")
+                raise RegistryError(
+                    "nothing to roll back to: only "
+                    f"{len(state['history'])} version(s) were ever promoted "
+                    f"({state['history']})."
+                )
             withdrawn = state["history"].pop()
             state["production"] = state["history"][-1]
-            state.setdefault("rolled_back", {})[withdrawn] = {"to": state["production"],
-                                                              "reason": reason}
+            state.setdefault("rolled_back", {})[withdrawn] = {
+                "to": state["production"],
+                "reason": reason,
+            }
             self._write_state(state)
         return state["production"]
 
@@ -369,14 +416,20 @@ class ModelRegistry:
         if version is None:
             version = self.production
             if version is None:
-                raise RegistryError("no version has been promoted to production yet; "
-                                    "call promote(version) first.")
+                raise RegistryError(
+                    "no version has been promoted to production yet; call promote(version) first."
+                )
         return loader(self._path(version) / "model")
 
     # -- recovery ----------------------------------------------------------------
     @classmethod
-    def rebuild_index(cls, root, *, production: str | None = None,
-                      lock_timeout: float = 60.0) -> ModelRegistry:
+    def rebuild_index(
+        cls,
+        root: str | os.PathLike[str],
+        *,
+        production: str | None = None,
+        lock_timeout: float = 60.0,
+    ) -> ModelRegistry:
         """Rebuild a missing or damaged ``registry.json`` from the versions on disk.
 
         The versions themselves (models and metadata) are all kept; what a
@@ -418,7 +471,7 @@ class ModelRegistry:
         """
         root = Path(root)
         (root / "versions").mkdir(parents=True, exist_ok=True)
-        probe = cls.__new__(cls)               # the locking and reading parts, no open checks
+        probe = cls.__new__(cls)  # the locking and reading parts, no open checks
         probe.root, probe.versions_dir, probe._index = root, root / "versions", root / _INDEX
         probe.lock_timeout = check_number(lock_timeout, "lock_timeout", "rebuild_index", low=0)
         probe._lock = FileLock(root / _LOCK)
@@ -430,9 +483,11 @@ class ModelRegistry:
             except RegistryError:
                 pass
             else:
-                raise RegistryError(f"{probe._index} is readable, so there is nothing to "
-                                    "rebuild; use promote(version) or rollback() to change "
-                                    "production.")
+                raise RegistryError(
+                    f"{probe._index} is readable, so there is nothing to "
+                    "rebuild; use promote(version) or rollback() to change "
+                    "production."
+                )
             if probe._index.exists():
                 stamp = time.strftime("%Y%m%d-%H%M%S")
                 aside = root / f"{_INDEX}.broken-{stamp}"

@@ -31,6 +31,10 @@ the current state (and starts from scratch if there is none).  Both return
 ...         return np.full(len(ratings), self.mean_)
 ...     def clone(self):
 ...         return Mean()
+...     def copy(self):
+...         twin = Mean()
+...         twin.__dict__.update(self.__dict__)
+...         return twin
 >>> isinstance(Mean(), RatingEstimator)
 True
 >>> isinstance(object(), RatingEstimator)
@@ -66,6 +70,10 @@ class RatingEstimator(Protocol):
 
     def clone(self) -> Any:
         """A new, unfitted estimator with the same settings."""
+        ...
+
+    def copy(self) -> Any:
+        """An independent copy with everything learned so far (a candidate to train further)."""
         ...
 
 

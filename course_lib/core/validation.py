@@ -25,7 +25,8 @@ import math
 import numpy as np
 
 __all__ = ["ArgumentTypeError", "check_number", "check_int", "check_rating_range",
-           "check_array", "check_frame", "check_choice", "as_generator"]
+           "check_array", "check_frame", "check_choice", "as_generator", "argument_error",
+           "describe"]
 
 _REAL_TYPES = (int, float, np.integer, np.floating)
 _INT_TYPES = (int, np.integer)
@@ -82,9 +83,26 @@ def describe(value: object) -> str:
     return text if len(text) <= 60 else f"{type(value).__name__} {text[:50]}..."
 
 
-def _raise(exc: type, where: str, name: str, value, rule: str, fix: str | None) -> None:
+def argument_error(where: str, name: str, value: object, rule: str, fix: str | None = None, *,
+                   exc: type[Exception] = ValueError) -> Exception:
+    """The error for an argument that breaks ``rule``, in the course's one message style.
+
+    For the rules the ``check_*`` functions do not cover (two arguments that must
+    agree, a value that must be in a table ...).  Returns the exception, so the
+    caller writes ``raise argument_error(...)`` and the control flow stays visible.
+
+    >>> raise argument_error("mse", "y_pred", [1, 2], "the same shape as y_true (3,)",
+    ...                      "pass one prediction per label")
+    Traceback (most recent call last):
+    ...
+    ValueError: mse(y_pred=[1, 2]): y_pred must be the same shape as y_true (3,); pass one prediction per label.
+    """
     tail = f"; {fix}" if fix else ""
-    raise exc(f"{where}({name}={describe(value)}): {name} must be {rule}{tail}.")
+    return exc(f"{where}({name}={describe(value)}): {name} must be {rule}{tail}.")
+
+
+def _raise(exc: type, where: str, name: str, value, rule: str, fix: str | None) -> None:
+    raise argument_error(where, name, value, rule, fix, exc=exc)
 
 
 def check_number(value, name: str, where: str, *, low: float | None = None,

@@ -7,42 +7,48 @@ from typing import TYPE_CHECKING
 from course_lib.core.exports import lazy_exports
 
 if TYPE_CHECKING:  # what a type checker and an IDE see; at run time names load lazily
-    from .datasets import (DATA_DIR, DatasetError, ML100K_MD5, ML100K_URL, SHOP_FILES, default_cache_dir, load_movielens_100k, load_shop, read_movielens_folder, save_shop)  # noqa: F401
+    from .errors import (DatasetError)  # noqa: F401
     from .features import (FeatureTable, HIDDEN_COLUMN_HINTS, IdEncoder, Standardizer, default_feature_columns)  # noqa: F401
-    from .shop import (BASE_CATEGORY_SHARE, CATEGORIES, DEFAULT_SEED, EDUCATION_LEVELS, REGIONS, SCENARIOS, START_DATE, ShopConfig, ShopData, ShopTruth, expected_rating_from_mu, main, make_config, simulate, views_from_interactions)  # noqa: F401
+    from .movielens import (ML100K_MD5, ML100K_URL, default_cache_dir, load_movielens_100k)  # noqa: F401
+    from .movielens_files import (ML100K_GENRES, read_movielens_folder)  # noqa: F401
+    from .shop import (simulate)  # noqa: F401
+    from .shop_config import (BASE_CATEGORY_SHARE, CATEGORIES, DEFAULT_SEED, EDUCATION_LEVELS, REGIONS, SCENARIOS, START_DATE, ShopConfig, make_config)  # noqa: F401
+    from .shop_files import (DATA_DIR, SHOP_FILES, load_shop)  # noqa: F401
+    from .shop_save import (save_shop)  # noqa: F401
+    from .shop_world import (ShopData, ShopTruth, expected_rating_from_mu, views_from_interactions)  # noqa: F401
     from .stream import (ensure_time_order, iter_batches, split_by_day, split_by_fraction)  # noqa: F401
 
 _EXPORTS = {
-    "DATA_DIR": ".datasets",
-    "DatasetError": ".datasets",
-    "ML100K_MD5": ".datasets",
-    "ML100K_URL": ".datasets",
-    "SHOP_FILES": ".datasets",
-    "default_cache_dir": ".datasets",
-    "load_movielens_100k": ".datasets",
-    "load_shop": ".datasets",
-    "read_movielens_folder": ".datasets",
-    "save_shop": ".datasets",
+    "DatasetError": ".errors",
     "FeatureTable": ".features",
     "HIDDEN_COLUMN_HINTS": ".features",
     "IdEncoder": ".features",
     "Standardizer": ".features",
     "default_feature_columns": ".features",
-    "BASE_CATEGORY_SHARE": ".shop",
-    "CATEGORIES": ".shop",
-    "DEFAULT_SEED": ".shop",
-    "EDUCATION_LEVELS": ".shop",
-    "REGIONS": ".shop",
-    "SCENARIOS": ".shop",
-    "START_DATE": ".shop",
-    "ShopConfig": ".shop",
-    "ShopData": ".shop",
-    "ShopTruth": ".shop",
-    "expected_rating_from_mu": ".shop",
-    "main": ".shop",
-    "make_config": ".shop",
+    "ML100K_MD5": ".movielens",
+    "ML100K_URL": ".movielens",
+    "default_cache_dir": ".movielens",
+    "load_movielens_100k": ".movielens",
+    "ML100K_GENRES": ".movielens_files",
+    "read_movielens_folder": ".movielens_files",
     "simulate": ".shop",
-    "views_from_interactions": ".shop",
+    "BASE_CATEGORY_SHARE": ".shop_config",
+    "CATEGORIES": ".shop_config",
+    "DEFAULT_SEED": ".shop_config",
+    "EDUCATION_LEVELS": ".shop_config",
+    "REGIONS": ".shop_config",
+    "SCENARIOS": ".shop_config",
+    "START_DATE": ".shop_config",
+    "ShopConfig": ".shop_config",
+    "make_config": ".shop_config",
+    "DATA_DIR": ".shop_files",
+    "SHOP_FILES": ".shop_files",
+    "load_shop": ".shop_files",
+    "save_shop": ".shop_save",
+    "ShopData": ".shop_world",
+    "ShopTruth": ".shop_world",
+    "expected_rating_from_mu": ".shop_world",
+    "views_from_interactions": ".shop_world",
     "ensure_time_order": ".stream",
     "iter_batches": ".stream",
     "split_by_day": ".stream",

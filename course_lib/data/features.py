@@ -28,10 +28,14 @@ used by every model from then on.  Three small pieces, numpy and pandas only:
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
+
+from course_lib.core.validation import check_array, check_frame, check_int, describe
 
 __all__ = ["IdEncoder", "Standardizer", "FeatureTable", "default_feature_columns",
            "HIDDEN_COLUMN_HINTS"]
@@ -40,15 +44,17 @@ __all__ = ["IdEncoder", "Standardizer", "FeatureTable", "default_feature_columns
 # let a model peek at the answer).  ``default_feature_columns`` leaves them out.
 HIDDEN_COLUMN_HINTS = ("quality", "true_", "latent", "truth", "expected_", "taste", "pref_",
                        "segment")
+_TABLE_FIX = "pass a side table indexed by id, e.g. shop.users or shop.items"
 
 
-def _as_id_array(ids, name: str) -> np.ndarray:
+def _as_id_array(ids: Iterable[Any], name: str, where: str) -> np.ndarray:
+    """``ids`` as a 1-D array (a single id becomes an array of one)."""
     arr = np.asarray(ids.to_numpy() if isinstance(ids, (pd.Series, pd.Index)) else ids)
     if arr.ndim == 0:
         arr = arr.reshape(1)
-    if arr.ndim != 1:
-        raise ValueError(f"{name} must be a 1-D sequence of ids, got an array of shape "
-                         f"{arr.shape}; pass e.g. df['user_id'].")
+    if arr.ndim != 1:    # ids may be text, so check_array (numbers only) does not apply
+        raise ValueError(f"{where}({name}={describe(arr)}): {name} must be a 1-D sequence of "
+                         f"ids, got shape {arr.shape}; pass e.g. df['user_id'].")
     return arr
 
 
@@ -80,15 +86,15 @@ class IdEncoder:
     [3]
     """
 
-    def __init__(self, capacity: int | None = None):
-        if capacity is not None and (isinstance(capacity, bool) or not isinstance(
-                capacity, (int, np.integer)) or capacity < 0):
-            raise ValueError(f"IdEncoder(capacity={capacity!r}): capacity must be None or an "
-                             "int >= 0 (the number of ids that get their own row).")
-        self.capacity = None if capacity is None else int(capacity)
-        self.ids_: list = []
-        self._index: dict = {}
-        self._overflow: set = set()
+    def __init__(self, capacity: int | None = None) -> None:
+        if capacity is not None:
+            capacity = check_int(capacity, "capacity", "IdEncoder", minimum=0,
+                                 fix="pass the number of ids that get their own row, or None "
+                                     "for no limit")
+        self.capacity = capacity
+        self.ids_: list[Hashable] = []
+        self._index: dict[Hashable, int] = {}
+        self._overflow: set[Hashable] = set()
 
     @property
     def n_seen(self) -> int:
@@ -97,6 +103,7 @@ class IdEncoder:
 
     @property
     def n_overflow_(self) -> int:
+        """How many distinct ids arrived after the table was full."""
         return len(self._overflow)
 
     @property
@@ -107,12 +114,12 @@ class IdEncoder:
     def __len__(self) -> int:
         return self.n_seen
 
-    def __contains__(self, raw_id) -> bool:
+    def __contains__(self, raw_id: object) -> bool:
         return _key(raw_id) in self._index
 
-    def observe(self, ids: Iterable) -> "IdEncoder":
+    def observe(self, ids: Iterable[Any]) -> IdEncoder:
         """Give every new id the next free row (in order of first appearance); return self."""
-        arr = _as_id_array(ids, "ids")
+        arr = _as_id_array(ids, "ids", "IdEncoder.observe")
         _, first = np.unique(arr, return_index=True)
         for raw in arr[np.sort(first)]:
             key = _key(raw)
@@ -125,25 +132,27 @@ class IdEncoder:
             self._index[key] = len(self.ids_)
         return self
 
-    def transform(self, ids: Iterable) -> np.ndarray:
+    def transform(self, ids: Iterable[Any]) -> np.ndarray:
         """Rows of ``ids`` as an int64 array; unknown ids give 0.  Never grows."""
-        arr = _as_id_array(ids, "ids")
+        arr = _as_id_array(ids, "ids", "IdEncoder.transform")
         if len(arr) == 0:
             return np.zeros(0, dtype=np.int64)
         uniq, inverse = np.unique(arr, return_inverse=True)
         rows = np.array([self._index.get(_key(u), 0) for u in uniq], dtype=np.int64)
         return rows[inverse.reshape(-1)]
 
-    def copy(self) -> "IdEncoder":
+    def copy(self) -> IdEncoder:
+        """An independent copy (observing more ids does not change this one)."""
         return IdEncoder.from_dict(self.to_dict())
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable description (ids as Python ints/strings)."""
         return {"capacity": self.capacity, "ids": list(self.ids_),
                 "overflow": sorted(self._overflow, key=str)}
 
     @classmethod
-    def from_dict(cls, state: dict) -> "IdEncoder":
+    def from_dict(cls, state: dict[str, Any]) -> IdEncoder:
+        """The encoder :meth:`to_dict` described."""
         enc = cls(state["capacity"])
         for raw in state["ids"]:
             enc.ids_.append(raw)
@@ -155,7 +164,7 @@ class IdEncoder:
         return f"IdEncoder(capacity={self.capacity}, n_seen={self.n_seen})"
 
 
-def _key(raw):
+def _key(raw: Any) -> Hashable:
     """Normalise numpy scalars to Python ones so that 5, np.int64(5) and 5.0 agree."""
     if isinstance(raw, (np.integer,)):
         return int(raw)
@@ -184,31 +193,33 @@ class Standardizer:
     [[1.2247, 0.0]]
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.mean_: np.ndarray | None = None
         self.var_: np.ndarray | None = None
         self.n_seen_: int = 0
 
     @property
     def is_fitted(self) -> bool:
+        """Whether ``fit`` or ``partial_fit`` has seen data."""
         return self.mean_ is not None
 
     @property
     def scale_(self) -> np.ndarray:
+        """The standard deviation per column, 1 where it is (almost) 0."""
         self._require_fitted("scale_")
-        std = np.sqrt(self.var_)
+        std = np.sqrt(np.asarray(self.var_))
         return np.where(std > 1e-12, std, 1.0)
 
     @staticmethod
-    def _check_X(X, where: str) -> np.ndarray:
-        arr = np.asarray(X, dtype=float)
-        if arr.ndim == 1:
-            raise ValueError(f"Standardizer.{where}: expected a 2-D array (n_samples, "
-                             f"n_features), got shape {arr.shape}; use X.reshape(-1, 1) for "
-                             "a single feature.")
-        if arr.ndim != 2:
-            raise ValueError(f"Standardizer.{where}: expected a 2-D array, got shape "
-                             f"{arr.shape}.")
+    def _check_X(X: ArrayLike, where: str, n_columns: int | None = None) -> np.ndarray:
+        """``X`` as a 2-D float array (NaN allowed: a missing value), of ``n_columns`` columns."""
+        where = f"Standardizer.{where}"
+        arr = check_array(X, "X", where, ndim=2, allow_empty=True, allow_nan=True,
+                          fix="pass (n_samples, n_features); for one feature use "
+                              "X.reshape(-1, 1)")
+        if n_columns is not None and arr.shape[1] != n_columns:
+            raise ValueError(f"{where}(X={describe(arr)}): X must have {n_columns} columns, like "
+                             f"the data the statistics were fitted on; pass the same columns.")
         return arr
 
     def _require_fitted(self, what: str) -> None:
@@ -216,17 +227,16 @@ class Standardizer:
             raise RuntimeError(f"Standardizer.{what}: not fitted yet; call fit(X) or "
                                "partial_fit(X) first.")
 
-    def fit(self, X) -> "Standardizer":
+    def fit(self, X: ArrayLike) -> Standardizer:
         """Fit mean and variance on ``X`` (NaN entries are ignored); return self."""
+        arr = self._check_X(X, "fit")
         self.mean_, self.var_, self.n_seen_ = None, None, 0
-        return self.partial_fit(X)
+        return self.partial_fit(arr)
 
-    def partial_fit(self, X) -> "Standardizer":
+    def partial_fit(self, X: ArrayLike) -> Standardizer:
         """Merge the moments of a new batch into the running ones (Chan et al.); return self."""
-        arr = self._check_X(X, "partial_fit")
-        if self.is_fitted and arr.shape[1] != len(self.mean_):
-            raise ValueError(f"Standardizer.partial_fit: X has {arr.shape[1]} columns but the "
-                             f"statistics have {len(self.mean_)}; pass the same columns.")
+        arr = self._check_X(X, "partial_fit",
+                            len(self.mean_) if self.mean_ is not None else None)
         n_b = np.sum(~np.isnan(arr), axis=0).astype(float)
         if arr.shape[0] == 0 or np.all(n_b == 0):
             if not self.is_fitted:
@@ -240,8 +250,8 @@ class Standardizer:
         if not self.is_fitted:
             n_a, mean_a, m2_a = np.zeros_like(n_b), np.zeros_like(mean_b), np.zeros_like(m2_b)
         else:
-            n_a, mean_a = self._counts, self.mean_
-            m2_a = self.var_ * n_a
+            n_a, mean_a = self._counts, np.asarray(self.mean_)
+            m2_a = np.asarray(self.var_) * n_a
         n = n_a + n_b
         delta = mean_b - mean_a
         safe_n = np.maximum(n, 1)
@@ -252,27 +262,29 @@ class Standardizer:
         self.n_seen_ += arr.shape[0]
         return self
 
-    def transform(self, X) -> np.ndarray:
+    def transform(self, X: ArrayLike) -> np.ndarray:
         """Standardise ``X``; NaN (a missing value) becomes 0, i.e. the mean."""
         self._require_fitted("transform")
-        arr = self._check_X(X, "transform")
-        if arr.shape[1] != len(self.mean_):
-            raise ValueError(f"Standardizer.transform: X has {arr.shape[1]} columns, the "
-                             f"statistics have {len(self.mean_)}.")
+        assert self.mean_ is not None
+        arr = self._check_X(X, "transform", len(self.mean_))
         return np.nan_to_num((arr - self.mean_) / self.scale_, nan=0.0)
 
-    def inverse_transform(self, Z) -> np.ndarray:
+    def inverse_transform(self, Z: ArrayLike) -> np.ndarray:
+        """Undo :meth:`transform`: ``Z * scale_ + mean_``."""
         self._require_fitted("inverse_transform")
-        return self._check_X(Z, "inverse_transform") * self.scale_ + self.mean_
+        assert self.mean_ is not None
+        return self._check_X(Z, "inverse_transform", len(self.mean_)) * self.scale_ + self.mean_
 
-    def to_dict(self) -> dict:
-        if not self.is_fitted:
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable description of the statistics."""
+        if self.mean_ is None or self.var_ is None:
             return {"fitted": False}
         return {"fitted": True, "mean": self.mean_.tolist(), "var": self.var_.tolist(),
                 "counts": self._counts.tolist(), "n_seen": int(self.n_seen_)}
 
     @classmethod
-    def from_dict(cls, state: dict) -> "Standardizer":
+    def from_dict(cls, state: dict[str, Any]) -> Standardizer:
+        """The standardiser :meth:`to_dict` described."""
         s = cls()
         if state.get("fitted"):
             s.mean_ = np.asarray(state["mean"], dtype=float)
@@ -336,26 +348,23 @@ class FeatureTable:
     [[40.0, 0.0, 1.0], [nan, nan, nan]]
     """
 
-    def __init__(self, table: pd.DataFrame, columns: Sequence[str] | None = None):
-        if not isinstance(table, pd.DataFrame):
-            raise TypeError(f"FeatureTable(table=...) needs a pandas DataFrame indexed by id, "
-                            f"got {type(table).__name__}.")
+    def __init__(self, table: pd.DataFrame, columns: Sequence[str] | None = None) -> None:
+        check_frame(table, "table", "FeatureTable", fix=_TABLE_FIX)
         if table.index.has_duplicates:
             dup = table.index[table.index.duplicated()][:3].tolist()
-            raise ValueError(f"FeatureTable: the table's index must be unique ids; duplicated "
-                             f"ids {dup}. Use table.drop_duplicates() or set_index('..._id').")
+            raise ValueError(f"FeatureTable(table={describe(table)}): the index of table must be "
+                             f"unique ids, {dup} appear twice; use table.drop_duplicates() or "
+                             "set_index('..._id').")
         columns = default_feature_columns(table) if columns is None else list(columns)
-        missing = [c for c in columns if c not in table.columns]
-        if missing:
-            raise ValueError(f"FeatureTable(columns=...): columns {missing} are not in the "
-                             f"table; it has {list(table.columns)}.")
+        check_frame(table, "table", "FeatureTable", columns=columns,
+                    fix="pick columns= among the table's columns")
         self.columns = columns
         self.categories: dict[str, list] = {}
         for col in columns:
             s = table[col]
             if not (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)):
                 self.categories[col] = sorted(pd.unique(s.dropna()).tolist(), key=str)
-        self.feature_names = []
+        self.feature_names: list[str] = []
         for col in columns:
             if col in self.categories:
                 self.feature_names += [f"{col}={v}" for v in self.categories[col]]
@@ -366,6 +375,7 @@ class FeatureTable:
 
     @property
     def n_features(self) -> int:
+        """Number of columns of the matrix (one per numeric column, one per category)."""
         return len(self.feature_names)
 
     def encode(self, table: pd.DataFrame) -> np.ndarray:
@@ -386,11 +396,10 @@ class FeatureTable:
             return np.zeros((len(table), 0))
         return np.concatenate(parts, axis=1)
 
-    def add(self, table: pd.DataFrame) -> "FeatureTable":
+    def add(self, table: pd.DataFrame) -> FeatureTable:
         """Add or update rows (new users arriving with their demographics); return self."""
-        missing = [c for c in self.columns if c not in table.columns]
-        if missing:
-            raise ValueError(f"FeatureTable.add: the new rows lack columns {missing}.")
+        check_frame(table, "table", "FeatureTable.add", columns=self.columns,
+                    fix="the new rows need the columns the table was built with")
         new_X = self.encode(table)
         new_ids = np.asarray(table.index)
         pos = pd.Index(self.ids).get_indexer(new_ids)
@@ -400,23 +409,24 @@ class FeatureTable:
         self.X = np.concatenate([self.X, new_X[~known]], axis=0)
         return self
 
-    def lookup(self, ids) -> np.ndarray:
+    def lookup(self, ids: Iterable[Any]) -> np.ndarray:
         """Feature rows for ``ids``; ids not in the table give rows of NaN."""
-        arr = _as_id_array(ids, "ids")
+        arr = _as_id_array(ids, "ids", "FeatureTable.lookup")
         pos = pd.Index(self.ids).get_indexer(arr)
         out = np.full((len(arr), self.n_features), np.nan)
         found = pos >= 0
         out[found] = self.X[pos[found]]
         return out
 
-    def to_state(self) -> tuple[dict, dict[str, np.ndarray]]:
+    def to_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         """``(config, arrays)``: JSON-able config and numpy arrays, for saving."""
         config = {"columns": [str(c) for c in self.columns], "categories": self.categories,
                   "feature_names": self.feature_names}
         return config, {"ids": self.ids, "X": self.X}
 
     @classmethod
-    def from_state(cls, config: dict, arrays: dict) -> "FeatureTable":
+    def from_state(cls, config: dict[str, Any], arrays: dict[str, np.ndarray]) -> FeatureTable:
+        """The table :meth:`to_state` described."""
         ft = cls.__new__(cls)
         ft.columns = list(config["columns"])
         ft.categories = {k: list(v) for k, v in config["categories"].items()}

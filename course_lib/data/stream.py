@@ -29,21 +29,16 @@ Examples
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
 
+from course_lib.core.validation import check_choice, check_frame, check_int, check_number, describe
+
 __all__ = ["split_by_day", "split_by_fraction", "iter_batches", "ensure_time_order"]
 
-
-def _check_frame(df, where: str, need=("timestamp",)) -> None:
-    if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"{where}: df must be a pandas DataFrame, got {type(df).__name__}.")
-    missing = [c for c in need if c not in df.columns]
-    if missing:
-        raise ValueError(f"{where}: df has no column(s) {missing} (columns: {list(df.columns)}); "
-                         "use a table in the ratings schema, e.g. shop.ratings.")
+_BY_FIX = "use by='day', by='week', a number of days, or n_batches=N for N equal batches"
 
 
 def ensure_time_order(df: pd.DataFrame) -> pd.DataFrame:
@@ -53,7 +48,7 @@ def ensure_time_order(df: pd.DataFrame) -> pd.DataFrame:
     >>> ensure_time_order(df).index.tolist()
     [1, 2, 0]
     """
-    _check_frame(df, "ensure_time_order")
+    check_frame(df, "df", "ensure_time_order", columns=("timestamp",))
     if df["timestamp"].is_monotonic_increasing:
         return df
     return df.sort_values("timestamp", kind="stable")
@@ -74,12 +69,10 @@ def split_by_day(df: pd.DataFrame, day: int) -> tuple[pd.DataFrame, pd.DataFrame
     >>> split_by_day(df, 1.5)
     Traceback (most recent call last):
     ...
-    TypeError: split_by_day(day=1.5): day must be an int (the first test day), e.g. day=144.
+    course_lib.core.validation.ArgumentTypeError: split_by_day(day=1.5): day must be an int, ...
     """
-    _check_frame(df, "split_by_day", ("timestamp", "day"))
-    if isinstance(day, bool) or not isinstance(day, (int, np.integer)):
-        raise TypeError(f"split_by_day(day={day!r}): day must be an int (the first test day), "
-                        "e.g. day=144.")
+    check_frame(df, "df", "split_by_day", columns=("timestamp", "day"))
+    check_int(day, "day", "split_by_day", fix="pass the first test day, e.g. day=144")
     df = ensure_time_order(df)
     before = df["day"].to_numpy() < day
     return df[before], df[~before]
@@ -94,13 +87,11 @@ def split_by_fraction(df: pd.DataFrame, frac: float) -> tuple[pd.DataFrame, pd.D
     >>> split_by_fraction(df, 70)
     Traceback (most recent call last):
     ...
-    ValueError: split_by_fraction(frac=70): frac must be a number strictly between 0 and 1 ...
+    ValueError: split_by_fraction(frac=70): frac must be a number with 0 < frac < 1; ...
     """
-    _check_frame(df, "split_by_fraction")
-    if isinstance(frac, bool) or not isinstance(frac, (int, float, np.floating)) \
-            or not 0.0 < frac < 1.0:
-        raise ValueError(f"split_by_fraction(frac={frac!r}): frac must be a number strictly "
-                         "between 0 and 1 (the share of events used for training), e.g. 0.8.")
+    check_frame(df, "df", "split_by_fraction", columns=("timestamp",))
+    check_number(frac, "frac", "split_by_fraction", low=0, high=1, low_inclusive=False,
+                 high_inclusive=False, fix="pass the share of events used for training, e.g. 0.8")
     df = ensure_time_order(df)
     cut = int(round(frac * len(df)))
     return df.iloc[:cut], df.iloc[cut:]
@@ -133,36 +124,30 @@ def iter_batches(df: pd.DataFrame, by: str | int = "day", *,
     >>> next(iter_batches(df, by="month"))
     Traceback (most recent call last):
     ...
-    ValueError: iter_batches(by='month'): use by='day', by='week', a positive number of days...
+    ValueError: iter_batches(by='month'): by must be one of 'day', 'week'; use by='day', ...
     """
-    _check_frame(df, "iter_batches")
+    check_frame(df, "df", "iter_batches", columns=("timestamp",))
     df = ensure_time_order(df)
     if n_batches is not None:
-        if isinstance(n_batches, bool) or not isinstance(n_batches, (int, np.integer)) \
-                or n_batches < 1:
-            raise ValueError(f"iter_batches(n_batches={n_batches!r}): use a positive int, "
-                             "e.g. n_batches=10.")
+        check_int(n_batches, "n_batches", "iter_batches", minimum=1, fix="e.g. n_batches=10")
         for part in np.array_split(np.arange(len(df)), n_batches):
             if part.size:
                 yield df.iloc[part[0]:part[-1] + 1]
         return
-    if by == "day":
-        width = 1
-    elif by == "week":
-        width = 7
-    elif isinstance(by, (int, np.integer)) and not isinstance(by, bool) and by >= 1:
-        width = int(by)
+    if isinstance(by, str):
+        width = {"day": 1, "week": 7}[check_choice(by, "by", "iter_batches", ("day", "week"),
+                                                   fix=_BY_FIX)]
     else:
-        raise ValueError(f"iter_batches(by={by!r}): use by='day', by='week', a positive number "
-                         "of days, or n_batches=N for N equal batches.")
-    _check_frame(df, "iter_batches", ("timestamp", "day"))
+        width = check_int(by, "by", "iter_batches", minimum=1, fix=_BY_FIX)
+    check_frame(df, "df", "iter_batches", columns=("timestamp", "day"))
     period = df["day"].to_numpy() // width
     if period.size == 0:
         return
     if np.any(np.diff(period) < 0):
-        raise ValueError("iter_batches: 'day' decreases while 'timestamp' increases; the two "
-                         "columns disagree, fix 'day' (days since the first event).")
+        raise ValueError(f"iter_batches(df={describe(df)}): in df 'day' decreases while "
+                         "'timestamp' increases; the two columns disagree, fix 'day' (days "
+                         "since the first event).")
     starts = np.flatnonzero(np.r_[True, period[1:] != period[:-1]])
     ends = np.r_[starts[1:], period.size]
-    for s, e in zip(starts, ends):
+    for s, e in zip(starts, ends, strict=True):
         yield df.iloc[s:e]

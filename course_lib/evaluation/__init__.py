@@ -7,8 +7,30 @@ from typing import TYPE_CHECKING
 from course_lib.core.exports import lazy_exports
 
 if TYPE_CHECKING:  # what a type checker and an IDE see; at run time names load lazily
-    from .metrics import (accuracy, average_precision, calibration_bins, confusion_counts, f1, mae, precision, precision_recall_curve, recall, rmse, roc_auc, roc_curve, threshold_for_precision)  # noqa: F401
-    from .prequential import (PrequentialResult, backward_transfer, final_rmse, forgetting, holdout_split, prequential)  # noqa: F401
+    from .metrics import (  # noqa: F401
+        accuracy,
+        average_precision,
+        calibration_bins,
+        confusion_counts,
+        f1,
+        mae,
+        precision,
+        precision_recall_curve,
+        recall,
+        rmse,
+        roc_auc,
+        roc_curve,
+        threshold_for_precision,
+    )
+    from .ranking import ndcg_at_k, precision_at_k, ranking_scores, recall_at_k  # noqa: F401
+    from .streaming import (  # noqa: F401
+        PrequentialResult,
+        backward_transfer,
+        final_rmse,
+        forgetting,
+        holdout_split,
+        prequential,
+    )
 
 _EXPORTS = {
     "accuracy": ".metrics",
@@ -24,12 +46,16 @@ _EXPORTS = {
     "roc_auc": ".metrics",
     "roc_curve": ".metrics",
     "threshold_for_precision": ".metrics",
-    "PrequentialResult": ".prequential",
-    "backward_transfer": ".prequential",
-    "final_rmse": ".prequential",
-    "forgetting": ".prequential",
-    "holdout_split": ".prequential",
-    "prequential": ".prequential",
+    "ndcg_at_k": ".ranking",
+    "precision_at_k": ".ranking",
+    "ranking_scores": ".ranking",
+    "recall_at_k": ".ranking",
+    "PrequentialResult": ".streaming",
+    "backward_transfer": ".streaming",
+    "final_rmse": ".streaming",
+    "forgetting": ".streaming",
+    "holdout_split": ".streaming",
+    "prequential": ".streaming",
 }
 __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

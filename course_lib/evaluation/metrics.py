@@ -4,6 +4,11 @@ Explained in chapters 06 (RMSE, MAE) and 07 (precision, recall, F1, ROC-AUC,
 precision-recall curve, calibration).  Argument order is always
 ``(y_true, y_pred)`` or ``(y_true, scores)``.
 
+This is the one place where RMSE and MAE are defined: every other module
+imports them from here.  They raise ``ValueError`` on empty input or NaN
+(a silent ``nan`` hides a bug); a caller that wants ``nan`` for an empty
+window (the prequential loop, a per-segment report) checks that itself.
+
 Conventions for the classification metrics (the same as scikit-learn's
 defaults): a ratio whose denominator is 0 is reported as 0.0 (e.g. precision
 when the model predicts no positive at all), and ROC-AUC is the probability
@@ -21,45 +26,53 @@ one half.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
+
+from course_lib.core.validation import check_array, check_int, check_number, describe
 
 __all__ = ["rmse", "mae", "confusion_counts", "accuracy", "precision", "recall", "f1",
            "roc_auc", "roc_curve", "precision_recall_curve", "average_precision",
            "calibration_bins", "threshold_for_precision"]
 
 
-def _pair(y_true, y_pred, func: str, pred_name: str = "y_pred") -> tuple[np.ndarray, np.ndarray]:
-    t = np.asarray(y_true, dtype=float)
-    p = np.asarray(y_pred, dtype=float)
+def _pair(y_true: ArrayLike, y_pred: ArrayLike, func: str,
+          pred_name: str = "y_pred") -> tuple[np.ndarray, np.ndarray]:
+    """Both arrays as flat floats, checked: same shape, non-empty, no NaN."""
+    t = check_array(y_true, "y_true", func)
+    p = check_array(y_pred, pred_name, func)
     if t.shape != p.shape:
-        raise ValueError(f"{func}: y_true has shape {t.shape} but {pred_name} has shape "
-                         f"{p.shape}; they must match. A (n, 1) model output needs "
-                         ".ravel() (or .reshape(-1)) before it is compared with (n,) labels.")
-    if t.size == 0:
-        raise ValueError(f"{func}: got empty arrays; pass at least one sample.")
-    if np.isnan(t).any() or np.isnan(p).any():
-        raise ValueError(f"{func}: the inputs contain NaN; drop or fill them first.")
+        raise ValueError(f"{func}({pred_name}={describe(p)}): {pred_name} must have the shape of "
+                         f"y_true {t.shape}; a (n, 1) model output needs .ravel() (or "
+                         ".reshape(-1)) before it is compared with (n,) labels.")
     return t.ravel(), p.ravel()
 
 
-def _binary(y, name: str, func: str) -> np.ndarray:
+def _binary(y: np.ndarray, name: str, func: str) -> np.ndarray:
     if not np.all((y == 0) | (y == 1)):
         bad = np.unique(y[(y != 0) & (y != 1)])[:3]
-        raise ValueError(f"{func}: {name} must contain only 0 and 1, found {bad.tolist()}. "
-                         "For probabilities, threshold first: (p >= 0.5).astype(int).")
+        raise ValueError(f"{func}({name}={describe(y)}): {name} must contain only 0 and 1, found "
+                         f"{bad.tolist()}; for probabilities, threshold first: "
+                         "(p >= 0.5).astype(int).")
     return y.astype(int)
 
 
-def rmse(y_true, y_pred) -> float:
+def rmse(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     """Root mean squared error, in the units of ``y``.
+
+    Raises ``ValueError`` if the shapes differ, an array is empty or holds NaN.
 
     >>> rmse(np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 5.0]))
     1.1547005383792515
+    >>> rmse([1.0, float("nan")], [1.0, 2.0])
+    Traceback (most recent call last):
+    ...
+    ValueError: rmse(y_true=array of shape (2,)): y_true must be numbers without NaN, found 1 NaN of 2; drop or impute missing values first.
     """
     t, p = _pair(y_true, y_pred, "rmse")
     return float(np.sqrt(np.mean((t - p) ** 2)))
 
 
-def mae(y_true, y_pred) -> float:
+def mae(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     """Mean absolute error, in the units of ``y``.
 
     >>> mae(np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 5.0]))
@@ -69,7 +82,7 @@ def mae(y_true, y_pred) -> float:
     return float(np.mean(np.abs(t - p)))
 
 
-def confusion_counts(y_true, y_pred) -> dict[str, int]:
+def confusion_counts(y_true: ArrayLike, y_pred: ArrayLike) -> dict[str, int]:
     """``{"tp", "fp", "fn", "tn"}`` for 0/1 labels and 0/1 predictions.
 
     >>> confusion_counts([1, 0, 1, 0], [1, 1, 0, 0])
@@ -85,7 +98,7 @@ def _ratio(num: int, den: int) -> float:
     return float(num / den) if den else 0.0
 
 
-def accuracy(y_true, y_pred) -> float:
+def accuracy(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     """Fraction of correct 0/1 predictions (misleading when one class is rare).
 
     >>> accuracy([0, 0, 0, 1], [0, 0, 0, 0])
@@ -95,7 +108,7 @@ def accuracy(y_true, y_pred) -> float:
     return _ratio(c["tp"] + c["tn"], sum(c.values()))
 
 
-def precision(y_true, y_pred) -> float:
+def precision(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     """TP / (TP + FP): of the views we flag as purchases, the fraction that are.
 
     >>> precision([1, 0, 1], [1, 1, 0]), precision([1, 0], [0, 0])
@@ -105,7 +118,7 @@ def precision(y_true, y_pred) -> float:
     return _ratio(c["tp"], c["tp"] + c["fp"])
 
 
-def recall(y_true, y_pred) -> float:
+def recall(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     """TP / (TP + FN): of the real purchases, the fraction we flag.
 
     >>> recall([1, 0, 1], [1, 1, 0])
@@ -115,7 +128,7 @@ def recall(y_true, y_pred) -> float:
     return _ratio(c["tp"], c["tp"] + c["fn"])
 
 
-def f1(y_true, y_pred) -> float:
+def f1(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     """Harmonic mean of precision and recall, ``2 TP / (2 TP + FP + FN)``.
 
     >>> f1([1, 0, 1, 1], [1, 1, 0, 1])
@@ -125,16 +138,16 @@ def f1(y_true, y_pred) -> float:
     return _ratio(2 * c["tp"], 2 * c["tp"] + c["fp"] + c["fn"])
 
 
-def _check_scores(y_true, scores, func: str) -> tuple[np.ndarray, np.ndarray]:
+def _check_scores(y_true: ArrayLike, scores: ArrayLike, func: str) -> tuple[np.ndarray, np.ndarray]:
     t, s = _pair(y_true, scores, func, "scores")
     t = _binary(t, "y_true", func)
     if t.min() == t.max():
-        raise ValueError(f"{func}: y_true contains only class {t[0]}; the metric needs both "
-                         "positives and negatives (use a larger or time-wider sample).")
+        raise ValueError(f"{func}(y_true={describe(t)}): y_true must hold both classes, it "
+                         f"contains only class {t[0]}; use a larger or time-wider sample.")
     return t, s
 
 
-def roc_auc(y_true, scores) -> float:
+def roc_auc(y_true: ArrayLike, scores: ArrayLike) -> float:
     """Area under the ROC curve from the rank statistic (Mann-Whitney U), ties = 1/2.
 
     >>> roc_auc([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
@@ -156,7 +169,7 @@ def roc_auc(y_true, scores) -> float:
     return float(u / (n_pos * n_neg))
 
 
-def _curve_points(t: np.ndarray, s: np.ndarray):
+def _curve_points(t: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Cumulative TP/FP when the threshold sweeps the distinct scores from high to low."""
     order = np.argsort(-s, kind="mergesort")
     s_sorted, t_sorted = s[order], t[order]
@@ -166,7 +179,7 @@ def _curve_points(t: np.ndarray, s: np.ndarray):
     return tps, fps, s_sorted[last_of_tie]
 
 
-def roc_curve(y_true, scores) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def roc_curve(y_true: ArrayLike, scores: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(fpr, tpr, thresholds)``; predicting ``scores >= thresholds[k]`` gives point k.
 
     The first point is (0, 0) with threshold ``inf``.
@@ -182,7 +195,7 @@ def roc_curve(y_true, scores) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return fpr, tpr, np.r_[np.inf, thr]
 
 
-def precision_recall_curve(y_true, scores) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def precision_recall_curve(y_true: ArrayLike, scores: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(precision, recall, thresholds)`` for ``scores >= thresholds[k]``, from the
     highest threshold (few, confident positives) to the lowest (everything positive).
 
@@ -195,7 +208,7 @@ def precision_recall_curve(y_true, scores) -> tuple[np.ndarray, np.ndarray, np.n
     return tps / (tps + fps), tps / tps[-1], thr
 
 
-def average_precision(y_true, scores) -> float:
+def average_precision(y_true: ArrayLike, scores: ArrayLike) -> float:
     """Area under the precision-recall curve as a step sum: ``sum (R_k - R_{k-1}) P_k``.
 
     >>> round(average_precision([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8]), 4)
@@ -205,7 +218,7 @@ def average_precision(y_true, scores) -> float:
     return float(np.sum(np.diff(np.r_[0.0, r]) * p))
 
 
-def threshold_for_precision(y_true, scores, target: float) -> float:
+def threshold_for_precision(y_true: ArrayLike, scores: ArrayLike, target: float) -> float:
     """The lowest threshold whose precision reaches ``target`` (most recall at that precision).
 
     Raises ``ValueError`` if no threshold reaches it.
@@ -213,8 +226,8 @@ def threshold_for_precision(y_true, scores, target: float) -> float:
     >>> threshold_for_precision([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8], 0.6)
     0.35
     """
-    if not 0 < target <= 1:
-        raise ValueError(f"threshold_for_precision(target={target!r}): use a precision in (0, 1].")
+    target = check_number(target, "target", "threshold_for_precision", low=0, low_inclusive=False,
+                          high=1, fix="use a precision such as 0.8")
     p, _, thr = precision_recall_curve(y_true, scores)
     ok = np.nonzero(p >= target)[0]
     if len(ok) == 0:
@@ -223,7 +236,7 @@ def threshold_for_precision(y_true, scores, target: float) -> float:
     return float(thr[ok[-1]])
 
 
-def calibration_bins(y_true, prob, n_bins: int = 10) -> dict[str, np.ndarray]:
+def calibration_bins(y_true: ArrayLike, prob: ArrayLike, n_bins: int = 10) -> dict[str, np.ndarray]:
     """Reliability table: per equal-width bin of predicted probability, the mean
     prediction, the observed frequency of 1s and the count (empty bins dropped).
 
@@ -239,10 +252,9 @@ def calibration_bins(y_true, prob, n_bins: int = 10) -> dict[str, np.ndarray]:
     t, p = _pair(y_true, prob, "calibration_bins", "prob")
     t = _binary(t, "y_true", "calibration_bins")
     if np.any((p < 0) | (p > 1)):
-        raise ValueError("calibration_bins: prob must be probabilities in [0, 1]; apply the "
-                         "sigmoid to logits first.")
-    if isinstance(n_bins, bool) or not isinstance(n_bins, (int, np.integer)) or n_bins < 1:
-        raise ValueError(f"calibration_bins(n_bins={n_bins!r}): use an int >= 1, e.g. 10.")
+        raise ValueError(f"calibration_bins(prob={describe(p)}): prob must be probabilities in "
+                         "[0, 1]; apply the sigmoid to logits first.")
+    n_bins = check_int(n_bins, "n_bins", "calibration_bins", minimum=1, fix="e.g. n_bins=10")
     idx = np.minimum((p * n_bins).astype(int), n_bins - 1)
     count = np.bincount(idx, minlength=n_bins)
     keep = count > 0

@@ -7,13 +7,17 @@ from typing import TYPE_CHECKING
 from course_lib.core.exports import lazy_exports
 
 if TYPE_CHECKING:  # what a type checker and an IDE see; at run time names load lazily
+    from .activations import (sigmoid, softmax)  # noqa: F401
     from .gradcheck import (GradientCheck, check_gradient, numerical_gradient, relative_error)  # noqa: F401
     from .linreg import (GDRun, design_matrix, gradient_descent, gradient_descent_step, least_squares, mse_gradient_wrt_theta, mse_loss, predict, run_summary)  # noqa: F401
-    from .losses import (EPSILON, as_float_array, binary_crossentropy, binary_crossentropy_gradient, categorical_crossentropy, categorical_crossentropy_gradient, check_same_shape, log_sigmoid, log_softmax, logsumexp, mae, mae_gradient, mse, mse_gradient, sigmoid, softmax)  # noqa: F401
+    from .losses import (EPSILON, binary_crossentropy, binary_crossentropy_gradient, categorical_crossentropy, categorical_crossentropy_gradient, check_same_shape, log_sigmoid, log_softmax, logsumexp, mae_gradient, mse, mse_gradient)  # noqa: F401
     from .nn import (ACTIVATIONS, LOSSES, activate, activation_derivative, backward, forward, init_params, keras_weights, loss, params_from_keras, train)  # noqa: F401
-    from .optim import (Adam, Momentum, Optimizer, Quadratic, RMSProp, Rosenbrock, SGD, adam_step_scale, minimize)  # noqa: F401
+    from .optimizers import (Adam, Momentum, Optimizer, RMSProp, SGD, adam_step_scale)  # noqa: F401
+    from .problems import (Quadratic, Rosenbrock, minimize)  # noqa: F401
 
 _EXPORTS = {
+    "sigmoid": ".activations",
+    "softmax": ".activations",
     "GradientCheck": ".gradcheck",
     "check_gradient": ".gradcheck",
     "numerical_gradient": ".gradcheck",
@@ -28,7 +32,6 @@ _EXPORTS = {
     "predict": ".linreg",
     "run_summary": ".linreg",
     "EPSILON": ".losses",
-    "as_float_array": ".losses",
     "binary_crossentropy": ".losses",
     "binary_crossentropy_gradient": ".losses",
     "categorical_crossentropy": ".losses",
@@ -37,12 +40,9 @@ _EXPORTS = {
     "log_sigmoid": ".losses",
     "log_softmax": ".losses",
     "logsumexp": ".losses",
-    "mae": ".losses",
     "mae_gradient": ".losses",
     "mse": ".losses",
     "mse_gradient": ".losses",
-    "sigmoid": ".losses",
-    "softmax": ".losses",
     "ACTIVATIONS": ".nn",
     "LOSSES": ".nn",
     "activate": ".nn",
@@ -54,15 +54,15 @@ _EXPORTS = {
     "loss": ".nn",
     "params_from_keras": ".nn",
     "train": ".nn",
-    "Adam": ".optim",
-    "Momentum": ".optim",
-    "Optimizer": ".optim",
-    "Quadratic": ".optim",
-    "RMSProp": ".optim",
-    "Rosenbrock": ".optim",
-    "SGD": ".optim",
-    "adam_step_scale": ".optim",
-    "minimize": ".optim",
+    "Adam": ".optimizers",
+    "Momentum": ".optimizers",
+    "Optimizer": ".optimizers",
+    "RMSProp": ".optimizers",
+    "SGD": ".optimizers",
+    "adam_step_scale": ".optimizers",
+    "Quadratic": ".problems",
+    "Rosenbrock": ".problems",
+    "minimize": ".problems",
 }
 __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -25,26 +25,30 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
+from numpy.typing import ArrayLike
+
+from course_lib.core.validation import check_array, check_number, describe
 
 __all__ = ["numerical_gradient", "relative_error", "check_gradient", "GradientCheck"]
 
 
-def _as_point(x, func: str) -> np.ndarray:
-    try:
-        arr = np.array(x, dtype=float)          # a copy: we perturb it
-    except (TypeError, ValueError):
-        raise TypeError(f"{func}: x must be numbers (an array of floats), "
-                        f"got {type(x).__name__}") from None
-    if arr.size == 0:
-        raise ValueError(f"{func}: x is empty (shape {arr.shape}); pass the point at which to "
-                         "differentiate, e.g. np.array([0.5, -1.0]).")
+def _as_point(x: ArrayLike, func: str) -> np.ndarray:
+    fix = "differentiate at a finite point, e.g. np.array([0.5, -1.0])"
+    arr = check_array(x, "x", func, allow_nan=True).copy()   # a copy: we perturb it
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{func}: x contains NaN or inf ({arr.ravel()[:5]}...); "
-                         "differentiate at a finite point.")
+        raise ValueError(f"{func}(x={describe(arr)}): x must be finite, found "
+                         f"{int(np.sum(~np.isfinite(arr)))} NaN or inf; {fix}.")
     return arr
 
 
-def numerical_gradient(f: Callable[[np.ndarray], float], x, eps: float = 1e-6) -> np.ndarray:
+def _check_callable(f: object, name: str, func: str, what: str) -> None:
+    if not callable(f):
+        raise TypeError(f"{func}({name}={describe(f)}): {name} must be a function {what}, "
+                        f"got {type(f).__name__}.")
+
+
+def numerical_gradient(f: Callable[[np.ndarray], float], x: ArrayLike,
+                       eps: float = 1e-6) -> np.ndarray:
     """Central-difference gradient of a scalar function ``f`` at ``x``.
 
     Parameters
@@ -65,12 +69,9 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x, eps: float = 1e-6) -
     >>> numerical_gradient(lambda t: float(t[0] ** 2 + 3 * t[1]), [2.0, 0.0]).round(6)
     array([4., 3.])
     """
-    if not callable(f):
-        raise TypeError(f"numerical_gradient: f must be a function x -> float, "
-                        f"got {type(f).__name__}")
-    if not (isinstance(eps, (int, float)) and np.isfinite(eps) and eps > 0):
-        raise ValueError(f"numerical_gradient: eps must be a small positive number such as "
-                         f"1e-6, got {eps!r}")
+    _check_callable(f, "f", "numerical_gradient", "x -> float")
+    eps = check_number(eps, "eps", "numerical_gradient", low=0, low_inclusive=False,
+                       fix="use a small positive number such as 1e-6")
     x = _as_point(x, "numerical_gradient")
     grad = np.zeros_like(x)
     flat, gflat = x.reshape(-1), grad.reshape(-1)       # views into x and grad
@@ -85,8 +86,19 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x, eps: float = 1e-6) -
     return grad
 
 
-def relative_error(a, b, floor: float = 1e-12) -> float:
+def relative_error(a: ArrayLike, b: ArrayLike, floor: float = 1e-12) -> float:
     """``||a - b|| / max(||a|| + ||b||, floor)``: scale-free distance of two gradients.
+
+    Parameters
+    ----------
+    a, b : array_like of the same shape
+        The two gradients.
+    floor : float
+        Smallest denominator, so that two zero gradients give 0, not NaN.
+
+    Returns
+    -------
+    float
 
     Examples
     --------
@@ -95,11 +107,12 @@ def relative_error(a, b, floor: float = 1e-12) -> float:
     >>> round(relative_error([2.0, 4.0], [1.0, 2.0]), 4)     # off by a factor 2
     0.3333
     """
-    a = np.asarray(a, dtype=float)
-    b = np.asarray(b, dtype=float)
+    a = check_array(a, "a", "relative_error", allow_empty=True, allow_nan=True)
+    b = check_array(b, "b", "relative_error", allow_empty=True, allow_nan=True)
     if a.shape != b.shape:
-        raise ValueError(f"relative_error: the gradients have shapes {a.shape} and {b.shape}; "
-                         "a gradient must have the shape of the parameters.")
+        raise ValueError(f"relative_error(b={describe(b)}): b must have the shape of a "
+                         f"{a.shape}, got {b.shape}; a gradient must have the shape of the "
+                         "parameters.")
     return float(np.linalg.norm(a - b) / max(np.linalg.norm(a) + np.linalg.norm(b), floor))
 
 
@@ -114,6 +127,7 @@ class GradientCheck:
 
     @property
     def passed(self) -> bool:
+        """True when the relative error is at most ``tol``."""
         return bool(self.relative_error <= self.tol)
 
     def __bool__(self) -> bool:
@@ -126,7 +140,7 @@ class GradientCheck:
 
 
 def check_gradient(f: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.ndarray],
-                   x, *, eps: float = 1e-6, tol: float = 1e-6) -> GradientCheck:
+                   x: ArrayLike, *, eps: float = 1e-6, tol: float = 1e-6) -> GradientCheck:
     """Compare ``grad(x)`` with :func:`numerical_gradient` of ``f`` at ``x``.
 
     Parameters
@@ -151,14 +165,14 @@ def check_gradient(f: Callable[[np.ndarray], float], grad: Callable[[np.ndarray]
     GradientCheck(passed: relative error ... vs tol 1e-06)
     """
     x = _as_point(x, "check_gradient")
-    if not callable(grad):
-        raise TypeError(f"check_gradient: grad must be a function x -> gradient array, "
-                        f"got {type(grad).__name__}")
-    if not (isinstance(tol, (int, float)) and tol > 0):
-        raise ValueError(f"check_gradient: tol must be positive (e.g. 1e-6), got {tol!r}")
+    _check_callable(f, "f", "check_gradient", "x -> float")
+    _check_callable(grad, "grad", "check_gradient", "x -> gradient array")
+    tol = check_number(tol, "tol", "check_gradient", low=0, low_inclusive=False,
+                       fix="use e.g. 1e-6")
     analytic = np.asarray(grad(x.copy()), dtype=float)
     if analytic.shape != x.shape:
-        raise ValueError(f"check_gradient: grad(x) has shape {analytic.shape} but x has shape "
-                         f"{x.shape}; a gradient has one entry per parameter.")
+        raise ValueError(f"check_gradient(grad={describe(grad)}): grad(x) must have the shape "
+                         f"of x {x.shape}, got {analytic.shape}; a gradient has one entry per "
+                         "parameter.")
     numeric = numerical_gradient(f, x, eps=eps)
     return GradientCheck(analytic, numeric, relative_error(analytic, numeric), float(tol))

@@ -24,52 +24,56 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Iterator
 
 import numpy as np
 
-from course_lib.foundations.losses import as_float_array
-from course_lib.core.validation import check_number
+from numpy.typing import ArrayLike
+
+from course_lib.core.validation import (as_generator, check_array, check_int, check_number,
+                                        describe)
 
 __all__ = ["design_matrix", "predict", "mse_loss", "mse_gradient_wrt_theta", "gradient_descent_step",
            "gradient_descent", "GDRun", "least_squares", "run_summary"]
 
 
 # --------------------------------------------------------------------------- validation
-def _check_X(X, func: str) -> np.ndarray:
-    X = as_float_array(X, "X", func)
-    if X.ndim != 2:
-        raise ValueError(f"{func}: X must be 2-D (n_samples, n_features), got shape {X.shape}; "
-                         "build it with design_matrix(x), which also adds the intercept column.")
-    return X
+def _check_X(X: ArrayLike, func: str) -> np.ndarray:
+    return check_array(X, "X", func, ndim=2,
+                       fix="X is (n_samples, n_features): build it with design_matrix(x), "
+                           "which also adds the intercept column")
 
 
-def _check_Xy(X, y, func: str) -> tuple[np.ndarray, np.ndarray]:
+def _check_Xy(X: ArrayLike, y: ArrayLike, func: str) -> tuple[np.ndarray, np.ndarray]:
     X = _check_X(X, func)
-    y = as_float_array(y, "y", func)
+    y = check_array(y, "y", func)
     if y.ndim != 1 or y.shape[0] != X.shape[0]:
-        raise ValueError(f"{func}: y must have shape ({X.shape[0]},) to match X {X.shape}, got "
-                         f"{y.shape}; one target per row of X (use y.ravel() for a column).")
+        raise ValueError(f"{func}(y={describe(y)}): y must have shape ({X.shape[0]},) to match "
+                         f"X {X.shape}, got {y.shape}; one target per row of X (use y.ravel() "
+                         "for a column).")
     return X, y
 
 
-def _check_theta(theta, X: np.ndarray, func: str, name: str = "theta") -> np.ndarray:
-    theta = as_float_array(theta, name, func)
+def _check_theta(theta: ArrayLike, X: np.ndarray, func: str, name: str = "theta") -> np.ndarray:
+    theta = check_array(theta, name, func, fix="start from finite weights, e.g. zeros")
     if theta.shape != (X.shape[1],):
-        raise ValueError(f"{func}: {name} must have shape ({X.shape[1]},), one weight per column "
-                         f"of X {X.shape}, got {theta.shape}.")
+        raise ValueError(f"{func}({name}={describe(theta)}): {name} must have shape "
+                         f"({X.shape[1]},), one weight per column of X {X.shape}, got "
+                         f"{theta.shape}.")
     if not np.all(np.isfinite(theta)):
-        raise ValueError(f"{func}: {name} contains inf; start from finite weights, e.g. zeros.")
+        raise ValueError(f"{func}({name}={describe(theta)}): {name} must be finite; start from "
+                         "finite weights, e.g. zeros.")
     return theta
 
 
-def _check_learning_rate(learning_rate, func: str) -> float:
+def _check_learning_rate(learning_rate: float, func: str) -> float:
     return check_number(learning_rate, "learning_rate", func, low=0, low_inclusive=False,
                         fix="use a small positive number such as 0.01 (a negative rate climbs "
                             "the loss instead of descending it)")
 
 
 # --------------------------------------------------------------------------- model
-def design_matrix(x) -> np.ndarray:
+def design_matrix(x: ArrayLike) -> np.ndarray:
     """Prepend a column of ones (the intercept) to the feature(s) ``x``.
 
     Parameters
@@ -87,16 +91,26 @@ def design_matrix(x) -> np.ndarray:
            [1., 2.],
            [1., 3.]])
     """
-    x = as_float_array(x, "x", "design_matrix")
+    x = check_array(x, "x", "design_matrix", min_ndim=1)
     if x.ndim == 1:
         x = x[:, None]
     if x.ndim != 2:
-        raise ValueError(f"design_matrix: x must be 1-D or 2-D, got shape {x.shape}.")
+        raise ValueError(f"design_matrix(x={describe(x)}): x must be 1-D or 2-D, got shape "
+                         f"{x.shape}; pass one feature (n,) or a table (n, d).")
     return np.hstack([np.ones((x.shape[0], 1)), x])
 
 
-def predict(X, theta) -> np.ndarray:
+def predict(X: ArrayLike, theta: ArrayLike) -> np.ndarray:
     """Linear prediction ``X @ theta``.
+
+    Parameters
+    ----------
+    X : array_like, shape (n, d)
+    theta : array_like, shape (d,)
+
+    Returns
+    -------
+    np.ndarray, shape (n,)
 
     Examples
     --------
@@ -107,8 +121,18 @@ def predict(X, theta) -> np.ndarray:
     return X @ _check_theta(theta, X, "predict")
 
 
-def mse_loss(X, y, theta) -> float:
+def mse_loss(X: ArrayLike, y: ArrayLike, theta: ArrayLike) -> float:
     """Mean squared error of the linear model ``X @ theta`` against ``y``.
+
+    Parameters
+    ----------
+    X : array_like, shape (n, d)
+    y : array_like, shape (n,)
+    theta : array_like, shape (d,)
+
+    Returns
+    -------
+    float
 
     Examples
     --------
@@ -120,8 +144,22 @@ def mse_loss(X, y, theta) -> float:
     return float(np.mean(r ** 2))
 
 
-def mse_gradient_wrt_theta(X, y, theta) -> np.ndarray:
+def mse_gradient_wrt_theta(X: ArrayLike, y: ArrayLike, theta: ArrayLike) -> np.ndarray:
     """Gradient of :func:`mse_loss` with respect to ``theta``: ``2/n X.T (X theta - y)``.
+
+    (``course_lib.foundations.losses.mse_gradient`` is the gradient with
+    respect to the *prediction*; by the chain rule this one is
+    ``X.T @ mse_gradient(y, X @ theta)``.)
+
+    Parameters
+    ----------
+    X : array_like, shape (n, d)
+    y : array_like, shape (n,)
+    theta : array_like, shape (d,)
+
+    Returns
+    -------
+    np.ndarray, shape (d,)
 
     Examples
     --------
@@ -133,22 +171,44 @@ def mse_gradient_wrt_theta(X, y, theta) -> np.ndarray:
     return 2.0 / X.shape[0] * (X.T @ (X @ theta - y))
 
 
-def gradient_descent_step(X, y, theta, learning_rate: float) -> np.ndarray:
+def gradient_descent_step(X: ArrayLike, y: ArrayLike, theta: ArrayLike,
+                          learning_rate: float) -> np.ndarray:
     """One gradient-descent update ``theta - learning_rate * grad`` (a new array).
+
+    Parameters
+    ----------
+    X : array_like, shape (n, d)
+    y : array_like, shape (n,)
+    theta : array_like, shape (d,)
+    learning_rate : float
+        Step size, > 0.
+
+    Returns
+    -------
+    np.ndarray, shape (d,)
 
     Examples
     --------
     >>> gradient_descent_step(design_matrix([1, 2, 3, 4, 5]), [2, 4, 6, 8, 10], [0, 0], 0.01)
     array([0.12, 0.44])
     """
-    lr = _check_learning_rate(learning_rate, "gradient_descent_step")
+    learning_rate = _check_learning_rate(learning_rate, "gradient_descent_step")
     X, y = _check_Xy(X, y, "gradient_descent_step")
     theta = _check_theta(theta, X, "gradient_descent_step")
-    return theta - lr * mse_gradient_wrt_theta(X, y, theta)
+    return theta - learning_rate * mse_gradient_wrt_theta(X, y, theta)
 
 
-def least_squares(X, y) -> np.ndarray:
+def least_squares(X: ArrayLike, y: ArrayLike) -> np.ndarray:
     """The exact minimiser of the MSE (``np.linalg.lstsq``), the target GD should reach.
+
+    Parameters
+    ----------
+    X : array_like, shape (n, d)
+    y : array_like, shape (n,)
+
+    Returns
+    -------
+    np.ndarray, shape (d,)
 
     Examples
     --------
@@ -199,8 +259,21 @@ class GDRun:
         return np.arange(self.losses.size) * per_step
 
 
-def gradient_descent(X, y, theta0, learning_rate: float, n_steps: int,
-                     batch_size: int | None = None, seed: int | np.random.Generator = 0) -> GDRun:
+def _batches(n: int, batch_size: int | None,
+             rng: np.random.Generator) -> Iterator[np.ndarray | slice]:
+    """Row indices of each update: all rows, or shuffled mini-batches epoch after epoch."""
+    while True:
+        if batch_size is None:
+            yield slice(None)
+            continue
+        order = rng.permutation(n)                            # a new epoch
+        for i in range(0, n, batch_size):
+            yield order[i:i + batch_size]
+
+
+def gradient_descent(X: ArrayLike, y: ArrayLike, theta0: ArrayLike, learning_rate: float,
+                     n_steps: int, batch_size: int | None = None,
+                     seed: int | np.random.Generator = 0) -> GDRun:
     """Run ``n_steps`` updates of (full-batch, mini-batch or stochastic) gradient descent.
 
     Parameters
@@ -244,49 +317,50 @@ def gradient_descent(X, y, theta0, learning_rate: float, n_steps: int,
     array([0.291, 1.105])
     """
     func = "gradient_descent"
-    lr = _check_learning_rate(learning_rate, func)
+    learning_rate = _check_learning_rate(learning_rate, func)
     X, y = _check_Xy(X, y, func)
     theta = _check_theta(theta0, X, func, name="theta0").copy()
-    if isinstance(n_steps, bool) or not isinstance(n_steps, (int, np.integer)) or n_steps < 0:
-        raise ValueError(f"{func}: n_steps must be a non-negative int (number of updates), "
-                         f"got {n_steps!r}.")
+    n_steps = check_int(n_steps, "n_steps", func, minimum=0,
+                        fix="it counts parameter updates, not epochs")
     n = X.shape[0]
-    if batch_size is not None and (isinstance(batch_size, bool)
-                                   or not isinstance(batch_size, (int, np.integer))
-                                   or not 1 <= batch_size <= n):
-        raise ValueError(f"{func}: batch_size must be None (full batch) or an int in [1, {n}], "
-                         f"got {batch_size!r}.")
+    if batch_size is not None:
+        batch_size = check_int(batch_size, "batch_size", func, minimum=1, maximum=n,
+                               fix="pass None for full batch")
     if batch_size == n:
         batch_size = None                                    # the same algorithm
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    batches = _batches(n, batch_size, as_generator(seed, func))
 
     thetas = np.full((n_steps + 1, X.shape[1]), np.nan)
     losses = np.full(n_steps + 1, np.inf)
     thetas[0] = theta
     losses[0] = np.mean((X @ theta - y) ** 2)
-    batches: list[np.ndarray] = []
     with np.errstate(over="ignore", invalid="ignore"):
         for step in range(1, n_steps + 1):
-            if batch_size is None:
-                Xb, yb = X, y
-            else:
-                if not batches:                                  # start a new epoch
-                    order = rng.permutation(n)
-                    batches = [order[i:i + batch_size] for i in range(0, n, batch_size)][::-1]
-                idx = batches.pop()
-                Xb, yb = X[idx], y[idx]
+            idx = next(batches)
+            Xb, yb = X[idx], y[idx]
             grad = 2.0 / Xb.shape[0] * (Xb.T @ (Xb @ theta - yb))
-            theta = theta - lr * grad
+            theta = theta - learning_rate * grad
             loss = float(np.mean((X @ theta - y) ** 2))
             if not (np.all(np.isfinite(theta)) and math.isfinite(loss)):
                 break                                            # diverged: rest stays nan/inf
             thetas[step] = theta
             losses[step] = loss
-    return GDRun(thetas, losses, lr, batch_size, n)
+    return GDRun(thetas, losses, learning_rate, batch_size, n)
 
 
-def run_summary(run: GDRun, optimum=None) -> str:
+def run_summary(run: GDRun, optimum: ArrayLike | None = None) -> str:
     """One line describing a run, for the chapter-02 explorer and for printing.
+
+    Parameters
+    ----------
+    run : GDRun
+        What :func:`gradient_descent` returned.
+    optimum : array_like, optional
+        The exact minimiser; if given, the distance to it is added.
+
+    Returns
+    -------
+    str
 
     Examples
     --------
@@ -297,8 +371,8 @@ def run_summary(run: GDRun, optimum=None) -> str:
     'learning_rate=0.1, full batch, 100 steps: DIVERGED (loss 44 -> 5.56e+28)'
     """
     if not isinstance(run, GDRun):
-        raise TypeError(f"run_summary: pass the GDRun returned by gradient_descent, "
-                        f"got {type(run).__name__}.")
+        raise TypeError(f"run_summary(run={describe(run)}): run must be a GDRun, got "
+                        f"{type(run).__name__}; pass the GDRun returned by gradient_descent.")
     batch = "full batch" if run.batch_size is None else f"batch_size={run.batch_size}"
     head = f"learning_rate={run.learning_rate:g}, {batch}, {run.losses.size - 1} steps"
     final = run.losses[-1]

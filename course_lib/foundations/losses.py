@@ -11,30 +11,35 @@ in Keras.
 loss                   use                                   gradient w.r.t. y_pred
 =====================  ====================================  =========================
 ``mse``                ratings (regression)                  ``2 (y_pred - y_true) / n``
-``mae``                ratings, robust to outliers           ``sign(y_pred - y_true) / n``
+``mae`` (``metrics.mae``)  ratings, robust to outliers            ``sign(y_pred - y_true) / n``
 ``binary_crossentropy``  purchase / no purchase (sigmoid)    ``(sigmoid(z) - y) / n`` (logits)
 ``categorical_crossentropy``  one category of k (softmax)    ``(softmax(z) - y) / n`` (logits)
 =====================  ====================================  =========================
 
 The stable helpers (:func:`log_sigmoid`, :func:`logsumexp`,
-:func:`log_softmax`) never overflow: they rewrite the formula so that ``exp``
+:func:`log_softmax`, and ``sigmoid`` / ``softmax`` from
+:mod:`course_lib.foundations.activations`) never overflow: they rewrite the formula so that ``exp``
 only ever sees numbers <= 0.
 
 >>> import numpy as np
 >>> y_true = np.array([4.0, 2.0, 5.0])
 >>> y_pred = np.array([3.5, 2.0, 4.0])
->>> round(mse(y_true, y_pred), 4), round(mae(y_true, y_pred), 4)
-(0.4167, 0.5)
+>>> round(mse(y_true, y_pred), 4), mae_gradient(y_true, y_pred).round(4).tolist()
+(0.4167, [-0.3333, 0.0, -0.3333])
 """
 
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
+
+from course_lib.core.validation import check_array, check_number, describe
+from course_lib.foundations.activations import sigmoid, softmax
 
 __all__ = [
-    "EPSILON", "as_float_array", "check_same_shape",
-    "mse", "mse_gradient", "mae", "mae_gradient",
-    "sigmoid", "log_sigmoid", "logsumexp", "softmax", "log_softmax",
+    "EPSILON", "check_same_shape",
+    "mse", "mse_gradient", "mae_gradient",
+    "log_sigmoid", "logsumexp", "log_softmax",
     "binary_crossentropy", "binary_crossentropy_gradient",
     "categorical_crossentropy", "categorical_crossentropy_gradient",
 ]
@@ -44,72 +49,53 @@ EPSILON = 1e-7
 
 
 # --------------------------------------------------------------------------- validation
-def as_float_array(value, name: str, func: str, *, min_ndim: int = 0,
-                   allow_empty: bool = False) -> np.ndarray:
-    """Convert ``value`` to a float array, or raise a ValueError that says what to fix.
-
-    Shared by the numpy modules of chapters 01-02 (``losses``, ``linreg``).
-
-    >>> as_float_array([1, 2], "y_true", "mse")
-    array([1., 2.])
-    >>> as_float_array([1.0, float("nan")], "y_true", "mse")
-    Traceback (most recent call last):
-    ...
-    ValueError: mse: y_true contains 1 NaN value(s) ...
-    """
-    try:
-        arr = np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        raise TypeError(f"{func}: {name} must be numbers (an array or a list of floats), "
-                        f"got {type(value).__name__}: {value!r:.80}") from None
-    if arr.size == 0 and not allow_empty:
-        raise ValueError(f"{func}: {name} is empty (shape {arr.shape}); "
-                         "pass at least one value.")
-    if arr.ndim < min_ndim:
-        raise ValueError(f"{func}: {name} must have at least {min_ndim} dimension(s), got shape "
-                         f"{arr.shape}; for one sample use e.g. np.atleast_2d({name}).")
-    n_nan = int(np.isnan(arr).sum())
-    if n_nan:
-        raise ValueError(f"{func}: {name} contains {n_nan} NaN value(s) (of {arr.size}); "
-                         "drop or impute missing values before computing a loss.")
-    return arr
-
-
 def check_same_shape(a: np.ndarray, b: np.ndarray, names: tuple[str, str], func: str) -> None:
     """Raise a ValueError when two arrays that must align have different shapes.
 
+    Parameters
+    ----------
+    a, b : np.ndarray
+        The two arrays (already checked with ``check_array``).
+    names : tuple of two str
+        Their argument names, e.g. ``("y_true", "y_pred")``.
+    func : str
+        The function that received them, for the message.
+
+    Examples
+    --------
     >>> check_same_shape(np.zeros(3), np.zeros((3, 1)), ("y_true", "y_pred"), "mse")
     Traceback (most recent call last):
     ...
-    ValueError: mse: y_true has shape (3,) but y_pred has shape (3, 1); ...
+    ValueError: mse(y_pred=array of shape (3, 1)): y_pred must have the shape of y_true (3,); ...
     """
     if a.shape != b.shape:
         hint = ("a (n,) vs (n, 1) mismatch would silently broadcast to (n, n): "
                 "use .ravel() or .reshape(-1, 1) on one of them"
                 if a.size == b.size else "they must hold one value per sample")
-        raise ValueError(f"{func}: {names[0]} has shape {a.shape} but {names[1]} has shape "
-                         f"{b.shape}; {hint}.")
+        raise ValueError(f"{func}({names[1]}={describe(b)}): {names[1]} must have the shape of "
+                         f"{names[0]} {a.shape}; {hint}.")
 
 
-def _pair(y_true, y_pred, func: str) -> tuple[np.ndarray, np.ndarray]:
-    t = as_float_array(y_true, "y_true", func)
-    p = as_float_array(y_pred, "y_pred", func)
+def _pair(y_true: ArrayLike, y_pred: ArrayLike, func: str) -> tuple[np.ndarray, np.ndarray]:
+    t = check_array(y_true, "y_true", func)
+    p = check_array(y_pred, "y_pred", func)
     check_same_shape(t, p, ("y_true", "y_pred"), func)
     return t, p
 
 
 def _check_probabilities(y: np.ndarray, name: str, func: str, hint: str) -> None:
     if np.any(y < 0) or np.any(y > 1):
-        raise ValueError(f"{func}: {name} must lie in [0, 1], got values from {y.min():g} to "
-                         f"{y.max():g}; {hint}")
+        raise ValueError(f"{func}({name}={describe(y)}): {name} must lie in [0, 1], got values "
+                         f"from {y.min():g} to {y.max():g}; {hint}")
 
 
-def _n_samples(y: np.ndarray, per_row: bool = False) -> int:
-    return int(y.shape[0]) if per_row and y.ndim > 1 else int(y.size)
+def _check_epsilon(epsilon: float, func: str) -> float:
+    return check_number(epsilon, "epsilon", func, low=0, high=0.5, high_inclusive=False,
+                        fix="use Keras' 1e-7")
 
 
 # --------------------------------------------------------------------------- regression
-def mse(y_true, y_pred) -> float:
+def mse(y_true: ArrayLike, y_pred: ArrayLike) -> float:
     r"""Mean squared error :math:`\frac{1}{n}\sum_i (\hat y_i - y_i)^2`.
 
     Parameters
@@ -130,7 +116,7 @@ def mse(y_true, y_pred) -> float:
     return float(np.mean((p - t) ** 2))
 
 
-def mse_gradient(y_true, y_pred) -> np.ndarray:
+def mse_gradient(y_true: ArrayLike, y_pred: ArrayLike) -> np.ndarray:
     r"""Gradient of :func:`mse` with respect to ``y_pred``: :math:`\frac{2}{n}(\hat y - y)`.
 
     Examples
@@ -142,20 +128,11 @@ def mse_gradient(y_true, y_pred) -> np.ndarray:
     return 2.0 * (p - t) / t.size
 
 
-def mae(y_true, y_pred) -> float:
-    r"""Mean absolute error :math:`\frac{1}{n}\sum_i |\hat y_i - y_i|`.
+def mae_gradient(y_true: ArrayLike, y_pred: ArrayLike) -> np.ndarray:
+    r"""(Sub)gradient of the MAE: :math:`\operatorname{sign}(\hat y - y)/n`.
 
-    Examples
-    --------
-    >>> round(mae([4.0, 2.0], [3.0, 2.5]), 4)
-    0.75
-    """
-    t, p = _pair(y_true, y_pred, "mae")
-    return float(np.mean(np.abs(p - t)))
-
-
-def mae_gradient(y_true, y_pred) -> np.ndarray:
-    r"""(Sub)gradient of :func:`mae`: :math:`\operatorname{sign}(\hat y - y)/n`.
+    The mean absolute error itself is a metric too, so it has one home:
+    :func:`course_lib.evaluation.metrics.mae` (chapter 01 uses it from there).
 
     At ``y_pred == y_true`` the absolute value has a kink; we return 0 there,
     which is what ``np.sign`` (and TensorFlow) do.
@@ -170,23 +147,7 @@ def mae_gradient(y_true, y_pred) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- stable helpers
-def sigmoid(z) -> np.ndarray:
-    r"""Logistic function :math:`1/(1+e^{-z})`, computed without overflow.
-
-    For ``z < 0`` it uses the equivalent :math:`e^{z}/(1+e^{z})`, so ``exp``
-    never sees a large positive number.
-
-    Examples
-    --------
-    >>> sigmoid(np.array([-1000.0, 0.0, 1000.0]))
-    array([0. , 0.5, 1. ])
-    """
-    z = as_float_array(z, "z", "sigmoid")
-    e = np.exp(-np.abs(z))                       # in (0, 1]: never overflows
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
-
-
-def log_sigmoid(z) -> np.ndarray:
+def log_sigmoid(z: ArrayLike) -> np.ndarray:
     r"""Stable :math:`\log\sigma(z) = -\log(1+e^{-z}) = \min(z, 0) - \log(1+e^{-|z|})`.
 
     The naive ``np.log(sigmoid(z))`` returns ``-inf`` for ``z < -745`` because
@@ -197,11 +158,11 @@ def log_sigmoid(z) -> np.ndarray:
     >>> log_sigmoid(np.array([-1000.0, 0.0, 1000.0])).round(4).tolist()
     [-1000.0, -0.6931, -0.0]
     """
-    z = as_float_array(z, "z", "log_sigmoid")
+    z = check_array(z, "z", "log_sigmoid")
     return np.minimum(z, 0.0) - np.log1p(np.exp(-np.abs(z)))
 
 
-def logsumexp(z, axis: int = -1, keepdims: bool = False) -> np.ndarray:
+def logsumexp(z: ArrayLike, axis: int = -1, keepdims: bool = False) -> np.ndarray:
     r"""Stable :math:`\log\sum_j e^{z_j} = m + \log\sum_j e^{z_j - m}` with :math:`m=\max_j z_j`.
 
     Examples
@@ -209,13 +170,13 @@ def logsumexp(z, axis: int = -1, keepdims: bool = False) -> np.ndarray:
     >>> float(logsumexp(np.array([1000.0, 1000.0])))      # naive: log(inf) = inf
     1000.6931...
     """
-    z = as_float_array(z, "z", "logsumexp", min_ndim=1)
+    z = check_array(z, "z", "logsumexp", min_ndim=1)
     m = np.max(z, axis=axis, keepdims=True)
     out = m + np.log(np.sum(np.exp(z - m), axis=axis, keepdims=True))
     return out if keepdims else np.squeeze(out, axis=axis)
 
 
-def log_softmax(z, axis: int = -1) -> np.ndarray:
+def log_softmax(z: ArrayLike, axis: int = -1) -> np.ndarray:
     r"""Stable :math:`\log\operatorname{softmax}(z)_j = z_j - \operatorname{logsumexp}(z)`.
 
     Examples
@@ -223,25 +184,13 @@ def log_softmax(z, axis: int = -1) -> np.ndarray:
     >>> log_softmax(np.array([1000.0, 0.0]))
     array([    0., -1000.])
     """
-    z = as_float_array(z, "z", "log_softmax", min_ndim=1)
+    z = check_array(z, "z", "log_softmax", min_ndim=1)
     return z - logsumexp(z, axis=axis, keepdims=True)
 
 
-def softmax(z, axis: int = -1) -> np.ndarray:
-    r"""Softmax :math:`e^{z_j}/\sum_k e^{z_k}`, shifted by the row maximum so it never overflows.
-
-    Examples
-    --------
-    >>> softmax(np.array([[1000.0, 1000.0, 0.0]]))
-    array([[0.5, 0.5, 0. ]])
-    """
-    z = as_float_array(z, "z", "softmax", min_ndim=1)
-    e = np.exp(z - np.max(z, axis=axis, keepdims=True))
-    return e / np.sum(e, axis=axis, keepdims=True)
-
-
 # --------------------------------------------------------------------------- binary CE
-def _binary_inputs(y_true, y_pred, func: str, from_logits: bool):
+def _binary_inputs(y_true: ArrayLike, y_pred: ArrayLike, func: str,
+                   from_logits: bool) -> tuple[np.ndarray, np.ndarray]:
     t, p = _pair(y_true, y_pred, func)
     _check_probabilities(t, "y_true", func, "labels are 0 (no purchase) or 1 (purchase).")
     if not from_logits:
@@ -250,7 +199,7 @@ def _binary_inputs(y_true, y_pred, func: str, from_logits: bool):
     return t, p
 
 
-def binary_crossentropy(y_true, y_pred, *, from_logits: bool = False,
+def binary_crossentropy(y_true: ArrayLike, y_pred: ArrayLike, *, from_logits: bool = False,
                         epsilon: float = EPSILON) -> float:
     r"""Binary cross-entropy, averaged over all elements (``keras.losses.BinaryCrossentropy``).
 
@@ -276,6 +225,7 @@ def binary_crossentropy(y_true, y_pred, *, from_logits: bool = False,
     800.0
     """
     t, p = _binary_inputs(y_true, y_pred, "binary_crossentropy", from_logits)
+    epsilon = _check_epsilon(epsilon, "binary_crossentropy")
     if from_logits:
         per = np.maximum(p, 0.0) - p * t + np.log1p(np.exp(-np.abs(p)))
     else:
@@ -284,7 +234,7 @@ def binary_crossentropy(y_true, y_pred, *, from_logits: bool = False,
     return float(np.mean(per))
 
 
-def binary_crossentropy_gradient(y_true, y_pred, *, from_logits: bool = False,
+def binary_crossentropy_gradient(y_true: ArrayLike, y_pred: ArrayLike, *, from_logits: bool = False,
                                  epsilon: float = EPSILON) -> np.ndarray:
     r"""Gradient of :func:`binary_crossentropy` with respect to ``y_pred``.
 
@@ -302,6 +252,7 @@ def binary_crossentropy_gradient(y_true, y_pred, *, from_logits: bool = False,
     array([-5000000.,        0.])
     """
     t, p = _binary_inputs(y_true, y_pred, "binary_crossentropy_gradient", from_logits)
+    epsilon = _check_epsilon(epsilon, "binary_crossentropy_gradient")
     n = t.size
     if from_logits:
         return (sigmoid(p) - t) / n
@@ -311,21 +262,22 @@ def binary_crossentropy_gradient(y_true, y_pred, *, from_logits: bool = False,
 
 
 # --------------------------------------------------------------------------- categorical CE
-def _categorical_inputs(y_true, y_pred, func: str, from_logits: bool):
-    t = as_float_array(y_true, "y_true", func, min_ndim=1)
-    p = as_float_array(y_pred, "y_pred", func, min_ndim=1)
+def _categorical_inputs(y_true: ArrayLike, y_pred: ArrayLike, func: str,
+                        from_logits: bool) -> tuple[np.ndarray, np.ndarray]:
+    t = check_array(y_true, "y_true", func, min_ndim=1)
+    p = check_array(y_pred, "y_pred", func, min_ndim=1)
     check_same_shape(t, p, ("y_true", "y_pred"), func)
     _check_probabilities(t, "y_true", func,
                          "pass one-hot rows (use np.eye(k)[labels] for integer labels).")
     if not from_logits:
         if np.any(p < 0):
-            raise ValueError(f"{func}: y_pred holds negative values ({p.min():g}) but "
-                             "from_logits=False expects probabilities; if these are raw "
-                             "scores, pass from_logits=True.")
+            raise ValueError(f"{func}(y_pred={describe(p)}): y_pred must be probabilities "
+                             f"(>= 0) when from_logits=False, got values down to {p.min():g}; "
+                             "if these are raw scores, pass from_logits=True.")
     return t, p
 
 
-def categorical_crossentropy(y_true, y_pred, *, from_logits: bool = False,
+def categorical_crossentropy(y_true: ArrayLike, y_pred: ArrayLike, *, from_logits: bool = False,
                              epsilon: float = EPSILON) -> float:
     r"""Categorical cross-entropy over the last axis, averaged over samples.
 
@@ -350,6 +302,7 @@ def categorical_crossentropy(y_true, y_pred, *, from_logits: bool = False,
     1000.0
     """
     t, p = _categorical_inputs(y_true, y_pred, "categorical_crossentropy", from_logits)
+    epsilon = _check_epsilon(epsilon, "categorical_crossentropy")
     if from_logits:
         log_p = log_softmax(p, axis=-1)
     else:
@@ -359,7 +312,7 @@ def categorical_crossentropy(y_true, y_pred, *, from_logits: bool = False,
     return float(np.mean(per))
 
 
-def categorical_crossentropy_gradient(y_true, y_pred, *, from_logits: bool = False,
+def categorical_crossentropy_gradient(y_true: ArrayLike, y_pred: ArrayLike, *, from_logits: bool = False,
                                       epsilon: float = EPSILON) -> np.ndarray:
     r"""Gradient of :func:`categorical_crossentropy` with respect to ``y_pred``.
 
@@ -375,6 +328,7 @@ def categorical_crossentropy_gradient(y_true, y_pred, *, from_logits: bool = Fal
     array([[ 0.5, -0.5]])
     """
     t, p = _categorical_inputs(y_true, y_pred, "categorical_crossentropy_gradient", from_logits)
+    epsilon = _check_epsilon(epsilon, "categorical_crossentropy_gradient")
     n = p.shape[0] if p.ndim > 1 else 1
     row_sum_t = np.sum(t, axis=-1, keepdims=True)
     if from_logits:
@@ -382,7 +336,8 @@ def categorical_crossentropy_gradient(y_true, y_pred, *, from_logits: bool = Fal
     s = np.sum(p, axis=-1, keepdims=True)
     q = p / s
     if np.any((q <= epsilon) | (q >= 1.0 - epsilon)):
-        raise ValueError("categorical_crossentropy_gradient: some normalised probabilities "
-                         f"are outside ({epsilon:g}, 1 - {epsilon:g}), where the clipped loss "
-                         "is flat; compute the gradient from logits (from_logits=True) instead.")
+        raise ValueError(f"categorical_crossentropy_gradient(y_pred={describe(p)}): y_pred "
+                         f"must be probabilities inside ({epsilon:g}, 1 - {epsilon:g}) once "
+                         "normalised (outside, the clipped loss is flat); compute the gradient "
+                         "from logits (from_logits=True) instead.")
     return (-t / p + row_sum_t / s) / n

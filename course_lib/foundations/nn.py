@@ -18,7 +18,7 @@ backward pass::
     dW1 = X.T @ delta1       db1 = delta1.sum(axis=0)
 
 Parameters are a dict ``{"W1", "b1", "W2", "b2"}`` and gradients a dict with
-the same keys, so any ``course_lib.foundations.optim`` optimizer can train the network.
+the same keys, so any ``course_lib.foundations`` optimizer can train the network.
 The kernel layout ``(inputs, units)`` and the order W1, b1, W2, b2 are Keras'
 (``keras_weights`` / ``params_from_keras`` convert).
 
@@ -36,13 +36,17 @@ True
 
 from __future__ import annotations
 
-from typing import Mapping
+from typing import Any, Mapping
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from course_lib.core.validation import as_generator as _rng
+from course_lib.core.validation import check_array, check_choice, check_int, describe
+from course_lib.foundations.activations import sigmoid
+from course_lib.foundations.optimizers import Optimizer
 
-__all__ = ["ACTIVATIONS", "LOSSES", "sigmoid", "activate", "activation_derivative",
+__all__ = ["ACTIVATIONS", "LOSSES", "activate", "activation_derivative",
            "init_params", "forward", "loss", "backward", "train", "keras_weights",
            "params_from_keras"]
 
@@ -51,32 +55,30 @@ LOSSES = ("binary_crossentropy", "mse")
 _KEYS = ("W1", "b1", "W2", "b2")
 
 
-def sigmoid(z):
-    """The logistic function ``1 / (1 + exp(-z))``, without overflow for large ``|z|``.
-
-    >>> print(sigmoid(np.array([-800.0, 0.0, 800.0])))
-    [0.  0.5 1. ]
-    """
-    z = np.asarray(z, dtype=float)
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+def _check_activation(name: str, where: str, arg: str = "hidden_activation") -> str:
+    return check_choice(name, arg, where, ACTIVATIONS)
 
 
-def _check_activation(name: str) -> str:
-    if name not in ACTIVATIONS:
-        raise ValueError(f"hidden_activation={name!r} is not supported; use one of "
-                         f"{list(ACTIVATIONS)}.")
-    return name
-
-
-def activate(z, name: str = "relu") -> np.ndarray:
+def activate(z: ArrayLike, name: str = "relu") -> np.ndarray:
     """Apply the hidden activation ``name`` to the pre-activations ``z``.
+
+    Parameters
+    ----------
+    z : array_like
+        Pre-activations, any shape.
+    name : {"sigmoid", "relu", "tanh"}
+        The activation.
+
+    Returns
+    -------
+    np.ndarray
+        ``phi(z)``, of the shape of ``z``.
 
     >>> print(activate(np.array([-1.0, 2.0]), "relu"))
     [0. 2.]
     """
-    _check_activation(name)
-    z = np.asarray(z, dtype=float)
+    _check_activation(name, "activate", "name")
+    z = check_array(z, "z", "activate", allow_empty=True)
     if name == "sigmoid":
         return sigmoid(z)
     if name == "relu":
@@ -84,7 +86,7 @@ def activate(z, name: str = "relu") -> np.ndarray:
     return np.tanh(z)
 
 
-def activation_derivative(z, name: str = "relu") -> np.ndarray:
+def activation_derivative(z: ArrayLike, name: str = "relu") -> np.ndarray:
     """``phi'(z)``, the derivative of the activation, evaluated at the *pre-activation* ``z``.
 
     For the sigmoid ``phi'(z) = s (1 - s)`` with ``s = sigmoid(z)``: at most
@@ -92,11 +94,23 @@ def activation_derivative(z, name: str = "relu") -> np.ndarray:
     saturated), which is where vanishing gradients come from.  (relu's
     derivative at exactly 0 is taken as 0, as TensorFlow does.)
 
+    Parameters
+    ----------
+    z : array_like
+        Pre-activations, any shape.
+    name : {"sigmoid", "relu", "tanh"}
+        The activation.
+
+    Returns
+    -------
+    np.ndarray
+        ``phi'(z)``, of the shape of ``z``.
+
     >>> print(np.round(activation_derivative(np.array([0.0, 5.0]), "sigmoid"), 4))
     [0.25   0.0066]
     """
-    _check_activation(name)
-    z = np.asarray(z, dtype=float)
+    _check_activation(name, "activation_derivative", "name")
+    z = check_array(z, "z", "activation_derivative", allow_empty=True)
     if name == "sigmoid":
         s = sigmoid(z)
         return s * (1.0 - s)
@@ -105,7 +119,8 @@ def activation_derivative(z, name: str = "relu") -> np.ndarray:
     return 1.0 - np.tanh(z) ** 2
 
 
-def init_params(n_inputs: int, n_hidden: int, n_outputs: int = 1, seed=0) -> dict:
+def init_params(n_inputs: int, n_hidden: int, n_outputs: int = 1,
+                seed: int | np.random.Generator = 0) -> dict[str, np.ndarray]:
     """Glorot-uniform weights and zero biases, like a fresh ``keras.layers.Dense``.
 
     Parameters
@@ -115,6 +130,11 @@ def init_params(n_inputs: int, n_hidden: int, n_outputs: int = 1, seed=0) -> dic
     seed : int or np.random.Generator
         Where the random weights come from.
 
+    Returns
+    -------
+    dict of str -> np.ndarray
+        ``{"W1": (d, h), "b1": (h,), "W2": (h, k), "b2": (k,)}``.
+
     Examples
     --------
     >>> p = init_params(10, 20, seed=0)
@@ -123,16 +143,14 @@ def init_params(n_inputs: int, n_hidden: int, n_outputs: int = 1, seed=0) -> dic
     >>> init_params(10, 0)
     Traceback (most recent call last):
     ...
-    ValueError: init_params: n_hidden must be a positive int, got 0; ...
+    ValueError: init_params(n_hidden=0): n_hidden must be an int >= 1; a layer needs at least one unit.
     """
     for name, value in (("n_inputs", n_inputs), ("n_hidden", n_hidden),
                         ("n_outputs", n_outputs)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"init_params: {name} must be a positive int, got {value!r}; "
-                             "a layer needs at least one unit.")
-    rng = _rng(seed)
+        check_int(value, name, "init_params", minimum=1, fix="a layer needs at least one unit")
+    rng = _rng(seed, "init_params")
 
-    def glorot(fan_in, fan_out):
+    def glorot(fan_in: int, fan_out: int) -> np.ndarray:
         limit = np.sqrt(6.0 / (fan_in + fan_out))
         return rng.uniform(-limit, limit, size=(fan_in, fan_out))
 
@@ -140,54 +158,69 @@ def init_params(n_inputs: int, n_hidden: int, n_outputs: int = 1, seed=0) -> dic
             "W2": glorot(n_hidden, n_outputs), "b2": np.zeros(n_outputs)}
 
 
-def _check_params(params) -> dict:
+def _finite(arr: np.ndarray, name: str, where: str, fix: str) -> np.ndarray:
+    """``arr`` if it holds no inf (``check_array`` has already refused NaN)."""
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{where}({name}={describe(arr)}): {name} must be finite numbers, "
+                         f"found {int(np.sum(~np.isfinite(arr)))} inf; {fix}.")
+    return arr
+
+
+def _check_params(params: Any, where: str) -> dict[str, np.ndarray]:
     if not isinstance(params, Mapping) or set(params) != set(_KEYS):
         got = sorted(params) if isinstance(params, Mapping) else type(params).__name__
-        raise ValueError(f"params must be a dict with keys {list(_KEYS)}, got {got}; build it "
-                         "with init_params(...).")
-    p = {k: np.asarray(params[k], dtype=float) for k in _KEYS}
+        raise ValueError(f"{where}(params={describe(params)}): params must be a dict with keys "
+                         f"{list(_KEYS)}, got {got}; build it with init_params(...).")
+    fix = "training diverged: lower the learning rate"
+    p = {k: _finite(check_array(params[k], f"params[{k!r}]", where, fix=fix),
+                    f"params[{k!r}]", where, fix) for k in _KEYS}
     if p["W1"].ndim != 2 or p["W2"].ndim != 2 or p["b1"].shape != (p["W1"].shape[1],) or \
             p["W2"].shape[0] != p["W1"].shape[1] or p["b2"].shape != (p["W2"].shape[1],):
         shapes = {k: v.shape for k, v in p.items()}
-        raise ValueError(f"params have inconsistent shapes {shapes}; expected W1 (d, h), "
-                         "b1 (h,), W2 (h, k), b2 (k,).")
-    for k, v in p.items():
-        if not np.all(np.isfinite(v)):
-            raise ValueError(f"params[{k!r}] contains NaN or inf: training diverged; lower "
-                             "the learning rate.")
+        raise ValueError(f"{where}(params=dict): params must have consistent shapes W1 (d, h), "
+                         f"b1 (h,), W2 (h, k), b2 (k,), got inconsistent shapes {shapes}; "
+                         "build them with init_params(...).")
     return p
 
 
-def _check_X(X, params: dict) -> np.ndarray:
-    X = np.asarray(X, dtype=float)
-    if X.ndim != 2:
-        raise ValueError(f"X must be 2-D (n_samples, n_features), got shape {X.shape}; for "
-                         "one example use X.reshape(1, -1).")
-    if X.shape[0] == 0:
-        raise ValueError("X is empty (0 rows); pass at least one example.")
+def _check_X(X: ArrayLike, params: dict[str, np.ndarray], where: str) -> np.ndarray:
+    X = check_array(X, "X", where, ndim=2,
+                    fix="X is (n_samples, n_features); for one example use X.reshape(1, -1)")
+    X = _finite(X, "X", where, "fill or drop missing values first")
     if X.shape[1] != params["W1"].shape[0]:
-        raise ValueError(f"X has {X.shape[1]} features but W1 expects {params['W1'].shape[0]} "
-                         "(W1 has shape (n_features, n_hidden)); check the columns of X.")
-    if not np.all(np.isfinite(X)):
-        raise ValueError("X contains NaN or inf; fill or drop missing values first.")
+        raise ValueError(f"{where}(X={describe(X)}): X must have {params['W1'].shape[0]} "
+                         f"features, the rows of W1 (n_features, n_hidden), got {X.shape[1]}; "
+                         "check the columns of X.")
     return X
 
 
-def _check_y(y, n: int, k: int) -> np.ndarray:
-    y = np.asarray(y, dtype=float)
-    given = y.shape
-    if y.ndim == 1 and k == 1:
-        y = y.reshape(-1, 1)          # (n,) -> (n, 1): never let (n,) - (n, 1) broadcast
+def _check_y(y: ArrayLike, n: int, k: int, where: str) -> np.ndarray:
+    given = check_array(y, "y", where, fix="drop the rows with missing labels")
+    y = given.reshape(-1, 1) if given.ndim == 1 and k == 1 else given   # never (n,) - (n, 1)
     if y.shape != (n, k):
-        raise ValueError(f"y has shape {given} but the network predicts shape ({n}, {k}); "
-                         "pass one label per row of X (shape (n,) or (n, 1)).")
-    if not np.all(np.isfinite(y)):
-        raise ValueError("y contains NaN or inf; drop those rows.")
-    return y
+        raise ValueError(f"{where}(y={describe(given)}): y must have the shape ({n}, {k}) that the "
+                         f"network predicts, got {given.shape}; pass one label per row of X "
+                         "(shape (n,) or (n, 1)).")
+    return _finite(y, "y", where, "drop those rows")
 
 
-def forward(params, X, hidden_activation: str = "relu") -> dict:
+def forward(params: Mapping[str, ArrayLike], X: ArrayLike,
+            hidden_activation: str = "relu") -> dict[str, np.ndarray]:
     """The forward pass; returns the cache ``{"X", "Z1", "H", "Z2", "Y"}``.
+
+    Parameters
+    ----------
+    params : dict
+        ``{"W1", "b1", "W2", "b2"}`` as made by :func:`init_params`.
+    X : array_like of shape (n, d)
+        One example per row.
+    hidden_activation : {"relu", "sigmoid", "tanh"}
+        The hidden layer's activation.
+
+    Returns
+    -------
+    dict of str -> np.ndarray
+        The batch and every intermediate result, as :func:`backward` needs them.
 
     Examples
     --------
@@ -197,45 +230,62 @@ def forward(params, X, hidden_activation: str = "relu") -> dict:
     >>> forward(p, np.ones((3, 5)))
     Traceback (most recent call last):
     ...
-    ValueError: X has 5 features but W1 expects 2 (W1 has shape (n_features, n_hidden)); ...
+    ValueError: forward(X=array of shape (3, 5)): X must have 2 features, the rows of W1 ...
     """
-    _check_activation(hidden_activation)
-    p = _check_params(params)
-    X = _check_X(X, p)
+    _check_activation(hidden_activation, "forward")
+    p = _check_params(params, "forward")
+    X = _check_X(X, p, "forward")
     Z1 = X @ p["W1"] + p["b1"]
     H = activate(Z1, hidden_activation)
     Z2 = H @ p["W2"] + p["b2"]
     return {"X": X, "Z1": Z1, "H": H, "Z2": Z2, "Y": sigmoid(Z2)}
 
 
-def _check_loss(name: str) -> str:
-    if name not in LOSSES:
-        raise ValueError(f"loss={name!r} is not supported; use one of {list(LOSSES)}.")
-    return name
+def _check_loss(name: str, where: str) -> str:
+    return check_choice(name, "loss", where, LOSSES)
 
 
-def loss(params, X, y, hidden_activation: str = "relu",
-         loss: str = "binary_crossentropy") -> float:
-    """Mean loss of the network on ``(X, y)``.
-
-    Binary cross-entropy is computed from the logits ``Z2`` (stable for any
-    ``Z2``); ``"mse"`` is the mean of ``(Y - y)**2`` over all entries.
-
-    >>> p = {"W1": np.eye(1), "b1": np.zeros(1), "W2": np.zeros((1, 1)), "b2": np.zeros(1)}
-    >>> round(loss(p, np.array([[3.0]]), np.array([1.0])), 4)      # Y = 0.5: log 2
-    0.6931
-    """
-    _check_loss(loss)
-    cache = forward(params, X, hidden_activation)
-    Y, Z2 = cache["Y"], cache["Z2"]
-    y = _check_y(y, *Y.shape)
+def _mean_loss(Y: np.ndarray, Z2: np.ndarray, y: np.ndarray, loss: str) -> float:
+    """Mean BCE from the logits ``Z2`` (stable), or the mean squared error of ``Y``."""
     if loss == "mse":
         return float(np.mean((Y - y) ** 2))
     return float(np.mean(np.maximum(Z2, 0) - Z2 * y + np.log1p(np.exp(-np.abs(Z2)))))
 
 
-def backward(params, cache: Mapping, y, hidden_activation: str = "relu",
-             loss: str = "binary_crossentropy") -> dict:
+def loss(params: Mapping[str, ArrayLike], X: ArrayLike, y: ArrayLike,
+         hidden_activation: str = "relu", loss: str = "binary_crossentropy") -> float:
+    """Mean loss of the network on ``(X, y)``.
+
+    Binary cross-entropy is computed from the logits ``Z2`` (stable for any
+    ``Z2``); ``"mse"`` is the mean of ``(Y - y)**2`` over all entries.
+
+    Parameters
+    ----------
+    params : dict
+        ``{"W1", "b1", "W2", "b2"}``.
+    X : array_like of shape (n, d)
+    y : array_like of shape (n,) or (n, k)
+    hidden_activation : {"relu", "sigmoid", "tanh"}
+    loss : {"binary_crossentropy", "mse"}
+
+    Returns
+    -------
+    float
+
+    >>> p = {"W1": np.eye(1), "b1": np.zeros(1), "W2": np.zeros((1, 1)), "b2": np.zeros(1)}
+    >>> round(loss(p, np.array([[3.0]]), np.array([1.0])), 4)      # Y = 0.5: log 2
+    0.6931
+    """
+    _check_loss(loss, "loss")
+    cache = forward(params, X, hidden_activation)
+    n, k = cache["Y"].shape
+    y = _check_y(y, n, k, "loss")
+    return _mean_loss(cache["Y"], cache["Z2"], y, loss)
+
+
+def backward(params: Mapping[str, ArrayLike], cache: Mapping[str, np.ndarray], y: ArrayLike,
+             hidden_activation: str = "relu",
+             loss: str = "binary_crossentropy") -> dict[str, np.ndarray]:
     """Gradients of the mean loss with respect to every parameter.
 
     Parameters
@@ -263,15 +313,17 @@ def backward(params, cache: Mapping, y, hidden_activation: str = "relu",
     >>> {k: v.shape for k, v in g.items()}
     {'W1': (2, 3), 'b1': (3,), 'W2': (3, 1), 'b2': (1,)}
     """
-    _check_activation(hidden_activation)
-    _check_loss(loss)
-    p = _check_params(params)
+    _check_activation(hidden_activation, "backward")
+    _check_loss(loss, "backward")
+    p = _check_params(params, "backward")
     missing = {"X", "Z1", "H", "Y"} - set(cache)
     if missing:
-        raise ValueError(f"cache lacks {sorted(missing)}; pass what forward(params, X) returned.")
+        raise ValueError(f"backward(cache={describe(sorted(cache))}): cache must hold X, Z1, H "
+                         f"and Y, it lacks {sorted(missing)}; pass what forward(params, X) "
+                         "returned.")
     X, Z1, H, Y = (np.asarray(cache[k], dtype=float) for k in ("X", "Z1", "H", "Y"))
     n, k = Y.shape
-    y = _check_y(y, n, k)
+    y = _check_y(y, n, k, "backward")
     if loss == "binary_crossentropy":
         delta2 = (Y - y) / n                       # the sigmoid's derivative cancels
     else:
@@ -282,58 +334,89 @@ def backward(params, cache: Mapping, y, hidden_activation: str = "relu",
     return {key: grads[key] for key in _KEYS}
 
 
-def train(params, X, y, optimizer, n_epochs: int, *, hidden_activation: str = "relu",
-          loss: str = "binary_crossentropy") -> tuple[dict, list[float]]:
+def train(params: Mapping[str, ArrayLike], X: ArrayLike, y: ArrayLike, optimizer: Optimizer,
+          n_epochs: int, *, hidden_activation: str = "relu",
+          loss: str = "binary_crossentropy") -> tuple[dict[str, np.ndarray], list[float]]:
     """Full-batch training: ``n_epochs`` steps of ``optimizer`` on the whole of ``(X, y)``.
 
     Returns the trained parameters (new arrays; ``params`` is not modified)
     and the loss *before* each step, which is what Keras' ``fit`` reports as
     an epoch's loss when ``batch_size`` is the whole data set.
 
+    Parameters
+    ----------
+    params : dict
+        The starting ``{"W1", "b1", "W2", "b2"}``.
+    X : array_like of shape (n, d)
+    y : array_like of shape (n,) or (n, k)
+    optimizer : Optimizer
+        E.g. ``SGD(learning_rate=0.5)``; it is ``reset()`` first.
+    n_epochs : int
+        Number of full-batch steps, >= 0.
+    hidden_activation : {"relu", "sigmoid", "tanh"}
+    loss : {"binary_crossentropy", "mse"}
+
+    Returns
+    -------
+    (dict, list of float)
+        The trained parameters and the loss before each step.
+
     Examples
     --------
-    >>> from course_lib.foundations.optim import SGD
+    >>> from course_lib.foundations.optimizers import SGD
     >>> rng = np.random.default_rng(0)
     >>> X = rng.normal(size=(64, 3)); y = (X[:, 0] > 0).astype(float)
     >>> trained, losses = train(init_params(3, 8, seed=0), X, y, SGD(learning_rate=0.5), 50)
     >>> losses[-1] < 0.6 * losses[0]
     True
     """
-    from course_lib.foundations.optim import Optimizer
-
     if not isinstance(optimizer, Optimizer):
-        raise TypeError(f"train: optimizer must be a course_lib.foundations.optim optimizer such as "
-                        f"SGD(learning_rate=0.1), got {optimizer!r}.")
-    if isinstance(n_epochs, bool) or not isinstance(n_epochs, (int, np.integer)) or n_epochs < 0:
-        raise ValueError(f"train: n_epochs must be a non-negative int, got {n_epochs!r}.")
+        raise TypeError(f"train(optimizer={describe(optimizer)}): optimizer must be a "
+                        "course_lib.foundations optimizer; pass e.g. SGD(learning_rate=0.1).")
+    n_epochs = check_int(n_epochs, "n_epochs", "train", minimum=0)
+    _check_loss(loss, "train")
     optimizer.reset()
-    current, losses = _check_params(params), []
-    for _ in range(int(n_epochs)):
+    current: dict[str, np.ndarray] = _check_params(params, "train")
+    losses: list[float] = []
+    for _ in range(n_epochs):
         cache = forward(current, X, hidden_activation)
-        Y, Z2 = cache["Y"], cache["Z2"]
-        yy = _check_y(y, *Y.shape)
-        if loss == "mse":
-            losses.append(float(np.mean((Y - yy) ** 2)))
-        else:
-            _check_loss(loss)
-            losses.append(float(np.mean(np.maximum(Z2, 0) - Z2 * yy
-                                        + np.log1p(np.exp(-np.abs(Z2))))))
+        n, k = cache["Y"].shape
+        yy = _check_y(y, n, k, "train")
+        losses.append(_mean_loss(cache["Y"], cache["Z2"], yy, loss))
         current = optimizer.step(current, backward(current, cache, yy, hidden_activation, loss))
     return current, losses
 
 
-def keras_weights(params) -> list[np.ndarray]:
+def keras_weights(params: Mapping[str, ArrayLike]) -> list[np.ndarray]:
     """``[W1, b1, W2, b2]`` as float32: what ``keras_model.set_weights`` expects.
+
+    Parameters
+    ----------
+    params : dict
+        ``{"W1", "b1", "W2", "b2"}``.
+
+    Returns
+    -------
+    list of np.ndarray
 
     >>> [w.shape for w in keras_weights(init_params(10, 20))]
     [(10, 20), (20,), (20, 1), (1,)]
     """
-    p = _check_params(params)
+    p = _check_params(params, "keras_weights")
     return [p[k].astype(np.float32) for k in _KEYS]
 
 
-def params_from_keras(weights) -> dict:
+def params_from_keras(weights: list[ArrayLike]) -> dict[str, np.ndarray]:
     """The inverse of :func:`keras_weights` (as float64).
+
+    Parameters
+    ----------
+    weights : list of 4 array_like
+        ``keras_model.get_weights()`` of a model with two Dense layers.
+
+    Returns
+    -------
+    dict of str -> np.ndarray
 
     >>> p = params_from_keras(keras_weights(init_params(2, 3)))
     >>> sorted(p)
@@ -341,6 +424,8 @@ def params_from_keras(weights) -> dict:
     """
     weights = list(weights)
     if len(weights) != 4:
-        raise ValueError(f"expected 4 arrays [W1, b1, W2, b2] (two Dense layers), got "
-                         f"{len(weights)}; pass keras_model.get_weights() of a 2-layer model.")
-    return _check_params(dict(zip(_KEYS, (np.asarray(w, dtype=float) for w in weights))))
+        raise ValueError(f"params_from_keras(weights=list of {len(weights)}): weights must be "
+                         "4 arrays [W1, b1, W2, b2] (two Dense layers); pass "
+                         "keras_model.get_weights() of a 2-layer model.")
+    return _check_params(dict(zip(_KEYS, (np.asarray(w, dtype=float) for w in weights))),
+                         "params_from_keras")

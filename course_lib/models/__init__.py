@@ -7,25 +7,25 @@ from typing import TYPE_CHECKING
 from course_lib.core.exports import lazy_exports
 
 if TYPE_CHECKING:  # what a type checker and an IDE see; at run time names load lazily
-    from .baselines import (BiasBaseline, BiasedMF, GlobalMean, rmse_of)  # noqa: F401
-    from .mf import (IncrementalMF)  # noqa: F401
-    from .neural import (RATINGS_COLUMNS, RATING_MAX, RATING_MIN, RatingModel, ShuffledBatches, TableL2, build_purchase_model, build_rating_network, build_seed_mlp)  # noqa: F401
+    from .baselines import (BiasBaseline, GlobalMean)  # noqa: F401
+    from .batches import (ShuffledBatches)  # noqa: F401
+    from .mf import (MatrixFactorization)  # noqa: F401
+    from .networks import (TableL2, build_feature_mlp, build_purchase_model, build_rating_network)  # noqa: F401
+    from .rating_model import (RATINGS_COLUMNS, RATING_MAX, RATING_MIN, RatingModel)  # noqa: F401
 
 _EXPORTS = {
     "BiasBaseline": ".baselines",
-    "BiasedMF": ".baselines",
     "GlobalMean": ".baselines",
-    "rmse_of": ".baselines",
-    "IncrementalMF": ".mf",
-    "RATINGS_COLUMNS": ".neural",
-    "RATING_MAX": ".neural",
-    "RATING_MIN": ".neural",
-    "RatingModel": ".neural",
-    "ShuffledBatches": ".neural",
-    "TableL2": ".neural",
-    "build_purchase_model": ".neural",
-    "build_rating_network": ".neural",
-    "build_seed_mlp": ".neural",
+    "ShuffledBatches": ".batches",
+    "MatrixFactorization": ".mf",
+    "TableL2": ".networks",
+    "build_feature_mlp": ".networks",
+    "build_purchase_model": ".networks",
+    "build_rating_network": ".networks",
+    "RATINGS_COLUMNS": ".rating_model",
+    "RATING_MAX": ".rating_model",
+    "RATING_MIN": ".rating_model",
+    "RatingModel": ".rating_model",
 }
 __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -7,29 +7,69 @@ from typing import TYPE_CHECKING
 from course_lib.core.exports import lazy_exports
 
 if TYPE_CHECKING:  # what a type checker and an IDE see; at run time names load lazily
-    from .bench import (DEFAULT_STRATEGIES, STRATEGIES, format_table, load_data, make_strategy, read_ratings_csv, run_benchmark, tune)  # noqa: F401
-    from .book import (BookError, WIDGET_NOTE, index_markdown, rewrite_links, stage, toctree_markdown)  # noqa: F401
-    from .cloud import (BOOTSTRAP_TAG, add_to_notebook, badges, bootstrap_source, project_info)  # noqa: F401
-    from .coursemap import (Chapter, chapters, map_markdown, nav_markdown, parse_time, readme_with_map, sync)  # noqa: F401
-    from .exercises import (MarkerError, RELEASE_INCLUDE, add_nbgrader_metadata, check, exercise_header, make_exercise_notebook, nbgrader_cell_metadata, nbgrader_course, release, strip_hidden_tests, strip_solutions, sync_metadata)  # noqa: F401
-    from .grade import (ExerciseResult, GradeReport, classify_error, clip, find_submissions, grade_batch, grade_notebook, scan_source)  # noqa: F401
-    from .nbtools import (COURSE_NOTEBOOK_DIRS, clean_notebook, execute_notebook, lint_notebook, lint_paths, write_atomic)  # noqa: F401
+    from .bench import format_table, run_benchmark  # noqa: F401
+    from .bench_data import load_data, read_ratings_csv  # noqa: F401
+    from .bench_strategies import DEFAULT_STRATEGIES, STRATEGIES, make_strategy, tune, tune_network  # noqa: F401
+    from .book import WIDGET_NOTE, BookError, index_markdown, rewrite_links, stage, toctree_markdown  # noqa: F401
+    from .cli import COMMANDS, Command  # noqa: F401
+    from .cloud import BOOTSTRAP_TAG, add_to_notebook, badges, bootstrap_source, project_info  # noqa: F401
+    from .coursemap import (  # noqa: F401
+        Chapter,
+        chapters,
+        map_markdown,
+        nav_markdown,
+        parse_time,
+        readme_with_map,
+        sync,
+    )
+    from .exercises import (  # noqa: F401
+        RELEASE_INCLUDE,
+        add_nbgrader_metadata,
+        check,
+        make_exercise_notebook,
+        nbgrader_cell_metadata,
+        nbgrader_course,
+        release,
+        sync_metadata,
+    )
+    from .grade import (  # noqa: F401
+        ExerciseResult,
+        GradeReport,
+        classify_error,
+        clip,
+        find_submissions,
+        grade_batch,
+        grade_notebook,
+        scan_source,
+    )
+    from .nbtools import (  # noqa: F401
+        COURSE_NOTEBOOK_DIRS,
+        clean_notebook,
+        execute_notebook,
+        lint_notebook,
+        lint_paths,
+        write_atomic,
+    )
+    from .solution_markers import MarkerError, exercise_header, strip_hidden_tests, strip_solutions  # noqa: F401
 
 _EXPORTS = {
-    "DEFAULT_STRATEGIES": ".bench",
-    "STRATEGIES": ".bench",
     "format_table": ".bench",
-    "load_data": ".bench",
-    "make_strategy": ".bench",
-    "read_ratings_csv": ".bench",
     "run_benchmark": ".bench",
-    "tune": ".bench",
+    "load_data": ".bench_data",
+    "read_ratings_csv": ".bench_data",
+    "DEFAULT_STRATEGIES": ".bench_strategies",
+    "STRATEGIES": ".bench_strategies",
+    "make_strategy": ".bench_strategies",
+    "tune": ".bench_strategies",
+    "tune_network": ".bench_strategies",
     "BookError": ".book",
     "WIDGET_NOTE": ".book",
     "index_markdown": ".book",
     "rewrite_links": ".book",
     "stage": ".book",
     "toctree_markdown": ".book",
+    "COMMANDS": ".cli",
+    "Command": ".cli",
     "BOOTSTRAP_TAG": ".cloud",
     "add_to_notebook": ".cloud",
     "badges": ".cloud",
@@ -42,17 +82,13 @@ _EXPORTS = {
     "parse_time": ".coursemap",
     "readme_with_map": ".coursemap",
     "sync": ".coursemap",
-    "MarkerError": ".exercises",
     "RELEASE_INCLUDE": ".exercises",
     "add_nbgrader_metadata": ".exercises",
     "check": ".exercises",
-    "exercise_header": ".exercises",
     "make_exercise_notebook": ".exercises",
     "nbgrader_cell_metadata": ".exercises",
     "nbgrader_course": ".exercises",
     "release": ".exercises",
-    "strip_hidden_tests": ".exercises",
-    "strip_solutions": ".exercises",
     "sync_metadata": ".exercises",
     "ExerciseResult": ".grade",
     "GradeReport": ".grade",
@@ -68,6 +104,10 @@ _EXPORTS = {
     "lint_notebook": ".nbtools",
     "lint_paths": ".nbtools",
     "write_atomic": ".nbtools",
+    "MarkerError": ".solution_markers",
+    "exercise_header": ".solution_markers",
+    "strip_hidden_tests": ".solution_markers",
+    "strip_solutions": ".solution_markers",
 }
 __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

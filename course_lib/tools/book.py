@@ -4,8 +4,8 @@ Self-study readers read before they run anything.  This module turns the
 committed notebooks into a website (Sphinx + MyST-NB + the book theme):
 
     pip install -e ".[book]"
-    python -m course_lib.tools.book build              # -> build/book/index.html
-    python -m course_lib.tools.book build --out DIR
+    course book build              # -> build/book/index.html
+    course book build --out DIR
 
 The notebooks are **not** executed: the book shows the outputs committed in
 ``notebooks/``.  The build needs no network (no intersphinx, nothing fetched).
@@ -317,7 +317,7 @@ def build(out: Path = DEFAULT_OUT, root: Path = ROOT, quiet: bool = True) -> Pat
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m course_lib.tools.book",
+    parser = argparse.ArgumentParser(prog="course book",
                                      description="Build the course as a static HTML book.")
     sub = parser.add_subparsers(dest="command", required=True)
     p_build = sub.add_parser("build", help="build the book (the notebooks are not executed)")

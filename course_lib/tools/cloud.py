@@ -10,7 +10,7 @@ clone it does nothing.  Every lesson and exercises notebook also carries
 
 The repository is named in one place, ``[project.urls] Repository`` in
 ``pyproject.toml``; the version in ``[project] version`` (a git tag
-``v<version>`` is what the bootstrap clones).  ``python -m course_lib.tools.coursemap``
+``v<version>`` is what the bootstrap clones).  ``course map``
 regenerates the badges and bootstrap cells together with the navigation.
 
 >>> badges("notebooks/00_start_here.ipynb", "https://github.com/o/r", "v1.0")
@@ -23,6 +23,12 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from course_lib.core.validation import argument_error
+
+if TYPE_CHECKING:
+    import nbformat
 
 __all__ = ["BOOTSTRAP_TAG", "project_info", "badges", "bootstrap_source", "add_to_notebook"]
 
@@ -53,8 +59,9 @@ def badges(path: str, url: str, ref: str) -> str:
     """
     match = _GITHUB.match(url)
     if match is None:
-        raise ValueError(f"badges(url={url!r}): expected https://github.com/OWNER/NAME "
-                         "(Colab and Binder open GitHub repositories)")
+        raise argument_error("badges", "url", url, "a GitHub repository URL, "
+                             "https://github.com/OWNER/NAME",
+                             "Colab and Binder open GitHub repositories")
     owner, name = match.groups()
     colab = f"https://colab.research.google.com/github/{owner}/{name}/blob/{ref}/{path}"
     binder = f"https://mybinder.org/v2/gh/{owner}/{name}/{ref}?urlpath=lab/tree/{path}"
@@ -67,17 +74,21 @@ def bootstrap_source(url: str, ref: str) -> str:
     return (
         "# On Colab, or anywhere without a clone of the course, fetch it (library and data)\n"
         "# at this notebook's version. In a clone of the course this cell does nothing.\n"
-        "import importlib.util, os, subprocess, sys\n"
+        "import importlib.util\n"
+        "import os\n"
+        "import subprocess\n"
+        "import sys\n"
         "\n"
         'if importlib.util.find_spec("course_lib") is None:\n'
         '    if not os.path.isdir("course"):\n'
-        f'        subprocess.run(["git", "clone", "--quiet", "--depth", "1", "--branch", "{ref}",\n'
-        f'                        "{url}", "course"], check=True)\n'
+        f'        repo = "{url}"\n'
+        f'        git = ["git", "clone", "--quiet", "--depth", "1", "--branch", "{ref}", repo, "course"]\n'
+        "        subprocess.run(git, check=True)\n"
         '    sys.path.insert(0, os.path.abspath("course"))'
     )
 
 
-def add_to_notebook(nb, path: str, url: str, ref: str) -> bool:
+def add_to_notebook(nb: nbformat.NotebookNode, path: str, url: str, ref: str) -> bool:
     """Put the badges and the bootstrap cell into one notebook, in place; True if it changed.
 
     The badges are the line under the title of the first (markdown) cell; the

@@ -4,8 +4,8 @@ Nothing here is typed by hand: chapters are the ``notebooks/NN_slug.ipynb``
 files present, titles come from each notebook's first ``# heading`` and time
 estimates from its ``**Time:** ~NN min`` line.
 
-    python -m course_lib.tools.coursemap          # rewrite README's map and the nav cells
-    python -m course_lib.tools.coursemap --check  # exit 1 if either is out of date
+    course map          # rewrite README's map and the nav cells
+    course map --check  # exit 1 if either is out of date
 
 >>> parse_time("**Time:** ~25 min")
 25
@@ -188,14 +188,14 @@ def readme_with_badges(readme: str, url: str, ref: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m course_lib.tools.coursemap")
+    parser = argparse.ArgumentParser(prog="course map")
     parser.add_argument("--check", action="store_true", help="only report what is out of date")
     args = parser.parse_args(argv)
     changed = sync(write=not args.check)
     for item in changed:
         print(("out of date: " if args.check else "updated: ") + item)
     if args.check and changed:
-        print("Run `python -m course_lib.tools.coursemap` and commit the result.")
+        print("Run `course map` and commit the result.")
         return 1
     return 0
 

@@ -18,10 +18,14 @@ cell is an autograder test worth 1 point (see INSTRUCTORS.md).
 
 Command line::
 
-    python -m course_lib.tools.exercises build     # write exercises/ from solutions/
-    python -m course_lib.tools.exercises check     # exit 1 and name stale files
-    python -m course_lib.tools.exercises metadata  # write nbgrader's cell metadata into solutions/
-    python -m course_lib.tools.exercises release OUT_DIR   # a copy of the course for students
+    course exercises build     # write exercises/ from solutions/
+    course exercises check     # exit 1 and name stale files
+    course exercises metadata  # write nbgrader's cell metadata into solutions/
+    course exercises release OUT_DIR     # a copy of the course for students
+    course exercises nbgrader COURSE_DIR # an nbgrader course folder
+
+(``python -m course_lib.tools.exercises ...`` is the same command.)  The
+markers themselves are handled by :mod:`course_lib.tools.solution_markers`.
 
 >>> src = '''# Exercise 1.1: Implement the mean.
 ... def mean(x):
@@ -45,106 +49,27 @@ from pathlib import Path
 
 import nbformat
 
-__all__ = ["MarkerError", "strip_solutions", "strip_hidden_tests", "make_exercise_notebook",
-           "build", "check", "exercise_header", "nbgrader_cell_metadata", "add_nbgrader_metadata",
-           "sync_metadata", "release", "RELEASE_INCLUDE", "nbgrader_course", "main"]
+from course_lib.core.validation import argument_error
 
-BEGIN_SOLUTION = "### BEGIN SOLUTION"
-END_SOLUTION = "### END SOLUTION"
-BEGIN_HIDDEN = "### BEGIN HIDDEN TESTS"
-END_HIDDEN = "### END HIDDEN TESTS"
-_HEADER = re.compile(r"^\s*#\s*Exercise\s+(\d+\.\d+)\s*:\s*(.+?)\s*$", re.MULTILINE)
+# The markers live in solution_markers; imported here too, as before the split.
+from course_lib.tools.solution_markers import (  # noqa: F401
+    BEGIN_HIDDEN,
+    BEGIN_SOLUTION,
+    MarkerError,
+    check_no_cross_nesting,
+    exercise_header,
+    strip_hidden_tests,
+    strip_solutions,
+)
+
+__all__ = ["make_exercise_notebook", "build", "check", "nbgrader_cell_metadata",
+           "add_nbgrader_metadata", "sync_metadata", "release", "RELEASE_INCLUDE",
+           "nbgrader_course", "main"]
+
 _CHECK_CALL = re.compile(r"^\s*(?:\w+\s*=\s*)?check_(\d+)_(\d+)\s*\(", re.MULTILINE)
 ROOT = Path(__file__).resolve().parents[2]
 #: Points per exercise (the course grader's convention too).
 POINTS = 1
-
-
-class MarkerError(ValueError):
-    """Unterminated, nested or unlabelled solution/hidden-test markers."""
-
-
-def exercise_header(source: str) -> tuple[str, str] | None:
-    """Return ``(number, text)`` from a ``# Exercise N.M: text`` line, or None.
-
-    >>> exercise_header("# Exercise 2.3: Write the loop.\\nx = 1")
-    ('2.3', 'Write the loop.')
-    """
-    match = _HEADER.search(source)
-    return (match.group(1), match.group(2)) if match else None
-
-
-def _blocks(lines: list[str], begin: str, end: str, where: str) -> list[tuple[int, int]]:
-    """Indices ``(start, stop)`` of marker blocks; errors on bad nesting."""
-    blocks, start = [], None
-    for i, line in enumerate(lines):
-        stripped = line.strip()
-        if stripped.startswith(begin):
-            if start is not None:
-                raise MarkerError(f"{where}: nested '{begin}' at line {i + 1} "
-                                  f"(the block opened at line {start + 1} is not closed)")
-            start = i
-        elif stripped.startswith(end):
-            if start is None:
-                raise MarkerError(f"{where}: '{end}' at line {i + 1} without a '{begin}' before it")
-            blocks.append((start, i))
-            start = None
-    if start is not None:
-        raise MarkerError(f"{where}: '{begin}' at line {start + 1} is never closed with '{end}'")
-    return blocks
-
-
-def _check_no_cross_nesting(lines: list[str], where: str) -> None:
-    sol = _blocks(lines, BEGIN_SOLUTION, END_SOLUTION, where)
-    hid = _blocks(lines, BEGIN_HIDDEN, END_HIDDEN, where)
-    for a0, a1 in sol:
-        for b0, b1 in hid:
-            if a0 <= b1 and b0 <= a1:
-                raise MarkerError(f"{where}: a hidden-test block (lines {b0 + 1}-{b1 + 1}) "
-                                  f"overlaps a solution block (lines {a0 + 1}-{a1 + 1})")
-
-
-def strip_solutions(source: str, where: str, markdown: bool = False) -> str:
-    """Replace each solution block of one cell's source (see module docstring)."""
-    lines = source.split("\n")
-    blocks = _blocks(lines, BEGIN_SOLUTION, END_SOLUTION, where)
-    if not blocks:
-        return source
-    header = exercise_header(source)
-    if header is None and not markdown:
-        raise MarkerError(f"{where}: a cell with '{BEGIN_SOLUTION}' needs a line "
-                          "'# Exercise N.M: <what to implement>' so the exercise has a number "
-                          "and an instruction")
-    out, pos = [], 0
-    for start, stop in blocks:
-        out.extend(lines[pos:start])
-        indent = lines[start][: len(lines[start]) - len(lines[start].lstrip())]
-        if markdown:
-            out.append(indent + "YOUR ANSWER HERE")
-        else:
-            number, text = header
-            message = f"Exercise {number}: {text}".replace("\\", "\\\\").replace('"', '\\"')
-            out.append(indent + "# YOUR CODE HERE")
-            out.append(indent + f'raise NotImplementedError("{message}")')
-        pos = stop + 1
-    out.extend(lines[pos:])
-    return "\n".join(out)
-
-
-def strip_hidden_tests(source: str, where: str) -> str:
-    """Remove hidden-test blocks (markers included) from one cell's source."""
-    lines = source.split("\n")
-    blocks = _blocks(lines, BEGIN_HIDDEN, END_HIDDEN, where)
-    if not blocks:
-        return source
-    keep = [True] * len(lines)
-    for start, stop in blocks:
-        for i in range(start, stop + 1):
-            keep[i] = False
-    kept = [line for line, k in zip(lines, keep) if k]
-    while kept and not kept[-1].strip():
-        kept.pop()
-    return "\n".join(kept)
 
 
 def nbgrader_cell_metadata(cell: nbformat.NotebookNode) -> dict | None:
@@ -244,7 +169,7 @@ def make_exercise_notebook(solution: nbformat.NotebookNode, name: str) -> nbform
     for index, cell in enumerate(nb.cells):
         where = f"{name}, cell {index}"
         lines = cell.source.split("\n")
-        _check_no_cross_nesting(lines, where)
+        check_no_cross_nesting(lines, where)
         source = strip_hidden_tests(cell.source, where)
         source = strip_solutions(source, where, markdown=cell.cell_type == "markdown")
         if not source.strip() and cell.source.strip():
@@ -266,7 +191,7 @@ def make_exercise_notebook(solution: nbformat.NotebookNode, name: str) -> nbform
         cell["id"] = f"cell-{i}"
     nb.metadata.pop("widgets", None)
     nb.metadata["course"] = {"generated_from": f"solutions/{name}",
-                             "note": "Generated by `python -m course_lib.tools.exercises build`; "
+                             "note": "Generated by `course exercises build`; "
                                      "edit the solutions notebook instead."}
     return nb
 
@@ -315,8 +240,8 @@ def check(solutions: Path = ROOT / "solutions", exercises: Path = ROOT / "exerci
         if path.name not in expected:
             problems.append(f"exercises/{path.name} has no solutions/{path.name}")
     for path in sync_metadata(sorted(solutions.glob("*.ipynb")), write=False):
-        problems.append(f"solutions/{path.name} lacks nbgrader's cell metadata (run `python -m "
-                        f"course_lib.tools.exercises metadata solutions/{path.name}`)")
+        problems.append(f"solutions/{path.name} lacks nbgrader's cell metadata (run `"
+                        f"course exercises metadata solutions/{path.name}`)")
     return problems
 
 
@@ -326,7 +251,7 @@ def check(solutions: Path = ROOT / "solutions", exercises: Path = ROOT / "exerci
 RELEASE_INCLUDE = ("README.md", "LICENSE", "GLOSSARY.md", "requirements.txt", "pyproject.toml",
                    "notebooks", "datasets", "course_lib")
 _RELEASE_SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", "*.egg-info",
-                                       "grade.py", ".DS_Store")
+                                       "grade.py", "grading", ".DS_Store")
 
 
 def release(out_dir: Path, root: Path = ROOT, force: bool = False) -> list[str]:
@@ -346,8 +271,8 @@ def release(out_dir: Path, root: Path = ROOT, force: bool = False) -> list[str]:
         raise FileNotFoundError(f"root={root} has no solutions/ folder: run the release from the "
                                 "instructors' copy of the course")
     if out_dir.resolve() == root.resolve() or root.resolve() in out_dir.resolve().parents:
-        raise ValueError(f"out_dir={out_dir} is inside the course ({root}): choose a folder "
-                         "outside it, e.g. ../course-release")
+        raise argument_error("release", "out_dir", str(out_dir), f"a folder outside the course, "
+                             f"not inside the course ({root})", "e.g. ../course-release")
     if out_dir.exists() and any(out_dir.iterdir()):
         if not force:
             raise FileExistsError(f"out_dir={out_dir} exists and is not empty: pass --force to "
@@ -379,13 +304,13 @@ def release(out_dir: Path, root: Path = ROOT, force: bool = False) -> list[str]:
         raise MarkerError("the release would contain solution or hidden-test blocks in "
                           + ", ".join(leaks) + ": fix the solutions markers and release again")
     (out_dir / "RELEASE.txt").write_text(
-        "Student release of the course, built by `python -m course_lib.tools.exercises release`.\n"
+        "Student release of the course, built by `course exercises release`.\n"
         "It has no solutions/: your exercises are in exercises/, and each one has a self-check.\n",
         encoding="utf-8")
     return warnings
 
 
-NBGRADER_CONFIG = '''# Written by `python -m course_lib.tools.exercises nbgrader`; see INSTRUCTORS.md.
+NBGRADER_CONFIG = '''# Written by `course exercises nbgrader`; see INSTRUCTORS.md.
 import os
 
 c = get_config()  # noqa: F821 - nbgrader's config loader provides it
@@ -433,12 +358,12 @@ def nbgrader_course(course_dir: Path, solutions: Path = ROOT / "solutions",
 
 def _check_no_cross_nesting_nb(nb: nbformat.NotebookNode, name: str) -> None:
     for index, cell in enumerate(nb.cells):
-        _check_no_cross_nesting(cell.source.split("\n"), f"{name}, cell {index}")
+        check_no_cross_nesting(cell.source.split("\n"), f"{name}, cell {index}")
 
 
 def _parser() -> argparse.ArgumentParser:
     """The command line (also used by the tests to check INSTRUCTORS.md's commands)."""
-    parser = argparse.ArgumentParser(prog="python -m course_lib.tools.exercises",
+    parser = argparse.ArgumentParser(prog="course exercises",
                                      description="Generate student notebooks from solutions/.")
     parser.add_argument("command", choices=["build", "check", "metadata", "release", "nbgrader"],
                         help="build: write exercises/; check: fail if exercises/ or the "
@@ -462,7 +387,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in ("release", "nbgrader") and len(args.paths) != 1:
         example = "../course-release" if args.command == "release" else "../nbgrader-course"
         parser.error(f"{args.command} needs exactly one folder, got {len(args.paths)}, e.g. "
-                     f"`python -m course_lib.tools.exercises {args.command} {example}`")
+                     f"`course exercises {args.command} {example}`")
     if args.command in ("build", "check") and args.paths:
         parser.error(f"{args.command} takes no paths (got {' '.join(map(str, args.paths))}); "
                      "use --solutions/--exercises")
@@ -502,7 +427,7 @@ def main(argv: list[str] | None = None) -> int:
         print("exercises/ is out of date with solutions/:", file=sys.stderr)
         for problem in problems:
             print(f"  - {problem}", file=sys.stderr)
-        print("Run `python -m course_lib.tools.exercises metadata` and `python -m course_lib.tools.exercises "
+        print("Run `course exercises metadata` and `course exercises "
               "build`, and commit the result.", file=sys.stderr)
         return 1
     print("exercises/ is up to date with solutions/.")

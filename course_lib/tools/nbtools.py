@@ -4,8 +4,8 @@ Committed notebooks are executed top to bottom in one fresh kernel with
 outputs kept, so readers on the web see results.  This module is how authors
 produce them::
 
-    python -m course_lib.tools.nbtools execute notebooks/01_loss_functions.ipynb
-    python -m course_lib.tools.nbtools lint              # what the test suite checks
+    course nb execute notebooks/01_loss_functions.ipynb
+    course nb lint              # what the test suite checks
 
 ``execute`` runs the notebook with its own folder as the working directory,
 then strips volatile metadata (timings, widget state) and writes the file
@@ -121,10 +121,10 @@ def lint_notebook(nb: nbformat.NotebookNode, name: str) -> list[str]:
         if "NBVAL_" in cell.source:
             problems.append(f"{name}, cell {index}: an NBVAL comment is visible to students; "
                             "use nbval's cell tags (metadata.tags: nbval-check-output)")
-        if _SEED_ARTICLE.search(cell.source):
+        seed_article = _SEED_ARTICLE.search(cell.source)
+        if seed_article:
             problems.append(f"{name}, cell {index}: say 'the source articles', not "
-                            f"'{_SEED_ARTICLE.search(cell.source).group(0)}' ('seed' is the "
-                            "random seed)")
+                            f"'{seed_article.group(0)}' ('seed' is the random seed)")
     if "widgets" in nb.metadata:
         problems.append(f"{name}: saved widget state in metadata (clear it with nbtools clean)")
     return problems
@@ -142,7 +142,7 @@ def _default_paths() -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m course_lib.tools.nbtools")
+    parser = argparse.ArgumentParser(prog="course nb")
     sub = parser.add_subparsers(dest="command", required=True)
     ex = sub.add_parser("execute", help="execute notebooks in place in a fresh kernel")
     ex.add_argument("paths", nargs="+", type=Path)

@@ -1,11 +1,12 @@
-"""Pictures of optimizers at work, and the learning-rate/beta explorer widget.
+"""Pictures of optimizers at work, chapter 03's comparisons, and the learning-rate/beta explorer.
 
 Explained in chapter 03 (``notebooks/03_momentum_rmsprop_adam.ipynb``).  The
-plot helpers take ``ax=None`` and return the ``ax`` they drew on.  The widget
-is a thin shell around :func:`explorer_paths` and :func:`summarize_paths`,
-which are pure functions (and tested).
+plot helpers take ``ax=None`` and return the ``ax`` they drew on; loss curves
+are drawn by the one :func:`course_lib.viz.plots.plot_loss_curves`.  The
+widget is a thin shell around :func:`explorer_paths` and
+:func:`summarize_paths`, which are pure functions (and tested).
 
->>> from course_lib.foundations.optim import Quadratic
+>>> from course_lib.foundations.problems import Quadratic
 >>> paths = explorer_paths(Quadratic(), x0=(-2.0, 1.0), learning_rate=0.05, n_steps=30)
 >>> sorted(paths)
 ['Adam', 'Momentum', 'RMSProp', 'SGD']
@@ -13,12 +14,22 @@ which are pure functions (and tested).
 
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from course_lib.foundations.optim import SGD, Adam, Momentum, RMSProp, minimize
+import numpy as np
+from numpy.typing import ArrayLike
+
+from course_lib.foundations.optimizers import SGD, Adam, Momentum, RMSProp, adam_step_scale
+from course_lib.foundations.problems import minimize
+from course_lib.viz.plots import plot_loss_curves
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["explorer_paths", "summarize_paths", "off_plot_from", "status_notes",
-           "plot_contours", "plot_paths", "plot_loss_curves", "optimizer_explorer"]
+           "plot_contours", "plot_paths", "loss_gaps", "LOSS_STYLES", "plot_runs",
+           "optimizer_explorer", "tune_learning_rates", "plot_comparison",
+           "plot_adam_step_scale", "first_step_below"]
 
 _STYLE = {"SGD": ("tab:gray", "o"), "Momentum": ("tab:blue", "s"),
           "RMSProp": ("tab:green", "^"), "Adam": ("tab:red", "D")}
@@ -28,20 +39,8 @@ _LINESTYLE = {"SGD": (0, (4, 2))}
 _ON_TOP = {"SGD": 3}
 
 
-def _short_number(value: float) -> str:
-    """``1e6`` for 1e6, ``1e4`` for 1e4, ``2.5e3`` for 2500 (for legends and titles).
-
-    >>> _short_number(1e6), _short_number(2500.0), _short_number(10.0)
-    ('1e6', '2.5e3', '10')
-    """
-    if 0.01 <= abs(value) < 1000:
-        return f"{value:g}"
-    mantissa, exponent = f"{value:.2g}".split("e") if "e" in f"{value:.2g}" else \
-        (f"{value:.2g}", "0")
-    return f"{mantissa}e{int(exponent)}"
-
-
-def off_plot_from(path, xlim, ylim) -> int | None:
+def off_plot_from(path: ArrayLike, xlim: tuple[float, float],
+                  ylim: tuple[float, float]) -> int | None:
     """The step from which ``path`` stays outside the window ``xlim`` x ``ylim`` to its end.
 
     ``None`` when the path ends inside the window (a path that leaves and comes
@@ -68,7 +67,8 @@ def off_plot_from(path, xlim, ylim) -> int | None:
     return int(shown[-1]) + 1 if shown.size else 0
 
 
-def status_notes(problem, paths: dict[str, np.ndarray], n_steps: int, xlim, ylim) -> dict[str, str]:
+def status_notes(problem: Any, paths: Mapping[str, np.ndarray], n_steps: int,
+                 xlim: tuple[float, float], ylim: tuple[float, float]) -> dict[str, str]:
     """One short note per method for a title: final loss, divergence, leaving the picture.
 
     A run that ``minimize`` stopped (fewer than ``n_steps + 1`` points, or a
@@ -78,7 +78,7 @@ def status_notes(problem, paths: dict[str, np.ndarray], n_steps: int, xlim, ylim
 
     Examples
     --------
-    >>> from course_lib.foundations.optim import Rosenbrock
+    >>> from course_lib.foundations.problems import Rosenbrock
     >>> v = Rosenbrock()
     >>> paths = explorer_paths(v, x0=(-1.2, 1.0), learning_rate=1.0, n_steps=300)
     >>> notes = status_notes(v, paths, 300, (-1.5, 1.5), (-0.5, 1.5))
@@ -100,7 +100,7 @@ def status_notes(problem, paths: dict[str, np.ndarray], n_steps: int, xlim, ylim
     return notes
 
 
-def explorer_paths(problem, x0=(-1.5, 2.0), learning_rate: float = 0.01, beta_1: float = 0.9,
+def explorer_paths(problem: Any, x0: ArrayLike = (-1.5, 2.0), learning_rate: float = 0.01, beta_1: float = 0.9,
                    beta_2: float = 0.999, n_steps: int = 100) -> dict[str, np.ndarray]:
     """Trajectories of SGD, Momentum, RMSProp and Adam from ``x0`` on ``problem``.
 
@@ -111,7 +111,7 @@ def explorer_paths(problem, x0=(-1.5, 2.0), learning_rate: float = 0.01, beta_1:
 
     Examples
     --------
-    >>> from course_lib.foundations.optim import Rosenbrock
+    >>> from course_lib.foundations.problems import Rosenbrock
     >>> paths = explorer_paths(Rosenbrock(), learning_rate=0.001, n_steps=10)
     >>> {name: path.shape for name, path in paths.items()}["Adam"]
     (11, 2)
@@ -122,8 +122,8 @@ def explorer_paths(problem, x0=(-1.5, 2.0), learning_rate: float = 0.01, beta_1:
     return {name: minimize(problem.grad, x0, opt, n_steps) for name, opt in optimizers.items()}
 
 
-def summarize_paths(problem, paths: dict[str, np.ndarray], n_steps: int | None = None,
-                    tol: float = 1e-3) -> dict[str, dict]:
+def summarize_paths(problem: Any, paths: Mapping[str, np.ndarray], n_steps: int | None = None,
+                    tol: float = 1e-3) -> dict[str, dict[str, Any]]:
     """Per method: final loss, first step with loss < ``tol``, and whether it diverged.
 
     A path diverged when it is shorter than ``n_steps + 1`` (``minimize``
@@ -131,7 +131,7 @@ def summarize_paths(problem, paths: dict[str, np.ndarray], n_steps: int | None =
 
     Examples
     --------
-    >>> from course_lib.foundations.optim import Quadratic
+    >>> from course_lib.foundations.problems import Quadratic
     >>> q = Quadratic(scales=(1.0, 25.0))
     >>> paths = explorer_paths(q, x0=(1.0, 1.0), learning_rate=0.1, n_steps=100)
     >>> summary = summarize_paths(q, paths, n_steps=100)
@@ -140,7 +140,7 @@ def summarize_paths(problem, paths: dict[str, np.ndarray], n_steps: int | None =
     >>> summary["Momentum"]["steps_to_tol"]
     65
     """
-    if not isinstance(paths, dict) or not paths:
+    if not isinstance(paths, Mapping) or not paths:
         raise ValueError("summarize_paths: paths must be a non-empty dict name -> trajectory, "
                          "as returned by explorer_paths.")
     out = {}
@@ -159,14 +159,16 @@ def summarize_paths(problem, paths: dict[str, np.ndarray], n_steps: int | None =
     return out
 
 
-def plot_contours(problem, xlim=(-2.0, 2.0), ylim=(-1.0, 3.0), ax=None, n_levels: int = 25):
+def plot_contours(problem: Any, xlim: tuple[float, float] = (-2.0, 2.0),
+                  ylim: tuple[float, float] = (-1.0, 3.0), ax: Any = None,
+                  n_levels: int = 25) -> Any:
     """Log-spaced contour lines of ``problem.value`` and a star at its minimum.
 
     Examples
     --------
     >>> import matplotlib
     >>> matplotlib.use("Agg")
-    >>> from course_lib.foundations.optim import Rosenbrock
+    >>> from course_lib.foundations.problems import Rosenbrock
     >>> plot_contours(Rosenbrock(), xlim=(-1.5, 1.5), ylim=(-0.5, 1.5)).get_ylabel()
     'parameter $x_2$ (unitless)'
     """
@@ -189,15 +191,16 @@ def plot_contours(problem, xlim=(-2.0, 2.0), ylim=(-1.0, 3.0), ax=None, n_levels
     return ax
 
 
-def plot_paths(problem, paths: dict[str, np.ndarray], xlim=(-2.0, 2.0), ylim=(-1.0, 3.0),
-               ax=None, title: str | None = None):
+def plot_paths(problem: Any, paths: Mapping[str, np.ndarray],
+               xlim: tuple[float, float] = (-2.0, 2.0), ylim: tuple[float, float] = (-1.0, 3.0),
+               ax: Any = None, title: str | None = None) -> Any:
     """Contours of ``problem`` with each optimizer's path drawn on top.
 
     Examples
     --------
     >>> import matplotlib
     >>> matplotlib.use("Agg")
-    >>> from course_lib.foundations.optim import Quadratic
+    >>> from course_lib.foundations.problems import Quadratic
     >>> q = Quadratic()
     >>> ax = plot_paths(q, explorer_paths(q, learning_rate=0.02, n_steps=20))
     >>> ax.get_xlabel()
@@ -218,69 +221,69 @@ def plot_paths(problem, paths: dict[str, np.ndarray], xlim=(-2.0, 2.0), ylim=(-1
     return ax
 
 
-def plot_loss_curves(problem, paths: dict[str, np.ndarray], ax=None, title: str | None = None,
-                     ceiling: float | None = None):
-    """Loss ``f(x_t) - f(x*)`` against the step number, log scale.
+def loss_gaps(problem: Any, paths: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """``f(x_t) - f(x*)`` along each path: the loss above the minimum, per step.
 
-    ``ceiling`` (optional) keeps one diverging run from squashing the others
-    into a flat line: losses above it (or not finite) are not drawn as a
-    line but as triangles on the ceiling, and the legend says from which
-    step ("diverged" when the run ends up there, "off the scale" when it
-    comes back), so no run silently disappears.
+    Examples
+    --------
+    >>> from course_lib.foundations.problems import Quadratic
+    >>> loss_gaps(Quadratic(scales=(1.0, 25.0)), {"A": np.array([[1.0, 1.0], [0.0, 0.0]])})
+    {'A': array([13.,  0.])}
+    """
+    best = problem.value(problem.minimum)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return {name: np.array([problem.value(x) for x in np.asarray(path, dtype=float)]) - best
+                for name, path in paths.items()}
+
+
+#: Matplotlib style of each optimizer's loss curve (the colours of :func:`plot_paths`).
+LOSS_STYLES = {name: {"color": color, "linestyle": _LINESTYLE.get(name, "-"),
+                      "zorder": _ON_TOP.get(name, 2)} for name, (color, _) in _STYLE.items()}
+
+
+def plot_runs(problem: Any, paths: Mapping[str, np.ndarray], axes: Any = None, *,
+              xlim: tuple[float, float] = (-2.0, 2.0), ylim: tuple[float, float] = (-1.0, 3.0),
+              title: str | None = None, ceiling: float | None = None,
+              loss_title: str = "loss gap per step") -> tuple[Any, Any]:
+    """Two panels: the paths on the contours, and the loss gap per step (log scale).
+
+    The loss panel is :func:`course_lib.viz.plots.plot_loss_curves` of
+    :func:`loss_gaps`, in the optimizers' colours; ``ceiling`` (e.g. ``1e4``)
+    cuts diverging runs there (triangles) so that they do not squash the others.
+
+    Returns
+    -------
+    (ax_paths, ax_loss)
 
     Examples
     --------
     >>> import matplotlib
     >>> matplotlib.use("Agg")
-    >>> from course_lib.foundations.optim import Quadratic
+    >>> from course_lib.foundations.problems import Quadratic
     >>> q = Quadratic()
-    >>> plot_loss_curves(q, explorer_paths(q, n_steps=5)).get_xlabel()
-    'step t'
     >>> paths = explorer_paths(q, x0=(1.0, 1.0), learning_rate=0.1, n_steps=100)  # SGD diverges
-    >>> ax = plot_loss_curves(q, paths, ceiling=1e4)
-    >>> bool(max(np.nanmax(line.get_ydata()) for line in ax.get_lines()) <= 1e4)
+    >>> left, right = plot_runs(q, paths, ceiling=1e4)
+    >>> bool(max(np.nanmax(line.get_ydata()) for line in right.get_lines()) <= 1e4)
     True
-    >>> [t.get_text() for t in ax.get_legend().get_texts()][0]
+    >>> [t.get_text() for t in right.get_legend().get_texts()][0]
     'SGD (diverged: above 1e4 from step 9)'
     """
-    import matplotlib.pyplot as plt
+    if axes is None:
+        import matplotlib.pyplot as plt
 
-    if ceiling is not None and not (isinstance(ceiling, (int, float)) and ceiling > 0):
-        raise ValueError(f"plot_loss_curves: ceiling must be a positive number or None, got "
-                         f"{ceiling!r}; e.g. ceiling=1e4 cuts curves of diverging runs.")
-
-    if ax is None:
-        _, ax = plt.subplots()
-    best = problem.value(problem.minimum)
-    for name, path in paths.items():
-        with np.errstate(over="ignore", invalid="ignore"):
-            gap = np.array([problem.value(x) for x in path]) - best
-        steps = np.arange(len(path))
-        color, _ = _STYLE.get(name, (None, "."))
-        label = name
-        over = ~(gap <= ceiling) if ceiling is not None else ~np.isfinite(gap)
-        if over.any():
-            first = int(np.flatnonzero(over)[0])
-            where = f"above {_short_number(ceiling)}" if ceiling is not None else "not finite"
-            label = (f"{name} (diverged: {where} from step {first})" if over[-1]
-                     else f"{name} (off the scale: {where} at step {first})")
-        (line,) = ax.semilogy(steps, np.where(over, np.nan, np.maximum(gap, 1e-16)),
-                              color=color, label=label, linestyle=_LINESTYLE.get(name, "-"),
-                              zorder=_ON_TOP.get(name, 2))
-        if over.any() and ceiling is not None:
-            ax.plot(steps[over], np.full(over.sum(), float(ceiling)), linestyle="none",
-                    marker="^", markersize=6, color=line.get_color(), clip_on=False)
-    ax.set_xlabel("step t")
-    ax.set_ylabel("loss gap $f(x_t) - f(x^*)$ (log scale)")
-    ax.legend(loc="best", fontsize=8)
-    if title:
-        ax.set_title(title)
-    return ax
+        _, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+    left, right = axes
+    plot_paths(problem, paths, xlim, ylim, ax=left, title=title)
+    plot_loss_curves(loss_gaps(problem, paths), ax=right, ceiling=ceiling, floor=1e-16,
+                     styles=LOSS_STYLES, xlabel="step t",
+                     ylabel="loss gap $f(x_t) - f(x^*)$ (log scale)", title=loss_title)
+    return left, right
 
 
-def optimizer_explorer(problem, x0=(-1.5, 2.0), n_steps: int = 100, xlim=(-2.0, 2.0),
-                       ylim=(-1.0, 3.0)):
-    """An ipywidgets explorer: sliders for lr, beta_1, beta_2 redraw the four paths.
+def optimizer_explorer(problem: Any, x0: ArrayLike = (-1.5, 2.0), n_steps: int = 100,
+                       xlim: tuple[float, float] = (-2.0, 2.0),
+                       ylim: tuple[float, float] = (-1.0, 3.0)) -> Any:
+    """An ipywidgets explorer: sliders for learning_rate, beta_1, beta_2 redraw the four paths.
 
     Returns the widget (display it as the last expression of a cell).  In a
     static copy of the notebook the sliders do nothing; the lesson shows a
@@ -290,7 +293,7 @@ def optimizer_explorer(problem, x0=(-1.5, 2.0), n_steps: int = 100, xlim=(-2.0, 
     --------
     >>> import matplotlib
     >>> matplotlib.use("Agg")
-    >>> from course_lib.foundations.optim import Rosenbrock
+    >>> from course_lib.foundations.problems import Rosenbrock
     >>> import contextlib, io
     >>> with contextlib.redirect_stdout(io.StringIO()):   # the first draw, outside Jupyter
     ...     widget = optimizer_explorer(Rosenbrock(), n_steps=10)
@@ -300,16 +303,15 @@ def optimizer_explorer(problem, x0=(-1.5, 2.0), n_steps: int = 100, xlim=(-2.0, 
     import ipywidgets as widgets
     import matplotlib.pyplot as plt
 
-    def draw(learning_rate, beta_1, beta_2):
+    def draw(learning_rate: float, beta_1: float, beta_2: float) -> None:
         paths = explorer_paths(problem, x0, learning_rate, beta_1, beta_2, n_steps)
-        fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
-        plot_paths(problem, paths, xlim, ylim, ax=left,
-                   title=f"lr={learning_rate:.3g}, β1={beta_1:.3f}, β2={beta_2:.4f}")
-        plot_loss_curves(problem, paths, ax=right, ceiling=1e6,
-                         title="loss gap per step (▲: above 1e6, off the scale)")
+        left, _ = plot_runs(problem, paths, xlim=xlim, ylim=ylim, ceiling=1e6,
+                            title=f"learning_rate={learning_rate:.3g}, β1={beta_1:.3f}, "
+                                  f"β2={beta_2:.4f}",
+                            loss_title="loss gap per step (▲: above 1e6, off the scale)")
         notes = "; ".join(f"{name}: {note}" for name, note in
                           status_notes(problem, paths, n_steps, xlim, ylim).items())
-        fig.suptitle(f"final loss after {n_steps} steps: {notes}", fontsize=9)
+        left.figure.suptitle(f"final loss after {n_steps} steps: {notes}", fontsize=9)
         plt.show()
 
     return widgets.interactive(
@@ -320,3 +322,137 @@ def optimizer_explorer(problem, x0=(-1.5, 2.0), n_steps: int = 100, xlim=(-2.0, 
         beta_2=widgets.FloatSlider(value=0.999, min=0.9, max=0.9999, step=0.0001,
                                    readout_format=".4f", description="β2"),
     )
+
+
+# ------------------------------------------------------------------ chapter 03's comparisons
+def tune_learning_rates(problem: Any, x0: ArrayLike, makers: Mapping[str, Callable[..., Any]],
+                        learning_rates: ArrayLike, n_steps: int,
+                        hold: int = 50) -> tuple[dict[str, np.ndarray], "pd.DataFrame"]:
+    """Each optimizer with its best learning rate from a grid: its run and a summary table.
+
+    A run is scored by its *worst* loss over the last ``hold`` steps (so that
+    a run touching a low value between two spikes does not win by luck); a
+    run that ``minimize`` stopped (divergence) scores ``inf``.
+
+    Parameters
+    ----------
+    problem : Quadratic or Rosenbrock
+        Anything with ``grad``, ``value`` and ``minimum``.
+    x0 : array_like of shape (2,)
+        The start.
+    makers : dict of str -> callable
+        ``{"Adam": Adam, ...}``: called as ``make(learning_rate=...)``.
+    learning_rates : array_like
+        The grid, e.g. ``np.logspace(-4, 0, 9)``.
+    n_steps, hold : int
+        Length of each run, and how many final steps are scored.
+
+    Returns
+    -------
+    (dict of str -> np.ndarray, pd.DataFrame)
+        The best run per optimizer, and a table indexed by optimizer with its
+        ``learning_rate``, ``worst of last {hold}`` loss and ``final loss``.
+
+    Examples
+    --------
+    >>> from course_lib.foundations.optimizers import SGD
+    >>> from course_lib.foundations.problems import Quadratic
+    >>> runs, table = tune_learning_rates(Quadratic(), (1.0, 1.0), {"SGD": SGD},
+    ...                                   [0.01, 0.05, 0.1], n_steps=100, hold=10)
+    >>> float(table.loc["SGD", "learning_rate"]), runs["SGD"].shape
+    (0.05, (101, 2))
+    """
+    import pandas as pd
+
+    rates = np.asarray(learning_rates, dtype=float)
+    runs, rows = {}, []
+    for name, make in makers.items():
+        paths = [minimize(problem.grad, x0, make(learning_rate=float(rate)), n_steps)
+                 for rate in rates]
+        scores = [problem.value(p[-hold:].T).max() if len(p) == n_steps + 1 else np.inf
+                  for p in paths]                    # shorter path: minimize stopped a divergence
+        best = int(np.argmin(scores))
+        runs[name] = paths[best]
+        rows.append({"optimizer": name, "learning_rate": float(rates[best]),
+                     f"worst of last {hold}": scores[best],
+                     "final loss": problem.value(paths[best][-1])})
+    return runs, pd.DataFrame(rows).set_index("optimizer")
+
+
+def plot_comparison(problem: Any, runs: Mapping[str, np.ndarray], table: "pd.DataFrame", *,
+                    xlim: tuple[float, float], ylim: tuple[float, float],
+                    title: str) -> Any:
+    """One path panel per optimizer (drawn together they hide one another) and one loss panel.
+
+    ``runs`` and ``table`` are what :func:`tune_learning_rates` returned.
+    Returns the figure.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from course_lib.foundations.optimizers import SGD, Adam
+    >>> from course_lib.foundations.problems import Quadratic
+    >>> q = Quadratic()
+    >>> runs, table = tune_learning_rates(q, (1.0, 1.0), {"SGD": SGD, "Adam": Adam}, [0.01, 0.1],
+    ...                                   n_steps=20, hold=5)
+    >>> fig = plot_comparison(q, runs, table, xlim=(-2, 2), ylim=(-2, 2), title="bowl")
+    >>> sorted(ax.get_title() for ax in fig.axes)
+    ['Adam, learning rate = 0.1', 'SGD, learning rate = 0.01', 'loss per step']
+    """
+    import matplotlib.pyplot as plt
+
+    names = list(runs)
+    grid: Any = [names[i:i + 2] + ["loss"] for i in range(0, len(names), 2)]
+    grid = [row if len(row) == 3 else row[:1] + ["."] + row[1:] for row in grid]
+    fig, axes = plt.subplot_mosaic(grid, figsize=(14, 4 * len(grid)), layout="constrained",
+                                   width_ratios=(1, 1, 1.3))
+    for name in names:
+        plot_paths(problem, {name: runs[name]}, xlim, ylim, ax=axes[name],
+                   title=f"{name}, learning rate = {table.loc[name, 'learning_rate']:.3g}")
+    plot_loss_curves(loss_gaps(problem, runs), ax=axes["loss"], floor=1e-16, styles=LOSS_STYLES,
+                     xlabel="step t", ylabel="loss gap $f(x_t) - f(x^*)$ (log scale)",
+                     title="loss per step")
+    fig.suptitle(title, fontweight="bold")
+    return fig
+
+
+def plot_adam_step_scale(n_steps: int = 3000, beta_1: float = 0.9, beta_2: float = 0.999,
+                         ax: Any = None) -> Any:
+    """Adam's step for a constant gradient, with and without bias correction (log x axis).
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> ax = plot_adam_step_scale(100)
+    >>> [line.get_label() for line in ax.get_lines()][1]
+    'with bias correction (Adam, Keras)'
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots()
+    t = np.arange(1, n_steps + 1)
+    ax.semilogx(t, adam_step_scale(t, beta_1, beta_2, bias_correction=False),
+                label="without bias correction (as in the source articles)")
+    ax.semilogx(t, adam_step_scale(t, beta_1, beta_2), label="with bias correction (Adam, Keras)")
+    ax.set_xlabel("step t (log scale)")
+    ax.set_ylabel("step size / learning rate")
+    ax.set_title("Adam's step for a constant gradient")
+    ax.set_ylim(0, 8.5)                 # room above the peak for the legend
+    ax.legend(loc="upper right")
+    return ax
+
+
+def first_step_below(problem: Any, path: ArrayLike, tol: float = 1e-6) -> int | None:
+    """The first step at which the loss of ``path`` is below ``tol``; None if it never is.
+
+    Examples
+    --------
+    >>> from course_lib.foundations.problems import Quadratic
+    >>> first_step_below(Quadratic(), np.array([[1.0, 1.0], [0.1, 0.0], [0.0, 0.0]]), 0.01)
+    1
+    """
+    below = np.nonzero(problem.value(np.asarray(path, dtype=float).T) < tol)[0]
+    return int(below[0]) if below.size else None

@@ -9,22 +9,25 @@ modules, which keeps the layers of DESIGN.md pointing down).
 >>> import matplotlib
 >>> matplotlib.use("Agg")
 >>> import numpy as np
->>> ax = plot_loss_curves({"lr = 0.01": [4.0, 2.0, 1.0]})
+>>> ax = plot_loss_curves({"learning_rate = 0.01": [4.0, 2.0, 1.0]})
 >>> ax.get_xlabel(), ax.get_yscale()
 ('step', 'log')
 """
 
 from __future__ import annotations
 
-from typing import Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
+
+from course_lib.core.validation import check_number
 
 __all__ = ["plot_loss_vs_prediction", "plot_loss_curves", "loss_grid", "plot_contour_path",
-           "plot_descent"]
+           "plot_descent", "plot_segment_rmse"]
 
 
-def _axes(ax):
+def _axes(ax: Any) -> Any:
     if ax is None:
         import matplotlib.pyplot as plt
 
@@ -32,7 +35,7 @@ def _axes(ax):
     return ax
 
 
-def _as_dict(curves, default_label: str) -> dict[str, np.ndarray]:
+def _as_dict(curves: Any, default_label: str) -> dict[str, np.ndarray]:
     if isinstance(curves, Mapping):
         if not curves:
             raise ValueError("the dict of curves is empty; pass at least one {label: values}.")
@@ -40,9 +43,10 @@ def _as_dict(curves, default_label: str) -> dict[str, np.ndarray]:
     return {default_label: np.asarray(curves, dtype=float)}
 
 
-def plot_loss_vs_prediction(predictions, curves, ax=None, *, target=None,
+def plot_loss_vs_prediction(predictions: ArrayLike, curves: Mapping[str, ArrayLike] | ArrayLike,
+                            ax: Any = None, *, target: float | None = None,
                             xlabel: str = "prediction", ylabel: str = "loss",
-                            title: str | None = None):
+                            title: str | None = None) -> Any:
     """Plot one or more losses against the prediction, for a fixed target.
 
     Parameters
@@ -83,22 +87,56 @@ def plot_loss_vs_prediction(predictions, curves, ax=None, *, target=None,
     return ax
 
 
-def plot_loss_curves(histories, ax=None, *, xs=None, logy: bool = True, xlabel: str = "step",
-                     ylabel: str = "loss", title: str | None = None, ceiling: float = 1e12):
-    """Plot loss against step for one or several runs.
+def _short_number(value: float) -> str:
+    """``1e6`` for 1e6, ``1e4`` for 1e4, ``2.5e3`` for 2500 (for legends and titles).
 
-    Non-finite values (a diverged run) are cut at ``ceiling`` and the run is
-    marked "diverged" in the legend, so divergence is visible instead of a
-    silently missing line.
+    >>> _short_number(1e6), _short_number(2500.0), _short_number(10.0)
+    ('1e6', '2.5e3', '10')
+    """
+    if 0.01 <= abs(value) < 1000:
+        return f"{value:g}"
+    mantissa, exponent = f"{value:.2g}".split("e") if "e" in f"{value:.2g}" else \
+        (f"{value:.2g}", "0")
+    return f"{mantissa}e{int(exponent)}"
+
+
+def plot_loss_curves(histories: Mapping[str, ArrayLike] | ArrayLike, ax: Any = None, *,
+                     xs: Mapping[str, ArrayLike] | None = None, logy: bool = True,
+                     xlabel: str = "step", ylabel: str = "loss", title: str | None = None,
+                     ceiling: float | None = None, floor: float | None = None,
+                     styles: Mapping[str, Mapping[str, Any]] | None = None) -> Any:
+    """Plot loss against step for one or several runs; diverging runs stay visible.
+
+    The one loss-curve helper of the course (chapters 02, 03 and later).
+    Values that are not finite, or above ``ceiling``, are not drawn as a line
+    (one diverging run would squash the others into a flat line); when a
+    ``ceiling`` is given they appear as triangles on it.  The legend says
+    from which step: "diverged" when the run ends up there, "off the scale"
+    when it comes back, so no run silently disappears.
 
     Parameters
     ----------
     histories : dict[str, array_like] or array_like
         ``{label: losses}`` (one value per step, step 0 first).
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure by default.
     xs : dict[str, array_like], optional
         x values per label (e.g. epochs instead of steps); default ``0, 1, 2, ...``.
     logy : bool
         Log-scaled y axis (losses span orders of magnitude).
+    xlabel, ylabel, title : str
+        Axis labels and title.
+    ceiling : float, optional
+        Largest loss drawn as a line (> 0), e.g. ``1e4``.
+    floor : float, optional
+        Smaller values are drawn at ``floor`` (e.g. ``1e-16``, so that a loss
+        of exactly 0 still shows on a log scale).
+    styles : dict[str, dict], optional
+        Matplotlib keyword arguments per label (``{"SGD": {"color": "gray"}}``).
+
+    Returns
+    -------
+    matplotlib Axes
 
     Examples
     --------
@@ -106,8 +144,15 @@ def plot_loss_curves(histories, ax=None, *, xs=None, logy: bool = True, xlabel: 
     >>> matplotlib.use("Agg")
     >>> ax = plot_loss_curves({"ok": [1.0, 0.5], "bad": [1.0, np.inf]})
     >>> [t.get_text() for t in ax.get_legend().get_texts()]
-    ['ok', 'bad (diverged)']
+    ['ok', 'bad (diverged: not finite from step 1)']
+    >>> ax = plot_loss_curves({"spike": [1.0, 1e6, 0.1]}, ceiling=1e4)
+    >>> ax.get_legend().get_texts()[0].get_text()
+    'spike (off the scale: above 1e4 at step 1)'
     """
+    if ceiling is not None:
+        ceiling = check_number(ceiling, "ceiling", "plot_loss_curves", low=0,
+                               low_inclusive=False, fix="e.g. ceiling=1e4 cuts curves of "
+                                                        "diverging runs, or pass None")
     histories = _as_dict(histories, "loss")
     ax = _axes(ax)
     for label, values in histories.items():
@@ -118,22 +163,31 @@ def plot_loss_curves(histories, ax=None, *, xs=None, logy: bool = True, xlabel: 
         if x.shape != values.shape:
             raise ValueError(f"plot_loss_curves: xs[{label!r}] has shape {x.shape} but the "
                              f"history has shape {values.shape}; give one x per loss value.")
-        bad = ~np.isfinite(values) | (values > ceiling)
-        shown = np.where(bad, ceiling, values)
-        ax.plot(x, shown,
-                label=f"{label} (diverged)" if bad.any() else label)
+        over = ~(values <= ceiling) if ceiling is not None else ~np.isfinite(values)
+        text = label
+        if over.any():
+            first = int(np.flatnonzero(over)[0])
+            where = f"above {_short_number(ceiling)}" if ceiling is not None else "not finite"
+            text = (f"{label} (diverged: {where} from step {first})" if over[-1]
+                    else f"{label} (off the scale: {where} at step {first})")
+        shown = np.where(over, np.nan, values if floor is None else np.maximum(values, floor))
+        (line,) = ax.plot(x, shown, label=text, **dict((styles or {}).get(label, {})))
+        if over.any() and ceiling is not None:
+            ax.plot(x[over], np.full(int(over.sum()), ceiling), linestyle="none", marker="^",
+                    markersize=6, color=line.get_color(), clip_on=False)
     if logy:
         ax.set_yscale("log")
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title)
-    ax.legend()
+    ax.legend(loc="best", fontsize=8 if len(histories) > 3 else None)
     return ax
 
 
 def loss_grid(loss_fn: Callable[[np.ndarray], float], xlim: tuple[float, float],
-              ylim: tuple[float, float], n: int = 60):
+              ylim: tuple[float, float],
+              n: int = 60) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Evaluate ``loss_fn(theta)`` on an ``n x n`` grid of 2-parameter points.
 
     Returns
@@ -163,11 +217,14 @@ def loss_grid(loss_fn: Callable[[np.ndarray], float], xlim: tuple[float, float],
     return T0, T1, Z
 
 
-def plot_contour_path(loss_fn: Callable[[np.ndarray], float], paths=None, ax=None, *,
-                      xlim: tuple[float, float] | None = None,
+def plot_contour_path(loss_fn: Callable[[np.ndarray], float],
+                      paths: Mapping[str, ArrayLike] | ArrayLike | None = None, ax: Any = None,
+                      *, xlim: tuple[float, float] | None = None,
                       ylim: tuple[float, float] | None = None, n: int = 60, levels: int = 25,
-                      optimum=None, param_names: tuple[str, str] = ("θ₀", "θ₁"),
-                      title: str | None = None, colors=None, number_steps: int = 0):
+                      optimum: ArrayLike | None = None,
+                      param_names: tuple[str, str] = ("θ₀", "θ₁"), title: str | None = None,
+                      colors: str | Mapping[str, str] | None = None,
+                      number_steps: int = 0) -> Any:
     """Contour plot of a 2-parameter loss with optimisation paths drawn on top.
 
     Parameters
@@ -248,9 +305,11 @@ def plot_contour_path(loss_fn: Callable[[np.ndarray], float], paths=None, ax=Non
     return ax
 
 
-def plot_descent(loss_fn: Callable[[np.ndarray], float], thetas, losses, axes=None, *,
-                 optimum=None, label: str = "path", summary: str | None = None,
-                 xlim=None, ylim=None, param_names: tuple[str, str] = ("θ₀", "θ₁")):
+def plot_descent(loss_fn: Callable[[np.ndarray], float], thetas: ArrayLike, losses: ArrayLike,
+                 axes: Any = None, *, optimum: ArrayLike | None = None, label: str = "path",
+                 summary: str | None = None, xlim: tuple[float, float] | None = None,
+                 ylim: tuple[float, float] | None = None,
+                 param_names: tuple[str, str] = ("θ₀", "θ₁")) -> tuple[Any, Any]:
     """Draw one optimisation run: its path on the loss contours and its loss curve.
 
     This is the drawing half of the chapter-02 explorer (the other half is
@@ -299,7 +358,8 @@ def plot_descent(loss_fn: Callable[[np.ndarray], float], thetas, losses, axes=No
     return ax_contour, ax_loss
 
 
-def plot_segment_rmse(segment_log, ax=None, *, highlight=(), overall=None, drift_events=None):
+def plot_segment_rmse(segment_log: Any, ax: Any = None, *, highlight: Sequence[str] = (),
+                      overall: ArrayLike | None = None, drift_events: Any = None) -> Any:
     """Live RMSE per segment and batch, from :attr:`UpdatePipeline.segment_log` (chapter 10).
 
     One thin grey line per segment, the ``highlight`` segments in colour with a
@@ -346,5 +406,3 @@ def plot_segment_rmse(segment_log, ax=None, *, highlight=(), overall=None, drift
     ax.legend(fontsize=8)
     return ax
 
-
-__all__ += ["plot_segment_rmse"]

@@ -19,7 +19,11 @@ model or detector did with what really happened.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
+
+from course_lib.core.validation import check_frame
 
 __all__ = ["DRIFT_STYLE", "draw_drift_events"]
 
@@ -28,8 +32,8 @@ DRIFT_STYLE = {"sudden": ("tab:red", "sudden"), "seasonal": ("tab:green", "seaso
                "gradual": ("tab:purple", "gradual")}
 
 
-def draw_drift_events(drift_events: pd.DataFrame, ax=None, *, labels: bool = True,
-                      alpha: float = 0.12):
+def draw_drift_events(drift_events: pd.DataFrame, ax: Any = None, *, labels: bool = True,
+                      alpha: float = 0.12) -> Any:
     """Mark drift events on a plot whose x axis is ``day``.
 
     A ``sudden`` event is a dashed vertical line; a ``*_start``/``*_end`` pair
@@ -44,12 +48,10 @@ def draw_drift_events(drift_events: pd.DataFrame, ax=None, *, labels: bool = Tru
     """
     import matplotlib.pyplot as plt
 
-    if not isinstance(drift_events, pd.DataFrame) or not {"day", "kind"} <= set(
-            drift_events.columns):
-        raise ValueError("draw_drift_events(drift_events=...): pass shop.drift_events, a "
-                         "DataFrame with columns 'day' and 'kind'.")
+    check_frame(drift_events, "drift_events", "draw_drift_events", columns=("day", "kind"),
+                fix="pass shop.drift_events")
     ax = ax if ax is not None else plt.gca()
-    starts = {}
+    starts: dict[str, Any] = {}
     for row in drift_events.sort_values("day").itertuples(index=False):
         kind = str(row.kind)
         base = kind.rsplit("_", 1)[0] if kind.endswith(("_start", "_end")) else kind

@@ -20,7 +20,7 @@ batch" is translated back to ``None`` only when ``draw`` is called.
 from __future__ import annotations
 
 import math
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 __all__ = ["gd_explorer", "batch_size_options"]
 
@@ -46,7 +46,7 @@ def gd_explorer(draw: Callable[..., object], *, learning_rate: float = 0.01, n_s
                 batch_size: int | None = None,
                 learning_rate_range: tuple[float, float] = (1e-4, 1e-1),
                 max_steps: int = 2000, batch_sizes: Sequence[int | None] = (None, 1, 8, 32),
-                show_static: bool = True):
+                show_static: bool = True) -> Any:
     """Sliders for learning rate, number of steps and batch size that redraw ``draw``.
 
     Parameters
@@ -109,11 +109,11 @@ def gd_explorer(draw: Callable[..., object], *, learning_rate: float = 0.01, n_s
     size_of = dict(options)                        # label -> batch size (None = full batch)
     label_of = {b: label for label, b in options}
 
-    def redraw(learning_rate, n_steps, batch_size):
+    def redraw(learning_rate: float, n_steps: int, batch_size: int | None) -> None:
         draw(learning_rate=learning_rate, n_steps=n_steps, batch_size=batch_size)
         plt.show()
 
-    def redraw_from_widgets(learning_rate, n_steps, batch_label):
+    def redraw_from_widgets(learning_rate: float, n_steps: int, batch_label: str) -> None:
         redraw(learning_rate, n_steps, size_of[batch_label])
 
     if show_static:

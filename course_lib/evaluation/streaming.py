@@ -1,11 +1,15 @@
-"""Prequential evaluation (predict, then learn) and forgetting metrics for a stream.
+"""Evaluation on a stream: the prequential (predict, then learn) loop and forgetting metrics.
 
-Explained in chapters 08 and 09.  NumPy/pandas only (the strategy may use Keras).
+Explained in chapters 08 and 09.  (The module is not called ``prequential``: that
+is the name of its main function, which ``course_lib.evaluation`` exports.)  NumPy/pandas only (the strategy may use Keras).
 
 On a stream there is no fixed test set: each batch is first used as *test*
 data for the current model and only then as *training* data.  That is the
 prequential protocol (Dawid, 1984), and it is how a shop lives: today's
 ratings arrive before anyone retrains on them.
+
+RMSE and MAE come from :mod:`course_lib.evaluation.metrics`, which raises on
+an empty input; the loop reports ``nan`` for an empty batch itself.
 
 Forgetting needs a second measurement.  :func:`holdout_split` keeps a seeded
 share of every batch aside (never trained on); after each update the model is
@@ -29,42 +33,23 @@ error where lower is better)
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
-__all__ = ["rmse", "mae", "holdout_split", "forgetting", "backward_transfer", "final_rmse",
+from course_lib.core.validation import as_generator, check_array, check_number, describe
+from course_lib.evaluation.metrics import mae, rmse
+
+__all__ = ["holdout_split", "forgetting", "backward_transfer", "final_rmse",
            "PrequentialResult", "prequential"]
 
 
-def rmse(y_true, y_pred) -> float:
-    """Root mean squared error.
-
-    >>> rmse(np.array([1.0, 3.0]), np.array([2.0, 5.0]))
-    1.5811388300841898
-    """
-    y_true, y_pred = np.asarray(y_true, float), np.asarray(y_pred, float)
-    if y_true.shape != y_pred.shape:
-        raise ValueError(f"rmse: y_true has shape {y_true.shape} but y_pred has shape "
-                         f"{y_pred.shape}; pass 1-D arrays of the same length.")
-    return float(np.sqrt(np.mean((y_true - y_pred) ** 2)))
-
-
-def mae(y_true, y_pred) -> float:
-    """Mean absolute error.
-
-    >>> mae(np.array([1.0, 3.0]), np.array([2.0, 5.0]))
-    1.5
-    """
-    y_true, y_pred = np.asarray(y_true, float), np.asarray(y_pred, float)
-    if y_true.shape != y_pred.shape:
-        raise ValueError(f"mae: y_true has shape {y_true.shape} but y_pred has shape "
-                         f"{y_pred.shape}; pass 1-D arrays of the same length.")
-    return float(np.mean(np.abs(y_true - y_pred)))
-
-
-def holdout_split(batches, frac: float = 0.1, seed: int = 0):
+def holdout_split(batches: Iterable[pd.DataFrame], frac: float = 0.1,
+                  seed: int | np.random.Generator = 0) -> tuple[list[pd.DataFrame], list[pd.DataFrame]]:
     """Split every batch into (train part, held-out part) with a seeded share ``frac``.
 
     Returns two lists of DataFrames of the same length as ``batches``.
@@ -74,10 +59,9 @@ def holdout_split(batches, frac: float = 0.1, seed: int = 0):
     >>> [len(t) for t in train], [len(h) for h in held]
     ([8, 8], [2, 2])
     """
-    if not 0 < frac < 1:
-        raise ValueError(f"holdout_split(frac={frac!r}): use a share strictly between 0 and 1, "
-                         "e.g. 0.1.")
-    rng = np.random.default_rng(seed)
+    frac = check_number(frac, "frac", "holdout_split", low=0, high=1, low_inclusive=False,
+                        high_inclusive=False, fix="use a share such as 0.1")
+    rng = as_generator(seed, "holdout_split")
     train, held = [], []
     for batch in batches:
         n_hold = int(round(frac * len(batch)))
@@ -88,22 +72,23 @@ def holdout_split(batches, frac: float = 0.1, seed: int = 0):
     return train, held
 
 
-def _last_row(R: np.ndarray) -> np.ndarray:
-    R = np.asarray(R, dtype=float)
-    if R.ndim != 2 or R.shape[0] != R.shape[1] or R.shape[0] < 1:
-        raise ValueError(f"expected a square matrix R[i, j] (error on period j after update i), "
-                         f"got shape {R.shape}.")
+def _last_row(R: ArrayLike, where: str) -> np.ndarray:
+    R = check_array(R, "R", where, ndim=2, allow_nan=True,
+                    fix="pass the square matrix R[i, j] (error on period j after update i)")
+    if R.shape[0] != R.shape[1]:
+        raise ValueError(f"{where}(R={describe(R)}): R must be a square matrix R[i, j] (error on "
+                         f"period j after update i), got shape {R.shape}.")
     return R[-1]
 
 
-def final_rmse(R) -> float:
+def final_rmse(R: ArrayLike) -> float:
     """Mean error on every period's held-out slice after the last update."""
-    return float(np.nanmean(_last_row(R)))
+    return float(np.nanmean(_last_row(R, "final_rmse")))
 
 
-def forgetting(R) -> float:
+def forgetting(R: ArrayLike) -> float:
     """Mean of ``R[T-1, j] - R[j, j]`` over the old periods ``j < T-1`` (0 for one period)."""
-    last = _last_row(R)
+    last = _last_row(R, "forgetting")
     R = np.asarray(R, dtype=float)
     T = R.shape[0]
     if T < 2:
@@ -111,7 +96,7 @@ def forgetting(R) -> float:
     return float(np.mean([last[j] - R[j, j] for j in range(T - 1)]))
 
 
-def backward_transfer(R) -> float:
+def backward_transfer(R: ArrayLike) -> float:
     """``-forgetting(R)``: positive when later learning improved old periods."""
     return -forgetting(R)
 
@@ -126,7 +111,7 @@ class PrequentialResult:
     y_pred: np.ndarray
     truth: np.ndarray | None = None
     R: np.ndarray | None = None
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def rmse(self) -> float:
@@ -135,6 +120,7 @@ class PrequentialResult:
 
     @property
     def mae(self) -> float:
+        """Prequential MAE over every predicted rating."""
         return mae(self.y_true, self.y_pred)
 
     @property
@@ -154,7 +140,7 @@ class PrequentialResult:
     def examples_per_update(self) -> float:
         return float(self.per_batch["n_examples"].mean())
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         """One row for a results table."""
         row = {"strategy": self.name, "rmse": self.rmse, "mae": self.mae}
         if self.truth is not None:
@@ -169,9 +155,31 @@ class PrequentialResult:
         return row
 
 
-def prequential(strategy, batches, *, truth: pd.Series | np.ndarray | None = None,
-                holdout=None, rating_range: tuple[float, float] = (1.0, 5.0),
-                update: bool = True, progress=None) -> PrequentialResult:
+def _batch_row(i: int, batch: pd.DataFrame, y_true: np.ndarray, y_pred: np.ndarray,
+               truth: np.ndarray | None) -> dict[str, Any]:
+    """The scores of one batch; ``nan`` for an empty one (metrics.rmse raises on empty input)."""
+    empty = len(batch) == 0
+    nan = float("nan")
+    row = {"batch": i, "first_day": int(batch["day"].min()) if "day" in batch and not empty else i,
+           "n": len(batch), "rmse": nan if empty else rmse(y_true, y_pred),
+           "mae": nan if empty else mae(y_true, y_pred)}
+    if truth is not None:
+        row["rmse_vs_truth"] = nan if empty else rmse(truth, y_pred)
+    return row
+
+
+def _truth_of(truth: pd.Series | np.ndarray, batch: pd.DataFrame) -> np.ndarray:
+    """The true expected rating of every row of ``batch`` (looked up by index)."""
+    if isinstance(truth, pd.Series):
+        return np.asarray(truth.loc[batch.index], dtype=float)
+    return np.asarray(truth)[batch.index]
+
+
+def prequential(strategy: Any, batches: Iterable[pd.DataFrame], *,
+                truth: pd.Series | np.ndarray | None = None,
+                holdout: Sequence[pd.DataFrame] | None = None,
+                rating_range: tuple[float, float] = (1.0, 5.0), update: bool = True,
+                progress: Callable[[int, int], Any] | None = None) -> PrequentialResult:
     """Run the predict-then-learn loop of ``strategy`` over ``batches``.
 
     Parameters
@@ -196,8 +204,9 @@ def prequential(strategy, batches, *, truth: pd.Series | np.ndarray | None = Non
     """
     batches = list(batches)
     if holdout is not None and len(holdout) != len(batches):
-        raise ValueError(f"prequential(holdout=...): got {len(holdout)} held-out slices for "
-                         f"{len(batches)} batches; pass one slice per batch (holdout_split).")
+        raise ValueError(f"prequential(holdout={describe(holdout)}): holdout must hold one slice "
+                         f"per batch, got {len(holdout)} for {len(batches)} batches; use "
+                         "holdout_split.")
     rows, ys, preds, truths = [], [], [], []
     R = np.full((len(batches), len(batches)), np.nan) if holdout is not None else None
     for i, batch in enumerate(batches):
@@ -207,13 +216,10 @@ def prequential(strategy, batches, *, truth: pd.Series | np.ndarray | None = Non
         y_true = batch["rating"].to_numpy(dtype=float)
         ys.append(y_true)
         preds.append(y_pred)
-        row = {"batch": i, "first_day": int(batch["day"].min()) if "day" in batch else i,
-               "n": len(batch), "rmse": rmse(y_true, y_pred), "mae": mae(y_true, y_pred)}
-        if truth is not None:
-            t = np.asarray(pd.Series(truth).loc[batch.index], dtype=float) \
-                if isinstance(truth, pd.Series) else np.asarray(truth)[batch.index]
+        t = None if truth is None else _truth_of(truth, batch)
+        if t is not None:
             truths.append(t)
-            row["rmse_vs_truth"] = rmse(t, y_pred)
+        row = _batch_row(i, batch, y_true, y_pred, t)
         seconds, n_examples = 0.0, 0
         if update:
             t0 = time.perf_counter()
@@ -223,10 +229,11 @@ def prequential(strategy, batches, *, truth: pd.Series | np.ndarray | None = Non
             if costs:
                 seconds, n_examples = costs[-1].seconds, costs[-1].n_examples
         row["seconds"], row["n_examples"] = seconds, n_examples
-        if R is not None:
+        if R is not None and holdout is not None:
             for j in range(i + 1):
                 if len(holdout[j]):
-                    p = np.clip(np.asarray(strategy.predict(holdout[j]), float), *rating_range)
+                    p = np.clip(np.asarray(strategy.predict(holdout[j]), dtype=np.float64),
+                                *rating_range)
                     R[i, j] = rmse(holdout[j]["rating"].to_numpy(float), p)
         rows.append(row)
     return PrequentialResult(
