@@ -443,7 +443,7 @@ def test_dials_module_does_not_import_tensorflow():
     import subprocess
     import sys
 
-    code = ("import course_lib.viz.dials, course_lib.foundations.nn, course_lib.continual.page_hinkley, "
+    code = ("import course_lib.viz.dials, course_lib.foundations.nn, course_lib.continual.drift.page_hinkley, "
             "course_lib.recsys.preferences, course_lib.responsible.privacy, sys; "
             "print('tensorflow' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -18,7 +18,7 @@ from course_lib.continual import (
     score_detections,
     statistic_trace,
 )
-from course_lib.continual.detectors_base import BaseDetector
+from course_lib.continual.drift.detectors_base import BaseDetector
 from course_lib.core.roles import DriftDetector
 
 CHANGE = 1000

@@ -233,7 +233,12 @@ def _all_of(module: str) -> list[str]:
     for node in TREES[module].body:
         if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "__all__"
                                                 for t in node.targets):
-            return list(ast.literal_eval(node.value))
+            try:
+                return list(ast.literal_eval(node.value))
+            except ValueError:                  # a package: __all__ = sorted(_EXPORTS)
+                import importlib
+
+                return list(importlib.import_module(module).__all__)
     return []
 
 

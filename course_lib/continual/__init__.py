@@ -7,33 +7,24 @@ from typing import TYPE_CHECKING
 from course_lib.core.exports import lazy_exports
 
 if TYPE_CHECKING:  # what a type checker and an IDE see; at run time names load lazily
-    from .adwin import (ADWIN)  # noqa: F401
     from .buffers import (ReservoirBuffer)  # noqa: F401
     from .cleaning import (DROP_REASONS, PreprocessReport, corrupt_batch, preprocess)  # noqa: F401
-    from .ddm import (DDM)  # noqa: F401
-    from .detectors_base import (BaseDetector)  # noqa: F401
     from .ewc import (ewc_gradient, ewc_penalty, ewc_regularizer, fisher_diagonal)  # noqa: F401
     from .gate import (GateDecision, ValidationGate, label_shift, split_recent)  # noqa: F401
-    from .kswin import (KSWIN)  # noqa: F401
     from .lineage import (Lineage)  # noqa: F401
     from .monitoring import (SegmentMonitor, feed_daily_errors)  # noqa: F401
-    from .page_hinkley import (PageHinkley, statistic_trace)  # noqa: F401
     from .pipeline import (UpdatePipeline)  # noqa: F401
-    from .population_stability import (psi)  # noqa: F401
     from .registry import (ModelRegistry, RegistryError)  # noqa: F401
     from .rollback import (RollbackDecision, RollbackRule)  # noqa: F401
-    from .scoring import (DetectionScore, run_detector, score_detections)  # noqa: F401
     from .strategies import (EWC, FineTune, FullRetrain, Replay, SlidingWindow, Static, Strategy, UpdateCost, WarmStartALS, canonical_order)  # noqa: F401
+    from .drift import (ADWIN, BaseDetector, DDM, DetectionScore, KSWIN, PageHinkley, psi, run_detector, score_detections, statistic_trace)  # noqa: F401
 
 _EXPORTS = {
-    "ADWIN": ".adwin",
     "ReservoirBuffer": ".buffers",
     "DROP_REASONS": ".cleaning",
     "PreprocessReport": ".cleaning",
     "corrupt_batch": ".cleaning",
     "preprocess": ".cleaning",
-    "DDM": ".ddm",
-    "BaseDetector": ".detectors_base",
     "ewc_gradient": ".ewc",
     "ewc_penalty": ".ewc",
     "ewc_regularizer": ".ewc",
@@ -42,21 +33,14 @@ _EXPORTS = {
     "ValidationGate": ".gate",
     "label_shift": ".gate",
     "split_recent": ".gate",
-    "KSWIN": ".kswin",
     "Lineage": ".lineage",
     "SegmentMonitor": ".monitoring",
     "feed_daily_errors": ".monitoring",
-    "PageHinkley": ".page_hinkley",
-    "statistic_trace": ".page_hinkley",
     "UpdatePipeline": ".pipeline",
-    "psi": ".population_stability",
     "ModelRegistry": ".registry",
     "RegistryError": ".registry",
     "RollbackDecision": ".rollback",
     "RollbackRule": ".rollback",
-    "DetectionScore": ".scoring",
-    "run_detector": ".scoring",
-    "score_detections": ".scoring",
     "EWC": ".strategies",
     "FineTune": ".strategies",
     "FullRetrain": ".strategies",
@@ -67,6 +51,16 @@ _EXPORTS = {
     "UpdateCost": ".strategies",
     "WarmStartALS": ".strategies",
     "canonical_order": ".strategies",
+    "ADWIN": ".drift",
+    "BaseDetector": ".drift",
+    "DDM": ".drift",
+    "DetectionScore": ".drift",
+    "KSWIN": ".drift",
+    "PageHinkley": ".drift",
+    "psi": ".drift",
+    "run_detector": ".drift",
+    "score_detections": ".drift",
+    "statistic_trace": ".drift",
 }
 __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from course_lib.continual._checks import check_estimator, check_share, check_tolerance
-from course_lib.continual.population_stability import psi
+from course_lib.continual.drift.population_stability import psi
 from course_lib.core.roles import RatingEstimator
 from course_lib.core.validation import (
     check_array,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from course_lib.continual.detectors_base import BaseDetector
+from course_lib.continual.drift.detectors_base import BaseDetector
 from course_lib.core.validation import check_choice, check_int, check_number
 
 __all__ = ["DDM"]

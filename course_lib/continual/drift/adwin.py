@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from course_lib.continual.detectors_base import BaseDetector
+from course_lib.continual.drift.detectors_base import BaseDetector
 from course_lib.core.validation import check_int, check_number
 
 __all__ = ["ADWIN"]

@@ -24,7 +24,7 @@ def run_detector(detector: DriftDetector, stream: Iterable[float]) -> list[int]:
     ``detector`` is any object with the role :class:`course_lib.core.roles.DriftDetector`
     (``update(x) -> self`` and ``drift_detected``), e.g. a :class:`PageHinkley`.
 
-    >>> from course_lib.continual.page_hinkley import PageHinkley
+    >>> from course_lib.continual.drift.page_hinkley import PageHinkley
     >>> run_detector(PageHinkley(threshold=5, min_instances=5), [0.0] * 20 + [3.0] * 10)
     [21]
     """

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from course_lib.continual.detectors_base import BaseDetector
+from course_lib.continual.drift.detectors_base import BaseDetector
 from course_lib.core.validation import check_int, check_number
 
 __all__ = ["KSWIN"]
@@ -53,7 +53,7 @@ class KSWIN(BaseDetector):
     >>> detector = KSWIN(alpha=0.001, window_size=300, stat_size=100, seed=0)
     >>> [t for t, x in enumerate(stream) if detector.update(x).drift_detected]
     [580]
-    >>> from course_lib.continual.adwin import ADWIN
+    >>> from course_lib.continual.drift.adwin import ADWIN
     >>> adwin = ADWIN()                  # same mean: a mean-based detector sees nothing
     >>> [t for t, x in enumerate(stream) if adwin.update(x).drift_detected]
     []
