@@ -117,6 +117,12 @@ def test_rating_estimators(case):
     cont = _make(case).fit(a)
     assert cont.partial_fit(b) is cont
     assert np.all(np.isfinite(cont.predict(b)))
+    # copy: everything learned so far, independent of the original
+    trained = model.copy()
+    assert trained is not model
+    np.testing.assert_allclose(trained.predict(b), model.predict(b), rtol=1e-6, atol=1e-6)
+    trained.partial_fit(a)
+    np.testing.assert_allclose(model.predict(b), fresh.predict(b), rtol=1e-5, atol=1e-5)
     # clone: same settings, nothing learned
     twin = model.clone()
     assert type(twin) is type(model) and twin is not model

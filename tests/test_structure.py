@@ -252,3 +252,11 @@ def test_no_module_is_named_like_a_name_its_layer_exports(layer):
     modules = {m.split(".")[2] for m in MODULES if m.startswith(f"course_lib.{layer}.")}
     clash = sorted(modules & set(getattr(package, "__all__", ())))
     assert not clash, f"course_lib.{layer}: modules named like exported names: {clash}"
+
+
+def test_layer_packages_are_generated_and_up_to_date():
+    """Each layer's __init__.py is what `course layers` writes from the modules' __all__."""
+    from course_lib.tools.layers import generate
+
+    stale = generate(check=True)
+    assert not stale, f"stale: {[str(p) for p in stale]}; run `course layers`"

@@ -7,17 +7,39 @@ from typing import TYPE_CHECKING
 from course_lib.core.exports import lazy_exports
 
 if TYPE_CHECKING:  # what a type checker and an IDE see; at run time names load lazily
-    from .buffers import (ReservoirBuffer)  # noqa: F401
-    from .cleaning import (DROP_REASONS, PreprocessReport, corrupt_batch, preprocess)  # noqa: F401
-    from .ewc import (ewc_gradient, ewc_penalty, ewc_regularizer, fisher_diagonal)  # noqa: F401
-    from .gate import (GateDecision, ValidationGate, label_shift, split_recent)  # noqa: F401
-    from .lineage import (Lineage)  # noqa: F401
-    from .monitoring import (SegmentMonitor, feed_daily_errors)  # noqa: F401
-    from .pipeline import (UpdatePipeline)  # noqa: F401
-    from .registry import (ModelRegistry, RegistryError)  # noqa: F401
-    from .rollback import (RollbackDecision, RollbackRule)  # noqa: F401
-    from .strategies import (EWC, FineTune, FullRetrain, Replay, SlidingWindow, Static, Strategy, UpdateCost, WarmStartALS, canonical_order)  # noqa: F401
-    from .drift import (ADWIN, BaseDetector, DDM, DetectionScore, KSWIN, PageHinkley, psi, run_detector, score_detections, statistic_trace)  # noqa: F401
+    from .buffers import ReservoirBuffer
+    from .cleaning import DROP_REASONS, PreprocessReport, corrupt_batch, preprocess
+    from .drift import (
+        ADWIN,
+        DDM,
+        KSWIN,
+        BaseDetector,
+        DetectionScore,
+        PageHinkley,
+        psi,
+        run_detector,
+        score_detections,
+        statistic_trace,
+    )
+    from .ewc import ewc_gradient, ewc_penalty, ewc_regularizer, fisher_diagonal
+    from .gate import GateDecision, ValidationGate, label_shift, split_recent
+    from .lineage import Lineage
+    from .monitoring import SegmentMonitor, feed_daily_errors
+    from .pipeline import UpdatePipeline
+    from .registry import ModelRegistry, RegistryError
+    from .rollback import RollbackDecision, RollbackRule
+    from .strategies import (
+        EWC,
+        FineTune,
+        FullRetrain,
+        Replay,
+        SlidingWindow,
+        Static,
+        Strategy,
+        UpdateCost,
+        WarmStartALS,
+        canonical_order,
+    )
 
 _EXPORTS = {
     "ReservoirBuffer": ".buffers",
@@ -25,6 +47,16 @@ _EXPORTS = {
     "PreprocessReport": ".cleaning",
     "corrupt_batch": ".cleaning",
     "preprocess": ".cleaning",
+    "ADWIN": ".drift",
+    "DDM": ".drift",
+    "KSWIN": ".drift",
+    "BaseDetector": ".drift",
+    "DetectionScore": ".drift",
+    "PageHinkley": ".drift",
+    "psi": ".drift",
+    "run_detector": ".drift",
+    "score_detections": ".drift",
+    "statistic_trace": ".drift",
     "ewc_gradient": ".ewc",
     "ewc_penalty": ".ewc",
     "ewc_regularizer": ".ewc",
@@ -51,16 +83,6 @@ _EXPORTS = {
     "UpdateCost": ".strategies",
     "WarmStartALS": ".strategies",
     "canonical_order": ".strategies",
-    "ADWIN": ".drift",
-    "BaseDetector": ".drift",
-    "DDM": ".drift",
-    "DetectionScore": ".drift",
-    "KSWIN": ".drift",
-    "PageHinkley": ".drift",
-    "psi": ".drift",
-    "run_detector": ".drift",
-    "score_detections": ".drift",
-    "statistic_trace": ".drift",
 }
 __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

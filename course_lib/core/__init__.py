@@ -1,4 +1,4 @@
-"""The ground floor: argument checking, the roles (Protocols) every layer implements, notebook setup."""
+"""The ground floor: the one argument checker, the four roles (Protocols), notebook setup."""
 
 from __future__ import annotations
 
@@ -7,10 +7,27 @@ from typing import TYPE_CHECKING
 from course_lib.core.exports import lazy_exports
 
 if TYPE_CHECKING:  # what a type checker and an IDE see; at run time names load lazily
-    from .exports import (lazy_exports)  # noqa: F401
-    from .roles import (BanditPolicy, DriftDetector, RatingEstimator, UpdateStrategy)  # noqa: F401
-    from .setup import (TESTED_PYTHONS, check_python, library_versions, quiet_tensorflow_environment, setup_notebook)  # noqa: F401
-    from .validation import (ArgumentTypeError, argument_error, as_generator, check_array, check_choice, check_frame, check_int, check_number, check_rating_range, describe)  # noqa: F401
+    from .exports import lazy_exports
+    from .roles import BanditPolicy, DriftDetector, RatingEstimator, UpdateStrategy
+    from .setup import (
+        TESTED_PYTHONS,
+        check_python,
+        library_versions,
+        quiet_tensorflow_environment,
+        setup_notebook,
+    )
+    from .validation import (
+        ArgumentTypeError,
+        argument_error,
+        as_generator,
+        check_array,
+        check_choice,
+        check_frame,
+        check_int,
+        check_number,
+        check_rating_range,
+        describe,
+    )
 
 _EXPORTS = {
     "lazy_exports": ".exports",

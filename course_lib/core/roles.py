@@ -4,16 +4,16 @@ A *role* is what the rest of the library needs from an object, not where the
 object comes from.  Any class with these methods plays the role, whether it is
 one of ours or a student's:
 
-=======================  ==================================================  ==============================
-role                     methods                                             played by
-=======================  ==================================================  ==============================
-:class:`RatingEstimator`  ``fit`` (from scratch), ``partial_fit`` (continue),  baselines, ``MatrixFactorization``,
-                         ``predict``, ``clone``                              ``RatingModel``
-:class:`UpdateStrategy`   ``start(model, history)``, ``update(batch)``,       ``Static``, ``FullRetrain``, ``FineTune``,
-                         ``predict``                                         ``Replay``, ``EWC`` ...
-:class:`DriftDetector`    ``update(x) -> self``, ``drift_detected``, ``reset``  ``PageHinkley``, ``DDM``, ``ADWIN``, ``KSWIN``
-:class:`BanditPolicy`     ``select()``, ``update(arm, reward) -> self``        ``EpsilonGreedy``, ``UCB1`` ...
-=======================  ==================================================  ==============================
+* :class:`RatingEstimator` -- ``fit`` (from scratch), ``partial_fit`` (continue),
+  ``predict``, ``clone`` (unfitted twin), ``copy`` (trained copy).  Played by
+  ``GlobalMean``, ``BiasBaseline``, ``MatrixFactorization`` and the Keras ``RatingModel``.
+* :class:`UpdateStrategy` -- ``name``, ``start(model, history)``, ``update(batch)``,
+  ``predict``.  Played by ``Static``, ``FullRetrain``, ``SlidingWindow``, ``FineTune``,
+  ``Replay``, ``EWC`` and ``WarmStartALS``.
+* :class:`DriftDetector` -- ``update(x) -> self``, ``drift_detected``, ``reset()``.
+  Played by ``PageHinkley``, ``DDM``, ``ADWIN`` and ``KSWIN``.
+* :class:`BanditPolicy` -- ``select()``, ``update(arm, reward) -> self``.  Played by
+  ``EpsilonGreedy``, ``SoftmaxBandit``, ``UCB1`` and ``ThompsonSampling``.
 
 ``fit`` and ``partial_fit`` mean what they mean in scikit-learn: ``fit`` forgets
 everything and learns from the data it is given; ``partial_fit`` continues from

@@ -1,15 +1,20 @@
-"""Checks for scalar arguments (numbers and counts), shared by course_lib.  NumPy only.
+"""The one argument checker of course_lib: every public function validates through it.
 
 Every public function of the course validates its arguments and, when one is
 wrong, raises an error that names the argument, shows the value given, states
-what is allowed and says how to fix it.  The two functions here do that for
-the commonest case, a single number:
+what is allowed and says how to fix it, always in the same form:
 
 * :func:`check_number` -- a finite real number, optionally inside a range;
 * :func:`check_int` -- a whole number (an ``int`` or numpy integer), optionally
-  with a minimum and a maximum.
+  with a minimum and a maximum;
+* :func:`check_array` -- numbers that make a float array of the right shape, without NaN;
+* :func:`check_frame` -- a pandas DataFrame with the columns a function needs;
+* :func:`check_choice` -- one of a few allowed values;
+* :func:`check_rating_range` -- a ``(low, high)`` star scale;
+* :func:`as_generator` -- a seed or a ``np.random.Generator`` (never the global state);
+* :func:`argument_error` -- the error itself, for a rule none of the above covers.
 
-Both reject ``bool`` (``True`` is an ``int`` in Python, but ``learning_rate=True``
+``check_number`` and ``check_int`` reject ``bool`` (``True`` is an ``int`` in Python, but ``learning_rate=True``
 is always a mistake) and return a plain Python ``float`` / ``int``.
 
 A value of the wrong type raises :class:`ArgumentTypeError`, which is both a
@@ -21,8 +26,15 @@ raises ``ValueError``.  The message has the form::
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+T = TypeVar("T")
 
 __all__ = ["ArgumentTypeError", "check_number", "check_int", "check_rating_range",
            "check_array", "check_frame", "check_choice", "as_generator", "argument_error",
@@ -46,12 +58,13 @@ class ArgumentTypeError(TypeError, ValueError):
     """
 
 
-def _fmt(x) -> str:
+def _fmt(x: float) -> str:
     """``1`` for an int bound, ``0.001`` / ``1e-07`` for a float one."""
     return str(int(x)) if isinstance(x, _INT_TYPES) else f"{x:g}"
 
 
-def _bound(name: str, low, high, low_inclusive: bool, high_inclusive: bool) -> str:
+def _bound(name: str, low: float | None, high: float | None, low_inclusive: bool,
+           high_inclusive: bool) -> str:
     """The allowed range in words, e.g. ``'with 0 <= rho < 1'`` or ``'>= 0'``."""
     lo_op = "<=" if low_inclusive else "<"
     hi_op = "<=" if high_inclusive else "<"
@@ -101,11 +114,12 @@ def argument_error(where: str, name: str, value: object, rule: str, fix: str | N
     return exc(f"{where}({name}={describe(value)}): {name} must be {rule}{tail}.")
 
 
-def _raise(exc: type, where: str, name: str, value, rule: str, fix: str | None) -> None:
+def _raise(exc: type[Exception], where: str, name: str, value: object, rule: str,
+           fix: str | None) -> None:
     raise argument_error(where, name, value, rule, fix, exc=exc)
 
 
-def check_number(value, name: str, where: str, *, low: float | None = None,
+def check_number(value: Any, name: str, where: str, *, low: float | None = None,
                  high: float | None = None, low_inclusive: bool = True,
                  high_inclusive: bool = True, allow_inf: bool = False,
                  fix: str | None = None) -> float:
@@ -181,7 +195,7 @@ def check_number(value, name: str, where: str, *, low: float | None = None,
     return number
 
 
-def check_int(value, name: str, where: str, *, minimum: int | None = None,
+def check_int(value: Any, name: str, where: str, *, minimum: int | None = None,
               maximum: int | None = None, fix: str | None = None) -> int:
     """Check that ``value`` is a whole number within ``[minimum, maximum]``; return it as an int.
 
@@ -233,7 +247,7 @@ def check_int(value, name: str, where: str, *, minimum: int | None = None,
     return int(value)
 
 
-def check_rating_range(rating_range, where: str) -> tuple[float, float]:
+def check_rating_range(rating_range: Any, where: str) -> tuple[float, float]:
     """``(low, high)`` of a rating scale as floats, or a ValueError that says how to give it.
 
     >>> check_rating_range((1, 5), "BiasBaseline")
@@ -253,7 +267,7 @@ def check_rating_range(rating_range, where: str) -> tuple[float, float]:
     return low, high
 
 
-def as_generator(seed, where: str = "") -> np.random.Generator:
+def as_generator(seed: Any, where: str = "") -> np.random.Generator:
     """Return ``seed`` if it is a ``np.random.Generator``, else a new one seeded by it.
 
     Every random function of the course takes ``seed`` (a non-negative int) or
@@ -280,7 +294,7 @@ def as_generator(seed, where: str = "") -> np.random.Generator:
     return np.random.default_rng(int(seed))
 
 
-def check_array(value, name: str, where: str, *, min_ndim: int = 0, ndim: int | None = None,
+def check_array(value: Any, name: str, where: str, *, min_ndim: int = 0, ndim: int | None = None,
                 allow_empty: bool = False, allow_nan: bool = False,
                 fix: str | None = None) -> np.ndarray:
     """Check that ``value`` converts to a float array of the right shape; return the array.
@@ -323,8 +337,8 @@ def check_array(value, name: str, where: str, *, min_ndim: int = 0, ndim: int | 
     return arr
 
 
-def check_frame(value, name: str, where: str, *, columns: tuple[str, ...] | list[str] = (),
-                fix: str | None = None):
+def check_frame(value: Any, name: str, where: str, *,
+                columns: tuple[str, ...] | list[str] = (), fix: str | None = None) -> pd.DataFrame:
     """Check that ``value`` is a pandas DataFrame with ``columns``; return it.
 
     Examples
@@ -355,7 +369,8 @@ def check_frame(value, name: str, where: str, *, columns: tuple[str, ...] | list
     return value
 
 
-def check_choice(value, name: str, where: str, options, *, fix: str | None = None):
+def check_choice(value: T, name: str, where: str, options: Iterable[object], *,
+                 fix: str | None = None) -> T:
     """Check that ``value`` is one of ``options``; return it.
 
     >>> check_choice("als", "solver", "MatrixFactorization", ("als", "sgd"))

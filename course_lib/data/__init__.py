@@ -1,4 +1,4 @@
-"""The shop simulator, the loaders of its files and of MovieLens, streams of batches, and feature tables."""
+"""Chapter 05: the shop simulator and its files, MovieLens, streams of batches and feature tables."""
 
 from __future__ import annotations
 
@@ -7,21 +7,37 @@ from typing import TYPE_CHECKING
 from course_lib.core.exports import lazy_exports
 
 if TYPE_CHECKING:  # what a type checker and an IDE see; at run time names load lazily
-    from .errors import (DatasetError)  # noqa: F401
-    from .features import (FeatureTable, HIDDEN_COLUMN_HINTS, IdEncoder, Standardizer, default_feature_columns)  # noqa: F401
-    from .movielens import (ML100K_MD5, ML100K_URL, default_cache_dir, load_movielens_100k)  # noqa: F401
-    from .movielens_files import (ML100K_GENRES, read_movielens_folder)  # noqa: F401
-    from .shop import (simulate)  # noqa: F401
-    from .shop_config import (BASE_CATEGORY_SHARE, CATEGORIES, DEFAULT_SEED, EDUCATION_LEVELS, REGIONS, SCENARIOS, START_DATE, ShopConfig, make_config)  # noqa: F401
-    from .shop_files import (DATA_DIR, SHOP_FILES, load_shop)  # noqa: F401
-    from .shop_save import (save_shop)  # noqa: F401
-    from .shop_world import (ShopData, ShopTruth, expected_rating_from_mu, views_from_interactions)  # noqa: F401
-    from .stream import (ensure_time_order, iter_batches, split_by_day, split_by_fraction)  # noqa: F401
+    from .errors import DatasetError
+    from .features import (
+        HIDDEN_COLUMN_HINTS,
+        FeatureTable,
+        IdEncoder,
+        Standardizer,
+        default_feature_columns,
+    )
+    from .movielens import ML100K_MD5, ML100K_URL, default_cache_dir, load_movielens_100k
+    from .movielens_files import ML100K_GENRES, read_movielens_folder
+    from .shop import simulate
+    from .shop_config import (
+        BASE_CATEGORY_SHARE,
+        CATEGORIES,
+        DEFAULT_SEED,
+        EDUCATION_LEVELS,
+        REGIONS,
+        SCENARIOS,
+        START_DATE,
+        ShopConfig,
+        make_config,
+    )
+    from .shop_files import DATA_DIR, SHOP_FILES, load_shop
+    from .shop_save import save_shop
+    from .shop_world import ShopData, ShopTruth, expected_rating_from_mu, views_from_interactions
+    from .stream import ensure_time_order, iter_batches, split_by_day, split_by_fraction
 
 _EXPORTS = {
     "DatasetError": ".errors",
-    "FeatureTable": ".features",
     "HIDDEN_COLUMN_HINTS": ".features",
+    "FeatureTable": ".features",
     "IdEncoder": ".features",
     "Standardizer": ".features",
     "default_feature_columns": ".features",

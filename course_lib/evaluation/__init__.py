@@ -1,4 +1,4 @@
-"""How good a model is: error and classification metrics, and the prequential (test-then-train) loop with forgetting."""
+"""How good a model is: error and classification metrics, ranking metrics, and the prequential (test-then-train) loop with forgetting."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from course_lib.core.exports import lazy_exports
 
 if TYPE_CHECKING:  # what a type checker and an IDE see; at run time names load lazily
-    from .metrics import (  # noqa: F401
+    from .metrics import (
         accuracy,
         average_precision,
         calibration_bins,
@@ -22,8 +22,8 @@ if TYPE_CHECKING:  # what a type checker and an IDE see; at run time names load 
         roc_curve,
         threshold_for_precision,
     )
-    from .ranking import ndcg_at_k, precision_at_k, ranking_scores, recall_at_k  # noqa: F401
-    from .streaming import (  # noqa: F401
+    from .ranking import ndcg_at_k, precision_at_k, ranking_scores, recall_at_k
+    from .streaming import (
         PrequentialResult,
         backward_transfer,
         final_rmse,

@@ -1,4 +1,4 @@
-"""Chapters 01-04: losses, gradient checking, optimizers, linear regression and a numpy network, all in numpy."""
+"""Chapters 01-04 in numpy: losses, activations, gradient checking, optimizers, linear regression and a small network."""
 
 from __future__ import annotations
 
@@ -7,13 +7,48 @@ from typing import TYPE_CHECKING
 from course_lib.core.exports import lazy_exports
 
 if TYPE_CHECKING:  # what a type checker and an IDE see; at run time names load lazily
-    from .activations import (sigmoid, softmax)  # noqa: F401
-    from .gradcheck import (GradientCheck, check_gradient, numerical_gradient, relative_error)  # noqa: F401
-    from .linreg import (GDRun, design_matrix, gradient_descent, gradient_descent_step, least_squares, mse_gradient_wrt_theta, mse_loss, predict, run_summary)  # noqa: F401
-    from .losses import (EPSILON, binary_crossentropy, binary_crossentropy_gradient, categorical_crossentropy, categorical_crossentropy_gradient, check_same_shape, log_sigmoid, log_softmax, logsumexp, mae_gradient, mse, mse_gradient)  # noqa: F401
-    from .nn import (ACTIVATIONS, LOSSES, activate, activation_derivative, backward, forward, init_params, keras_weights, loss, params_from_keras, train)  # noqa: F401
-    from .optimizers import (Adam, Momentum, Optimizer, RMSProp, SGD, adam_step_scale)  # noqa: F401
-    from .problems import (Quadratic, Rosenbrock, minimize)  # noqa: F401
+    from .activations import sigmoid, softmax
+    from .gradcheck import GradientCheck, check_gradient, numerical_gradient, relative_error
+    from .linreg import (
+        GDRun,
+        design_matrix,
+        gradient_descent,
+        gradient_descent_step,
+        least_squares,
+        mse_gradient_wrt_theta,
+        mse_loss,
+        predict,
+        run_summary,
+    )
+    from .losses import (
+        EPSILON,
+        binary_crossentropy,
+        binary_crossentropy_gradient,
+        categorical_crossentropy,
+        categorical_crossentropy_gradient,
+        check_same_shape,
+        log_sigmoid,
+        log_softmax,
+        logsumexp,
+        mae_gradient,
+        mse,
+        mse_gradient,
+    )
+    from .nn import (
+        ACTIVATIONS,
+        LOSSES,
+        activate,
+        activation_derivative,
+        backward,
+        forward,
+        init_params,
+        keras_weights,
+        loss,
+        params_from_keras,
+        train,
+    )
+    from .optimizers import SGD, Adam, Momentum, Optimizer, RMSProp, adam_step_scale
+    from .problems import Quadratic, Rosenbrock, minimize
 
 _EXPORTS = {
     "sigmoid": ".activations",
@@ -54,11 +89,11 @@ _EXPORTS = {
     "loss": ".nn",
     "params_from_keras": ".nn",
     "train": ".nn",
+    "SGD": ".optimizers",
     "Adam": ".optimizers",
     "Momentum": ".optimizers",
     "Optimizer": ".optimizers",
     "RMSProp": ".optimizers",
-    "SGD": ".optimizers",
     "adam_step_scale": ".optimizers",
     "Quadratic": ".problems",
     "Rosenbrock": ".problems",

@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING
 from course_lib.core.exports import lazy_exports
 
 if TYPE_CHECKING:  # what a type checker and an IDE see; at run time names load lazily
-    from .baselines import (BiasBaseline, GlobalMean)  # noqa: F401
-    from .batches import (ShuffledBatches)  # noqa: F401
-    from .mf import (MatrixFactorization)  # noqa: F401
-    from .networks import (TableL2, build_feature_mlp, build_purchase_model, build_rating_network)  # noqa: F401
-    from .rating_model import (RATINGS_COLUMNS, RATING_MAX, RATING_MIN, RatingModel)  # noqa: F401
+    from .baselines import BiasBaseline, GlobalMean
+    from .batches import ShuffledBatches
+    from .mf import MatrixFactorization
+    from .networks import TableL2, build_feature_mlp, build_purchase_model, build_rating_network
+    from .rating_model import RATING_MAX, RATING_MIN, RATINGS_COLUMNS, RatingModel
 
 _EXPORTS = {
     "BiasBaseline": ".baselines",
@@ -22,9 +22,9 @@ _EXPORTS = {
     "build_feature_mlp": ".networks",
     "build_purchase_model": ".networks",
     "build_rating_network": ".networks",
-    "RATINGS_COLUMNS": ".rating_model",
     "RATING_MAX": ".rating_model",
     "RATING_MIN": ".rating_model",
+    "RATINGS_COLUMNS": ".rating_model",
     "RatingModel": ".rating_model",
 }
 __all__ = sorted(_EXPORTS)

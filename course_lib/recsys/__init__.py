@@ -1,4 +1,4 @@
-"""Recommendation on top of the models: preference tracking, ranking, bandits and Q-learning."""
+"""Chapter 11: preference tracking, ranking, bandits and Q-learning."""
 
 from __future__ import annotations
 
@@ -7,17 +7,17 @@ from typing import TYPE_CHECKING
 from course_lib.core.exports import lazy_exports
 
 if TYPE_CHECKING:  # what a type checker and an IDE see; at run time names load lazily
-    from .bandits import UCB1, EpsilonGreedy, SoftmaxBandit, ThompsonSampling, run_bandit  # noqa: F401
-    from .preferences import CategoryPreferenceTracker, decay_factor  # noqa: F401
-    from .qlearning import QLearningAgent, SessionEnv, optimal_q, policy_value, run_q_learning  # noqa: F401
-    from .ranking import recommend_top_k, top_k  # noqa: F401
-    from .shop_truth import shop_category_probs, shop_purchase_table  # noqa: F401
+    from .bandits import UCB1, EpsilonGreedy, SoftmaxBandit, ThompsonSampling, run_bandit
+    from .preferences import CategoryPreferenceTracker, decay_factor
+    from .qlearning import QLearningAgent, SessionEnv, optimal_q, policy_value, run_q_learning
+    from .ranking import recommend_top_k, top_k
+    from .shop_truth import shop_category_probs, shop_purchase_table
 
 _EXPORTS = {
+    "UCB1": ".bandits",
     "EpsilonGreedy": ".bandits",
     "SoftmaxBandit": ".bandits",
     "ThompsonSampling": ".bandits",
-    "UCB1": ".bandits",
     "run_bandit": ".bandits",
     "CategoryPreferenceTracker": ".preferences",
     "decay_factor": ".preferences",

@@ -1,4 +1,4 @@
-"""Chapter 12: explaining, auditing by segment and private releases."""
+"""Chapter 12: explaining a model, auditing it by segment, private releases."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 from course_lib.core.exports import lazy_exports
 
 if TYPE_CHECKING:  # what a type checker and an IDE see; at run time names load lazily
-    from .explain import permutation_importance  # noqa: F401
-    from .privacy import clip_contributions, laplace_mechanism  # noqa: F401
-    from .segments import segment_gap, segment_report  # noqa: F401
+    from .explain import permutation_importance
+    from .privacy import clip_contributions, laplace_mechanism
+    from .segments import segment_gap, segment_report
 
 _EXPORTS = {
     "permutation_importance": ".explain",

@@ -1,4 +1,4 @@
-"""The course tooling, apart from the teaching library: grader, exercise builder, notebook tools, course map, book, benchmark and the `course` command."""
+"""The course's tooling, apart from the teaching library: the `course` command, grader, exercise builder, notebook tools, course map, book and benchmark."""
 
 from __future__ import annotations
 
@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING
 from course_lib.core.exports import lazy_exports
 
 if TYPE_CHECKING:  # what a type checker and an IDE see; at run time names load lazily
-    from .bench import format_table, run_benchmark  # noqa: F401
-    from .bench_data import load_data, read_ratings_csv  # noqa: F401
-    from .bench_strategies import DEFAULT_STRATEGIES, STRATEGIES, make_strategy, tune, tune_network  # noqa: F401
-    from .book import WIDGET_NOTE, BookError, index_markdown, rewrite_links, stage, toctree_markdown  # noqa: F401
-    from .cli import COMMANDS, Command  # noqa: F401
-    from .cloud import BOOTSTRAP_TAG, add_to_notebook, badges, bootstrap_source, project_info  # noqa: F401
-    from .coursemap import (  # noqa: F401
+    from .bench import format_table, run_benchmark
+    from .bench_data import load_data, read_ratings_csv
+    from .bench_strategies import DEFAULT_STRATEGIES, STRATEGIES, make_strategy, tune, tune_network
+    from .book import WIDGET_NOTE, BookError, index_markdown, rewrite_links, stage, toctree_markdown
+    from .cli import COMMANDS, Command
+    from .cloud import BOOTSTRAP_TAG, add_to_notebook, badges, bootstrap_source, project_info
+    from .coursemap import (
         Chapter,
         chapters,
         map_markdown,
@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # what a type checker and an IDE see; at run time names load 
         readme_with_map,
         sync,
     )
-    from .exercises import (  # noqa: F401
+    from .exercises import (
         RELEASE_INCLUDE,
         add_nbgrader_metadata,
         check,
@@ -32,7 +32,7 @@ if TYPE_CHECKING:  # what a type checker and an IDE see; at run time names load 
         release,
         sync_metadata,
     )
-    from .grade import (  # noqa: F401
+    from .grade import (
         ExerciseResult,
         GradeReport,
         classify_error,
@@ -42,7 +42,8 @@ if TYPE_CHECKING:  # what a type checker and an IDE see; at run time names load 
         grade_notebook,
         scan_source,
     )
-    from .nbtools import (  # noqa: F401
+    from .layers import LAYER_DOCS, exports_of, generate, render
+    from .nbtools import (
         COURSE_NOTEBOOK_DIRS,
         clean_notebook,
         execute_notebook,
@@ -50,7 +51,7 @@ if TYPE_CHECKING:  # what a type checker and an IDE see; at run time names load 
         lint_paths,
         write_atomic,
     )
-    from .solution_markers import MarkerError, exercise_header, strip_hidden_tests, strip_solutions  # noqa: F401
+    from .solution_markers import MarkerError, exercise_header, strip_hidden_tests, strip_solutions
 
 _EXPORTS = {
     "format_table": ".bench",
@@ -62,8 +63,8 @@ _EXPORTS = {
     "make_strategy": ".bench_strategies",
     "tune": ".bench_strategies",
     "tune_network": ".bench_strategies",
-    "BookError": ".book",
     "WIDGET_NOTE": ".book",
+    "BookError": ".book",
     "index_markdown": ".book",
     "rewrite_links": ".book",
     "stage": ".book",
@@ -98,6 +99,10 @@ _EXPORTS = {
     "grade_batch": ".grade",
     "grade_notebook": ".grade",
     "scan_source": ".grade",
+    "LAYER_DOCS": ".layers",
+    "exports_of": ".layers",
+    "generate": ".layers",
+    "render": ".layers",
     "COURSE_NOTEBOOK_DIRS": ".nbtools",
     "clean_notebook": ".nbtools",
     "execute_notebook": ".nbtools",

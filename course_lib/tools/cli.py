@@ -8,6 +8,7 @@
     course bench                             # compare the update strategies
     course shop --out datasets               # regenerate the simulated shop
     course book build                        # the static HTML book
+    course layers                            # the layers' re-exports (contributors)
 
 ``course --help`` lists the commands, ``course <command> --help`` shows that
 tool's own options.  Each command runs the ``main(argv)`` of one module, so
@@ -52,6 +53,8 @@ COMMANDS: dict[str, Command] = {
     "bench": Command("course_lib.tools.bench", "Benchmark the update strategies on a stream."),
     "shop": Command("course_lib.data.shop", "Regenerate the simulated shop's data files."),
     "book": Command("course_lib.tools.book", "Build the static HTML book of the lessons."),
+    "layers": Command("course_lib.tools.layers", "Regenerate each course_lib layer's "
+                                                  "__init__.py from its modules (--check)."),
 }
 
 

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING
 from course_lib.core.exports import lazy_exports
 
 if TYPE_CHECKING:  # what a type checker and an IDE see; at run time names load lazily
-    from .adwin import (ADWIN)  # noqa: F401
-    from .ddm import (DDM)  # noqa: F401
-    from .detectors_base import (BaseDetector)  # noqa: F401
-    from .kswin import (KSWIN)  # noqa: F401
-    from .page_hinkley import (PageHinkley, statistic_trace)  # noqa: F401
-    from .population_stability import (psi)  # noqa: F401
-    from .scoring import (DetectionScore, run_detector, score_detections)  # noqa: F401
+    from .adwin import ADWIN
+    from .ddm import DDM
+    from .detectors_base import BaseDetector
+    from .kswin import KSWIN
+    from .page_hinkley import PageHinkley, statistic_trace
+    from .population_stability import psi
+    from .scoring import DetectionScore, run_detector, score_detections
 
 _EXPORTS = {
     "ADWIN": ".adwin",
