@@ -66,7 +66,7 @@ def test_errors():
     with pytest.raises(ValueError, match=r"GlobalMean.fit\(ratings=DataFrame of shape \(300, 2\)\): "
                                          r"ratings must be a DataFrame with the column\(s\) \['rating'\]"):
         GlobalMean().fit(df.drop(columns="rating"))
-    with pytest.raises(ValueError, match="ratings must have at least one row"):
+    with pytest.raises(ValueError, match="ratings must be a table with at least one row"):
         BiasBaseline().fit(df[:0])
     with pytest.raises(RuntimeError, match="call fit"):
         BiasBaseline().predict(df)

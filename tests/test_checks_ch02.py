@@ -7,14 +7,42 @@ import pytest
 
 from course_lib.checks import CheckFailed, _core
 from course_lib.checks.ch02 import check_2_1, check_2_2, check_2_3
+from course_lib.foundations.gradcheck import check_gradient
 
 
 def linreg_mse_gradient(X, y, theta):
     return 2 / len(y) * X.T @ (X @ theta - y)
 
 
-def gd_step(X, y, theta, learning_rate):
-    return theta - learning_rate * linreg_mse_gradient(X, y, theta)
+def ridge_gradient(X, y, theta, alpha):
+    penalty = 2 * alpha * np.asarray(theta, dtype=float)
+    penalty[0] = 0.0
+    return linreg_mse_gradient(X, y, theta) + penalty
+
+
+def ridge_gradient_concatenate(X, y, theta, alpha):
+    """Another spelling: the penalty built with np.concatenate, in float32 inputs' dtype."""
+    return 2 * X.T @ (X @ theta - y) / len(y) + np.concatenate([[0.0], 2 * alpha * theta[1:]])
+
+
+def gd_with_decay(X, y, theta0, learning_rate, n_steps, decay):
+    theta = np.array(theta0, dtype=float)
+    thetas = [theta]
+    for t in range(n_steps):
+        rate = learning_rate / (1 + decay * t)
+        theta = theta - rate * linreg_mse_gradient(X, y, theta)
+        thetas.append(theta)
+    return np.array(thetas)
+
+
+def gd_with_decay_counting_from_1(X, y, theta0, learning_rate, n_steps, decay):
+    """Another spelling: steps counted from 1, the schedule shifted to match."""
+    theta = np.array(theta0, dtype=float)
+    thetas = [theta.copy()]
+    for step in range(1, n_steps + 1):
+        theta -= learning_rate / (1 + decay * (step - 1)) * linreg_mse_gradient(X, y, theta)
+        thetas.append(theta.copy())
+    return np.stack(thetas)
 
 
 def minibatch_gd(X, y, theta0, learning_rate, n_epochs, batch_size, seed):
@@ -30,9 +58,25 @@ def minibatch_gd(X, y, theta0, learning_rate, n_epochs, batch_size, seed):
     return np.array(thetas)
 
 
-def _in_place_step(X, y, theta, learning_rate):
-    theta -= learning_rate * linreg_mse_gradient(X, y, theta)
-    return theta
+def _decay_mistake(X, y, theta0, learning_rate, n_steps, decay, *, shift=0, compound=False,
+                   exponential=False, sign=-1.0, alias=False, in_place=False):
+    theta = theta0 if in_place else np.array(theta0, dtype=float)
+    thetas = [theta.copy()]
+    rate = learning_rate
+    for t in range(n_steps):
+        if compound:
+            rate = rate / (1 + decay * t)
+        elif exponential:
+            rate = learning_rate * decay ** t
+        else:
+            rate = learning_rate / (1 + decay * (t + shift))
+        step = sign * rate * linreg_mse_gradient(X, y, theta)
+        if alias or in_place:
+            theta += step
+        else:
+            theta = theta + step
+        thetas.append(theta if alias else theta.copy())
+    return np.array(thetas)
 
 
 def _make_minibatch(shuffle=True, reseed=False, mean=True, only_final=False, drop_last=False):
@@ -58,20 +102,40 @@ def _make_minibatch(shuffle=True, reseed=False, mean=True, only_final=False, dro
 
 MUTANTS = {
     check_2_1: {
-        "missing factor 2": (lambda X, y, t: 1 / len(y) * X.T @ (X @ t - y), "factor 2"),
-        "wrong sign": (lambda X, y, t: 2 / len(y) * X.T @ (y - X @ t), "sign"),
-        "sum instead of mean": (lambda X, y, t: 2 * X.T @ (X @ t - y), "n times too large"),
-        "forgot X.T": (lambda X, y, t: 2 / len(y) * np.sum(X @ t - y), "one partial derivative"),
+        "penalises the intercept": (lambda X, y, t, a: linreg_mse_gradient(X, y, t) + 2 * a * t,
+                                    "intercept theta[0] is penalised"),
+        "penalty without its 2": (lambda X, y, t, a: ridge_gradient(X, y, t, a / 2),
+                                  "missing its factor 2"),
+        "alpha unused": (lambda X, y, t, a: linreg_mse_gradient(X, y, t), "alpha is not used"),
+        "penalty subtracted": (lambda X, y, t, a: ridge_gradient(X, y, t, -a),
+                               "penalty's gradient has the wrong sign"),
+        "penalty divided by n": (lambda X, y, t, a: ridge_gradient(X, y, t, a / len(y)),
+                                 "not a mean over the rows"),
+        "MSE part without its 2": (lambda X, y, t, a: ridge_gradient(X, y, t, a)
+                                   - linreg_mse_gradient(X, y, t) / 2, "half the right answer"),
+        "MSE part with flipped sign": (lambda X, y, t, a: ridge_gradient(X, y, t, a)
+                                       - 2 * linreg_mse_gradient(X, y, t), "X @ theta - y"),
+        "forgot X.T": (lambda X, y, t, a: 2 / len(y) * np.sum(X @ t - y), "one partial derivative"),
     },
     check_2_2: {
-        "uphill": (lambda X, y, t, lr: t + lr * linreg_mse_gradient(X, y, t), "uphill"),
-        "missing factor 2": (lambda X, y, t, lr: t - lr * linreg_mse_gradient(X, y, t) / 2,
-                             "factor 2"),
-        "ignores the learning rate": (lambda X, y, t, lr: t - linreg_mse_gradient(X, y, t),
-                                      "learning rate is not used"),
-        "returns the update": (lambda X, y, t, lr: -lr * linreg_mse_gradient(X, y, t),
-                               "only the update"),
-        "mutates theta in place": (_in_place_step, "changed its input array"),
+        "decay ignored": (lambda X, y, t, lr, n, d: gd_with_decay(X, y, t, lr, n, 0.0),
+                          "never decays"),
+        "t starts at 1": (lambda X, y, t, lr, n, d: _decay_mistake(X, y, t, lr, n, d, shift=1),
+                          "off by one"),
+        "learning rate overwritten": (lambda X, y, t, lr, n, d: _decay_mistake(
+            X, y, t, lr, n, d, compound=True), "divisions pile up"),
+        "exponential decay": (lambda X, y, t, lr, n, d: _decay_mistake(
+            X, y, t, lr, n, d, exponential=True), "exponential decay"),
+        "uphill": (lambda X, y, t, lr, n, d: _decay_mistake(X, y, t, lr, n, d, sign=1.0),
+                   "uphill"),
+        "returns only the final theta": (lambda X, y, t, lr, n, d: gd_with_decay(
+            X, y, t, lr, n, d)[-1], "every theta"),
+        "forgets the start": (lambda X, y, t, lr, n, d: gd_with_decay(X, y, t, lr, n, d)[1:],
+                              "start included"),
+        "appends one array changed in place": (lambda X, y, t, lr, n, d: _decay_mistake(
+            X, y, t, lr, n, d, alias=True), "every row is the same"),
+        "changes theta0 in place": (lambda X, y, t, lr, n, d: _decay_mistake(
+            X, y, t, lr, n, d, in_place=True), "changed its input array"),
     },
     check_2_3: {
         "no shuffle": (_make_minibatch(shuffle=False), "never shuffled"),
@@ -83,8 +147,12 @@ MUTANTS = {
 }
 
 
-@pytest.mark.parametrize("check, solution", [(check_2_1, linreg_mse_gradient),
-                                             (check_2_2, gd_step), (check_2_3, minibatch_gd)])
+@pytest.mark.parametrize("check, solution", [
+    (check_2_1, ridge_gradient), (check_2_1, ridge_gradient_concatenate),
+    (check_2_1, lambda X, y, t, a: ridge_gradient(X.astype(np.float32), y.astype(np.float32),
+                                                  t.astype(np.float32), a)),
+    (check_2_2, gd_with_decay), (check_2_2, gd_with_decay_counting_from_1),
+    (check_2_3, minibatch_gd)])
 def test_solution_passes(check, solution, capsys):
     assert check(solution)
     assert "passed" in capsys.readouterr().out
@@ -193,3 +261,35 @@ def test_2_3_names_wrong_ways_of_shuffling_and_batching(kind, hint):
     with pytest.raises(CheckFailed, match=hint) as info:
         check_2_3(_minibatch_order(kind))
     assert "expected:" in str(info.value) and "got:" in str(info.value)
+
+
+# ------------------------------------------------ 2.1 and 2.2: the references themselves
+def test_2_1_reference_is_the_gradient_of_the_ridge_loss():
+    """The check's expected answer agrees with finite differences of the loss it describes."""
+    from course_lib.checks.ch02 import _problems, _ridge_ref
+    X, y, theta = _problems(5, n=9, d=3)
+    alpha = 0.7
+
+    def ridge_loss(t):
+        return float(np.mean((X @ t - y) ** 2) + alpha * np.sum(t[1:] ** 2))
+
+    assert check_gradient(ridge_loss, lambda t: _ridge_ref(X, y, t, alpha), theta).passed
+
+
+def test_2_2_reference_follows_the_inverse_time_schedule():
+    """Step t uses learning_rate / (1 + decay t), the first step (t = 0) the full rate."""
+    from course_lib.checks.ch02 import _X_EXAMPLE, _Y_EXAMPLE, _decay_ref
+    path = _decay_ref(_X_EXAMPLE, _Y_EXAMPLE, np.zeros(2), 0.01, 3, 0.5)
+    theta = np.zeros(2)
+    for t in range(3):
+        theta = theta - 0.01 / (1 + 0.5 * t) * linreg_mse_gradient(_X_EXAMPLE, _Y_EXAMPLE, theta)
+        assert np.allclose(path[t + 1], theta)
+    assert np.allclose(path[1], [0.12, 0.44])
+
+
+def test_2_2_accepts_float32(capsys):
+    def float32_decay(X, y, theta0, learning_rate, n_steps, decay):
+        return gd_with_decay(X.astype(np.float32), y.astype(np.float32),
+                             np.asarray(theta0, dtype=np.float32), learning_rate, n_steps, decay)
+    assert check_2_2(float32_decay)
+    assert "passed" in capsys.readouterr().out

@@ -45,52 +45,39 @@ def test_6_1_hint_for_missing_minlength():
         check_6_1(no_minlength)
 
 
-def _mlp(X_train, seed=0, widths=(64, 32), adapt=True, lr=1e-3, loss="mse", compile=True,
-         relu="argument", output_activation=None, sequential=False):
+def _mlp(X_train, n_items, seed=0, widths=(64, 32), adapt=True, lr=1e-3, loss="mse",
+         compile=True, relu="argument", output_activation=None, rows=None, width=8,
+         use_items=True, use_features=True, inputs_as="dict", after_output=None):
     """The 6.2 answer, with switches for the plausible mistakes and the equivalent spellings."""
     import keras
+    features = keras.Input(shape=(X_train.shape[1],), name="features")
+    item_idx = keras.Input(shape=(), dtype="int32", name="item_idx")
     norm = keras.layers.Normalization()
-    if adapt:
-        norm.adapt(X_train)
-    else:
-        norm.adapt(X_train[:5] * 0 + 1.0)
-    layers = [norm]
-    for w in widths:
+    norm.adapt(X_train if adapt else X_train[:5] * 0 + 1.0)
+    x = norm(features)
+    item_vector = keras.layers.Embedding(n_items if rows is None else rows, width)(item_idx)
+    parts = ([x] if use_features else []) + ([item_vector] if use_items else [])
+    x = keras.layers.Concatenate()(parts) if len(parts) > 1 else parts[0]
+    for k, w in enumerate(widths):
+        init = keras.initializers.GlorotUniform(seed=seed + k)
         if relu == "argument":
-            layers.append(keras.layers.Dense(w, activation="relu"))
+            x = keras.layers.Dense(w, activation="relu", kernel_initializer=init)(x)
         elif relu == "Activation":
-            layers += [keras.layers.Dense(w), keras.layers.Activation("relu")]
+            x = keras.layers.Activation("relu")(keras.layers.Dense(w, kernel_initializer=init)(x))
         elif relu == "ReLU":
-            layers += [keras.layers.Dense(w), keras.layers.ReLU()]
+            x = keras.layers.ReLU()(keras.layers.Dense(w, kernel_initializer=init)(x))
         else:
-            layers.append(keras.layers.Dense(w))
-    layers.append(keras.layers.Dense(1, activation=output_activation))
-    if sequential:
-        model = keras.Sequential([keras.Input(shape=(X_train.shape[1],)), *layers])
-    else:
-        inputs = keras.Input(shape=(X_train.shape[1],))
-        x = inputs
-        for layer in layers:
-            x = layer(x)
-        model = keras.Model(inputs, x)
+            x = keras.layers.Dense(w, kernel_initializer=init)(x)
+    x = keras.layers.Dense(1, activation=output_activation)(x)
+    if after_output is not None:
+        x = after_output(x)
+    inputs = ({"features": features, "item_idx": item_idx} if inputs_as == "dict"
+              else [features, item_idx] if inputs_as == "list" else features)
+    model = keras.Model(inputs, x)
     if compile:
-        model.compile(optimizer=keras.optimizers.Adam(learning_rate=lr), loss=loss)
-    return model
-
-
-def _with_output_relu(X_train):
-    import keras
-    model = _mlp(X_train, compile=False, sequential=True)
-    model = keras.Sequential([keras.Input(shape=(X_train.shape[1],)), *model.layers,
-                              keras.layers.ReLU()])
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3), loss="mse")
-    return model
-
-
-def _with_optimizer(X_train, name):
-    import keras
-    model = _mlp(X_train, compile=False)
-    model.compile(optimizer=getattr(keras.optimizers, name)(learning_rate=1e-3), loss="mse")
+        optimizer = (keras.optimizers.Adam(learning_rate=lr) if not isinstance(lr, str)
+                     else getattr(keras.optimizers, lr)(learning_rate=1e-3))
+        model.compile(optimizer=optimizer, loss=loss)
     return model
 
 
@@ -104,97 +91,164 @@ def _loss(name):
             "object": keras.losses.MeanSquaredError()}[name]
 
 
-@pytest.mark.parametrize("right", [
-    lambda X, seed=0: _mlp(X, loss="MSE"),
-    lambda X, seed=0: _mlp(X, loss="mean_squared_error"),
-    lambda X, seed=0: _mlp(X, loss=_loss("function")),
-    lambda X, seed=0: _mlp(X, loss=_loss("object")),
-    lambda X, seed=0: _mlp(X, relu="Activation"),
-    lambda X, seed=0: _mlp(X, relu="ReLU"),
-    lambda X, seed=0: _mlp(X, sequential=True),
-    lambda X, seed=0: _mlp(X, sequential=True, relu="ReLU"),
+def _relu_layer():
+    import keras
+    return keras.layers.ReLU()
+
+
+@pytest.mark.parametrize("switches", [
+    {"loss": "MSE"}, {"loss": "mean_squared_error"}, {"loss": "function"}, {"loss": "object"},
+    {"relu": "Activation"}, {"relu": "ReLU"}, {"inputs_as": "list"},
 ], ids=["MSE", "mean_squared_error", "loss function", "loss object", "Activation('relu')",
-        "ReLU()", "Sequential", "Sequential + ReLU()"])
-def test_6_2_equivalent_spellings_pass(right):
-    assert check_6_2(right)
+        "ReLU()", "inputs as a list"])
+def test_6_2_equivalent_spellings_pass(switches):
+    if switches.get("loss") in ("function", "object"):
+        switches = switches | {"loss": _loss(switches["loss"])}
+
+    def build(X, n_items, seed=0):
+        return _mlp(X, n_items, seed, **switches)
+    assert check_6_2(build)
 
 
-@pytest.mark.parametrize("wrong, match", [
-    (lambda X, seed=0: _mlp(X, widths=(32, 64)), "widths"),
-    (lambda X, seed=0: _mlp(X, adapt=False), "adapt"),
-    (lambda X, seed=0: _mlp(X, lr=1e-2), "learning rate"),
-    (lambda X, seed=0: _mlp(X, loss="mae"), "loss='mse'"),
-    (lambda X, seed=0: _mlp(X, relu=None), "without ReLU"),
-    (lambda X, seed=0: _mlp(X, output_activation="sigmoid"), "between 0 and 1"),
-    (lambda X, seed=0: _mlp(X, compile=False), "uncompiled"),
-    (lambda X, seed=0: _mlp(X, compile=False, sequential=True), "uncompiled"),
-    (lambda X, seed=0: _with_output_relu(X), "no activation"),
-    (lambda X, seed=0: _with_optimizer(X, "SGD"), "Adam"),
+@pytest.mark.parametrize("switches, match", [
+    ({"widths": (32, 64)}, "widths"),
+    ({"adapt": False}, "adapt"),
+    ({"lr": 1e-2}, "learning rate"),
+    ({"loss": "mae"}, "loss='mse'"),
+    ({"relu": None}, "without ReLU"),
+    ({"output_activation": "sigmoid"}, "between 0 and 1"),
+    ({"compile": False}, "uncompiled"),
+    ({"after_output": "ReLU"}, "no activation"),
+    ({"lr": "SGD"}, "Adam"),
+    ({"use_items": False}, "same rating"),
+    ({"use_features": False}, "features must reach"),
+    ({"rows": 6}, "one row per item"),
+    ({"width": 4}, "8 numbers per row"),
+    ({"use_items": False, "inputs_as": "features only"}, "two inputs"),
 ], ids=["widths", "not adapted", "lr", "mae", "no relu", "sigmoid output", "uncompiled",
-        "uncompiled Sequential", "ReLU() after the output", "SGD"])
-def test_6_2_mistakes_fail(wrong, match):
+        "ReLU() after the output", "SGD", "item not used", "features not used",
+        "table too small", "width 4", "the lesson's one-input model"])
+def test_6_2_mistakes_fail(switches, match):
+    if switches.get("after_output") == "ReLU":
+        switches = switches | {"after_output": _relu_layer()}
+
+    def build(X, n_items, seed=0):
+        return _mlp(X, n_items, seed, **switches)
     with pytest.raises(CheckFailed, match=match):
-        check_6_2(wrong)
+        check_6_2(build)
 
 
-def train_step(model, optimizer, x, y):
+def train_step(model, optimizer, x, y, clip_norm):
     import tensorflow as tf
     y = tf.reshape(tf.cast(y, "float32"), (-1, 1))
     with tf.GradientTape() as tape:
         loss = tf.reduce_mean(tf.square(y - model(x, training=True)))
     grads = tape.gradient(loss, model.trainable_variables)
-    optimizer.apply_gradients(zip(grads, model.trainable_variables))
-    return float(loss)
+    clipped, norm = tf.clip_by_global_norm(grads, clip_norm)
+    optimizer.apply_gradients(zip(clipped, model.trainable_variables, strict=True))
+    return float(loss), float(norm)
+
+
+def _step(model, optimizer, x, y, clip_norm, *, target="reshape", loss="mean", clip="global",
+          norm="before", apply="apply_gradients", loss_when="before", returns="floats"):
+    """The 6.3 answer, with switches for the equivalent spellings and the plausible mistakes."""
+    import keras
+    import tensorflow as tf
+    y_used = y if target == "as given" else keras.ops.reshape(y, (-1, 1))
+    with tf.GradientTape() as tape:
+        y_pred = model(x, training=True)
+        if loss == "keras loss":
+            value = keras.losses.MeanSquaredError()(y, y_pred)     # squeezes (16,) vs (16, 1)
+        elif loss == "sum":
+            value = tf.reduce_sum(tf.square(y_used - y_pred))
+        else:
+            value = keras.ops.mean(keras.ops.square(y_used - y_pred))
+    grads = tape.gradient(value, model.trainable_variables)
+    global_norm = tf.linalg.global_norm(grads)
+    if clip == "global":
+        new, _ = tf.clip_by_global_norm(grads, clip_norm)
+    elif clip == "by hand":
+        scale = keras.ops.minimum(1.0, clip_norm / keras.ops.sqrt(
+            sum(keras.ops.sum(g * g) for g in grads)))
+        new = [g * scale for g in grads]
+    elif clip == "per tensor":
+        new = [tf.clip_by_norm(g, clip_norm) for g in grads]
+    elif clip == "by value":
+        new = [tf.clip_by_value(g, -clip_norm, clip_norm) for g in grads]
+    elif clip == "always rescale":
+        new = [g * clip_norm / global_norm for g in grads]
+    else:
+        new = grads
+    if apply == "apply_gradients":
+        optimizer.apply_gradients(zip(new, model.trainable_variables, strict=True))
+    elif apply == "apply":
+        optimizer.apply(new, model.trainable_variables)
+    reported = {"before": global_norm, "after": tf.linalg.global_norm(new),
+                "squared": global_norm ** 2,
+                "sum of norms": sum(tf.norm(g) for g in grads)}[norm]
+    if loss_when == "after":
+        value = keras.ops.mean(keras.ops.square(keras.ops.reshape(y, (-1, 1)) - model(x)))
+    if returns == "tensors":
+        return value, reported
+    if returns == "numpy list":
+        return [keras.ops.convert_to_numpy(value), keras.ops.convert_to_numpy(reported)]
+    if returns == "loss only":
+        return float(value)
+    return float(value), float(reported)
 
 
 def test_6_3_solution_passes():
     assert check_6_3(train_step)
 
 
-def _broadcast_bug(model, optimizer, x, y):
-    import tensorflow as tf
-    with tf.GradientTape() as tape:
-        loss = tf.reduce_mean(tf.square(y - model(x, training=True)))   # (16, 16)
-    grads = tape.gradient(loss, model.trainable_variables)
-    optimizer.apply_gradients(zip(grads, model.trainable_variables))
-    return float(loss)
+@pytest.mark.parametrize("switches", [
+    {}, {"clip": "by hand"}, {"loss": "keras loss"}, {"apply": "apply"},
+    {"returns": "tensors"}, {"returns": "numpy list"},
+], ids=["keras.ops + clip_by_global_norm", "clipping written out", "keras MeanSquaredError",
+        "optimizer.apply", "tensors returned", "NumPy list returned"])
+def test_6_3_equivalent_spellings_pass(switches):
+    def step(model, optimizer, x, y, clip_norm):
+        return _step(model, optimizer, x, y, clip_norm, **switches)
+    assert check_6_3(step)
 
 
-def _sum_loss(model, optimizer, x, y):
-    import tensorflow as tf
-    y = tf.reshape(y, (-1, 1))
-    with tf.GradientTape() as tape:
-        loss = tf.reduce_sum(tf.square(y - model(x, training=True)))
-    grads = tape.gradient(loss, model.trainable_variables)
-    optimizer.apply_gradients(zip(grads, model.trainable_variables))
-    return float(loss)
+@pytest.mark.parametrize("switches, match", [
+    ({"clip": "none"}, "unclipped gradient"),
+    ({"clip": "per tensor"}, "clipped on its own"),
+    ({"clip": "by value"}, "clip_by_value"),
+    ({"clip": "always rescale"}, "only shrinks"),
+    ({"apply": "none"}, "did not change"),
+    ({"norm": "after"}, "norm after clipping"),
+    ({"norm": "squared"}, "squared norm"),
+    ({"norm": "sum of norms"}, "sum of the per-tensor norms"),
+    ({"loss_when": "after"}, r"loss \*after\* the step"),
+    ({"target": "as given"}, "broadcast"),
+    ({"loss": "sum"}, "summed"),
+    ({"returns": "loss only"}, "two numbers"),
+], ids=["no clipping", "clip_by_norm per tensor", "clip_by_value", "always rescaled",
+        "no update", "norm after clipping", "squared norm", "sum of norms", "loss after the step",
+        "(16,) against (16, 1)", "summed loss", "loss only"])
+def test_6_3_mistakes_fail_with_hints(switches, match):
+    def step(model, optimizer, x, y, clip_norm):
+        return _step(model, optimizer, x, y, clip_norm, **switches)
+    with pytest.raises(CheckFailed, match=match):
+        check_6_3(step)
 
 
-def _no_update(model, optimizer, x, y):
-    import tensorflow as tf
-    y = tf.reshape(y, (-1, 1))
-    return float(tf.reduce_mean(tf.square(y - model(x))))
+def test_6_3_reference_matches_clip_by_global_norm():
+    """The private reference agrees with TensorFlow's own clipping, clipped or not."""
+    import keras
 
-
-def _loss_after_step(model, optimizer, x, y):
-    import tensorflow as tf
-    y = tf.reshape(y, (-1, 1))
-    with tf.GradientTape() as tape:
-        loss = tf.reduce_mean(tf.square(y - model(x, training=True)))
-    grads = tape.gradient(loss, model.trainable_variables)
-    optimizer.apply_gradients(zip(grads, model.trainable_variables))
-    return float(tf.reduce_mean(tf.square(y - model(x))))
-
-
-def test_6_3_mistakes_fail_with_hints():
-    with pytest.raises(CheckFailed, match="after"):
-        check_6_3(_loss_after_step)
-    with pytest.raises(CheckFailed, match="broadcast"):
-        check_6_3(_broadcast_bug)
-    with pytest.raises(CheckFailed, match="summed"):
-        check_6_3(_sum_loss)
-    with pytest.raises(CheckFailed, match="apply_gradients"):
-        check_6_3(_no_update)
+    from course_lib.checks.ch06 import _step_data, _tiny_model, _train_step_ref
+    X, y = _step_data()
+    for clip_norm in (1.0, 10.0):
+        ref, tf_model = _tiny_model(), _tiny_model()
+        ref_out = _train_step_ref(ref, keras.optimizers.SGD(learning_rate=0.1), X, y, clip_norm)
+        tf_out = train_step(tf_model, keras.optimizers.SGD(learning_rate=0.1), X, y, clip_norm)
+        assert np.allclose(ref_out, tf_out, rtol=1e-6)
+        for a, b in zip(ref.get_weights(), tf_model.get_weights(), strict=True):
+            assert np.allclose(a, b, atol=1e-6)
+    assert ref_out[1] > 1.0, "the first case clips: the norm is larger than 1.0"
 
 
 def test_untouched_stub_passes_through():

@@ -111,7 +111,7 @@ def test_standardizer_roundtrip_and_errors():
     with pytest.raises(ValueError,
                        match=r"Standardizer.fit\(X=array of shape \(3,\)\): X must be 2-dim"):
         Standardizer().fit(np.arange(3.0))
-    with pytest.raises(ValueError, match=r"Standardizer.transform\(X=.*\): X must have 2 columns"):
+    with pytest.raises(ValueError, match=r"Standardizer.transform\(X=.*\): X must be an array with 2 columns"):
         s.transform(np.ones((1, 3)))
     assert Standardizer.from_dict(Standardizer().to_dict()).is_fitted is False
 
@@ -161,7 +161,7 @@ def test_feature_table_errors(users):
                        match=r"table must be a DataFrame with the column\(s\) \['height'\]"):
         FeatureTable(users, ["height"])
     with pytest.raises(ValueError,
-                       match=r"FeatureTable\(table=.*\): the index of table must be unique ids"):
+                       match=r"FeatureTable\(table=.*\): table must be indexed by unique ids"):
         FeatureTable(pd.concat([users, users]))
 
 

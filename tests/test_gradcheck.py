@@ -50,9 +50,9 @@ def test_bad_inputs_are_explained():
         check_gradient(np.sum, np.ones_like, [np.nan])
     with pytest.raises(TypeError, match="f must be a function"):
         numerical_gradient(3.0, [1.0])
-    with pytest.raises(ValueError, match=r"grad\(x\) must have the shape of x \(3,\), got \(5,\)"):
+    with pytest.raises(ValueError, match=r"grad must be a function whose grad\(x\) has the shape of x \(3,\), got \(5,\)"):
         check_gradient(lambda v: float(np.sum(v)), lambda v: np.ones(5), np.ones(3))
-    with pytest.raises(ValueError, match=r"b must have the shape of a \(2,\)"):
+    with pytest.raises(ValueError, match=r"relative_error\(b=array of shape \(3,\)\): b must be the same shape as a \(2,\)"):
         relative_error(np.ones(2), np.ones(3))
     with pytest.raises(ValueError, match="tol must be a positive number"):
         check_gradient(np.sum, np.ones_like, [1.0], tol=0)

@@ -105,11 +105,11 @@ def test_bad_learning_rate(learning_rate):
 
 
 def test_bad_shapes_and_values():
-    with pytest.raises(ValueError, match=r"y must have shape \(5,\)"):
+    with pytest.raises(ValueError, match=r"mse_loss\(y=array of shape \(4,\)\): y must be of shape \(5,\) to match X"):
         linreg.mse_loss(X_EXAMPLE, Y_EXAMPLE[:4], [0, 0])
-    with pytest.raises(ValueError, match=r"y must have shape \(5,\)"):
+    with pytest.raises(ValueError, match=r"y must be of shape \(5,\) to match X \(5, 2\), got \(5, 1\); .* y.ravel\(\)"):
         linreg.mse_gradient_wrt_theta(X_EXAMPLE, Y_EXAMPLE[:, None], [0, 0])
-    with pytest.raises(ValueError, match=r"theta must have shape \(2,\)"):
+    with pytest.raises(ValueError, match=r"theta must be of shape \(2,\), one weight per column of X \(5, 2\), got \(3,\)"):
         linreg.predict(X_EXAMPLE, [0, 0, 0])
     with pytest.raises(ValueError, match=r"X must be 2-dimensional, got shape \(3,\); X is \(n_samples, n_features\)"):
         linreg.mse_loss([1, 2, 3], [1, 2, 3], [0])

@@ -89,7 +89,9 @@ def test_average_precision_perfect_and_threshold_for_precision():
     t = M.threshold_for_precision(y, s, 0.75)
     assert M.precision(y, (np.array(s) >= t).astype(int)) >= 0.75
     assert t == 0.5
-    with pytest.raises(ValueError, match="no threshold reaches precision"):
+    with pytest.raises(ValueError, match=r"threshold_for_precision\(target=1.0\): target must be "
+                                         r"a precision that some threshold reaches, the best is "
+                                         r"0.500; lower target"):
         M.threshold_for_precision([1, 0], [0.1, 0.9], 1.0)
     with pytest.raises(ValueError, match="target=0"):
         M.threshold_for_precision(y, s, 0)
@@ -124,6 +126,6 @@ def test_one_rmse_raises_on_nan_with_the_argument_named():
         M.rmse([1.0, np.nan], [1.0, 2.0])
     with pytest.raises(ValueError, match=r"mae\(y_pred=.*\): y_pred must be non-empty"):
         M.mae([1.0], [])
-    with pytest.raises(ValueError, match=r"mae\(y_pred=array of shape \(3,\)\): y_pred must have "
-                                         r"the shape of y_true \(2,\)"):
+    with pytest.raises(ValueError, match=r"mae\(y_pred=array of shape \(3,\)\): y_pred must be "
+                                         r"of the shape of y_true \(2,\)"):
         M.mae(np.zeros(2), np.zeros(3))

@@ -280,7 +280,7 @@ def test_rating_model_errors(world):
         m.fit(ratings.drop(columns="rating"))
     with pytest.raises(ValueError, match=r"RatingModel.partial_fit\(epochs=0\): epochs must be an int >= 1"):
         m.fit(ratings, epochs=0)
-    with pytest.raises(ValueError, match="ratings must have at least one row"):
+    with pytest.raises(ValueError, match="ratings must be a table with at least one row"):
         m.fit(ratings[:0])
     with pytest.raises(ValueError, match=r"clipnorm=-1\): clipnorm must be a positive number"):
         m.set_clipnorm(-1)

@@ -198,7 +198,7 @@ def test_errors_name_the_argument():
     with pytest.raises(RuntimeError, match="call fit"):
         MatrixFactorization().predict(df)
     with pytest.raises(ValueError, match=r"MatrixFactorization.fit\(ratings=DataFrame of shape "
-                                         r"\(0, 3\)\): ratings must have at least one row"):
+                                         r"\(0, 3\)\): ratings must be a table with at least one row"):
         MatrixFactorization().fit(df[:0])
     with pytest.raises(TypeError, match=r"ratings must be a pandas DataFrame, got ndarray"):
         MatrixFactorization(solver="sgd").fit(df.to_numpy())

@@ -88,7 +88,7 @@ def test_keras_weight_roundtrip():
 def test_error_messages():
     X, y = _data()
     p = init_params(4, 3, seed=0)
-    with pytest.raises(ValueError, match=r"forward\(X=array of shape \(2, 5\)\): X must have 4 features"):
+    with pytest.raises(ValueError, match=r"forward\(X=array of shape \(2, 5\)\): X must be of shape \(n, 4\).* got 5 columns"):
         forward(p, np.ones((2, 5)))
     with pytest.raises(ValueError, match=r"X must be 2-dimensional, got shape \(4,\); .* X.reshape\(1, -1\)"):
         forward(p, np.ones(4))
@@ -96,7 +96,7 @@ def test_error_messages():
         forward(p, np.ones((0, 4)))
     with pytest.raises(ValueError, match="X must be numbers without NaN"):
         forward(p, np.array([[1.0, np.nan, 0.0, 0.0]]))
-    with pytest.raises(ValueError, match=r"loss\(y=array of shape \(3,\)\): y must have the shape "
+    with pytest.raises(ValueError, match=r"loss\(y=array of shape \(3,\)\): y must be of the shape "
                                          r"\(7, 1\) that the network predicts, got \(3,\)"):
         loss(p, X, y[:3])
     with pytest.raises(ValueError, match="y must be numbers without NaN"):
@@ -108,11 +108,11 @@ def test_error_messages():
     with pytest.raises(ValueError, match=r"params must be a dict with keys \['W1', 'b1', 'W2', "
                                          r"'b2'\]"):
         forward({"W": np.ones((4, 1))}, X)
-    with pytest.raises(ValueError, match="got inconsistent shapes"):
+    with pytest.raises(ValueError, match=r"params must be arrays of consistent shapes W1 \(d, h\), .*'b1': \(9,\)"):
         forward({**p, "b1": np.zeros(9)}, X)
     with pytest.raises(ValueError, match=r"params\['W2'\] must be numbers without NaN"):
         forward({**p, "W2": np.full((3, 1), np.nan)}, X)
-    with pytest.raises(ValueError, match=r"cache must hold X, Z1, H and Y, it lacks \['H'\]"):
+    with pytest.raises(ValueError, match=r"cache must be a dict holding X, Z1, H and Y, it lacks \['H'\]"):
         backward(p, {"X": X, "Z1": X, "Y": X}, y)
     with pytest.raises(ValueError, match=r"init_params\(n_hidden=-2\): n_hidden must be an int >= 1"):
         init_params(4, -2)

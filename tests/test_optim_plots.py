@@ -49,7 +49,7 @@ def test_summarize_paths_flags_divergence_and_convergence():
 def test_summarize_paths_messages():
     with pytest.raises(ValueError, match="paths must be a non-empty dict"):
         summarize_paths(Quadratic(), {})
-    with pytest.raises(ValueError, match=r"paths\['x'\] has shape \(3,\)"):
+    with pytest.raises(ValueError, match=r"paths\['x'\] must be of shape \(n_steps \+ 1, 2\), got \(3,\)"):
         summarize_paths(Quadratic(), {"x": np.zeros(3)})
 
 
@@ -117,7 +117,7 @@ def test_off_plot_from():
     assert off_plot_from(path[:2], (-1, 1), (-1, 1)) == 1
     assert off_plot_from(np.array([[5.0, 0.0]]), (-1, 1), (-1, 1)) == 0
     assert off_plot_from(np.array([[0.0, 0.0], [np.nan, 0.0]]), (-1, 1), (-1, 1)) == 1
-    with pytest.raises(ValueError, match=r"path must have shape \(k, 2\), got \(3,\)"):
+    with pytest.raises(ValueError, match=r"off_plot_from\(path=array of shape \(3,\)\): path must be of shape \(k, 2\).*got \(3,\)"):
         off_plot_from(np.zeros(3), (-1, 1), (-1, 1))
 
 

@@ -73,21 +73,21 @@ def test_plot_descent_draws_two_panels():
 
 
 def test_bad_inputs_are_explained():
-    with pytest.raises(ValueError, match="curve 'a' has shape"):
+    with pytest.raises(ValueError, match=r"plot_loss_vs_prediction\(curves\['a'\]=array of shape \(2,\)\): curves\['a'\] must be the same shape as predictions \(3,\)"):
         plots.plot_loss_vs_prediction([1, 2, 3], {"a": [1, 2]})
-    with pytest.raises(ValueError, match="dict of curves is empty"):
+    with pytest.raises(ValueError, match=r"plot_loss_curves\(histories=\{\}\): histories must be a non-empty dict"):
         plots.plot_loss_curves({})
     with pytest.raises(ValueError, match="must be a non-empty 1-D"):
         plots.plot_loss_curves({"a": []})
-    with pytest.raises(ValueError, match=r"xs\['a'\] has shape"):
+    with pytest.raises(ValueError, match=r"xs\['a'\] must be the same shape as histories\['a'\] \(2,\), got \(1,\)"):
         plots.plot_loss_curves({"a": [1, 2]}, xs={"a": [0]})
-    with pytest.raises(ValueError, match=r"must have shape \(k, 2\)"):
+    with pytest.raises(ValueError, match=r"paths\['p'\] must be of shape \(k, 2\)"):
         plots.plot_contour_path(quad, {"p": np.zeros((3, 3))})
-    with pytest.raises(ValueError, match="xlim must be"):
+    with pytest.raises(ValueError, match=r"loss_grid\(xlim=\(1, 0\)\): xlim must be \(low, high\) with low < high"):
         plots.loss_grid(quad, (1, 0), (0, 1))
-    with pytest.raises(ValueError, match="n must be an int"):
+    with pytest.raises(ValueError, match=r"loss_grid\(n=1\): n must be an int >= 2"):
         plots.loss_grid(quad, (0, 1), (0, 1), n=1)
     with pytest.raises(TypeError, match="loss_fn must be a function"):
         plots.loss_grid(3, (0, 1), (0, 1))
-    with pytest.raises(ValueError, match="one row / value per step"):
+    with pytest.raises(ValueError, match=r"losses must be one value per row of thetas \(3, 2\), got shape \(1,\)"):
         plots.plot_descent(quad, np.zeros((3, 2)), [1.0])

@@ -67,7 +67,7 @@ def test_groups_numpy_input_and_custom_metric():
     ({"columns": []}, ValueError, "at least one column"),
     ({"n_repeats": 0}, ValueError, "n_repeats=0"),
     ({"seed": -1}, ValueError, "seed=-1"),
-    ({"y": np.zeros(3)}, ValueError, r"y must hold one target per row of X \(50 rows\), it has 3"),
+    ({"y": np.zeros(3)}, ValueError, r"y must be an array of one target per row of X \(50 rows\), it has 3"),
     ({"X": np.zeros(5)}, ValueError, "2-D array"),
     ({"predict_fn": lambda df: np.zeros(2)}, ValueError, "one prediction per row"),
 ])
@@ -115,7 +115,8 @@ def test_segment_gap_bad_input():
         segment_gap(rep, "auc")
     with pytest.raises(ValueError, match="kind='max'"):
         segment_gap(rep, kind="max")
-    with pytest.raises(ValueError, match="fewer than 2 segments"):
+    with pytest.raises(ValueError, match=r"min_n=3\): min_n must be small enough that at least 2 "
+                                         r"segments have n >= min_n"):
         segment_gap(rep, min_n=3)
 
 

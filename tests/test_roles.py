@@ -113,10 +113,12 @@ def test_rating_estimators(case):
     model.fit(b)
     fresh = _make(case).fit(b)
     np.testing.assert_allclose(model.predict(b), fresh.predict(b), rtol=1e-5, atol=1e-5)
-    # partial_fit continues: from the a-model it ends elsewhere than from scratch
+    # partial_fit continues: from the a-model it ends elsewhere than a fresh fit on b
     cont = _make(case).fit(a)
     assert cont.partial_fit(b) is cont
     assert np.all(np.isfinite(cont.predict(b)))
+    assert not np.allclose(cont.predict(b), fresh.predict(b), rtol=1e-4, atol=1e-4), \
+        "partial_fit forgot what fit learned"
     # copy: everything learned so far, independent of the original
     trained = model.copy()
     assert trained is not model
@@ -187,3 +189,21 @@ def test_update_strategies(name):
     assert before.shape == after.shape == (len(batch),)
     if name != "Static":
         assert not np.allclose(before, after), f"{name}.update changed nothing"
+
+
+FAST_MODELS = [n for n in ESTIMATOR_CASES if n != "RatingModel" and not hasattr(n, "values")]
+#: WarmStartALS is the ALS-only strategy; Static never trains.
+GENERIC_STRATEGIES = [n for n in STRATEGIES if n not in {"WarmStartALS", "EWC"}]
+
+
+@pytest.mark.parametrize("model_case", FAST_MODELS)
+@pytest.mark.parametrize("name", GENERIC_STRATEGIES)
+def test_every_strategy_works_with_every_fast_estimator(name, model_case):
+    """Strategies pass a model only the training settings it takes (a baseline has no epochs)."""
+    strategy = CLASSES[name]()
+    history, batch = _ratings(0), _ratings(1, n=60)
+    model = _make(model_case).fit(history)
+    assert strategy.start(model, history) is strategy
+    assert strategy.update(batch) is strategy
+    pred = strategy.predict(batch)
+    assert pred.shape == (len(batch),) and np.all(np.isfinite(pred))

@@ -242,7 +242,8 @@ def test_overrides_move_the_change_point():
     (dict(seed=1.5), TypeError, r"simulate\(seed=1.5\): seed must be an int >= 0, got float"),
     (dict(n_users=0), ValueError, r"simulate\(n_users=0\): n_users must be an int >= 1"),
     (dict(n_days=10), ValueError, r"n_days=10\): n_days must be an int >= 14; simulate at least"),
-    (dict(colour="red"), TypeError, r"unknown override\(s\) \['colour'\]"),
+    (dict(colour="red"), TypeError, r"simulate\(colour='red'\): colour must be a knob of ShopConfig, but \['colour'\] "
+                                  r"are unknown override\(s\); the knobs are"),
     (dict(sudden_day=500), ValueError,
      r"simulate\(sudden_day=500\): sudden_day must be an int with 1 <= sudden_day <= 179"),
     (dict(sudden_category="cars"), ValueError,
@@ -251,7 +252,7 @@ def test_overrides_move_the_change_point():
      r"seasonal_categories must be one of .*got \('toys', 'cars'\)"),
     (dict(gradual_region="mars"), ValueError, r"gradual_region='mars'\): gradual_region must"),
     (dict(seasonal_start=150, seasonal_end=140), ValueError,
-     r"seasonal_start=150, seasonal_end=140\): seasonal_start must be smaller than"),
+     r"seasonal_start=150\): seasonal_start must be smaller than seasonal_end=140; a drift"),
     (dict(rating_prob=1.5), ValueError,
      r"rating_prob=1.5\): rating_prob must be a number with 0 < rating_prob <= 1"),
     (dict(seasonal_demand=0), ValueError, r"seasonal_demand=0\): seasonal_demand must be a "

@@ -61,17 +61,17 @@ def test_no_static_figure_when_disabled():
 
 
 def test_batch_size_options_reject_bad_values():
-    with pytest.raises(ValueError, match="positive int"):
+    with pytest.raises(ValueError, match=r"batch_size_options\(batch_sizes\[0\]=0\): batch_sizes\[0\] must be an int >= 1"):
         batch_size_options([0])
-    with pytest.raises(ValueError, match="at least one"):
+    with pytest.raises(ValueError, match=r"batch_sizes must be a non-empty list"):
         batch_size_options([])
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"learning_rate": -0.01}, "outside learning_rate_range"),
+    ({"learning_rate": -0.01}, "widen learning_rate_range"),
     ({"learning_rate_range": (-1, 1)}, "0 < low < high"),
-    ({"n_steps": 0}, "1 <= n_steps <= max_steps"),
-    ({"batch_size": 7}, "is not one of batch_sizes"),
+    ({"n_steps": 0}, "n_steps must be an int with 1 <= n_steps <= 2000"),
+    ({"batch_size": 7}, r"batch_size must be one of None, 1, 8, 32; add it to batch_sizes"),
 ])
 def test_bad_settings_are_explained(kwargs, message):
     with pytest.raises(ValueError, match=message):

@@ -35,7 +35,7 @@ import inspect
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -125,7 +125,8 @@ def friendly_check(exercise: str, check: Callable[..., CheckResult]) -> Callable
             if recorder is not None:
                 recorder.end(invocation, outcome, message)
 
-    wrapper.__wrapped_check__ = check  # type: ignore[attr-defined]
+    # A function type declares no such attribute: setattr, for the type checker.
+    setattr(wrapper, "__wrapped_check__", check)  # noqa: B010
     return wrapper
 
 
@@ -139,8 +140,8 @@ class Case:
     for answers that are judged by a property rather than equality.
     """
 
-    args: tuple = ()
-    kwargs: dict = field(default_factory=dict)
+    args: tuple[Any, ...] = ()
+    kwargs: dict[str, Any] = field(default_factory=dict)
     expected: Any = None
     rtol: float = 1e-6
     atol: float = 1e-8
@@ -171,7 +172,7 @@ def show_value(value: Any, max_len: int = 160) -> str:
     return text if len(text) <= max_len else text[: max_len - 3] + "..."
 
 
-def _call_signature(func: Callable, case: Case) -> str:
+def _call_signature(func: Callable[..., Any], case: Case) -> str:
     name = getattr(func, "__name__", "your function")
     try:
         params = list(inspect.signature(func).parameters)
@@ -269,7 +270,7 @@ def compare(expected: Any, got: Any, rtol: float = 1e-6, atol: float = 1e-8) -> 
     return None if got == expected else f"{show_value(got)} instead of {show_value(expected)}"
 
 
-def _is_numeric_sequence(value: Sequence) -> bool:
+def _is_numeric_sequence(value: Sequence[Any]) -> bool:
     try:
         np.asarray(value, dtype=float)
         return True
@@ -298,7 +299,7 @@ def allclose(a: Any, b: Any, rtol: float = 1e-6, atol: float = 1e-9, *,
         return False
 
 
-def call_student(exercise: str, func: Callable, *args: Any, call: str | None = None,
+def call_student(exercise: str, func: Callable[..., Any], *args: Any, call: str | None = None,
                  **kwargs: Any) -> Any:
     """Run the student's function; explain a crash instead of tracing it.
 
@@ -334,7 +335,7 @@ def require_callable(exercise: str, func: Any, what: str) -> None:
 
 
 def fail(exercise: str, call: str, problem: str, expected: Any = None, got: Any = None,
-         hint: str = "") -> None:
+         hint: str = "") -> NoReturn:
     """Raise a :class:`CheckFailed` with the course's standard layout."""
     lines = [f"Exercise {exercise} is not right yet: {call} returned {problem}."]
     if expected is not None or got is not None:
@@ -352,8 +353,8 @@ def passed(exercise: str, what: str, n_cases: int) -> CheckResult:
     return CheckResult(exercise, n_cases)
 
 
-def run_cases(exercise: str, func: Callable, cases: Iterable[Case],
-              hints: Sequence[tuple[Callable[..., bool], str]] = ()) -> CheckResult:
+def run_cases(exercise: str, func: Callable[..., Any], cases: Iterable[Case],
+              hints: Sequence[tuple[Callable[..., object], str]] = ()) -> CheckResult:
     """Run ``func`` on every case; raise :class:`CheckFailed` on the first wrong one.
 
     ``hints`` are ``(predicate(got, case), text)`` pairs tried in order on a

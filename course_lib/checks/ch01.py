@@ -9,15 +9,19 @@ Exercise 1.1 passed: mse_gradient gives the expected result on 3 cases.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 
+from course_lib.checks._core import Case, CheckResult, run_cases
+from course_lib.checks._core import allclose as _close
 from course_lib.foundations import losses
-from course_lib.checks._core import Case, run_cases, allclose as _close
 
 __all__ = ["check_1_1", "check_1_2", "check_1_3"]
 
 
-def check_1_1(mse_gradient) -> object:
+def check_1_1(mse_gradient: Callable[..., Any]) -> CheckResult:
     """Exercise 1.1: gradient of the mean squared error with respect to ``y_pred``."""
     rng = np.random.default_rng(101)
     y1, p1 = np.array([4.0, 2.0, 5.0]), np.array([3.5, 2.0, 4.0])
@@ -28,7 +32,7 @@ def check_1_1(mse_gradient) -> object:
     cases = [Case(args=(y, p), expected=losses.mse_gradient(y, p))
              for y, p in ((y1, p1), (y2, p2), (y3, p3))]
 
-    def ref(case):
+    def ref(case: Case) -> np.ndarray:
         return losses.mse_gradient(*case.args)
 
     hints = [
@@ -51,7 +55,7 @@ def check_1_1(mse_gradient) -> object:
     return run_cases("1.1", mse_gradient, cases, hints)
 
 
-def check_1_2(bce_from_logits) -> object:
+def check_1_2(bce_from_logits: Callable[..., Any]) -> CheckResult:
     """Exercise 1.2: numerically stable binary cross-entropy from logits (mean over samples)."""
     rng = np.random.default_rng(102)
     y1, z1 = np.array([1.0, 0.0, 1.0, 0.0]), np.array([2.0, -1.0, -0.5, 0.3])
@@ -67,7 +71,7 @@ def check_1_2(bce_from_logits) -> object:
                   "max(z, 0) - z * y + log1p(exp(-|z|))."),
     ]
 
-    def ref(case):
+    def ref(case: Case) -> float:
         return losses.binary_crossentropy(*case.args, from_logits=True)
 
     hints = [
@@ -86,7 +90,7 @@ def check_1_2(bce_from_logits) -> object:
     return run_cases("1.2", bce_from_logits, cases, hints)
 
 
-def check_1_3(softmax_cross_entropy) -> object:
+def check_1_3(softmax_cross_entropy: Callable[..., Any]) -> CheckResult:
     """Exercise 1.3: categorical cross-entropy from logits with log-sum-exp (mean over rows)."""
     rng = np.random.default_rng(103)
     y1, z1 = np.array([[0.0, 1.0, 0.0]]), np.array([[1.0, 2.0, 0.5]])
@@ -101,7 +105,7 @@ def check_1_3(softmax_cross_entropy) -> object:
                       note="with logits near 1000, np.exp overflows: subtract the row maximum "
                            "before exponentiating (log-sum-exp)."))
 
-    def ref(case):
+    def ref(case: Case) -> float:
         return losses.categorical_crossentropy(*case.args, from_logits=True)
 
     hints = [

@@ -15,16 +15,19 @@ Exercise 3.1 passed: adagrad_step gives the expected result on 3 cases.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
+from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
-from course_lib.checks._core import Case, allclose, compare, show_value, run_cases
+from course_lib.checks._core import Case, CheckResult, allclose, compare, run_cases, show_value
 
 __all__ = ["check_3_1", "check_3_2", "check_3_3"]
 
 
-def _precise(value) -> str:
+def _precise(value: Any) -> str:
     """Numbers with 10 significant digits, so that a real difference shows in the message."""
     if isinstance(value, (list, tuple)):
         value = np.asarray(value)
@@ -36,18 +39,19 @@ def _precise(value) -> str:
     return show_value(value)
 
 
-def _outputs(names: tuple[str, ...], values: tuple, rtol: float, atol: float):
+def _outputs(names: tuple[str, ...], values: tuple[Any, ...], rtol: float,
+             atol: float) -> Callable[[Any], str | None]:
     """An ``expected`` callable that names which of several returned arrays is wrong.
 
     The values are printed with 10 significant digits, and the largest
     difference is given, so "expected" and "got" never read the same.
     """
 
-    def judge(got):
+    def judge(got: Any) -> str | None:
         if not isinstance(got, (tuple, list)) or len(got) != len(names):
             return (f"{show_value(got)}, but a tuple of {len(names)} arrays "
                     f"({', '.join(names)}) was expected")
-        for name, exp, g in zip(names, values, got):
+        for name, exp, g in zip(names, values, got, strict=True):
             problem = compare(exp, g, rtol, atol)
             if problem:
                 lines = [f"a wrong {name}: {problem}",
@@ -69,8 +73,10 @@ _close = partial(allclose, rtol=1e-5, atol=1e-7, same_shape=False)
 
 
 # ------------------------------------------------------------------------------ 3.1
-def _adagrad_ref(x, accumulator, grad, learning_rate, epsilon=1e-7, *, decay=None,
-                 square=True, old_accumulator=False, sqrt=True):
+def _adagrad_ref(x: np.ndarray, accumulator: np.ndarray, grad: np.ndarray, learning_rate: float,
+                 epsilon: float = 1e-7, *, decay: float | None = None, square: bool = True,
+                 old_accumulator: bool = False,
+                 sqrt: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """One Adagrad step (Keras' form); the keywords build the typical mistakes."""
     g2 = grad ** 2 if square else grad
     new_acc = accumulator + g2 if decay is None else decay * accumulator + (1 - decay) * g2
@@ -79,7 +85,7 @@ def _adagrad_ref(x, accumulator, grad, learning_rate, epsilon=1e-7, *, decay=Non
         return x - learning_rate * grad / (np.sqrt(denom) if sqrt else denom), new_acc
 
 
-def _adagrad_inputs():
+def _adagrad_inputs() -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
     return [
         ((np.array([1.0, -2.0]), np.array([0.1, 0.1]), np.array([0.5, -3.0]), 0.1), {}),
         ((np.array([0.3, 0.7, -1.1]), np.array([2.0, 0.5, 0.01]), np.array([1.0, 2.0, -0.3]),
@@ -89,7 +95,7 @@ def _adagrad_inputs():
     ]
 
 
-def check_3_1(adagrad_step):
+def check_3_1(adagrad_step: Callable[..., Any]) -> CheckResult:
     """Check ``adagrad_step(x, accumulator, grad, learning_rate, epsilon) -> (x, accumulator)``.
 
     Keras' Adagrad: ``accumulator <- accumulator + grad**2``, then
@@ -100,14 +106,14 @@ def check_3_1(adagrad_step):
                                                       _adagrad_ref(*a, **k), 1e-6, 1e-9))
              for a, k in _adagrad_inputs()]
 
-    def variant(**change):
-        def predicate(got, case):
-            ref = _adagrad_ref(*case.args, **case.kwargs, **change)
+    def variant(**change: Any) -> Callable[[Any, Case], bool]:
+        def predicate(got: Any, case: Case) -> bool:
+            ref = _adagrad_ref(*case.args, **{**case.kwargs, **change})
             return _close(got[0], ref[0]) or (_close(got[1], ref[1]) and "sqrt" not in change
                                                and "old_accumulator" not in change)
         return predicate
 
-    def wrong_sign(got, case):
+    def wrong_sign(got: Any, case: Case) -> bool:
         x, acc, g, rate = case.args
         return _close(got[0], 2 * x - _adagrad_ref(*case.args, **case.kwargs)[0])
 
@@ -125,8 +131,9 @@ def check_3_1(adagrad_step):
 
 
 # ------------------------------------------------------------------------------ 3.2
-def _nesterov_ref(x, velocity, grad, learning_rate, momentum, *, look_ahead=True,
-                  gradient_term=True, sign=-1.0):
+def _nesterov_ref(x: np.ndarray, velocity: np.ndarray, grad: np.ndarray, learning_rate: float,
+                  momentum: float, *, look_ahead: bool = True, gradient_term: bool = True,
+                  sign: float = -1.0) -> tuple[np.ndarray, np.ndarray]:
     """One step of Nesterov momentum in Keras' form; the keywords build typical mistakes."""
     v = momentum * velocity + sign * learning_rate * grad
     if not look_ahead:
@@ -134,7 +141,7 @@ def _nesterov_ref(x, velocity, grad, learning_rate, momentum, *, look_ahead=True
     return x + momentum * v + (sign * learning_rate * grad if gradient_term else 0.0), v
 
 
-def _nesterov_inputs():
+def _nesterov_inputs() -> list[tuple[Any, ...]]:
     return [   # a velocity of 0 (the first step) last: it cannot tell some mistakes apart
         (np.array([0.3, 0.7, -1.1]), np.array([0.2, -0.1, 0.05]), np.array([1.0, 2.0, -3.0]),
          0.05, 0.8),
@@ -144,7 +151,7 @@ def _nesterov_inputs():
     ]
 
 
-def check_3_2(nesterov_step):
+def check_3_2(nesterov_step: Callable[..., Any]) -> CheckResult:
     """Check ``nesterov_step(x, velocity, grad, learning_rate, momentum) -> (x, velocity)``.
 
     Keras' ``SGD(momentum=..., nesterov=True)``: ``velocity <- momentum * velocity
@@ -155,13 +162,13 @@ def check_3_2(nesterov_step):
                                             1e-6, 1e-9))
              for a in _nesterov_inputs()]
 
-    def variant(**change):
-        def predicate(got, case):
+    def variant(**change: Any) -> Callable[[Any, Case], bool]:
+        def predicate(got: Any, case: Case) -> bool:
             ref = _nesterov_ref(*case.args, **change)
             return _close(got[0], ref[0]) and _close(got[1], ref[1])
         return predicate
 
-    def velocity_sign(got, case):
+    def velocity_sign(got: Any, case: Case) -> bool:
         return _close(got[1], _nesterov_ref(*case.args, sign=1.0)[1])
 
     hints = [
@@ -177,9 +184,11 @@ def check_3_2(nesterov_step):
 
 
 # ------------------------------------------------------------------------------ 3.3
-def _amsgrad_ref(grad, x0, n_steps, learning_rate=0.001, beta_1=0.9, beta_2=0.999,
-                 epsilon=1e-7, *, keras_epsilon=True, use_max=True, max_of_corrected=False,
-                 max_feeds_average=False, correction=True, t_offset=0, same_t=False):
+def _amsgrad_ref(grad: Callable[[np.ndarray], np.ndarray], x0: ArrayLike, n_steps: int,
+                 learning_rate: float = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
+                 epsilon: float = 1e-7, *, keras_epsilon: bool = True, use_max: bool = True,
+                 max_of_corrected: bool = False, max_feeds_average: bool = False,
+                 correction: bool = True, t_offset: int = 0, same_t: bool = False) -> np.ndarray:
     """AMSGrad's trajectory (Keras' update, or PyTorch's epsilon placement).
 
     The keywords build the typical mistakes the hints of 3.3 recognise.
@@ -212,18 +221,19 @@ def _amsgrad_ref(grad, x0, n_steps, learning_rate=0.001, beta_1=0.9, beta_2=0.99
 _RTOL_3_3, _ATOL_3_3 = 1e-5, 1e-7
 
 
-def _close_either(got, **change) -> bool:
+def _close_either(got: Any, **change: Any) -> bool:
     """``got`` matches the mutant ``change`` for one of the two epsilon placements."""
     return any(_close(got, _amsgrad_ref(**change, keras_epsilon=k), rtol=_RTOL_3_3,
                       atol=_ATOL_3_3) for k in (True, False))
 
 
-def _trajectory_judge(args, kwargs):
+def _trajectory_judge(args: tuple[Any, ...],
+                      kwargs: dict[str, Any]) -> Callable[[Any], str | None]:
     """``expected`` for 3.3: Keras' or PyTorch's epsilon placement, each compared on its own."""
     keras = _amsgrad_ref(*args, **kwargs)
     torch = _amsgrad_ref(*args, **kwargs, keras_epsilon=False)
 
-    def judge(got):
+    def judge(got: Any) -> str | None:
         problem = compare(keras, got, _RTOL_3_3, _ATOL_3_3)
         if problem is None or compare(torch, got, _RTOL_3_3, _ATOL_3_3) is None:
             return None
@@ -238,14 +248,15 @@ def _trajectory_judge(args, kwargs):
     return judge
 
 
-def _problems():
+def _problems() -> list[tuple[Callable[[np.ndarray], np.ndarray], np.ndarray, int,
+                             dict[str, float]]]:
     """Problems whose gradients shrink, so that v falls and the maximum matters."""
     scales = np.array([1.0, 20.0])
 
-    def quadratic_grad(x):
+    def quadratic_grad(x: np.ndarray) -> np.ndarray:
         return scales * x
 
-    def rosenbrock_grad(x):
+    def rosenbrock_grad(x: np.ndarray) -> np.ndarray:
         return np.array([-2 * (1 - x[0]) - 400 * x[0] * (x[1] - x[0] ** 2),
                          200 * (x[1] - x[0] ** 2)])
 
@@ -254,7 +265,7 @@ def _problems():
                                                           "beta_2": 0.99})]
 
 
-def check_3_3(amsgrad_minimize):
+def check_3_3(amsgrad_minimize: Callable[..., Any]) -> CheckResult:
     """Check ``amsgrad_minimize(grad, x0, n_steps, learning_rate, beta_1, beta_2, epsilon)``.
 
     It must return the trajectory, an array of shape ``(n_steps + 1, len(x0))``
@@ -267,7 +278,7 @@ def check_3_3(amsgrad_minimize):
                   expected=_trajectory_judge((grad, x0, n), hyper))
              for grad, x0, n, hyper in _problems()]
 
-    def mutant(**change):
+    def mutant(**change: Any) -> Callable[[Any, Case], bool]:
         return lambda got, case: _close_either(got, grad=case.args[0], x0=case.args[1],
                                                n_steps=case.args[2], **case.kwargs, **change)
 

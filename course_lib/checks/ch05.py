@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from course_lib.checks._core import CheckResult, show_value, fail, passed, require_callable
+from course_lib.checks._core import CheckResult, fail, passed, require_callable, show_value
 from course_lib.checks._core import call_student as _call
 
 __all__ = ["check_5_1", "check_5_2", "check_5_3"]

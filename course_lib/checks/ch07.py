@@ -5,21 +5,33 @@ TensorFlow is imported inside the check that needs it (7.4), never at import tim
 
 from __future__ import annotations
 
-import numpy as np
+from collections.abc import Callable
+from typing import Any
 
-from course_lib.checks._core import Case, call_student, fail, passed, require_callable, run_cases
+import numpy as np
+from numpy.typing import ArrayLike
+
+from course_lib.checks._core import (
+    Case,
+    CheckResult,
+    call_student,
+    fail,
+    passed,
+    require_callable,
+    run_cases,
+)
 
 __all__ = ["check_7_1", "check_7_2", "check_7_3", "check_7_4"]
 
 
-def _prf(tp, fp, fn):
+def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
     p = tp / (tp + fp) if tp + fp else 0.0
     r = tp / (tp + fn) if tp + fn else 0.0
     f = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0
     return (float(p), float(r), float(f))
 
 
-def check_7_1(precision_recall_f1):
+def check_7_1(precision_recall_f1: Callable[..., Any]) -> CheckResult:
     """``precision_recall_f1(tp, fp, fn) -> (precision, recall, f1)``; 0/0 counts as 0."""
     note = ("precision = tp/(tp+fp), recall = tp/(tp+fn), f1 = 2 P R/(P + R); "
             "a ratio with a zero denominator is 0.0")
@@ -31,16 +43,16 @@ def check_7_1(precision_recall_f1):
     cases.append(Case(args=(0, 4, 0), expected=(0.0, 0.0, 0.0),
                       note="no buyers at all: recall 0/0 is reported as 0.0"))
 
-    def swapped(got, case):
+    def swapped(got: Any, case: Case) -> bool:
         p, r, f = _prf(*case.args)
         return np.allclose(np.asarray(got, dtype=float), [r, p, f])
 
-    def arithmetic_f1(got, case):
+    def arithmetic_f1(got: Any, case: Case) -> bool:
         p, r, _ = _prf(*case.args)
-        return np.isclose(float(got[2]), (p + r) / 2)
+        return bool(np.isclose(float(got[2]), (p + r) / 2))
 
-    def has_nan(got, case):
-        return np.isnan(np.asarray(got, dtype=float)).any()
+    def has_nan(got: Any, case: Case) -> bool:
+        return bool(np.isnan(np.asarray(got, dtype=float)).any())
 
     return run_cases("7.1", precision_recall_f1, cases, hints=[
         (swapped, ("precision and recall are swapped: precision divides by what the model "
@@ -50,15 +62,15 @@ def check_7_1(precision_recall_f1):
     ])
 
 
-def _auc_reference(y, s):
-    y = np.asarray(y)
-    s = np.asarray(s, dtype=float)
-    pos, neg = s[y == 1], s[y == 0]
+def _auc_reference(y: ArrayLike, s: ArrayLike) -> float:
+    labels = np.asarray(y)
+    scores = np.asarray(s, dtype=float)
+    pos, neg = scores[labels == 1], scores[labels == 0]
     diff = pos[:, None] - neg[None, :]
     return float(np.mean((diff > 0) + 0.5 * (diff == 0)))
 
 
-def check_7_2(auc_by_ranking):
+def check_7_2(auc_by_ranking: Callable[..., Any]) -> CheckResult:
     """``auc_by_ranking(y_true, scores) -> float``: Mann-Whitney AUC, ties count 1/2."""
     rng = np.random.default_rng(72)
     y_big = (rng.random(300) < 0.2).astype(int)
@@ -73,17 +85,17 @@ def check_7_2(auc_by_ranking):
         Case(args=(y_big, s_big), expected=_auc_reference(y_big, s_big)),
     ]
 
-    def flipped(got, case):
-        return np.isclose(float(got), 1.0 - _auc_reference(*case.args))
+    def flipped(got: Any, case: Case) -> bool:
+        return bool(np.isclose(float(got), 1.0 - _auc_reference(*case.args)))
 
-    def ties_wrong(got, case):
+    def ties_wrong(got: Any, case: Case) -> bool:
         y, s = case.args
         pos, neg = s[y == 1], s[y == 0]
         diff = pos[:, None] - neg[None, :]
-        return (np.isclose(float(got), float(np.mean(diff > 0)))
-                or np.isclose(float(got), float(np.mean(diff >= 0))))
+        return bool(np.isclose(float(got), float(np.mean(diff > 0)))
+                    or np.isclose(float(got), float(np.mean(diff >= 0))))
 
-    def no_offset(got, case):
+    def no_offset(got: Any, case: Case) -> bool:
         return float(got) > 1.0
 
     return run_cases("7.2", auc_by_ranking, cases, hints=[
@@ -96,11 +108,11 @@ def check_7_2(auc_by_ranking):
     ])
 
 
-def check_7_3(class_weights):
+def check_7_3(class_weights: Callable[..., Any]) -> CheckResult:
     """``class_weights(y) -> {0: w0, 1: w1}`` with the balanced ``w_c = n / (2 n_c)``."""
-    def ref(y):
-        y = np.asarray(y)
-        n, counts = len(y), np.bincount(y, minlength=2)
+    def ref(y: ArrayLike) -> dict[int, float]:
+        labels = np.asarray(y)
+        n, counts = len(labels), np.bincount(labels, minlength=2)
         return {0: float(n / (2 * counts[0])), 1: float(n / (2 * counts[1]))}
 
     rng = np.random.default_rng(73)
@@ -110,13 +122,13 @@ def check_7_3(class_weights):
                   note="w_c = n / (2 n_c): both classes get the same total weight n/2 and "
                        "the average weight over the data is 1") for y in ys]
 
-    def inverted(got, case):
+    def inverted(got: Any, case: Case) -> bool:
         y = case.args[0]
         counts = np.bincount(y, minlength=2)
         return np.allclose([got[0], got[1]], [counts[0] / len(y), counts[1] / len(y)]) \
             or np.allclose([got[0], got[1]], [2 * counts[0] / len(y), 2 * counts[1] / len(y)])
 
-    def unnormalised(got, case):
+    def unnormalised(got: Any, case: Case) -> bool:
         counts = np.bincount(case.args[0], minlength=2)
         return np.allclose([got[0], got[1]], 1.0 / counts)
 
@@ -128,13 +140,13 @@ def check_7_3(class_weights):
     ])
 
 
-def _loss_name(loss) -> str:
+def _loss_name(loss: Any) -> str:
     if isinstance(loss, str):
         return loss
     return str(getattr(loss, "name", None) or getattr(loss, "__name__", "") or "")
 
 
-def check_7_4(build_article_purchase_model):
+def check_7_4(build_article_purchase_model: Callable[..., Any]) -> CheckResult:
     """``build_article_purchase_model(n_features, seed) -> keras.Model``: n -> Dense 20 ReLU ->
     Dense 1 sigmoid, compiled with Adam and binary cross-entropy."""
     require_callable("7.4", build_article_purchase_model, "build_article_purchase_model")
@@ -190,7 +202,7 @@ def check_7_4(build_article_purchase_model):
         fail("7.4", call, "outputs outside (0, 1)", got=p)
     w_a = [w.copy() for w in build_article_purchase_model(10, seed=0).get_weights()]
     w_b = build_article_purchase_model(10, seed=0).get_weights()
-    if not all(np.array_equal(a, b) for a, b in zip(w_a, w_b)):
+    if not all(np.array_equal(a, b) for a, b in zip(w_a, w_b, strict=False)):
         fail("7.4", call, "different initial weights for the same seed",
              hint="give each Dense a seeded initializer, e.g. "
                   "kernel_initializer=keras.initializers.GlorotUniform(seed=seed)")

@@ -7,7 +7,7 @@ Page-Hinkley) is checked against the private ``_cusum_ref``; 8.2 against
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 import pandas as pd
@@ -15,10 +15,10 @@ import pandas as pd
 from course_lib.checks._core import (
     CheckFailed,
     CheckResult,
-    show_value,
     fail,
     passed,
     require_callable,
+    show_value,
 )
 from course_lib.checks._core import call_student as _call
 from course_lib.continual import psi
@@ -27,7 +27,7 @@ __all__ = ["check_8_1", "check_8_2", "check_8_3"]
 
 
 # ------------------------------------------------------------------ 8.1 CUSUM
-def _cusum_streams() -> list[tuple[str, np.ndarray, dict]]:
+def _cusum_streams() -> list[tuple[str, np.ndarray, dict[str, Any]]]:
     rng = np.random.default_rng(8)
     drop = np.r_[rng.normal(1.0, 0.2, 60), rng.normal(0.0, 0.2, 60)]           # a decrease
     calm = rng.normal(0.5, 0.3, 150)                                            # no change
@@ -55,7 +55,8 @@ def _cusum_ref(stream: np.ndarray, delta: float, threshold: float, min_instances
     (that is Page-Hinkley's running mean); ``clamp=False``: no ``max(0, ...)``;
     ``reset=False``: no reset after an alarm; ``warm_up=-1``: one value too few.
     """
-    n, reference, s, alarms = 0, 0.0, 0.0, []
+    n, reference, s = 0, 0.0, 0.0
+    alarms: list[int] = []
     for t, x in enumerate(stream):
         n += 1
         if n <= min_instances + warm_up:
@@ -74,7 +75,7 @@ def _cusum_ref(stream: np.ndarray, delta: float, threshold: float, min_instances
 
 
 def _alarms(detector: Any, stream: np.ndarray, exercise: str) -> list[int]:
-    alarms = []
+    alarms: list[int] = []
     for t, x in enumerate(stream):
         out = _call(exercise, detector.update, float(x))
         if out is not detector:
@@ -86,10 +87,10 @@ def _alarms(detector: Any, stream: np.ndarray, exercise: str) -> list[int]:
     return alarms
 
 
-def _cusum_hint(label: str, stream: np.ndarray, params: dict, got: list[int],
+def _cusum_hint(label: str, stream: np.ndarray, params: dict[str, Any], got: list[int],
                 expected: list[int]) -> str:
     """The likeliest mistake behind alarms ``got`` where the reference gives ``expected``."""
-    mistakes = [
+    mistakes: list[tuple[dict[str, Any], str]] = [
         ({"freeze": False}, "the reference keeps moving after the warm-up (that is Page-Hinkley's "
          "running mean): update it only while n <= min_instances, then leave it frozen"),
         ({"clamp": False}, "s went below 0 during a calm or falling stretch and then needed "
@@ -131,7 +132,7 @@ def check_8_1(MyCUSUM: Any) -> CheckResult:
 
 
 # ------------------------------------------------------------------ 8.2 PSI
-def _psi_cases():
+def _psi_cases() -> list[tuple[str, np.ndarray, np.ndarray, int]]:
     rng = np.random.default_rng(82)
     ref = rng.normal(40.0, 10.0, 2000)
     return [("same distribution", ref, rng.normal(40.0, 10.0, 1500), 10),
@@ -140,7 +141,8 @@ def _psi_cases():
             ("all above the reference", rng.uniform(0, 1, 500), rng.uniform(2, 3, 400), 4)]
 
 
-def _psi_parts(reference, current, bins, eps=1e-4):
+def _psi_parts(reference: np.ndarray, current: np.ndarray, bins: int,
+               eps: float = 1e-4) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     edges = np.quantile(reference, np.linspace(0.0, 1.0, bins + 1))[1:-1]
     r = np.bincount(np.searchsorted(edges, reference, side="right"), minlength=bins) / reference.size
     c = np.bincount(np.searchsorted(edges, current, side="right"), minlength=bins) / current.size
@@ -185,14 +187,14 @@ def check_8_2(my_psi: Any) -> CheckResult:
 class _FixedModel:
     """Predicts ``base + 0.1 * (user_id % 3)``; counts calls; must never be fitted."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.n_predict = 0
 
-    def predict(self, df):
+    def predict(self, df: pd.DataFrame) -> np.ndarray:
         self.n_predict += 1
         return 3.0 + 0.1 * (df["user_id"].to_numpy() % 3)
 
-    def fit(self, *args, **kwargs):
+    def fit(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise CheckFailed("Exercise 8.3 is not right yet: monitor(...) called model.fit().\n"
                           "    hint: the monitored model is static: predict each day, never fit")
 
@@ -202,18 +204,18 @@ class _FixedModel:
 class _RecordingDetector:
     """Records what it is fed; signals when the value exceeds ``level``."""
 
-    def __init__(self, level):
+    def __init__(self, level: float) -> None:
         self.level = level
-        self.seen = []
+        self.seen: list[float] = []
         self.drift_detected = False
 
-    def update(self, x):
+    def update(self, x: float) -> _RecordingDetector:
         self.seen.append(float(x))
         self.drift_detected = float(x) > self.level
         return self
 
 
-def _toy_days(seed):
+def _toy_days(seed: int) -> list[pd.DataFrame]:
     rng = np.random.default_rng(seed)
     days = np.arange(10, 22)
     batches = []

@@ -15,10 +15,10 @@ from course_lib.checks._core import (
     CheckResult,
     call_student,
     compare,
-    show_value,
     fail,
     passed,
     require_callable,
+    show_value,
 )
 
 __all__ = ["check_9_1", "check_9_2", "check_9_3"]

@@ -6,15 +6,19 @@ segment), 10.3 is the gated loop with prequential monitoring.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
 from course_lib.checks._core import (
     CheckFailed,
-    show_value,
+    CheckResult,
     fail,
     passed,
     require_callable,
+    show_value,
 )
 from course_lib.checks._core import (
     call_student as _call,
@@ -50,13 +54,14 @@ def _dirty_batch(seed: int) -> pd.DataFrame:
     return out.iloc[order]
 
 
-def _reference_clean(batch: pd.DataFrame, rating_range) -> pd.DataFrame:
+def _reference_clean(batch: pd.DataFrame, rating_range: tuple[float, float]) -> pd.DataFrame:
     low, high = rating_range
     ok = batch["rating"].notna() & batch["rating"].between(low, high)
     return batch[ok].sort_values("timestamp", kind="stable").drop_duplicates(keep="first")
 
 
-def _count_hint(got: pd.DataFrame, expected: pd.DataFrame, batch: pd.DataFrame, low, high):
+def _count_hint(got: pd.DataFrame, expected: pd.DataFrame, batch: pd.DataFrame, low: float,
+                high: float) -> str:
     """Which mistake gives ``len(got)`` rows instead of ``len(expected)``."""
     same_event = (
         "a user who rates the same item again at another time is a new event, not a "
@@ -77,7 +82,8 @@ def _count_hint(got: pd.DataFrame, expected: pd.DataFrame, batch: pd.DataFrame, 
     return ""
 
 
-def _check_clean(call: str, got, expected: pd.DataFrame, batch: pd.DataFrame, low, high):
+def _check_clean(call: str, got: Any, expected: pd.DataFrame, batch: pd.DataFrame, low: float,
+                 high: float) -> None:
     """One case of 10.1: the ratings, the number of rows, their order, index and values."""
     if not isinstance(got, pd.DataFrame):
         fail("10.1", call, f"a {type(got).__name__}", hint="return the cleaned DataFrame")
@@ -110,7 +116,7 @@ def _check_clean(call: str, got, expected: pd.DataFrame, batch: pd.DataFrame, lo
         fail("10.1", call, "changed ratings", hint="drop bad rows; do not modify the others")
 
 
-def check_10_1(clean_batch):
+def check_10_1(clean_batch: Callable[..., Any]) -> CheckResult:
     """Exercise 10.1: drop missing/out-of-range ratings and exact duplicates, in time order."""
     require_callable("10.1", clean_batch, "clean_batch")
     cases = [(0, (1.0, 5.0)), (1, (1.0, 5.0)), (2, (0.0, 5.0))]
@@ -128,7 +134,9 @@ def check_10_1(clean_batch):
 _SEGMENT_SIZES = {"books": 40, "fashion": 12, "garden": 6}
 
 
-def _segment_data(seed: int, cand_off: dict, prod_off: dict, bad: dict | None = None):
+def _segment_data(seed: int, cand_off: dict[str, float], prod_off: dict[str, float],
+                  bad: dict[str, float] | None = None,
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Stars and two predictions whose RMSE in each segment is exactly its offset.
 
     The offsets alternate in sign, so each segment's mean error is 0 and its RMSE
@@ -147,7 +155,9 @@ def _segment_data(seed: int, cand_off: dict, prod_off: dict, bad: dict | None = 
     return y, cand, prod, segments
 
 
-def _segment_gate_ref(y_true, candidate_pred, production_pred, segments, tolerance, min_rows):
+def _segment_gate_ref(y_true: np.ndarray, candidate_pred: np.ndarray,
+                      production_pred: np.ndarray, segments: np.ndarray, tolerance: float,
+                      min_rows: int) -> bool:
     if not np.all(np.isfinite(candidate_pred)):
         return False
     for seg in np.unique(segments):
@@ -161,7 +171,8 @@ def _segment_gate_ref(y_true, candidate_pred, production_pred, segments, toleran
 
 
 _EVEN = {"books": 0.5, "fashion": 0.5, "garden": 0.5}
-_SEGMENT_CASES = [
+_SEGMENT_CASES: list[tuple[dict[str, float], dict[str, float], float, int,
+                           dict[str, float] | None, str]] = [
     # (candidate offsets, production offsets, tolerance, min_rows, bad values, hint if wrong)
     (
         {"books": 0.25, "fashion": 0.25, "garden": 0.25},
@@ -254,7 +265,7 @@ _SEGMENT_CASES = [
 ]
 
 
-def check_10_2(segment_gate):
+def check_10_2(segment_gate: Callable[..., Any]) -> CheckResult:
     """Exercise 10.2: a gate per segment (a variation of the lesson's gate)."""
     require_callable("10.2", segment_gate, "segment_gate")
     for k, (cand_off, prod_off, tol, min_rows, bad, hint) in enumerate(_SEGMENT_CASES):
@@ -306,20 +317,21 @@ def check_10_2(segment_gate):
 class _MeanModel:
     """A toy model: predicts one number for every row."""
 
-    def __init__(self, value: float, name: str):
+    def __init__(self, value: float, name: str) -> None:
         self.value, self.name = float(value), name
 
-    def predict(self, df):
+    def predict(self, df: pd.DataFrame) -> np.ndarray:
         return np.full(len(df), self.value)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<model {self.name} predicting {self.value:.2f}>"
 
 
-def _toy_stream(seed: int):
+def _toy_stream(seed: int) -> list[pd.DataFrame]:
     rng = np.random.default_rng(seed)
     means = [3.0, 3.2, 4.5, 3.4, 2.0, 3.5]
-    batches, t = [], 0
+    batches: list[pd.DataFrame] = []
+    t = 0
     for m in means:
         n = int(rng.integers(8, 14))
         batches.append(
@@ -337,21 +349,29 @@ def _toy_stream(seed: int):
     return batches
 
 
-def _make_recorder(trace):
-    def make_candidate(model, train):
+#: What make_candidate was called with: ("make", the model's name, the training rows' index).
+_Trace = list[tuple[str, str, list[Any]]]
+
+
+def _make_recorder(trace: _Trace) -> Callable[[_MeanModel, pd.DataFrame], _MeanModel]:
+    def make_candidate(model: _MeanModel, train: pd.DataFrame) -> _MeanModel:
         trace.append(("make", model.name, list(train.index)))
         return _MeanModel(float(train["rating"].mean()), f"c{len(trace)}")
 
     return make_candidate
 
 
-def _accept(candidate, production, held):
+def _accept(candidate: _MeanModel, production: _MeanModel, held: pd.DataFrame) -> bool:
     y = held["rating"]
     return rmse(y, candidate.predict(held)) <= rmse(y, production.predict(held))
 
 
-def _reference_loop(model, batches, make_candidate, accept, holdout):
-    live, accepted = [], []
+def _reference_loop(model: _MeanModel, batches: Sequence[pd.DataFrame],
+                    make_candidate: Callable[[_MeanModel, pd.DataFrame], _MeanModel],
+                    accept: Callable[[_MeanModel, _MeanModel, pd.DataFrame], bool],
+                    holdout: float) -> tuple[list[float], list[bool], _MeanModel]:
+    live: list[float] = []
+    accepted: list[bool] = []
     for batch in batches:
         live.append(rmse(batch["rating"], model.predict(batch)))
         n_hold = int(round(holdout * len(batch)))
@@ -364,7 +384,8 @@ def _reference_loop(model, batches, make_candidate, accept, holdout):
     return live, accepted, model
 
 
-def _check_training_rows(call, trace, ref_trace, batches):
+def _check_training_rows(call: str, trace: _Trace, ref_trace: _Trace,
+                         batches: Sequence[pd.DataFrame]) -> None:
     """Each candidate learned the first part of its batch, from the current model."""
     if len(trace) != len(batches):
         fail(
@@ -394,16 +415,20 @@ def _check_training_rows(call, trace, ref_trace, batches):
             fail("10.3", call, f"a candidate trained on rows {rows[:3]}...{rows[-2:]}", hint=hint)
 
 
-def _scored_after_update(batches, exp_acc, ref_trace):
+def _scored_after_update(batches: Sequence[pd.DataFrame], exp_acc: list[bool],
+                         ref_trace: _Trace) -> list[float]:
     """The live RMSEs of a loop that scores each batch after the update (a mistake)."""
-    post, m = [], _MeanModel(3.0, "initial")
+    post: list[float] = []
+    m = _MeanModel(3.0, "initial")
     for batch, ok, (_, _, rows) in zip(batches, exp_acc, ref_trace, strict=True):
         m = _MeanModel(float(batch.loc[rows, "rating"].mean()), "x") if ok else m
         post.append(rmse(batch["rating"], m.predict(batch)))
     return post
 
 
-def _check_loop(call, got, trace, ref_trace, batches, expected):
+def _check_loop(call: str, got: Any, trace: _Trace, ref_trace: _Trace,
+                batches: Sequence[pd.DataFrame],
+                expected: tuple[list[float], list[bool], _MeanModel]) -> None:
     """One case of 10.3: the candidates' rows, the decisions, the live RMSEs, the model."""
     exp_live, exp_acc, exp_model = expected
     if not isinstance(got, tuple) or len(got) != 3:
@@ -443,7 +468,7 @@ def _check_loop(call, got, trace, ref_trace, batches, expected):
         fail("10.3", call, f"a final model {show_value(model)}", hint=hint)
 
 
-def check_10_3(gated_updates):
+def check_10_3(gated_updates: Callable[..., Any]) -> CheckResult:
     """Exercise 10.3: the gated loop, scoring each batch before learning from it."""
     require_callable("10.3", gated_updates, "gated_updates")
     cases = [(0, 0.25), (1, 0.3), (2, 0.5)]
@@ -453,7 +478,8 @@ def check_10_3(gated_updates):
             f"gated_updates(<model predicting 3.00>, <{len(batches)} batches>, "
             f"make_candidate, accept, holdout={holdout})"
         )
-        ref_trace, trace = [], []
+        ref_trace: _Trace = []
+        trace: _Trace = []
         start, stream = _MeanModel(3.0, "initial"), [b.copy() for b in batches]
         expected = _reference_loop(start, stream, _make_recorder(ref_trace), _accept, holdout)
         start, stream = _MeanModel(3.0, "initial"), [b.copy() for b in batches]

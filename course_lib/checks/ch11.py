@@ -12,10 +12,11 @@ Exercise 11.1 passed: stable_softmax gives the expected result on 5 cases.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from course_lib.checks._core import Case, CheckResult, run_cases
 from course_lib.checks._core import allclose as _close
@@ -32,7 +33,7 @@ def check_11_1(stable_softmax: Callable[..., Any]) -> CheckResult:
             (np.array([0.0, 900.0, -900.0]), 1.0)]           # a wide spread: subtract the MAX
     cases = [Case(args=a, expected=softmax(a[0], temperature=a[1])) for a in args]
 
-    def with_t(case, t):
+    def with_t(case: Case, t: float) -> np.ndarray:
         z = case.args[0] * t
         return np.exp(z - z.max()) / np.exp(z - z.max()).sum()
 
@@ -50,7 +51,8 @@ def check_11_1(stable_softmax: Callable[..., Any]) -> CheckResult:
     return run_cases("11.1", stable_softmax, cases, hints)
 
 
-def _window(event_days, event_categories, day, window, n_categories):
+def _window(event_days: ArrayLike, event_categories: ArrayLike, day: float, window: float,
+            n_categories: int) -> np.ndarray:
     d = np.asarray(event_days, dtype=float)
     c = np.asarray(event_categories, dtype=int)
     keep = (d > day - window) & (d <= day)
@@ -65,7 +67,7 @@ def check_11_2(window_counts: Callable[..., Any]) -> CheckResult:
             (np.array([0.0, 30.0, 59.0, 60.0]), np.array([1, 1, 0, 3]), 60.0, 30.0, 5)]
     cases = [Case(args=a, expected=_window(*a)) for a in args]
 
-    def variant(case, how):
+    def variant(case: Case, how: str) -> np.ndarray:
         days, cats, day, window, k = case.args
         if how == "boundary":
             keep = (days >= day - window) & (days <= day)
@@ -96,14 +98,14 @@ def check_11_3(ndcg_at_k: Callable[..., Any]) -> CheckResult:
             ([4, 6, 2], {10, 11}, 3), ([3, 1, 4, 2], {3, 4, 5, 6, 7}, 2)]
     cases = [Case(args=a, expected=_ndcg_at_k(*a)) for a in args]
 
-    def dcg(rec, rel, k, base=2):
+    def dcg(rec: Sequence[int], rel: Collection[int], k: int, *, base: float = 2) -> float:
         return sum(1.0 / math.log(i + 2, base) for i, r in enumerate(rec[:k]) if r in rel)
 
-    def ideal_over_k(case):
+    def ideal_over_k(case: Case) -> float:
         rec, rel, k = case.args
         return dcg(rec, rel, k) / sum(1.0 / math.log2(i + 2) for i in range(k))
 
-    def ideal_over_rel(case):
+    def ideal_over_rel(case: Case) -> float:
         rec, rel, k = case.args
         return dcg(rec, rel, k) / sum(1.0 / math.log2(i + 2) for i in range(len(rel)))
 
@@ -124,7 +126,8 @@ def check_11_3(ndcg_at_k: Callable[..., Any]) -> CheckResult:
     return run_cases("11.3", ndcg_at_k, cases, hints)
 
 
-def _q_ref(q, s, a, r, s2, done, alpha, gamma):
+def _q_ref(q: ArrayLike, s: int, a: int, r: float, s2: int, done: bool, alpha: float,
+           gamma: float) -> np.ndarray:
     out = np.array(q, dtype=float)
     target = r if done else r + gamma * out[s2].max()
     out[s, a] += alpha * (target - out[s, a])
@@ -143,7 +146,7 @@ def check_11_4(q_update: Callable[..., Any]) -> CheckResult:
             (q4, 3, 0, 2.0, 1, True, 0.3, 0.8)]
     cases = [Case(args=a, expected=_q_ref(*a)) for a in args]
 
-    def variant(case, how):
+    def variant(case: Case, how: str) -> np.ndarray:
         q, s, a, r, s2, done, alpha, gamma = case.args
         out = np.array(q, dtype=float)
         if how == "ignore done":

@@ -11,8 +11,8 @@ Exercise 12.1 passed: laplace_counts gives the expected result on 5 cases.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any, NoReturn
 
 import numpy as np
 import pandas as pd
@@ -31,12 +31,12 @@ from course_lib.responsible.segments import segment_report
 __all__ = ["check_12_1", "check_12_2", "check_12_3", "check_12_4"]
 
 
-def _fail(exercise: str, message: str) -> None:
+def _fail(exercise: str, message: str) -> NoReturn:
     """Raise CheckFailed with a free-form explanation (property checks, not one case)."""
     raise CheckFailed(f"Exercise {exercise} is not right yet: {message}")
 
 
-def _as_float_array(value, what: str, exercise: str, call: str) -> np.ndarray:
+def _as_float_array(value: Any, what: str, exercise: str, call: str) -> np.ndarray:
     try:
         arr = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
@@ -92,7 +92,7 @@ def check_12_1(laplace_counts: Callable[..., Any]) -> CheckResult:
     return passed(ex, getattr(laplace_counts, "__name__", "your function"), 5)
 
 
-def _importance_data():
+def _importance_data() -> tuple[pd.DataFrame, np.ndarray]:
     rng = np.random.default_rng(3)
     df = pd.DataFrame({"x1": rng.normal(size=20_000), "x2": rng.normal(size=20_000),
                        "x3": rng.normal(size=20_000)})
@@ -100,7 +100,7 @@ def _importance_data():
     return df, y
 
 
-def _predict(df):
+def _predict(df: pd.DataFrame) -> np.ndarray:
     return 2.0 * df["x1"].to_numpy() + 0.5 * df["x3"].to_numpy()
 
 
@@ -149,12 +149,13 @@ def check_12_2(column_importance: Callable[..., Any]) -> CheckResult:
     return passed(ex, getattr(column_importance, "__name__", "your function"), 4)
 
 
-def _gap_reference(df, y_true, y_pred, by):
+def _gap_reference(df: pd.DataFrame, y_true: str, y_pred: str,
+                   by: str) -> tuple[float, Hashable]:
     per = segment_report(df, y_true, y_pred, by=by)["rmse"]
     return float(per.max() - per.min()), per.idxmax()
 
 
-def _gap_data():
+def _gap_data() -> pd.DataFrame:
     rng = np.random.default_rng(11)
     n = 400
     seg = np.array(["north", "south", "east", "west"])[rng.integers(0, 4, n)]
@@ -170,7 +171,7 @@ def check_12_3(rmse_gap: Callable[..., Any]) -> CheckResult:
     ex = "12.3"
     require_callable(ex, rmse_gap, "rmse_gap")
     df = _gap_data()
-    cases = []
+    cases: list[Case] = []
     for by in ["region", "band"]:
         gap, worst = _gap_reference(df, "rating", "pred", by)
         cases.append(Case(args=(df, "rating", "pred", by), expected=_expect_gap(gap, worst, df, by)))
@@ -181,8 +182,9 @@ def check_12_3(rmse_gap: Callable[..., Any]) -> CheckResult:
     return run_cases(ex, rmse_gap, cases)
 
 
-def _expect_gap(gap, worst, df, by):
-    def judge(got):
+def _expect_gap(gap: float, worst: Hashable, df: pd.DataFrame,
+                by: str) -> Callable[[Any], str | None]:
+    def judge(got: Any) -> str | None:
         if not isinstance(got, tuple) or len(got) != 2:
             return f"{got!r}: return a tuple (gap, worst_segment)"
         g, w = got
@@ -215,7 +217,7 @@ def _expect_gap(gap, worst, df, by):
     return judge
 
 
-def _cols(df):
+def _cols(df: pd.DataFrame) -> tuple[str, str]:
     return ("rating", "pred") if "rating" in df.columns else ("y", "p")
 
 
@@ -233,12 +235,12 @@ def _purchases_12_4() -> pd.DataFrame:
                              rng.integers(0, 4, n)]})
 
 
-def _clipped_counts(purchases: pd.DataFrame, categories, m: int) -> pd.Series:
+def _clipped_counts(purchases: pd.DataFrame, categories: Sequence[str], m: int) -> pd.Series:
     kept = clip_contributions(purchases, "user_id", m, order_by="timestamp")
     return kept["category"].value_counts().reindex(categories, fill_value=0)
 
 
-def _as_release(ex: str, got, call: str, categories) -> pd.Series:
+def _as_release(ex: str, got: Any, call: str, categories: Sequence[str]) -> pd.Series:
     """The student's release as a float Series in the order of ``categories``, or a failure."""
     if not isinstance(got, pd.Series):
         _fail(ex, f"{call} returned {type(got).__name__}; return a pandas Series indexed by "

@@ -41,6 +41,7 @@ WarmStartALS       a few ALS sweeps from the current factors over the users
 
 from __future__ import annotations
 
+import inspect
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -164,16 +165,26 @@ class Strategy:
             model.set_clipnorm(self.clipnorm)
         return model
 
-    def _train_kwargs(self, epochs: int | None) -> dict[str, Any]:
-        return {"epochs": self.epochs if epochs is None else epochs,
-                "batch_size": self.batch_size, "learning_rate": self.learning_rate,
-                "clipnorm": self.clipnorm}
+    def _train_kwargs(self, method: Any, epochs: int | None = None) -> dict[str, Any]:
+        """The training settings ``method`` (a model's fit/partial_fit) accepts.
+
+        A closed-form model (``GlobalMean``, ``BiasBaseline``) has no epochs or
+        learning rate: it gets none of them, so every strategy works with every
+        RatingEstimator.
+        """
+        wanted = {"epochs": self.epochs if epochs is None else epochs,
+                  "batch_size": self.batch_size, "learning_rate": self.learning_rate,
+                  "clipnorm": self.clipnorm}
+        params = inspect.signature(method).parameters
+        if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+            return wanted
+        return {k: v for k, v in wanted.items() if k in params}
 
     def _continue(self, df: pd.DataFrame, epochs: int | None = None) -> int:
         """Continue training the current model on ``df``; the examples processed."""
-        kwargs = self._train_kwargs(epochs)
+        kwargs = self._train_kwargs(self.model_.partial_fit, epochs)
         self.model_.partial_fit(df, **kwargs)
-        return len(df) * kwargs["epochs"]
+        return len(df) * kwargs.get("epochs", 1)
 
     def _start(self, history: pd.DataFrame) -> None:
         pass
@@ -227,9 +238,10 @@ class FullRetrain(Strategy):
         self.history_ = pd.concat([self.history_, batch], ignore_index=True)
         data = self.training_set()
         fresh = self._prepare(self.model_.clone())
-        fresh.fit(data, **self._train_kwargs(None))
+        kwargs = self._train_kwargs(fresh.fit)
+        fresh.fit(data, **kwargs)
         self.model_ = fresh
-        return len(data) * self.epochs
+        return len(data) * kwargs.get("epochs", 1)
 
 
 class SlidingWindow(FullRetrain):

@@ -18,7 +18,10 @@ one of ours or a student's:
 ``fit`` and ``partial_fit`` mean what they mean in scikit-learn: ``fit`` forgets
 everything and learns from the data it is given; ``partial_fit`` continues from
 the current state (and starts from scratch if there is none).  Both return
-``self``.  ``tests/test_roles.py`` checks every implementation against its role.
+``self``.  A model that trains iteratively takes its training settings as keywords
+(``fit(ratings, epochs=3)``); the strategies pass a model only the settings its
+method accepts, so a closed-form baseline works with every strategy.
+``tests/test_roles.py`` checks every implementation against its role.
 
 >>> import numpy as np
 >>> class Mean:

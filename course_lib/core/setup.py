@@ -24,7 +24,10 @@ from __future__ import annotations
 import logging
 import os
 import random
+import types
 import warnings
+
+from course_lib.core.validation import check_int
 
 __all__ = ["setup_notebook", "library_versions", "quiet_tensorflow_environment",
            "check_python", "TESTED_PYTHONS"]
@@ -98,7 +101,7 @@ def library_versions() -> dict[str, str]:
     return versions
 
 
-def _import_tensorflow_silently():
+def _import_tensorflow_silently() -> types.ModuleType:
     """Import TensorFlow with the C-level stderr muted.
 
     TensorFlow prints CUDA-probing lines from C++ before its logging is
@@ -176,15 +179,11 @@ def setup_notebook(seed: int = 42, *, tensorflow: bool = True, n_threads: int = 
     >>> setup_notebook(seed=-1, tensorflow=False)
     Traceback (most recent call last):
     ...
-    ValueError: setup_notebook(seed=-1): seed must be an int in [0, 2**32 - 1]; ...
+    ValueError: setup_notebook(seed=-1): seed must be ... pass e.g. seed=42.
     """
-    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
-        raise ValueError(
-            f"setup_notebook(seed={seed!r}): seed must be an int in [0, 2**32 - 1]; "
-            "pass e.g. seed=42."
-        )
-    if not isinstance(n_threads, int) or n_threads < 1:
-        raise ValueError(f"setup_notebook(n_threads={n_threads!r}): use a positive int such as 2.")
+    check_int(seed, "seed", "setup_notebook", minimum=0, maximum=2**32 - 1,
+              fix="pass e.g. seed=42")
+    check_int(n_threads, "n_threads", "setup_notebook", minimum=1, fix="use e.g. n_threads=2")
     import sys
 
     if tensorflow and "tensorflow" in sys.modules and not _STATE["configured"] \

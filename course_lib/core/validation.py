@@ -93,7 +93,10 @@ def describe(value: object) -> str:
         kind = {"ndarray": "array"}.get(type(value).__name__, type(value).__name__)
         return f"{kind} of shape {tuple(shape)}"
     text = repr(value)
-    return text if len(text) <= 60 else f"{type(value).__name__} {text[:50]}..."
+    if len(text) <= 60:
+        return text
+    kind = type(value).__name__
+    return f"{text[:57]}..." if text.startswith(kind) else f"{kind} {text[:50]}..."
 
 
 def argument_error(where: str, name: str, value: object, rule: str, fix: str | None = None, *,

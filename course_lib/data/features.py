@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from course_lib.core.validation import check_array, check_frame, check_int, describe
+from course_lib.core.validation import argument_error, check_array, check_frame, check_int
 
 __all__ = ["IdEncoder", "Standardizer", "FeatureTable", "default_feature_columns",
            "HIDDEN_COLUMN_HINTS"]
@@ -53,8 +53,8 @@ def _as_id_array(ids: Iterable[Any], name: str, where: str) -> np.ndarray:
     if arr.ndim == 0:
         arr = arr.reshape(1)
     if arr.ndim != 1:    # ids may be text, so check_array (numbers only) does not apply
-        raise ValueError(f"{where}({name}={describe(arr)}): {name} must be a 1-D sequence of "
-                         f"ids, got shape {arr.shape}; pass e.g. df['user_id'].")
+        raise argument_error(where, name, arr, f"a 1-D sequence of ids, got shape {arr.shape}",
+                             "pass e.g. df['user_id']")
     return arr
 
 
@@ -218,8 +218,8 @@ class Standardizer:
                           fix="pass (n_samples, n_features); for one feature use "
                               "X.reshape(-1, 1)")
         if n_columns is not None and arr.shape[1] != n_columns:
-            raise ValueError(f"{where}(X={describe(arr)}): X must have {n_columns} columns, like "
-                             f"the data the statistics were fitted on; pass the same columns.")
+            raise argument_error(where, "X", arr, f"an array with {n_columns} columns, like the "
+                                 "data the statistics were fitted on", "pass the same columns")
         return arr
 
     def _require_fitted(self, what: str) -> None:
@@ -352,9 +352,9 @@ class FeatureTable:
         check_frame(table, "table", "FeatureTable", fix=_TABLE_FIX)
         if table.index.has_duplicates:
             dup = table.index[table.index.duplicated()][:3].tolist()
-            raise ValueError(f"FeatureTable(table={describe(table)}): the index of table must be "
-                             f"unique ids, {dup} appear twice; use table.drop_duplicates() or "
-                             "set_index('..._id').")
+            raise argument_error("FeatureTable", "table", table,
+                                 f"indexed by unique ids, but {dup} appear twice",
+                                 "use table.drop_duplicates() or set_index('..._id')")
         columns = default_feature_columns(table) if columns is None else list(columns)
         check_frame(table, "table", "FeatureTable", columns=columns,
                     fix="pick columns= among the table's columns")

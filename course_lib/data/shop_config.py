@@ -24,7 +24,13 @@ from typing import Any
 
 import numpy as np
 
-from course_lib.core.validation import check_choice, check_int, check_number
+from course_lib.core.validation import (
+    ArgumentTypeError,
+    argument_error,
+    check_choice,
+    check_int,
+    check_number,
+)
 
 __all__ = ["BASE_CATEGORY_SHARE", "CATEGORIES", "REGIONS", "EDUCATION_LEVELS", "SCENARIOS",
            "DEFAULT_SEED", "START_DATE", "ShopConfig", "make_config"]
@@ -130,8 +136,9 @@ def make_config(scenario: str = "all", seed: int = DEFAULT_SEED, **overrides: An
     names = {f.name for f in dataclasses.fields(ShopConfig)} - {"scenario", "seed"}
     unknown = sorted(set(overrides) - names)
     if unknown:
-        raise TypeError(f"{_WHERE}({unknown[0]}=...): unknown override(s) {unknown}; the knobs "
-                        f"are {sorted(names)}.")
+        raise argument_error(_WHERE, unknown[0], overrides[unknown[0]],
+                             f"a knob of ShopConfig, but {unknown} are unknown override(s)",
+                             f"the knobs are {sorted(names)}", exc=ArgumentTypeError)
     cfg = ShopConfig(scenario=scenario, seed=int(seed), **overrides)
     _check_knobs(cfg)
     return dataclasses.replace(cfg, **_drift_days(cfg))
@@ -170,6 +177,6 @@ def _drift_days(cfg: ShopConfig) -> dict[str, Any]:
                                    fix="a drift day lies inside the simulated days")
     for a, b in (("gradual_start", "gradual_end"), ("seasonal_start", "seasonal_end")):
         if resolved[a] >= resolved[b]:
-            raise ValueError(f"{_WHERE}({a}={resolved[a]}, {b}={resolved[b]}): {a} must be "
-                             f"smaller than {b}; a drift ends after it starts.")
+            raise argument_error(_WHERE, a, resolved[a], f"smaller than {b}={resolved[b]}",
+                                 "a drift ends after it starts")
     return resolved

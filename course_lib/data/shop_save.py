@@ -29,6 +29,7 @@ from typing import Any
 
 import pandas as pd
 
+from course_lib.core.validation import argument_error
 from course_lib.data.errors import DatasetError
 from course_lib.data.shop_config import START_DATE
 from course_lib.data.shop_files import FORMAT_VERSION, SHOP_FILES
@@ -173,9 +174,9 @@ def save_shop(shop: ShopData, out: str | os.PathLike) -> list[Path]:
     True
     """
     if shop.truth is None or shop.interactions is None:
-        raise ValueError(f"save_shop(shop={shop!r}): shop must be a simulated world, with truth "
-                         "and interactions; only the output of course_lib.data.simulate can be "
-                         "saved.")
+        raise argument_error("save_shop", "shop", shop,
+                             "a simulated world, with truth and interactions",
+                             "only the output of course_lib.data.simulate can be saved")
     out = Path(out)
     blobs = _serialise(shop)
     names = list(blobs)                       # manifest.json last

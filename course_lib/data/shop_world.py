@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from course_lib.core.validation import describe
+from course_lib.core.validation import argument_error
 from course_lib.data.shop_config import _START_TS, CATEGORIES, REGIONS
 from course_lib.foundations.activations import sigmoid
 
@@ -89,9 +89,9 @@ class ShopTruth:
         r = pd.Categorical(t["region"], categories=REGIONS).codes
         c = pd.Categorical(t["category"], categories=CATEGORIES).codes
         if np.any(r < 0) or np.any(c < 0) or len(t) != np.prod(shape):
-            raise ValueError(f"ShopTruth(timeline={describe(t)}): timeline must have one row per "
-                             "day, region and category, with names from REGIONS and CATEGORIES; "
-                             "use shop.truth.timeline.")
+            raise argument_error("ShopTruth", "timeline", t,
+                                 "a table with one row per day, region and category, with "
+                                 "names from REGIONS and CATEGORIES", "use shop.truth.timeline")
         self._appeal = np.zeros(shape)
         self._appeal[t["day"].to_numpy(), r, c] = t["appeal"].to_numpy()
         self._expected = np.zeros(shape)

@@ -34,7 +34,13 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 
-from course_lib.core.validation import check_choice, check_frame, check_int, check_number, describe
+from course_lib.core.validation import (
+    argument_error,
+    check_choice,
+    check_frame,
+    check_int,
+    check_number,
+)
 
 __all__ = ["split_by_day", "split_by_fraction", "iter_batches", "ensure_time_order"]
 
@@ -144,9 +150,10 @@ def iter_batches(df: pd.DataFrame, by: str | int = "day", *,
     if period.size == 0:
         return
     if np.any(np.diff(period) < 0):
-        raise ValueError(f"iter_batches(df={describe(df)}): in df 'day' decreases while "
-                         "'timestamp' increases; the two columns disagree, fix 'day' (days "
-                         "since the first event).")
+        raise argument_error("iter_batches", "df", df,
+                             "a table whose 'day' never decreases while 'timestamp' increases, "
+                             "but in df 'day' decreases while 'timestamp' increases",
+                             "the two columns disagree, fix 'day' (days since the first event)")
     starts = np.flatnonzero(np.r_[True, period[1:] != period[:-1]])
     ends = np.r_[starts[1:], period.size]
     for s, e in zip(starts, ends, strict=True):

@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from course_lib.core.validation import check_array, check_int, check_number, describe
+from course_lib.core.validation import argument_error, check_array, check_int, check_number
 
 __all__ = ["rmse", "mae", "confusion_counts", "accuracy", "precision", "recall", "f1",
            "roc_auc", "roc_curve", "precision_recall_curve", "average_precision",
@@ -41,18 +41,17 @@ def _pair(y_true: ArrayLike, y_pred: ArrayLike, func: str,
     t = check_array(y_true, "y_true", func)
     p = check_array(y_pred, pred_name, func)
     if t.shape != p.shape:
-        raise ValueError(f"{func}({pred_name}={describe(p)}): {pred_name} must have the shape of "
-                         f"y_true {t.shape}; a (n, 1) model output needs .ravel() (or "
-                         ".reshape(-1)) before it is compared with (n,) labels.")
+        raise argument_error(func, pred_name, p, f"of the shape of y_true {t.shape}",
+                             "a (n, 1) model output needs .ravel() (or .reshape(-1)) before it "
+                             "is compared with (n,) labels")
     return t.ravel(), p.ravel()
 
 
 def _binary(y: np.ndarray, name: str, func: str) -> np.ndarray:
     if not np.all((y == 0) | (y == 1)):
         bad = np.unique(y[(y != 0) & (y != 1)])[:3]
-        raise ValueError(f"{func}({name}={describe(y)}): {name} must contain only 0 and 1, found "
-                         f"{bad.tolist()}; for probabilities, threshold first: "
-                         "(p >= 0.5).astype(int).")
+        raise argument_error(func, name, y, f"labels that are only 0 and 1, found {bad.tolist()}",
+                             "for probabilities, threshold first: (p >= 0.5).astype(int)")
     return y.astype(int)
 
 
@@ -142,8 +141,9 @@ def _check_scores(y_true: ArrayLike, scores: ArrayLike, func: str) -> tuple[np.n
     t, s = _pair(y_true, scores, func, "scores")
     t = _binary(t, "y_true", func)
     if t.min() == t.max():
-        raise ValueError(f"{func}(y_true={describe(t)}): y_true must hold both classes, it "
-                         f"contains only class {t[0]}; use a larger or time-wider sample.")
+        raise argument_error(func, "y_true", t,
+                             f"labels of both classes, it contains only class {t[0]}",
+                             "use a larger or time-wider sample")
     return t, s
 
 
@@ -231,8 +231,9 @@ def threshold_for_precision(y_true: ArrayLike, scores: ArrayLike, target: float)
     p, _, thr = precision_recall_curve(y_true, scores)
     ok = np.nonzero(p >= target)[0]
     if len(ok) == 0:
-        raise ValueError(f"threshold_for_precision: no threshold reaches precision {target}; "
-                         f"the best is {p.max():.3f}.")
+        raise argument_error("threshold_for_precision", "target", target,
+                             f"a precision that some threshold reaches, the best is {p.max():.3f}",
+                             "lower target")
     return float(thr[ok[-1]])
 
 
@@ -252,8 +253,8 @@ def calibration_bins(y_true: ArrayLike, prob: ArrayLike, n_bins: int = 10) -> di
     t, p = _pair(y_true, prob, "calibration_bins", "prob")
     t = _binary(t, "y_true", "calibration_bins")
     if np.any((p < 0) | (p > 1)):
-        raise ValueError(f"calibration_bins(prob={describe(p)}): prob must be probabilities in "
-                         "[0, 1]; apply the sigmoid to logits first.")
+        raise argument_error("calibration_bins", "prob", p, "probabilities in [0, 1]",
+                             "apply the sigmoid to logits first")
     n_bins = check_int(n_bins, "n_bins", "calibration_bins", minimum=1, fix="e.g. n_bins=10")
     idx = np.minimum((p * n_bins).astype(int), n_bins - 1)
     count = np.bincount(idx, minlength=n_bins)

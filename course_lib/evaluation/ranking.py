@@ -24,7 +24,7 @@ from collections.abc import Collection, Iterable, Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-from course_lib.core.validation import ArgumentTypeError, check_int, describe
+from course_lib.core.validation import ArgumentTypeError, argument_error, check_int
 
 __all__ = ["precision_at_k", "recall_at_k", "ndcg_at_k", "ranking_scores"]
 
@@ -35,23 +35,24 @@ def _check_ranking(recommended: ArrayLike, relevant: Collection, k: int,
     k = check_int(k, "k", func, minimum=1, fix="e.g. k=10")
     rec = list(np.asarray(recommended).ravel().tolist())
     if isinstance(relevant, (str, bytes)) or not hasattr(relevant, "__iter__"):
-        raise ArgumentTypeError(f"{func}(relevant={describe(relevant)}): relevant must be a "
-                                f"collection of item ids, got {type(relevant).__name__}; pass "
-                                "a set or a list, e.g. {3, 7}.")
+        raise argument_error(func, "relevant", relevant,
+                             f"a collection of item ids, got {type(relevant).__name__}",
+                             "pass a set or a list, e.g. {3, 7}", exc=ArgumentTypeError)
     rel = set(np.asarray(list(relevant)).ravel().tolist())
     top = rec[:k]
     shown = [r for r in top if r != -1]
     if len(set(shown)) != len(shown):
-        raise ValueError(f"{func}(recommended={describe(top)}): recommended must list each item "
-                         f"once, it contains duplicates in its first {k} items; a list "
-                         "recommends each item once.")
+        raise argument_error(func, "recommended", top,
+                             f"a list of distinct items, it contains duplicates in its first {k}",
+                             "a list recommends each item once")
     return top, rel, k
 
 
 def _require_relevant(rel: set, func: str, what: str) -> None:
     if not rel:
-        raise ValueError(f"{func}(relevant=set()): relevant must not be empty ({what} is "
-                         "undefined without relevant items); skip this user.")
+        raise argument_error(func, "relevant", rel,
+                             f"non-empty ({what} is undefined without relevant items)",
+                             "skip this user")
 
 
 def precision_at_k(recommended: ArrayLike, relevant: Collection, k: int) -> float:
@@ -104,9 +105,9 @@ def ranking_scores(recommended: Iterable[ArrayLike], relevant: Iterable[Collecti
     rec: Sequence = list(recommended)
     rel: Sequence = list(relevant)
     if len(rec) != len(rel) or not rec:
-        raise ValueError(f"ranking_scores(relevant={describe(rel)}): relevant must hold one "
-                         f"collection per recommendation list, got {len(rel)} for {len(rec)} "
-                         "lists; pass one of each per user (at least one user).")
+        raise argument_error("ranking_scores", "relevant", rel,
+                             f"a list of one collection per recommendation list, got {len(rel)} for "
+                             f"{len(rec)} lists", "pass one of each per user (at least one user)")
     p = [precision_at_k(a, b, k) for a, b in zip(rec, rel, strict=True)]
     r = [recall_at_k(a, b, k) for a, b in zip(rec, rel, strict=True)]
     n = [ndcg_at_k(a, b, k) for a, b in zip(rec, rel, strict=True)]

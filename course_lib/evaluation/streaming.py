@@ -41,7 +41,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from course_lib.core.validation import as_generator, check_array, check_number, describe
+from course_lib.core.validation import argument_error, as_generator, check_array, check_number
 from course_lib.evaluation.metrics import mae, rmse
 
 __all__ = ["holdout_split", "forgetting", "backward_transfer", "final_rmse",
@@ -76,8 +76,8 @@ def _last_row(R: ArrayLike, where: str) -> np.ndarray:
     R = check_array(R, "R", where, ndim=2, allow_nan=True,
                     fix="pass the square matrix R[i, j] (error on period j after update i)")
     if R.shape[0] != R.shape[1]:
-        raise ValueError(f"{where}(R={describe(R)}): R must be a square matrix R[i, j] (error on "
-                         f"period j after update i), got shape {R.shape}.")
+        raise argument_error(where, "R", R, "a square matrix R[i, j] (error on period j after "
+                             f"update i), got shape {R.shape}")
     return R[-1]
 
 
@@ -204,9 +204,9 @@ def prequential(strategy: Any, batches: Iterable[pd.DataFrame], *,
     """
     batches = list(batches)
     if holdout is not None and len(holdout) != len(batches):
-        raise ValueError(f"prequential(holdout={describe(holdout)}): holdout must hold one slice "
-                         f"per batch, got {len(holdout)} for {len(batches)} batches; use "
-                         "holdout_split.")
+        raise argument_error("prequential", "holdout", holdout,
+                             f"a list of one slice per batch, got {len(holdout)} for {len(batches)} batches",
+                             "use holdout_split")
     rows, ys, preds, truths = [], [], [], []
     R = np.full((len(batches), len(batches)), np.nan) if holdout is not None else None
     for i, batch in enumerate(batches):

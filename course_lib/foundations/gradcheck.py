@@ -27,7 +27,8 @@ from typing import Callable
 import numpy as np
 from numpy.typing import ArrayLike
 
-from course_lib.core.validation import check_array, check_number, describe
+from course_lib.core.validation import (ArgumentTypeError, argument_error, check_array,
+                                        check_number)
 
 __all__ = ["numerical_gradient", "relative_error", "check_gradient", "GradientCheck"]
 
@@ -36,15 +37,15 @@ def _as_point(x: ArrayLike, func: str) -> np.ndarray:
     fix = "differentiate at a finite point, e.g. np.array([0.5, -1.0])"
     arr = check_array(x, "x", func, allow_nan=True).copy()   # a copy: we perturb it
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{func}(x={describe(arr)}): x must be finite, found "
-                         f"{int(np.sum(~np.isfinite(arr)))} NaN or inf; {fix}.")
+        raise argument_error(func, "x", arr,
+                             f"finite, found {int(np.sum(~np.isfinite(arr)))} NaN or inf", fix)
     return arr
 
 
 def _check_callable(f: object, name: str, func: str, what: str) -> None:
     if not callable(f):
-        raise TypeError(f"{func}({name}={describe(f)}): {name} must be a function {what}, "
-                        f"got {type(f).__name__}.")
+        raise argument_error(func, name, f, f"a function {what}, got {type(f).__name__}",
+                             exc=ArgumentTypeError)
 
 
 def numerical_gradient(f: Callable[[np.ndarray], float], x: ArrayLike,
@@ -110,9 +111,9 @@ def relative_error(a: ArrayLike, b: ArrayLike, floor: float = 1e-12) -> float:
     a = check_array(a, "a", "relative_error", allow_empty=True, allow_nan=True)
     b = check_array(b, "b", "relative_error", allow_empty=True, allow_nan=True)
     if a.shape != b.shape:
-        raise ValueError(f"relative_error(b={describe(b)}): b must have the shape of a "
-                         f"{a.shape}, got {b.shape}; a gradient must have the shape of the "
-                         "parameters.")
+        raise argument_error("relative_error", "b", b,
+                             f"the same shape as a {a.shape}, got {b.shape}",
+                             "a gradient must have the shape of the parameters")
     return float(np.linalg.norm(a - b) / max(np.linalg.norm(a) + np.linalg.norm(b), floor))
 
 
@@ -171,8 +172,8 @@ def check_gradient(f: Callable[[np.ndarray], float], grad: Callable[[np.ndarray]
                        fix="use e.g. 1e-6")
     analytic = np.asarray(grad(x.copy()), dtype=float)
     if analytic.shape != x.shape:
-        raise ValueError(f"check_gradient(grad={describe(grad)}): grad(x) must have the shape "
-                         f"of x {x.shape}, got {analytic.shape}; a gradient has one entry per "
-                         "parameter.")
+        raise argument_error("check_gradient", "grad", grad,
+                             f"a function whose grad(x) has the shape of x {x.shape}, got "
+                             f"{analytic.shape}", "a gradient has one entry per parameter")
     numeric = numerical_gradient(f, x, eps=eps)
     return GradientCheck(analytic, numeric, relative_error(analytic, numeric), float(tol))

@@ -30,8 +30,8 @@ import numpy as np
 
 from numpy.typing import ArrayLike
 
-from course_lib.core.validation import (as_generator, check_array, check_int, check_number,
-                                        describe)
+from course_lib.core.validation import (ArgumentTypeError, argument_error, as_generator,
+                                        check_array, check_int, check_number)
 
 __all__ = ["design_matrix", "predict", "mse_loss", "mse_gradient_wrt_theta", "gradient_descent_step",
            "gradient_descent", "GDRun", "least_squares", "run_summary"]
@@ -48,21 +48,21 @@ def _check_Xy(X: ArrayLike, y: ArrayLike, func: str) -> tuple[np.ndarray, np.nda
     X = _check_X(X, func)
     y = check_array(y, "y", func)
     if y.ndim != 1 or y.shape[0] != X.shape[0]:
-        raise ValueError(f"{func}(y={describe(y)}): y must have shape ({X.shape[0]},) to match "
-                         f"X {X.shape}, got {y.shape}; one target per row of X (use y.ravel() "
-                         "for a column).")
+        raise argument_error(func, "y", y, f"of shape ({X.shape[0]},) to match X {X.shape}, got "
+                             f"{y.shape}", "one target per row of X (use y.ravel() for a column)")
     return X, y
 
 
 def _check_theta(theta: ArrayLike, X: np.ndarray, func: str, name: str = "theta") -> np.ndarray:
     theta = check_array(theta, name, func, fix="start from finite weights, e.g. zeros")
     if theta.shape != (X.shape[1],):
-        raise ValueError(f"{func}({name}={describe(theta)}): {name} must have shape "
-                         f"({X.shape[1]},), one weight per column of X {X.shape}, got "
-                         f"{theta.shape}.")
+        raise argument_error(func, name, theta, f"of shape ({X.shape[1]},), one weight per "
+                             f"column of X {X.shape}, got {theta.shape}",
+                             f"start from e.g. np.zeros({X.shape[1]})")
     if not np.all(np.isfinite(theta)):
-        raise ValueError(f"{func}({name}={describe(theta)}): {name} must be finite; start from "
-                         "finite weights, e.g. zeros.")
+        raise argument_error(func, name, theta,
+                             f"finite, found {int(np.sum(~np.isfinite(theta)))} inf",
+                             "start from finite weights, e.g. zeros")
     return theta
 
 
@@ -95,8 +95,8 @@ def design_matrix(x: ArrayLike) -> np.ndarray:
     if x.ndim == 1:
         x = x[:, None]
     if x.ndim != 2:
-        raise ValueError(f"design_matrix(x={describe(x)}): x must be 1-D or 2-D, got shape "
-                         f"{x.shape}; pass one feature (n,) or a table (n, d).")
+        raise argument_error("design_matrix", "x", x, f"1-D or 2-D, got shape {x.shape}",
+                             "pass one feature (n,) or a table (n, d)")
     return np.hstack([np.ones((x.shape[0], 1)), x])
 
 
@@ -371,8 +371,8 @@ def run_summary(run: GDRun, optimum: ArrayLike | None = None) -> str:
     'learning_rate=0.1, full batch, 100 steps: DIVERGED (loss 44 -> 5.56e+28)'
     """
     if not isinstance(run, GDRun):
-        raise TypeError(f"run_summary(run={describe(run)}): run must be a GDRun, got "
-                        f"{type(run).__name__}; pass the GDRun returned by gradient_descent.")
+        raise argument_error("run_summary", "run", run, f"a GDRun, got {type(run).__name__}",
+                             "pass the GDRun returned by gradient_descent", exc=ArgumentTypeError)
     batch = "full batch" if run.batch_size is None else f"batch_size={run.batch_size}"
     head = f"learning_rate={run.learning_rate:g}, {batch}, {run.losses.size - 1} steps"
     final = run.losses[-1]

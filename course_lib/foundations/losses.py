@@ -33,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from course_lib.core.validation import check_array, check_number, describe
+from course_lib.core.validation import argument_error, check_array, check_number
 from course_lib.foundations.activations import sigmoid, softmax
 
 __all__ = [
@@ -66,14 +66,13 @@ def check_same_shape(a: np.ndarray, b: np.ndarray, names: tuple[str, str], func:
     >>> check_same_shape(np.zeros(3), np.zeros((3, 1)), ("y_true", "y_pred"), "mse")
     Traceback (most recent call last):
     ...
-    ValueError: mse(y_pred=array of shape (3, 1)): y_pred must have the shape of y_true (3,); ...
+    ValueError: mse(y_pred=array of shape (3, 1)): y_pred must be the same shape as y_true (3,); ...
     """
     if a.shape != b.shape:
         hint = ("a (n,) vs (n, 1) mismatch would silently broadcast to (n, n): "
                 "use .ravel() or .reshape(-1, 1) on one of them"
                 if a.size == b.size else "they must hold one value per sample")
-        raise ValueError(f"{func}({names[1]}={describe(b)}): {names[1]} must have the shape of "
-                         f"{names[0]} {a.shape}; {hint}.")
+        raise argument_error(func, names[1], b, f"the same shape as {names[0]} {a.shape}", hint)
 
 
 def _pair(y_true: ArrayLike, y_pred: ArrayLike, func: str) -> tuple[np.ndarray, np.ndarray]:
@@ -85,8 +84,8 @@ def _pair(y_true: ArrayLike, y_pred: ArrayLike, func: str) -> tuple[np.ndarray, 
 
 def _check_probabilities(y: np.ndarray, name: str, func: str, hint: str) -> None:
     if np.any(y < 0) or np.any(y > 1):
-        raise ValueError(f"{func}({name}={describe(y)}): {name} must lie in [0, 1], got values "
-                         f"from {y.min():g} to {y.max():g}; {hint}")
+        raise argument_error(func, name, y,
+                             f"in [0, 1], got values from {y.min():g} to {y.max():g}", hint)
 
 
 def _check_epsilon(epsilon: float, func: str) -> float:
@@ -192,10 +191,10 @@ def log_softmax(z: ArrayLike, axis: int = -1) -> np.ndarray:
 def _binary_inputs(y_true: ArrayLike, y_pred: ArrayLike, func: str,
                    from_logits: bool) -> tuple[np.ndarray, np.ndarray]:
     t, p = _pair(y_true, y_pred, func)
-    _check_probabilities(t, "y_true", func, "labels are 0 (no purchase) or 1 (purchase).")
+    _check_probabilities(t, "y_true", func, "labels are 0 (no purchase) or 1 (purchase)")
     if not from_logits:
         _check_probabilities(p, "y_pred", func,
-                             "if these are raw scores (logits), pass from_logits=True.")
+                             "if these are raw scores (logits), pass from_logits=True")
     return t, p
 
 
@@ -268,12 +267,12 @@ def _categorical_inputs(y_true: ArrayLike, y_pred: ArrayLike, func: str,
     p = check_array(y_pred, "y_pred", func, min_ndim=1)
     check_same_shape(t, p, ("y_true", "y_pred"), func)
     _check_probabilities(t, "y_true", func,
-                         "pass one-hot rows (use np.eye(k)[labels] for integer labels).")
+                         "pass one-hot rows (use np.eye(k)[labels] for integer labels)")
     if not from_logits:
         if np.any(p < 0):
-            raise ValueError(f"{func}(y_pred={describe(p)}): y_pred must be probabilities "
-                             f"(>= 0) when from_logits=False, got values down to {p.min():g}; "
-                             "if these are raw scores, pass from_logits=True.")
+            raise argument_error(func, "y_pred", p, "probabilities (>= 0) when from_logits=False, "
+                                 f"got values down to {p.min():g}",
+                                 "if these are raw scores, pass from_logits=True")
     return t, p
 
 
@@ -336,8 +335,8 @@ def categorical_crossentropy_gradient(y_true: ArrayLike, y_pred: ArrayLike, *, f
     s = np.sum(p, axis=-1, keepdims=True)
     q = p / s
     if np.any((q <= epsilon) | (q >= 1.0 - epsilon)):
-        raise ValueError(f"categorical_crossentropy_gradient(y_pred={describe(p)}): y_pred "
-                         f"must be probabilities inside ({epsilon:g}, 1 - {epsilon:g}) once "
-                         "normalised (outside, the clipped loss is flat); compute the gradient "
-                         "from logits (from_logits=True) instead.")
+        raise argument_error("categorical_crossentropy_gradient", "y_pred", p,
+                             f"probabilities inside ({epsilon:g}, 1 - {epsilon:g}) once normalised "
+                             "(outside, the clipped loss is flat)",
+                             "compute the gradient from logits (from_logits=True) instead")
     return (-t / p + row_sum_t / s) / n

@@ -42,7 +42,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from course_lib.core.validation import as_generator as _rng
-from course_lib.core.validation import check_array, check_choice, check_int, describe
+from course_lib.core.validation import (ArgumentTypeError, argument_error, check_array,
+                                        check_choice, check_int)
 from course_lib.foundations.activations import sigmoid
 from course_lib.foundations.optimizers import Optimizer
 
@@ -161,25 +162,27 @@ def init_params(n_inputs: int, n_hidden: int, n_outputs: int = 1,
 def _finite(arr: np.ndarray, name: str, where: str, fix: str) -> np.ndarray:
     """``arr`` if it holds no inf (``check_array`` has already refused NaN)."""
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{where}({name}={describe(arr)}): {name} must be finite numbers, "
-                         f"found {int(np.sum(~np.isfinite(arr)))} inf; {fix}.")
+        raise argument_error(where, name, arr,
+                             f"finite numbers, found {int(np.sum(~np.isfinite(arr)))} inf", fix)
     return arr
 
 
 def _check_params(params: Any, where: str) -> dict[str, np.ndarray]:
     if not isinstance(params, Mapping) or set(params) != set(_KEYS):
-        got = sorted(params) if isinstance(params, Mapping) else type(params).__name__
-        raise ValueError(f"{where}(params={describe(params)}): params must be a dict with keys "
-                         f"{list(_KEYS)}, got {got}; build it with init_params(...).")
+        is_dict = isinstance(params, Mapping)
+        got = sorted(params) if is_dict else type(params).__name__
+        raise argument_error(where, "params", params, f"a dict with keys {list(_KEYS)}, got {got}",
+                             "build it with init_params(...)",
+                             exc=ValueError if is_dict else ArgumentTypeError)
     fix = "training diverged: lower the learning rate"
     p = {k: _finite(check_array(params[k], f"params[{k!r}]", where, fix=fix),
                     f"params[{k!r}]", where, fix) for k in _KEYS}
     if p["W1"].ndim != 2 or p["W2"].ndim != 2 or p["b1"].shape != (p["W1"].shape[1],) or \
             p["W2"].shape[0] != p["W1"].shape[1] or p["b2"].shape != (p["W2"].shape[1],):
         shapes = {k: v.shape for k, v in p.items()}
-        raise ValueError(f"{where}(params=dict): params must have consistent shapes W1 (d, h), "
-                         f"b1 (h,), W2 (h, k), b2 (k,), got inconsistent shapes {shapes}; "
-                         "build them with init_params(...).")
+        raise argument_error(where, "params", params, "arrays of consistent shapes W1 (d, h), "
+                             f"b1 (h,), W2 (h, k), b2 (k,), got {shapes}",
+                             "build them with init_params(...)")
     return p
 
 
@@ -188,9 +191,9 @@ def _check_X(X: ArrayLike, params: dict[str, np.ndarray], where: str) -> np.ndar
                     fix="X is (n_samples, n_features); for one example use X.reshape(1, -1)")
     X = _finite(X, "X", where, "fill or drop missing values first")
     if X.shape[1] != params["W1"].shape[0]:
-        raise ValueError(f"{where}(X={describe(X)}): X must have {params['W1'].shape[0]} "
-                         f"features, the rows of W1 (n_features, n_hidden), got {X.shape[1]}; "
-                         "check the columns of X.")
+        raise argument_error(where, "X", X, f"of shape (n, {params['W1'].shape[0]}): one column "
+                             "per row of W1 (n_features, n_hidden), got "
+                             f"{X.shape[1]} columns", "check the columns of X")
     return X
 
 
@@ -198,9 +201,9 @@ def _check_y(y: ArrayLike, n: int, k: int, where: str) -> np.ndarray:
     given = check_array(y, "y", where, fix="drop the rows with missing labels")
     y = given.reshape(-1, 1) if given.ndim == 1 and k == 1 else given   # never (n,) - (n, 1)
     if y.shape != (n, k):
-        raise ValueError(f"{where}(y={describe(given)}): y must have the shape ({n}, {k}) that the "
-                         f"network predicts, got {given.shape}; pass one label per row of X "
-                         "(shape (n,) or (n, 1)).")
+        raise argument_error(where, "y", given, f"of the shape ({n}, {k}) that the network "
+                             f"predicts, got {given.shape}",
+                             "pass one label per row of X (shape (n,) or (n, 1))")
     return _finite(y, "y", where, "drop those rows")
 
 
@@ -230,7 +233,7 @@ def forward(params: Mapping[str, ArrayLike], X: ArrayLike,
     >>> forward(p, np.ones((3, 5)))
     Traceback (most recent call last):
     ...
-    ValueError: forward(X=array of shape (3, 5)): X must have 2 features, the rows of W1 ...
+    ValueError: forward(X=array of shape (3, 5)): X must be of shape (n, 2): one column per ...
     """
     _check_activation(hidden_activation, "forward")
     p = _check_params(params, "forward")
@@ -318,9 +321,9 @@ def backward(params: Mapping[str, ArrayLike], cache: Mapping[str, np.ndarray], y
     p = _check_params(params, "backward")
     missing = {"X", "Z1", "H", "Y"} - set(cache)
     if missing:
-        raise ValueError(f"backward(cache={describe(sorted(cache))}): cache must hold X, Z1, H "
-                         f"and Y, it lacks {sorted(missing)}; pass what forward(params, X) "
-                         "returned.")
+        raise argument_error("backward", "cache", sorted(cache),
+                             f"a dict holding X, Z1, H and Y, it lacks {sorted(missing)}",
+                             "pass what forward(params, X) returned")
     X, Z1, H, Y = (np.asarray(cache[k], dtype=float) for k in ("X", "Z1", "H", "Y"))
     n, k = Y.shape
     y = _check_y(y, n, k, "backward")
@@ -371,8 +374,9 @@ def train(params: Mapping[str, ArrayLike], X: ArrayLike, y: ArrayLike, optimizer
     True
     """
     if not isinstance(optimizer, Optimizer):
-        raise TypeError(f"train(optimizer={describe(optimizer)}): optimizer must be a "
-                        "course_lib.foundations optimizer; pass e.g. SGD(learning_rate=0.1).")
+        raise argument_error("train", "optimizer", optimizer, "a course_lib.foundations "
+                             f"optimizer, got {type(optimizer).__name__}",
+                             "pass e.g. SGD(learning_rate=0.1)", exc=ArgumentTypeError)
     n_epochs = check_int(n_epochs, "n_epochs", "train", minimum=0)
     _check_loss(loss, "train")
     optimizer.reset()
@@ -424,8 +428,8 @@ def params_from_keras(weights: list[ArrayLike]) -> dict[str, np.ndarray]:
     """
     weights = list(weights)
     if len(weights) != 4:
-        raise ValueError(f"params_from_keras(weights=list of {len(weights)}): weights must be "
-                         "4 arrays [W1, b1, W2, b2] (two Dense layers); pass "
-                         "keras_model.get_weights() of a 2-layer model.")
+        raise argument_error("params_from_keras", "weights", weights,
+                             f"4 arrays [W1, b1, W2, b2] (two Dense layers), got {len(weights)}",
+                             "pass keras_model.get_weights() of a 2-layer model")
     return _check_params(dict(zip(_KEYS, (np.asarray(w, dtype=float) for w in weights))),
                          "params_from_keras")

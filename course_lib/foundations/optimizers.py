@@ -44,7 +44,8 @@ from typing import Any, Mapping, Union
 import numpy as np
 from numpy.typing import ArrayLike
 
-from course_lib.core.validation import check_array, check_choice, check_number, describe
+from course_lib.core.validation import (ArgumentTypeError, argument_error, check_array,
+                                        check_choice, check_number)
 
 __all__ = ["Optimizer", "SGD", "Momentum", "RMSProp", "Adam", "adam_step_scale"]
 
@@ -78,8 +79,8 @@ def _finite_array(value: ArrayLike, name: str, where: str, dtype: str) -> np.nda
     arr = check_array(value, name, where, allow_nan=True).astype(dtype)
     n_bad = int(np.sum(~np.isfinite(arr)))
     if n_bad:
-        raise ValueError(f"{where}({name}={describe(arr)}): {name} must be finite numbers, "
-                         f"found {n_bad} NaN or inf of {arr.size}; {fix}.")
+        raise argument_error(where, name, arr,
+                             f"finite numbers, found {n_bad} NaN or inf of {arr.size}", fix)
     return arr
 
 
@@ -133,20 +134,21 @@ class Optimizer:
         """``[(key, param, grad), ...]``; the key is None for a single array."""
         if isinstance(params, Mapping):
             if not isinstance(grads, Mapping):
-                raise TypeError(f"step(grads={describe(grads)}): grads must be a dict like "
-                                f"params, with the keys {sorted(params)}, got "
-                                f"{type(grads).__name__}.")
+                raise argument_error("step", "grads", grads, "a dict like params, with the keys "
+                                     f"{sorted(params)}, got {type(grads).__name__}",
+                                     "return one gradient per parameter, with the same names",
+                                     exc=ArgumentTypeError)
             if set(params) != set(grads):
-                raise ValueError(f"step(grads=dict): grads must have the keys of params "
-                                 f"{sorted(params)}, it has {sorted(grads)}; return one "
-                                 "gradient per parameter, with the same names.")
+                raise argument_error("step", "grads", grads, "a dict with the keys of params "
+                                     f"{sorted(params)}, it has {sorted(grads)}",
+                                     "return one gradient per parameter, with the same names")
             if not params:
-                raise ValueError("step(params={}): params must be a non-empty dict; pass at "
-                                 "least one array.")
+                raise argument_error("step", "params", params, "a non-empty dict",
+                                     "pass at least one array")
             return [(key, params[key], grads[key]) for key in params]
         if isinstance(grads, Mapping):
-            raise TypeError("step(grads=dict): grads must be an array like params, got a "
-                            "dict; pass the gradient array itself.")
+            raise argument_error("step", "grads", grads, "an array like params, got a dict",
+                                 "pass the gradient array itself", exc=ArgumentTypeError)
         return [(None, params, grads)]
 
     def _checked(self, key: Any, p: ArrayLike, g: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
@@ -154,14 +156,14 @@ class Optimizer:
         x = _finite_array(p, "params" + suffix, "step", self.dtype)
         gx = _finite_array(g, "grads" + suffix, "step", self.dtype)
         if x.shape != gx.shape:
-            raise ValueError(f"step(grads{suffix}={describe(gx)}): grads{suffix} must have the "
-                             f"shape of params{suffix} {x.shape}, got {gx.shape}; the gradient "
-                             "must have the shape of the parameter it belongs to.")
+            raise argument_error("step", f"grads{suffix}", gx, f"the same shape as "
+                                 f"params{suffix} {x.shape}, got {gx.shape}", "the gradient must "
+                                 "have the shape of the parameter it belongs to")
         state = self._state.get(key)
         if state is not None and state["shape"] != x.shape:
-            raise ValueError(f"step(params{suffix}={describe(x)}): params{suffix} must keep the "
-                             f"shape {state['shape']} of the earlier steps; call reset() "
-                             "before optimising a different problem.")
+            raise argument_error("step", f"params{suffix}", x, f"of the shape {state['shape']} "
+                                 "used in the earlier steps",
+                                 "call reset() before optimising a different problem")
         return x, gx
 
     def step(self, params: Params, grads: Params) -> Any:
@@ -366,8 +368,9 @@ class Adam(Optimizer):
         self.beta_2 = _check_decay(beta_2, "beta_2", "Adam", "0.999")
         self.epsilon = _check_epsilon(epsilon, "Adam")
         if not isinstance(bias_correction, (bool, np.bool_)):
-            raise TypeError(f"Adam(bias_correction={describe(bias_correction)}): "
-                            "bias_correction must be True or False.")
+            raise argument_error("Adam", "bias_correction", bias_correction,
+                                 f"True or False, got {type(bias_correction).__name__}",
+                                 exc=ArgumentTypeError)
         self.bias_correction = bool(bias_correction)
         super().__init__(learning_rate, dtype=dtype)
 
@@ -426,8 +429,8 @@ def adam_step_scale(t: ArrayLike, beta_1: float = 0.9, beta_2: float = 0.999,
     """
     t = check_array(t, "t", "adam_step_scale")
     if np.any(t < 1) or np.any(t != np.round(t)):
-        raise ValueError(f"adam_step_scale(t={describe(t)}): t must hold whole step numbers "
-                         ">= 1 (Adam counts from 1); pass e.g. np.arange(1, 101).")
+        raise argument_error("adam_step_scale", "t", t, "whole step numbers >= 1 (Adam counts "
+                             "from 1)", "pass e.g. np.arange(1, 101)")
     b1 = _check_decay(beta_1, "beta_1", "adam_step_scale", "0.9")
     b2 = _check_decay(beta_2, "beta_2", "adam_step_scale", "0.999")
     if bias_correction:

@@ -21,7 +21,8 @@ from typing import Callable
 import numpy as np
 from numpy.typing import ArrayLike
 
-from course_lib.core.validation import check_array, check_int, check_number, describe
+from course_lib.core.validation import (ArgumentTypeError, argument_error, check_array,
+                                        check_int, check_number)
 from course_lib.foundations.optimizers import Optimizer, _finite_array
 
 __all__ = ["minimize", "Quadratic", "Rosenbrock"]
@@ -66,11 +67,13 @@ def minimize(grad: Callable[[np.ndarray], np.ndarray], x0: ArrayLike, optimizer:
     True
     """
     if not callable(grad):
-        raise TypeError(f"minimize(grad={describe(grad)}): grad must be a function "
-                        "x -> gradient; pass e.g. problem.grad.")
+        raise argument_error("minimize", "grad", grad, "a function x -> gradient, got "
+                             f"{type(grad).__name__}", "pass e.g. problem.grad",
+                             exc=ArgumentTypeError)
     if not isinstance(optimizer, Optimizer):
-        raise TypeError(f"minimize(optimizer={describe(optimizer)}): optimizer must be a "
-                        "course_lib.foundations optimizer; pass e.g. Adam(learning_rate=0.1).")
+        raise argument_error("minimize", "optimizer", optimizer, "a course_lib.foundations "
+                             f"optimizer, got {type(optimizer).__name__}",
+                             "pass e.g. Adam(learning_rate=0.1)", exc=ArgumentTypeError)
     n_steps = check_int(n_steps, "n_steps", "minimize", minimum=0)
     max_abs = check_number(max_abs, "max_abs", "minimize", low=0, low_inclusive=False,
                            fix="use a large positive number such as 1e6")
@@ -80,8 +83,9 @@ def minimize(grad: Callable[[np.ndarray], np.ndarray], x0: ArrayLike, optimizer:
     for _ in range(n_steps):
         g = np.asarray(grad(x), dtype=float)
         if g.shape != x.shape:
-            raise ValueError(f"minimize(grad={describe(grad)}): grad(x) must return the shape of "
-                             f"x {x.shape}, it returned shape {g.shape}.")
+            raise argument_error("minimize", "grad", grad, "a function whose grad(x) has the "
+                                 f"shape of x {x.shape}, got {g.shape}",
+                                 "return one partial derivative per coordinate of x")
         if not np.all(np.isfinite(g)):
             break
         x = optimizer.step(x, g)
@@ -115,8 +119,8 @@ class Quadratic:
     def __init__(self, scales: ArrayLike = (1.0, 25.0), angle: float = 0.0) -> None:
         scales = check_array(scales, "scales", "Quadratic", ndim=1)
         if scales.shape != (2,) or not np.all(np.isfinite(scales)) or np.any(scales <= 0):
-            raise ValueError(f"Quadratic(scales={describe(scales.tolist())}): scales must be two "
-                             "positive curvatures; pass e.g. (1.0, 25.0).")
+            raise argument_error("Quadratic", "scales", scales.tolist(),
+                                 "two positive curvatures", "pass e.g. (1.0, 25.0)")
         angle = check_number(angle, "angle", "Quadratic", fix="give an angle in radians")
         c, s = math.cos(angle), math.sin(angle)
         rot = np.array([[c, -s], [s, c]])

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from course_lib.core.validation import check_frame, describe
+from course_lib.core.validation import argument_error, check_frame
 
 RATING_MIN, RATING_MAX = 1.0, 5.0
 IDS = ("user_id", "item_id")
@@ -28,16 +28,17 @@ def check_ratings(ratings: object, where: str, *, need_rating: bool = True,
     >>> check_ratings(df, "GlobalMean.fit")
     Traceback (most recent call last):
     ...
-    ValueError: GlobalMean.fit(ratings=DataFrame of shape (1, 3)): ratings must have finite ratings, found 1 NaN or inf; drop those rows first.
+    ValueError: GlobalMean.fit(ratings=DataFrame of shape (1, 3)): ratings must be a table of finite ratings, found 1 NaN or inf; drop those rows first.
     """
     check_frame(ratings, name, where, columns=RATINGS if need_rating else IDS)
     assert isinstance(ratings, pd.DataFrame)
     if need_rating:
         if len(ratings) == 0:
-            raise ValueError(f"{where}({name}={describe(ratings)}): {name} must have at least one "
-                             "row; there is nothing to learn from.")
+            raise argument_error(where, name, ratings, "a table with at least one row",
+                                 "there is nothing to learn from")
         bad = int((~np.isfinite(ratings["rating"].to_numpy(dtype=float))).sum())
         if bad:
-            raise ValueError(f"{where}({name}={describe(ratings)}): {name} must have finite "
-                             f"ratings, found {bad} NaN or inf; drop those rows first.")
+            raise argument_error(where, name, ratings,
+                                 f"a table of finite ratings, found {bad} NaN or inf",
+                                 "drop those rows first")
     return ratings

@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from course_lib.core.validation import (
+    argument_error,
     as_generator,
     check_choice,
     check_int,
@@ -246,9 +247,9 @@ class MatrixFactorization:
                               clipnorm: float | None) -> None:
         for name, value in (("learning_rate", learning_rate), ("clipnorm", clipnorm)):
             if value is not None:
-                raise ValueError(f"{where}({name}={value!r}): {name} must be None with "
-                                 "solver='als' (each ALS step is an exact solve); use "
-                                 "solver='sgd' for a step size.")
+                raise argument_error(where, name, value,
+                                     "None with solver='als' (each ALS step is an exact solve)",
+                                     "use solver='sgd' for a step size")
 
     # ALS ---------------------------------------------------------------------------------
     def _fit_als(self, ratings: pd.DataFrame, n_sweeps: int) -> MatrixFactorization:

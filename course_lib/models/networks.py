@@ -28,7 +28,13 @@ import keras
 import numpy as np
 from numpy.typing import ArrayLike
 
-from course_lib.core.validation import check_array, check_choice, check_int, check_number, describe
+from course_lib.core.validation import (
+    argument_error,
+    check_array,
+    check_choice,
+    check_int,
+    check_number,
+)
 
 __all__ = ["build_feature_mlp", "build_purchase_model", "build_rating_network", "TableL2"]
 
@@ -50,9 +56,9 @@ def check_hidden(hidden: object, where: str) -> tuple[int, ...]:
     ok = units is not None and all(isinstance(u, (int, np.integer)) and not isinstance(u, bool)
                                    and u >= 1 for u in units)
     if not ok:
-        raise ValueError(f"{where}(hidden={describe(hidden)}): hidden must be a sequence of "
-                         "layer widths, every layer width >= 1; e.g. hidden=(64, 32), or "
-                         "hidden=() for none.")
+        raise argument_error(where, "hidden", hidden,
+                             "a sequence of layer widths, every layer width >= 1",
+                             "e.g. hidden=(64, 32), or hidden=() for none")
     return tuple(int(u) for u in units)  # type: ignore[union-attr]
 
 

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 import keras
 import numpy as np
 
-from course_lib.core.validation import check_number
+from course_lib.core.validation import argument_error, check_number
 from course_lib.models.networks import check_learning_rate
 
 __all__: list[str] = []
@@ -87,9 +87,10 @@ class TrainingControls:
             self._base_regularizers = [v.regularizer for v in variables]
         extra = [None] * len(variables) if penalties is None else list(penalties)
         if len(extra) != len(variables):
-            raise ValueError(f"RatingModel.set_weight_penalties(penalties=list of {len(extra)}): "
-                             f"penalties must have one entry per trainable variable, "
-                             f"{len(variables)}; use None for a variable without a penalty.")
+            raise argument_error("RatingModel.set_weight_penalties", "penalties", penalties,
+                                 f"a list of one entry per trainable variable ({len(variables)}), "
+                                 f"got {len(extra)}",
+                                 "use None for a variable without a penalty")
         for v, base, fn in zip(variables, self._base_regularizers, extra, strict=True):
             v.regularizer = base if fn is None else _PlusPenalty(base, fn)
         self.keras_model.train_function = None

@@ -22,6 +22,7 @@ from typing import Any
 import keras
 import numpy as np
 
+from course_lib.core.validation import ArgumentTypeError, argument_error
 from course_lib.data.features import FeatureTable, IdEncoder, Standardizer
 
 __all__: list[str] = []
@@ -63,8 +64,9 @@ def save(model: Any, path: str | Path) -> Path:
     """Write ``model`` to the directory ``path`` atomically; return the path."""
     path = Path(path)
     if path.suffix == ".keras":
-        raise ValueError(f"RatingModel.save(path={str(path)!r}): path must be a directory name "
-                         "such as 'rating_model'; a .keras file alone cannot hold the id encoders.")
+        raise argument_error("RatingModel.save", "path", str(path),
+                             "a directory name such as 'rating_model'",
+                             "a .keras file alone cannot hold the id encoders")
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
     try:
@@ -127,9 +129,9 @@ def as_standardizer(value: Any, which: str) -> Standardizer:
         return Standardizer.from_dict(value.to_dict())
     if isinstance(value, dict):
         return Standardizer.from_dict(value)
-    raise TypeError(f"RatingModel(feature_stats={{'{which}': {type(value).__name__}}}): "
-                    f"feature_stats['{which}'] must be a Standardizer or its to_dict(); "
-                    "pass e.g. {'user': Standardizer().fit(X)}.")
+    raise argument_error("RatingModel", f"feature_stats['{which}']", value,
+                         f"a Standardizer or its to_dict(), got {type(value).__name__}",
+                         "pass e.g. {'user': Standardizer().fit(X)}", exc=ArgumentTypeError)
 
 
 def copy_table(table: FeatureTable) -> FeatureTable:

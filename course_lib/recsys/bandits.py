@@ -31,8 +31,8 @@ import math
 import numpy as np
 from numpy.typing import ArrayLike
 
+from course_lib.core.validation import argument_error, check_array, check_int, check_number
 from course_lib.core.validation import as_generator as _rng
-from course_lib.core.validation import check_array, check_int, check_number, describe
 from course_lib.foundations.activations import softmax
 
 __all__ = ["EpsilonGreedy", "SoftmaxBandit", "UCB1", "ThompsonSampling", "run_bandit"]
@@ -246,9 +246,9 @@ class ThompsonSampling(_DecayedCounts):
                  discount: float | None = None, seed: int | np.random.Generator = 0) -> None:
         super().__init__(n_arms, discount, seed, "ThompsonSampling")
         if not isinstance(prior, (tuple, list)) or len(prior) != 2:
-            raise ValueError(f"ThompsonSampling(prior={describe(prior)}): prior must be a pair "
-                             "(a0, b0) of the Beta prior; use e.g. (1.0, 1.0) for a uniform "
-                             "prior.")
+            raise argument_error("ThompsonSampling", "prior", prior,
+                                 "a pair (a0, b0) of the Beta prior",
+                                 "use e.g. (1.0, 1.0) for a uniform prior")
         self.prior = tuple(check_number(p, name, "ThompsonSampling", low=0, low_inclusive=False)
                            for p, name in zip(prior, ("prior[0]", "prior[1]"), strict=True))
 
@@ -290,11 +290,10 @@ def run_bandit(agent: EpsilonGreedy | SoftmaxBandit | UCB1 | ThompsonSampling, p
     p = check_array(probs, "probs", "run_bandit", ndim=2,
                     fix=f"pass shape (n_steps, {agent.n_arms}): one row of probabilities per step")
     if p.shape[1] != agent.n_arms:
-        raise ValueError(f"run_bandit(probs={describe(p)}): probs must have shape (n_steps, "
-                         f"{agent.n_arms}), one column per arm of the agent.")
+        raise argument_error("run_bandit", "probs", p,
+                             f"of shape (n_steps, {agent.n_arms}), one column per arm of the agent")
     if np.any((p < 0) | (p > 1)):
-        raise ValueError(f"run_bandit(probs={describe(p)}): probs must be purchase probabilities "
-                         "in [0, 1].")
+        raise argument_error("run_bandit", "probs", p, "purchase probabilities in [0, 1]")
     rng = _rng(seed, "run_bandit")
     n = int(p.shape[0])
     actions = np.empty(n, dtype=int)

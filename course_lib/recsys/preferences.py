@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from course_lib.core.validation import check_array, check_int, check_number, describe
+from course_lib.core.validation import argument_error, check_array, check_int, check_number
 from course_lib.foundations.activations import softmax
 
 __all__ = ["decay_factor", "CategoryPreferenceTracker"]
@@ -55,9 +55,8 @@ def _category_names(categories: Sequence[Hashable] | int, owner: str) -> list:
         return list(range(check_int(categories, "categories", owner, minimum=2)))
     names = [categories] if isinstance(categories, bool) else list(categories)
     if len(names) < 2 or len(set(names)) != len(names):
-        raise ValueError(f"{owner}(categories={describe(names)}): categories must be at least "
-                         "two distinct names; pass distinct category names, or their number "
-                         "as an int.")
+        raise argument_error(owner, "categories", names, "at least two distinct names",
+                             "pass distinct category names, or their number as an int")
     return names
 
 
@@ -124,16 +123,16 @@ class CategoryPreferenceTracker:
         if categories.dtype.kind in "iu":
             codes = categories.astype(int)
             if np.any((codes < 0) | (codes >= self.n_categories)):
-                raise ValueError(f"{where}(categories={describe(categories)}): category codes "
-                                 f"must be in 0..{self.n_categories - 1}, found "
-                                 f"{sorted(set(codes.tolist()))[:5]}.")
+                raise argument_error(where, "categories", categories,
+                                     f"category codes in 0..{self.n_categories - 1}, found "
+                                     f"{sorted(set(codes.tolist()))[:5]}")
             return codes
         try:
             return np.array([self._code[c] for c in categories.tolist()], dtype=int)
         except KeyError as err:
-            raise ValueError(f"{where}(categories={describe(categories)}): categories must be "
-                             f"known to the tracker, found unknown category {err.args[0]!r}; "
-                             f"the tracker knows {self.categories}.") from None
+            raise argument_error(where, "categories", categories,
+                                 f"known to the tracker, found unknown category {err.args[0]!r}",
+                                 f"the tracker knows {self.categories}") from None
 
     def _rows(self, user_ids: list, *, grow: bool) -> np.ndarray:
         rows = np.empty(len(user_ids), dtype=int)
@@ -164,13 +163,14 @@ class CategoryPreferenceTracker:
         d = np.repeat(d, len(users)) if d.size == 1 else d
         w = np.repeat(w, len(users)) if w.size == 1 else w
         if not len(users) == len(codes) == len(d) == len(w):
-            raise ValueError(f"{where}(days={describe(d)}): user_ids, categories, days and "
-                             f"weights must have the same length, got {len(users)}, "
-                             f"{len(codes)}, {len(d)}, {len(w)}; pass one value per event "
-                             "(or one day/weight for all).")
-        if np.any(~np.isfinite(d)) or np.any(~np.isfinite(w)) or np.any(w < 0):
-            raise ValueError(f"{where}(weights={describe(w)}): days must be finite and weights "
-                             "finite and >= 0.")
+            raise argument_error(where, "days", d,
+                                 "as long as user_ids, categories and weights (the same length),"
+                                 f" got {len(users)}, {len(codes)}, {len(d)}, {len(w)}",
+                                 "pass one value per event (or one day/weight for all)")
+        if np.any(~np.isfinite(d)):
+            raise argument_error(where, "days", d, "finite numbers")
+        if np.any(~np.isfinite(w)) or np.any(w < 0):
+            raise argument_error(where, "weights", w, "finite and >= 0")
         return users, codes, d, w
 
     def update(self, user_ids: ArrayLike, categories: ArrayLike, days: ArrayLike,
@@ -204,10 +204,11 @@ class CategoryPreferenceTracker:
         out = np.zeros((len(users), self.n_categories))
         known = rows >= 0
         if np.any(self.last_day_[rows[known]] > day):
-            raise ValueError(f"{where}(day={day:g}): day is earlier than the last update of some "
-                             f"users (day {np.max(self.last_day_[rows[known]]):g}); ask about "
-                             "today or later, the tracker cannot forget events it has already "
-                             "added.")
+            raise argument_error(where, "day", day,
+                                 "no earlier than the last update of the users asked about "
+                                 f"(day {np.max(self.last_day_[rows[known]]):g})",
+                                 "ask about today or later, the tracker cannot forget events it "
+                                 "has already added")
         out[known] = self.counts_[rows[known]] * decay_factor(
             day - self.last_day_[rows[known]], self.half_life)[:, None]
         return out

@@ -21,8 +21,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
+from course_lib.core.validation import argument_error, check_array, check_int, check_number
 from course_lib.core.validation import as_generator as _rng
-from course_lib.core.validation import check_array, check_int, check_number, describe
 
 __all__ = ["QLearningAgent", "SessionEnv", "optimal_q", "policy_value", "run_q_learning"]
 
@@ -139,9 +139,9 @@ class SessionEnv:
         w = np.full(g, 1.0 / g) if segment_weights is None else check_array(
             segment_weights, "segment_weights", owner)
         if w.shape != (g,) or np.any(w < 0) or not np.isclose(w.sum(), 1.0):
-            raise ValueError(f"{owner}(segment_weights={describe(w)}): segment_weights must be "
-                             f"{g} non-negative numbers summing to 1, got "
-                             f"{np.round(w, 3).tolist()}.")
+            raise argument_error(owner, "segment_weights", w,
+                                 f"{g} non-negative numbers summing to 1, got "
+                                 f"{np.round(w, 3).tolist()}")
         self.segment_weights = w
         self.repeat_penalty = check_number(repeat_penalty, "repeat_penalty", owner, low=0, high=1)
         self.leave_after_buy = check_number(leave_after_buy, "leave_after_buy", owner, low=0,
@@ -157,12 +157,12 @@ class SessionEnv:
         p = check_array(probs, "probs", where, ndim=2,
                         fix="pass a (n_segments, n_categories) array of probabilities")
         if p.shape[1] < 2 or np.any((p < 0) | (p > 1)):
-            raise ValueError(f"{where}(probs={describe(p)}): probs must be a (n_segments, "
-                             "n_categories) array of probabilities in [0, 1], with at least "
-                             "two categories.")
+            raise argument_error(where, "probs", p, "a (n_segments, n_categories) array of "
+                                 "probabilities in [0, 1], with at least two categories")
         if hasattr(self, "probs") and p.shape != self.probs.shape:
-            raise ValueError(f"{where}(probs={describe(p)}): probs must keep the shape "
-                             f"{self.probs.shape} of the environment.")
+            raise argument_error(where, "probs", p,
+                                 f"of the environment's shape {self.probs.shape}",
+                                 "new probabilities must keep the shape")
         self.probs = p
         self.n_segments, self.n_actions = p.shape
         self.n_states = self.n_segments * (self.n_actions + 1)
@@ -220,8 +220,8 @@ def _check_mdp(R: ArrayLike, P: ArrayLike, where: str) -> tuple[np.ndarray, np.n
     R = check_array(R, "R", where, ndim=2, fix="pass the expected rewards R[s, a]")
     P = check_array(P, "P", where, ndim=3, fix="pass the transition probabilities P[s, a, s']")
     if P.shape != R.shape + (R.shape[0],):
-        raise ValueError(f"{where}(P={describe(P)}): P must have shape (S, A, S) = "
-                         f"{R.shape + (R.shape[0],)} to match R {R.shape}.")
+        raise argument_error(where, "P", P,
+                             f"of shape (S, A, S) = {R.shape + (R.shape[0],)} to match R {R.shape}")
     return R, P
 
 
@@ -258,13 +258,13 @@ def _policy_matrix(policy: ArrayLike, S: int, A: int) -> np.ndarray:
     if pol.shape == (S, A):                      # a stochastic policy: probabilities per state
         pi = pol.astype(float)
         if np.any(pi < 0) or not np.allclose(pi.sum(axis=1), 1.0):
-            raise ValueError(f"{where}(policy={describe(pol)}): a (n_states, n_actions) policy "
-                             "must hold probabilities that sum to 1 in every state.")
+            raise argument_error(where, "policy", pol, "probabilities that sum to 1 in every "
+                                 "state, as it is a (n_states, n_actions) matrix")
         return pi
     if pol.shape != (S,) or pol.dtype.kind not in "iu" or np.any((pol < 0) | (pol >= A)):
-        raise ValueError(f"{where}(policy={describe(pol)}): policy must hold one action in "
-                         f"0..{A - 1} per state ({S} states), or a ({S}, {A}) matrix of "
-                         f"probabilities; got shape {pol.shape}.")
+        raise argument_error(where, "policy", pol,
+                             f"an array of one action in 0..{A - 1} per state ({S} states), or a ({S}, {A}) "
+                             f"matrix of probabilities, got shape {pol.shape}")
     return np.eye(A)[pol]
 
 
@@ -296,9 +296,11 @@ def run_q_learning(agent: QLearningAgent, env: SessionEnv, n_sessions: int) -> n
     """Train ``agent`` for ``n_sessions`` sessions; returns the purchases of each session."""
     n = check_int(n_sessions, "n_sessions", "run_q_learning", minimum=1)
     if agent.n_states != env.n_states or agent.n_actions != env.n_actions:
-        raise ValueError(f"run_q_learning(agent={describe(agent)}): agent must match the "
-                         f"environment's {env.n_states} states and {env.n_actions} actions, "
-                         f"agent is {agent.n_states}x{agent.n_actions}.")
+        raise argument_error("run_q_learning", "agent", agent,
+                             f"sized to match the environment's {env.n_states} states and "
+                             f"{env.n_actions} actions, agent is "
+                             f"{agent.n_states}x{agent.n_actions}",
+                             "create the agent from env.n_states and env.n_actions")
     returns = np.zeros(n)
     for i in range(n):
         s = env.reset()

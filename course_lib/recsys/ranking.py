@@ -15,7 +15,7 @@ from collections.abc import Callable, Collection, Hashable, Mapping
 import numpy as np
 from numpy.typing import ArrayLike
 
-from course_lib.core.validation import ArgumentTypeError, check_array, check_int, describe
+from course_lib.core.validation import ArgumentTypeError, argument_error, check_array, check_int
 
 __all__ = ["top_k", "recommend_top_k"]
 
@@ -38,14 +38,14 @@ def top_k(scores: ArrayLike, k: int, exclude: ArrayLike | None = None) -> np.nda
     one_d = s.ndim == 1
     s = np.atleast_2d(s)
     if s.ndim != 2:
-        raise ValueError(f"top_k(scores={describe(s)}): scores must be 1-D or 2-D, got shape "
-                         f"{s.shape}; pass one row of scores per user.")
+        raise argument_error("top_k", "scores", s, f"1-D or 2-D, got shape {s.shape}",
+                             "pass one row of scores per user")
     allowed = np.ones(s.shape, dtype=bool)
     if exclude is not None:
         ex = np.atleast_2d(np.asarray(exclude, dtype=bool))
         if ex.shape != s.shape:
-            raise ValueError(f"top_k(exclude={describe(ex)}): exclude must have the shape of "
-                             f"scores {np.shape(scores)}; pass a boolean mask of the same shape.")
+            raise argument_error("top_k", "exclude", ex, f"of the shape of scores {np.shape(scores)}",
+                                 "pass a boolean mask of the same shape")
         allowed = ~ex
     order = np.argsort(np.where(allowed, -s, np.inf), axis=1, kind="stable")[:, :k]
     ok = np.take_along_axis(allowed, order, axis=1)
@@ -100,21 +100,22 @@ def recommend_top_k(score_fn: Callable[[np.ndarray, np.ndarray, int], ArrayLike]
     """
     where = "recommend_top_k"
     if not callable(score_fn):
-        raise ArgumentTypeError(f"{where}(score_fn={describe(score_fn)}): score_fn must be "
-                                f"callable, got {type(score_fn).__name__}; pass a function "
-                                "(users, items, day) -> scores, e.g. shop.truth.expected_rating.")
+        raise argument_error(where, "score_fn", score_fn,
+                             f"callable, got {type(score_fn).__name__}",
+                             "pass a function (users, items, day) -> scores, e.g. "
+                             "shop.truth.expected_rating", exc=ArgumentTypeError)
     users = np.asarray(user_ids).ravel()
     items = np.asarray(item_ids).ravel()
-    if users.size == 0 or items.size == 0:
-        raise ValueError(f"{where}(user_ids={describe(users)}, item_ids={describe(items)}): "
-                         "user_ids and item_ids must not be empty.")
+    for name, ids in (("user_ids", users), ("item_ids", items)):
+        if ids.size == 0:
+            raise argument_error(where, name, ids, "non-empty", "pass at least one id")
     uu = np.repeat(users, items.size)
     ii = np.tile(items, users.size)
     scores = np.asarray(score_fn(uu, ii, day), dtype=float)
     if scores.shape != uu.shape:
-        raise ValueError(f"{where}(score_fn={describe(score_fn)}): score_fn must return one "
-                         f"score per (user, item) pair, shape {uu.shape}, it returned shape "
-                         f"{scores.shape}.")
+        raise argument_error(where, "score_fn", score_fn,
+                             f"a function that returns one score per (user, item) pair, shape "
+                             f"{uu.shape}, it returned shape {scores.shape}")
     scores = scores.reshape(users.size, items.size)
     mask = _exclusion_mask(users, items, exclude) if exclude else None
     idx = top_k(scores, k, exclude=mask)

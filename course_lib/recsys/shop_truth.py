@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from course_lib.core.validation import ArgumentTypeError, check_int, check_number, describe
+from course_lib.core.validation import ArgumentTypeError, argument_error, check_int, check_number
 from course_lib.core.validation import as_generator as _rng
 from course_lib.data import BASE_CATEGORY_SHARE, CATEGORIES, REGIONS
 from course_lib.foundations.activations import softmax
@@ -34,8 +34,9 @@ def shop_category_probs(shop: Any, user_ids: ArrayLike, day: int) -> np.ndarray:
     users = np.asarray(user_ids).ravel()
     pos = truth.users.index.get_indexer(users)
     if np.any(pos < 0):
-        raise KeyError(f"shop_category_probs(user_ids={describe(users)}): some user_ids are not "
-                       "in this world.")
+        raise argument_error("shop_category_probs", "user_ids", users,
+                             "ids of users in this world, some are not",
+                             "use ids from shop.users.index", exc=KeyError)
     d = int(np.clip(check_number(day, "day", "shop_category_probs"), 0, shop.n_days - 1))
     cats = list(CATEGORIES)
     taste = truth.users[[f"taste_{c}" for c in cats]].to_numpy()[pos]
@@ -86,9 +87,10 @@ def shop_purchase_table(shop: Any, segment_of_user: pd.Series, days: Sequence[in
     n_users = check_int(n_users, "n_users", where, minimum=1)
     n_items = check_int(n_items, "n_items", where, minimum=1)
     if not isinstance(segment_of_user, pd.Series):
-        raise ArgumentTypeError(f"{where}(segment_of_user={describe(segment_of_user)}): "
-                                "segment_of_user must be a pandas Series indexed by user_id, got "
-                                f"{type(segment_of_user).__name__}; e.g. shop.users['region'].")
+        raise argument_error(where, "segment_of_user", segment_of_user,
+                             "a pandas Series indexed by user_id, got "
+                             f"{type(segment_of_user).__name__}", "e.g. shop.users['region']",
+                             exc=ArgumentTypeError)
     n_cats = len(CATEGORIES)
     seg = segment_of_user.dropna()
     labels = sorted(seg.unique().tolist())
@@ -100,8 +102,9 @@ def shop_purchase_table(shop: Any, segment_of_user: pd.Series, days: Sequence[in
             pool = seg.index[(seg == label).to_numpy()]
             pool = pool[users.loc[pool, "signup_day"].to_numpy() <= day]
             if len(pool) == 0:
-                raise ValueError(f"{where}(days={describe(days)}): no user of segment {label!r} "
-                                 f"has signed up by day {day}; start later.")
+                raise argument_error(where, "days", days,
+                                     f"days when every segment has users, but no user of segment "
+                                     f"{label!r} has signed up by day {day}", "start later")
             us = pool if len(pool) <= n_users else rng.choice(pool, n_users, replace=False)
             uu, ii = np.meshgrid(us, it, indexing="ij")
             p = shop.truth.purchase_prob(uu.ravel(), ii.ravel(), day).reshape(uu.shape).mean(0)

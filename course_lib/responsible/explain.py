@@ -26,11 +26,11 @@ from numpy.typing import ArrayLike
 
 from course_lib.core.validation import (
     ArgumentTypeError,
+    argument_error,
     as_generator,
     check_array,
     check_choice,
     check_int,
-    describe,
 )
 from course_lib.evaluation.metrics import rmse
 
@@ -45,20 +45,21 @@ def _column_groups(X: Table, columns: Sequence | None, where: str) -> list[tuple
     if columns is None:
         columns = available
     if isinstance(columns, (str, int, np.integer)):
-        raise ArgumentTypeError(f"{where}(columns={describe(columns)}): columns must be a list "
-                                f"of columns, got {type(columns).__name__}; pass e.g. "
-                                f"columns=[{columns!r}].")
+        raise argument_error(where, "columns", columns,
+                             f"a list of columns, got {type(columns).__name__}",
+                             f"pass e.g. columns=[{columns!r}]", exc=ArgumentTypeError)
     groups = []
     for entry in columns:
         keys = list(entry) if isinstance(entry, (list, tuple)) else [entry]
         if not keys:
-            raise ValueError(f"{where}(columns={describe(columns)}): columns must not hold an "
-                             "empty group; name at least one column per group.")
+            raise argument_error(where, "columns", columns, "a list without an empty group",
+                                 "name at least one column per group")
         for key in keys:
             check_choice(key, "columns", where, available)
         groups.append(("+".join(str(k) for k in keys), keys))
     if not groups:
-        raise ValueError(f"{where}(columns=[]): columns must name at least one column to permute.")
+        raise argument_error(where, "columns", columns, "a non-empty list",
+                             "name at least one column to permute")
     return groups
 
 
@@ -156,16 +157,17 @@ def permutation_importance(predict_fn: Callable[[Table], ArrayLike], X: Table, y
     where = "permutation_importance"
     for name, fn in (("predict_fn", predict_fn), ("metric", metric)):
         if fn is not None and not callable(fn):
-            raise ArgumentTypeError(f"{where}({name}={describe(fn)}): {name} must be a function, "
-                                    f"got {type(fn).__name__}; pass e.g. model.predict "
-                                    "(predict_fn) or a function (y_true, y_pred) -> float (metric).")
+            raise argument_error(where, name, fn, f"a function, got {type(fn).__name__}",
+                                 "pass e.g. model.predict (predict_fn) or a function "
+                                 "(y_true, y_pred) -> float (metric)", exc=ArgumentTypeError)
     X_work = _working_copy(X, where)
     y = check_array(y, "y", where).ravel()
     if len(y) != len(X_work):
-        raise ValueError(f"{where}(y={describe(y)}): y must hold one target per row of X "
-                         f"({len(X_work)} rows), it has {len(y)} values.")
+        raise argument_error(where, "y", y, f"an array of one target per row of X ({len(X_work)} rows), "
+                             f"it has {len(y)} values")
     if len(y) < 2:
-        raise ValueError(f"{where}(y={describe(y)}): y must have at least 2 rows to permute.")
+        raise argument_error(where, "y", y, "at least 2 rows long, to permute",
+                             "pass more rows")
     n_repeats = check_int(n_repeats, "n_repeats", where, minimum=1, fix="e.g. 5")
     metric_fn = metric or rmse
     rng = as_generator(seed, where)
@@ -174,9 +176,9 @@ def permutation_importance(predict_fn: Callable[[Table], ArrayLike], X: Table, y
     def score(data: Table) -> float:
         pred = np.asarray(predict_fn(data), dtype=float).ravel()
         if pred.shape != y.shape:
-            raise ValueError(f"{where}(predict_fn={describe(predict_fn)}): predict_fn must return "
-                             f"one prediction per row (shape ({len(y)},)), it returned "
-                             f"{pred.shape[0]}.")
+            raise argument_error(where, "predict_fn", predict_fn,
+                                 f"a function that returns one prediction per row (shape "
+                                 f"({len(y)},)), it returned {pred.shape[0]}")
         return float(metric_fn(y, pred))
 
     baseline = score(X_work)

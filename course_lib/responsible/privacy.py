@@ -25,13 +25,13 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from course_lib.core.validation import (
+    argument_error,
     as_generator,
     check_array,
     check_choice,
     check_frame,
     check_int,
     check_number,
-    describe,
 )
 
 __all__ = ["laplace_mechanism", "clip_contributions"]
@@ -93,8 +93,8 @@ def laplace_mechanism(values: ArrayLike, sensitivity: float, epsilon: float,
     arr = check_array(values, "values", where, allow_empty=True,
                       fix="compute the exact aggregate first")
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{where}(values={describe(arr)}): values must be finite, they contain "
-                         "inf; compute the exact aggregate first.")
+        raise argument_error(where, "values", arr, "finite, they contain inf",
+                             "compute the exact aggregate first")
     rng = as_generator(seed, where)
     return arr + rng.laplace(0.0, float(sensitivity) / float(epsilon), size=arr.shape)
 

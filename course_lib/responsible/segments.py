@@ -21,7 +21,13 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
-from course_lib.core.validation import check_array, check_choice, check_frame, check_int, describe
+from course_lib.core.validation import (
+    argument_error,
+    check_array,
+    check_choice,
+    check_frame,
+    check_int,
+)
 
 __all__ = ["segment_report", "segment_gap"]
 
@@ -36,12 +42,11 @@ def _values(df: pd.DataFrame, ref: str | ArrayLike, name: str, where: str) -> np
     else:
         arr = check_array(ref, name, where).ravel()
         if len(arr) != len(df):
-            raise ValueError(f"{where}({name}={describe(arr)}): {name} must hold one value per "
-                             f"row of df ({len(df)}), it has {len(arr)} values; or pass a "
-                             "column name.")
+            raise argument_error(where, name, arr,
+                                 f"an array of one value per row of df ({len(df)}), it has {len(arr)} values",
+                                 "or pass a column name")
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{where}({name}={describe(arr)}): {name} must be finite, it contains "
-                         "inf; drop those rows first.")
+        raise argument_error(where, name, arr, "finite, it contains inf", "drop those rows first")
     return arr
 
 
@@ -55,8 +60,9 @@ def _labels(df: pd.DataFrame, by: str | Sequence[str] | ArrayLike,
         return df[keys[0]] if len(keys) == 1 else [df[k] for k in keys]
     labels = np.asarray(by)
     if labels.ndim != 1 or len(labels) != len(df):
-        raise ValueError(f"{where}(by={describe(labels)}): by must be a column name or one "
-                         f"label per row ({len(df)}), got shape {labels.shape}.")
+        raise argument_error(where, "by", labels,
+                             f"a column name or one label per row ({len(df)}), got shape "
+                             f"{labels.shape}")
     return pd.Series(labels, index=df.index, name="segment")
 
 
@@ -97,8 +103,8 @@ def segment_report(df: pd.DataFrame, y_true: str | ArrayLike, y_pred: str | Arra
     where = "segment_report"
     check_frame(df, "df", where, fix=_FIX_DF)
     if len(df) == 0:
-        raise ValueError(f"{where}(df={describe(df)}): df must not be empty; there is nothing "
-                         "to report.")
+        raise argument_error(where, "df", df, "non-empty, there is nothing to report",
+                             "pass at least one row")
     t = _values(df, y_true, "y_true", where)
     p = _values(df, y_pred, "y_pred", where)
     labels = _labels(df, by, where)
@@ -132,7 +138,7 @@ def segment_gap(report: pd.DataFrame, metric: Hashable = "rmse", *, min_n: int =
     min_n = check_int(min_n, "min_n", where, minimum=0)
     rep = report[report["n"] >= min_n] if "n" in report.columns else report
     if len(rep) < 2:
-        raise ValueError(f"{where}(min_n={min_n}): fewer than 2 segments have n >= {min_n}; "
-                         "lower min_n.")
+        raise argument_error(where, "min_n", min_n, "small enough that at least 2 segments "
+                             f"have n >= min_n, fewer than 2 have n >= {min_n}", "lower min_n")
     hi, lo = float(rep[metric].max()), float(rep[metric].min())
     return hi - lo if kind == "difference" else hi / lo

@@ -251,12 +251,14 @@ def _check_strategies(strategies: Iterable[str]) -> list[str]:
 def _check_sizes(ratings: pd.DataFrame, initial: pd.DataFrame, n_test: int,
                  initial_frac: float, n_chunks: int) -> None:
     if len(initial) == 0 or n_test < n_chunks:
-        raise ValueError(
-            f"run_benchmark: the data hold {len(ratings)} rating(s): {len(initial)} for the "
-            f"initial training (initial_frac={initial_frac}) and {n_test} to test, but the "
-            f"protocol needs at least one to train and one test rating per chunk "
-            f"(n_chunks={n_chunks}); use more ratings (at least "
-            f"{MIN_TEST_RATINGS / (1 - initial_frac):.0f} for reliable numbers) or fewer chunks.")
+        raise argument_error(
+            "run_benchmark", "ratings", ratings,
+            "enough for the protocol, at least one to train and one test rating per chunk "
+            f"(n_chunks={n_chunks}), but the data hold {len(ratings)} rating(s): "
+            f"{len(initial)} for the initial training (initial_frac={initial_frac}) and "
+            f"{n_test} to test",
+            f"use more ratings (at least {MIN_TEST_RATINGS / (1 - initial_frac):.0f} for "
+            "reliable numbers) or fewer chunks")
     if n_test < MIN_TEST_RATINGS:
         warnings.warn(
             f"run_benchmark: only {n_test} test ratings (the last {1 - initial_frac:.0%} of "

@@ -8,6 +8,8 @@ from typing import IO
 import numpy as np
 import pandas as pd
 
+from course_lib.core.validation import argument_error, check_choice
+
 __all__ = ["read_ratings_csv", "load_data"]
 
 CSV_CONVENTIONS = ({"user_id": "user_id", "item_id": "item_id", "rating": "rating",
@@ -78,6 +80,9 @@ def read_ratings_csv(path: str | Path | IO[str]
 def load_data(name: str = "shop", path: str | Path | None = None
               ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.Series | None]:
     """``(ratings, users, items, truth)`` for ``--data``; truth is None for real data."""
+    check_choice(name, "name", "load_data", ("shop", "movielens-100k", "csv"),
+                 fix="use 'shop' (the shipped ShopSim world), 'movielens-100k' (with path= the "
+                     "unzipped ml-100k folder) or 'csv' (with path= a ratings CSV)")
     if name == "shop":
         from course_lib.data import load_shop
 
@@ -89,11 +94,9 @@ def load_data(name: str = "shop", path: str | Path | None = None
 
         ml = load_movielens_100k(path=path)
         return ml.ratings, ml.users, ml.items, None
-    if name == "csv":
-        if path is None:
-            raise ValueError("--data csv needs --path FILE.csv (a ratings file with a header).")
-        ratings, users, items = read_ratings_csv(path)
-        return ratings, users, items, None
-    raise ValueError(f"--data {name!r}: use 'shop' (the shipped ShopSim world), "
-                     "'movielens-100k' (with --path to the unzipped ml-100k folder) or 'csv' "
-                     "(with --path to a ratings CSV).")
+    if path is None:                # name == "csv"
+        raise argument_error("load_data", "path", path, "a ratings CSV file with name='csv'",
+                             "on the command line, --data csv needs --path FILE.csv (a "
+                             "ratings file with a header)")
+    ratings, users, items = read_ratings_csv(path)
+    return ratings, users, items, None

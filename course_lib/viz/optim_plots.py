@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 import numpy as np
 from numpy.typing import ArrayLike
 
+from course_lib.core.validation import ArgumentTypeError, argument_error, check_array
 from course_lib.foundations.optimizers import SGD, Adam, Momentum, RMSProp, adam_step_scale
 from course_lib.foundations.problems import minimize
 from course_lib.viz.plots import plot_loss_curves
@@ -55,9 +56,11 @@ def off_plot_from(path: ArrayLike, xlim: tuple[float, float],
     >>> off_plot_from(np.array([[0.0, 0.0], [3.0, 0.0], [0.5, 0.5]]), (-1, 1), (-1, 1)) is None
     True
     """
-    path = np.asarray(path, dtype=float)
+    path = check_array(path, "path", "off_plot_from", allow_nan=True)
     if path.ndim != 2 or path.shape[1] != 2:
-        raise ValueError(f"off_plot_from: path must have shape (k, 2), got {path.shape}.")
+        raise argument_error("off_plot_from", "path", path,
+                             f"of shape (k, 2), one point per step, got {path.shape}",
+                             "pass a trajectory from minimize")
     with np.errstate(invalid="ignore"):
         inside = ((path[:, 0] >= xlim[0]) & (path[:, 0] <= xlim[1])
                   & (path[:, 1] >= ylim[0]) & (path[:, 1] <= ylim[1]))
@@ -141,14 +144,17 @@ def summarize_paths(problem: Any, paths: Mapping[str, np.ndarray], n_steps: int 
     65
     """
     if not isinstance(paths, Mapping) or not paths:
-        raise ValueError("summarize_paths: paths must be a non-empty dict name -> trajectory, "
-                         "as returned by explorer_paths.")
+        raise argument_error("summarize_paths", "paths", paths,
+                             "a non-empty dict name -> trajectory",
+                             "pass what explorer_paths returned",
+                             exc=ValueError if isinstance(paths, Mapping) else ArgumentTypeError)
     out = {}
     for name, path in paths.items():
         path = np.asarray(path, dtype=float)
         if path.ndim != 2 or path.shape[1] != 2 or len(path) == 0:
-            raise ValueError(f"summarize_paths: paths[{name!r}] has shape {path.shape}; expected "
-                             "(n_steps + 1, 2), a 2-D trajectory from minimize.")
+            raise argument_error("summarize_paths", f"paths[{name!r}]", path,
+                                 f"of shape (n_steps + 1, 2), got {path.shape}",
+                                 "pass a 2-D trajectory from minimize")
         with np.errstate(over="ignore", invalid="ignore"):
             losses = np.array([problem.value(x) for x in path])
         final = float(losses[-1])

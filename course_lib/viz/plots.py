@@ -21,7 +21,8 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-from course_lib.core.validation import check_number
+from course_lib.core.validation import (ArgumentTypeError, argument_error, check_array,
+                                        check_frame, check_int, check_number)
 
 __all__ = ["plot_loss_vs_prediction", "plot_loss_curves", "loss_grid", "plot_contour_path",
            "plot_descent", "plot_segment_rmse"]
@@ -35,12 +36,20 @@ def _axes(ax: Any) -> Any:
     return ax
 
 
-def _as_dict(curves: Any, default_label: str) -> dict[str, np.ndarray]:
+def _as_dict(curves: Any, default_label: str, name: str,
+             where: str) -> dict[str, np.ndarray]:
+    """``{label: values}`` as float arrays; one array becomes ``{default_label: array}``."""
     if isinstance(curves, Mapping):
         if not curves:
-            raise ValueError("the dict of curves is empty; pass at least one {label: values}.")
+            raise argument_error(where, name, curves, "a non-empty dict {label: values}",
+                                 "pass at least one curve")
         return {str(k): np.asarray(v, dtype=float) for k, v in curves.items()}
     return {default_label: np.asarray(curves, dtype=float)}
+
+
+def _item(curves: Any, name: str, label: str) -> str:
+    """How an error names one curve: ``curves['a']``, or ``curves`` if it was one array."""
+    return f"{name}[{label!r}]" if isinstance(curves, Mapping) else name
 
 
 def plot_loss_vs_prediction(predictions: ArrayLike, curves: Mapping[str, ArrayLike] | ArrayLike,
@@ -68,14 +77,14 @@ def plot_loss_vs_prediction(predictions: ArrayLike, curves: Mapping[str, ArrayLi
     2
     """
     x = np.asarray(predictions, dtype=float)
-    curves = _as_dict(curves, "loss")
-    for label, values in curves.items():
+    table = _as_dict(curves, "loss", "curves", "plot_loss_vs_prediction")
+    for label, values in table.items():
         if values.shape != x.shape:
-            raise ValueError(f"plot_loss_vs_prediction: curve {label!r} has shape "
-                             f"{values.shape} but predictions has shape {x.shape}; "
-                             "give one loss value per prediction.")
+            raise argument_error("plot_loss_vs_prediction", _item(curves, "curves", label), values,
+                                 f"the same shape as predictions {x.shape}, got {values.shape}",
+                                 "give one loss value per prediction")
     ax = _axes(ax)
-    for label, values in curves.items():
+    for label, values in table.items():
         ax.plot(x, values, label=label)
     if target is not None:
         ax.axvline(float(target), color="grey", linestyle=":", label=f"target = {target:g}")
@@ -153,16 +162,19 @@ def plot_loss_curves(histories: Mapping[str, ArrayLike] | ArrayLike, ax: Any = N
         ceiling = check_number(ceiling, "ceiling", "plot_loss_curves", low=0,
                                low_inclusive=False, fix="e.g. ceiling=1e4 cuts curves of "
                                                         "diverging runs, or pass None")
-    histories = _as_dict(histories, "loss")
+    table = _as_dict(histories, "loss", "histories", "plot_loss_curves")
     ax = _axes(ax)
-    for label, values in histories.items():
+    for label, values in table.items():
+        name = _item(histories, "histories", label)
         if values.ndim != 1 or values.size == 0:
-            raise ValueError(f"plot_loss_curves: history {label!r} must be a non-empty 1-D "
-                             f"sequence of losses, got shape {values.shape}.")
+            raise argument_error("plot_loss_curves", name, values, "a non-empty 1-D sequence of "
+                                 f"losses, got shape {values.shape}",
+                                 "pass one loss per step, step 0 first")
         x = np.arange(values.size) if not xs or label not in xs else np.asarray(xs[label])
         if x.shape != values.shape:
-            raise ValueError(f"plot_loss_curves: xs[{label!r}] has shape {x.shape} but the "
-                             f"history has shape {values.shape}; give one x per loss value.")
+            raise argument_error("plot_loss_curves", f"xs[{label!r}]", x,
+                                 f"the same shape as {name} {values.shape}, got {x.shape}",
+                                 "give one x per loss value")
         over = ~(values <= ceiling) if ceiling is not None else ~np.isfinite(values)
         text = label
         if over.any():
@@ -181,7 +193,7 @@ def plot_loss_curves(histories: Mapping[str, ArrayLike] | ArrayLike, ax: Any = N
     ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title)
-    ax.legend(loc="best", fontsize=8 if len(histories) > 3 else None)
+    ax.legend(loc="best", fontsize=8 if len(table) > 3 else None)
     return ax
 
 
@@ -204,13 +216,17 @@ def loss_grid(loss_fn: Callable[[np.ndarray], float], xlim: tuple[float, float],
            [2., 1., 2.]])
     """
     if not callable(loss_fn):
-        raise TypeError("loss_grid: loss_fn must be a function theta -> float.")
+        raise argument_error("loss_grid", "loss_fn", loss_fn, "a function theta -> float, got "
+                             f"{type(loss_fn).__name__}", exc=ArgumentTypeError)
     for name, lim in (("xlim", xlim), ("ylim", ylim)):
-        if len(lim) != 2 or not lim[0] < lim[1]:
-            raise ValueError(f"loss_grid: {name} must be (low, high) with low < high, "
-                             f"got {lim!r}.")
-    if not isinstance(n, (int, np.integer)) or n < 2:
-        raise ValueError(f"loss_grid: n must be an int >= 2, got {n!r}.")
+        try:
+            ok = len(lim) == 2 and bool(lim[0] < lim[1])
+        except TypeError:
+            ok = False
+        if not ok:
+            raise argument_error("loss_grid", name, lim, "(low, high) with low < high",
+                                 f"e.g. {name}=(-1.0, 1.0)")
+    n = check_int(n, "n", "loss_grid", minimum=2, fix="the grid needs at least 2 points a side")
     t0, t1 = np.linspace(*xlim, n), np.linspace(*ylim, n)
     T0, T1 = np.meshgrid(t0, t1)
     Z = np.array([[loss_fn(np.array([a, b])) for a, b in zip(r0, r1)] for r0, r1 in zip(T0, T1)])
@@ -259,16 +275,15 @@ def plot_contour_path(loss_fn: Callable[[np.ndarray], float],
     >>> [t.get_text() for t in ax.texts], ax.get_lines()[0].get_color()
     (['0', '1'], 'tab:red')
     """
-    if isinstance(number_steps, bool) or not isinstance(number_steps, (int, np.integer)) \
-            or number_steps < 0:
-        raise ValueError(f"plot_contour_path: number_steps must be an int >= 0 (how many "
-                         f"points to number), got {number_steps!r}.")
-    paths = {} if paths is None else _as_dict(paths, "path")
-    for label, p in paths.items():
+    number_steps = check_int(number_steps, "number_steps", "plot_contour_path", minimum=0,
+                             fix="it is how many points of each path to number")
+    table = {} if paths is None else _as_dict(paths, "path", "paths", "plot_contour_path")
+    for label, p in table.items():
         if p.ndim != 2 or p.shape[1] != 2:
-            raise ValueError(f"plot_contour_path: path {label!r} must have shape (k, 2) "
-                             f"(one row of 2 parameters per step), got {p.shape}.")
-    finite = [p[np.all(np.isfinite(p), axis=1)] for p in paths.values()]
+            raise argument_error("plot_contour_path", _item(paths, "paths", label), p,
+                                 f"of shape (k, 2), one row of 2 parameters per step, got "
+                                 f"{p.shape}")
+    finite = [p[np.all(np.isfinite(p), axis=1)] for p in table.values()]
     stack = finite + ([np.atleast_2d(np.asarray(optimum, dtype=float))]
                       if optimum is not None else [])
     points = np.vstack(stack) if stack else np.zeros((1, 2))
@@ -283,7 +298,7 @@ def plot_contour_path(loss_fn: Callable[[np.ndarray], float],
     zmax = max(float(np.max(Z)), zmin * 10)
     ax.contour(T0, T1, np.maximum(Z, zmin), levels=np.geomspace(zmin, zmax, levels),
                cmap="viridis", linewidths=0.8)
-    for label, p in paths.items():
+    for label, p in table.items():
         color = colors.get(label) if isinstance(colors, Mapping) else colors
         (line,) = ax.plot(p[:, 0], p[:, 1], marker="o", markersize=2.5, linewidth=1.2,
                           label=label, color=color)
@@ -300,7 +315,7 @@ def plot_contour_path(loss_fn: Callable[[np.ndarray], float],
     ax.set_ylabel(param_names[1])
     if title:
         ax.set_title(title)
-    if paths or optimum is not None:
+    if table or optimum is not None:
         ax.legend(loc="best")
     return ax
 
@@ -340,11 +355,14 @@ def plot_descent(loss_fn: Callable[[np.ndarray], float], thetas: ArrayLike, loss
     >>> ax2.get_ylabel()
     'loss (MSE)'
     """
-    thetas = np.asarray(thetas, dtype=float)
-    losses = np.asarray(losses, dtype=float)
-    if thetas.ndim != 2 or thetas.shape[0] != losses.shape[0]:
-        raise ValueError(f"plot_descent: thetas {thetas.shape} and losses {losses.shape} must "
-                         "have one row / value per step.")
+    thetas = check_array(thetas, "thetas", "plot_descent", ndim=2, allow_nan=True,
+                         fix="pass run.thetas, one row of 2 parameters per step")
+    losses = check_array(losses, "losses", "plot_descent", ndim=1, allow_nan=True,
+                         fix="pass run.losses, one value per step")
+    if thetas.shape[0] != losses.shape[0]:
+        raise argument_error("plot_descent", "losses", losses, f"one value per row of thetas "
+                             f"{thetas.shape}, got shape {losses.shape}",
+                             "pass the thetas and losses of the same run")
     if axes is None:
         import matplotlib.pyplot as plt
 
@@ -379,11 +397,9 @@ def plot_segment_rmse(segment_log: Any, ax: Any = None, *, highlight: Sequence[s
     >>> ax.get_ylabel(), len(ax.get_lines())
     ('live RMSE on the batch (stars)', 3)
     """
-    needed = {"first_day", "segment", "live_rmse", "alarm"}
-    if not needed <= set(getattr(segment_log, "columns", ())):
-        raise ValueError(f"plot_segment_rmse(segment_log=...): expected the pipeline's "
-                         f"segment_log with columns {sorted(needed)}; pass "
-                         "pipeline.segment_log (UpdatePipeline(..., segment_by='category')).")
+    check_frame(segment_log, "segment_log", "plot_segment_rmse",
+                columns=("first_day", "segment", "live_rmse", "alarm"),
+                fix="pass pipeline.segment_log (UpdatePipeline(..., segment_by='category'))")
     ax = _axes(ax)
     table = segment_log.pivot(index="first_day", columns="segment", values="live_rmse")
     for seg in table.columns:

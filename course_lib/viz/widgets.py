@@ -22,6 +22,9 @@ from __future__ import annotations
 import math
 from typing import Any, Callable, Sequence
 
+from course_lib.core.validation import (ArgumentTypeError, argument_error, check_choice,
+                                        check_int, check_number)
+
 __all__ = ["gd_explorer", "batch_size_options"]
 
 
@@ -31,14 +34,16 @@ def batch_size_options(batch_sizes: Sequence[int | None]) -> list[tuple[str, int
     >>> batch_size_options([None, 1, 32])
     [('full batch', None), ('1 (SGD)', 1), ('32', 32)]
     """
-    options = []
-    for b in batch_sizes:
-        if b is not None and (isinstance(b, bool) or not isinstance(b, int) or b < 1):
-            raise ValueError(f"batch_size_options: each batch size must be None (full batch) "
-                             f"or a positive int, got {b!r}.")
-        options.append(("full batch" if b is None else "1 (SGD)" if b == 1 else str(b), b))
+    options: list[tuple[str, int | None]] = []
+    for i, b in enumerate(batch_sizes):
+        size = None if b is None else check_int(b, f"batch_sizes[{i}]", "batch_size_options",
+                                                minimum=1, fix="use None for full batch")
+        options.append(("full batch" if size is None else "1 (SGD)" if size == 1 else str(size),
+                        size))
     if not options:
-        raise ValueError("batch_size_options: pass at least one batch size, e.g. [None, 1, 32].")
+        raise argument_error("batch_size_options", "batch_sizes", batch_sizes,
+                             "a non-empty list of batch sizes (None = full batch)",
+                             "e.g. [None, 1, 32]")
     return options
 
 
@@ -87,22 +92,24 @@ def gd_explorer(draw: Callable[..., object], *, learning_rate: float = 0.01, n_s
     'full batch'
     """
     if not callable(draw):
-        raise TypeError(f"gd_explorer: draw must be a function of (learning_rate, n_steps, "
-                        f"batch_size), got {type(draw).__name__}.")
-    lo, hi = learning_rate_range
+        raise argument_error("gd_explorer", "draw", draw, "a function of (learning_rate, "
+                             f"n_steps, batch_size), got {type(draw).__name__}",
+                             exc=ArgumentTypeError)
+    try:
+        lo, hi = (float(v) for v in learning_rate_range)
+    except (TypeError, ValueError):
+        lo = hi = float("nan")
     if not 0 < lo < hi:
-        raise ValueError(f"gd_explorer: learning_rate_range must be (low, high) with "
-                         f"0 < low < high, got {learning_rate_range!r}.")
-    if not lo <= learning_rate <= hi:
-        raise ValueError(f"gd_explorer: learning_rate={learning_rate!r} is outside "
-                         f"learning_rate_range {learning_rate_range}; widen the range.")
-    if not isinstance(max_steps, int) or max_steps < 1 or not 1 <= n_steps <= max_steps:
-        raise ValueError(f"gd_explorer: need 1 <= n_steps <= max_steps, got n_steps={n_steps!r}, "
-                         f"max_steps={max_steps!r}.")
+        raise argument_error("gd_explorer", "learning_rate_range", learning_rate_range,
+                             "(low, high) with 0 < low < high", "e.g. (1e-4, 1e-1)")
+    learning_rate = check_number(learning_rate, "learning_rate", "gd_explorer", low=lo,
+                                 high=hi, fix="widen learning_rate_range or change learning_rate")
+    max_steps = check_int(max_steps, "max_steps", "gd_explorer", minimum=1)
+    n_steps = check_int(n_steps, "n_steps", "gd_explorer", minimum=1, maximum=max_steps,
+                        fix="raise max_steps or lower n_steps")
     options = batch_size_options(batch_sizes)
-    if batch_size not in [b for _, b in options]:
-        raise ValueError(f"gd_explorer: batch_size={batch_size!r} is not one of batch_sizes "
-                         f"{list(batch_sizes)}.")
+    check_choice(batch_size, "batch_size", "gd_explorer", [b for _, b in options],
+                 fix="add it to batch_sizes")
 
     import matplotlib.pyplot as plt
 

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from course_lib.core.roles import DriftDetector
-from course_lib.core.validation import ArgumentTypeError, check_int, describe
+from course_lib.core.validation import ArgumentTypeError, argument_error, check_int
 
 __all__ = ["DetectionScore", "run_detector", "score_detections"]
 
@@ -29,10 +29,11 @@ def run_detector(detector: DriftDetector, stream: Iterable[float]) -> list[int]:
     [21]
     """
     if isinstance(detector, type) or not isinstance(detector, DriftDetector):
-        raise ArgumentTypeError(
-            f"run_detector(detector={describe(detector)}): detector must be a detector object "
-            f"with update(x) and drift_detected, got {type(detector).__name__}; pass an instance "
-            "such as PageHinkley(), not a class or a function.")
+        raise argument_error(
+            "run_detector", "detector", detector,
+            f"a detector object with update(x) and drift_detected, got {type(detector).__name__}",
+            "pass an instance such as PageHinkley(), not a class or a function",
+            exc=ArgumentTypeError)
     return [t for t, x in enumerate(stream) if detector.update(x).drift_detected]
 
 

@@ -34,7 +34,7 @@ NumPy (and matplotlib / ipywidgets for drawing) only: no TensorFlow.
 >>> Dial("threshold", 2.0, low=0.0, high=1.0).check("threshold")
 Traceback (most recent call last):
 ...
-ValueError: Dial('threshold'): value=2.0 is outside [0.0, 1.0]; widen the range or move the default.
+ValueError: Dial(value=2.0): value must be a number with 0 <= value <= 1; widen the range of dial 'threshold' or move its default.
 """
 
 from __future__ import annotations

@@ -9,7 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from course_lib.core.validation import argument_error
+from course_lib.core.validation import (ArgumentTypeError, argument_error, check_choice,
+                                        check_number)
 
 __all__ = ["Dial", "axes_row", "dial_panel"]
 
@@ -49,21 +50,29 @@ class Dial:
     select_slider: bool = False
 
     def check(self, name: str) -> None:
-        """Raise a ValueError that names the dial if its settings cannot make a control."""
-        where = f"Dial({name!r})"
+        """Raise a ValueError that names the dial if its settings cannot make a control.
+
+        ``name`` is the dial's key in :func:`dial_panel`'s ``dials``; the message
+        names it in the fix.
+
+        >>> Dial("x", 0.5, low=1.0, high=0.0).check("x")
+        Traceback (most recent call last):
+        ...
+        ValueError: Dial(high=0.0): high must be a number > 1; give dial 'x' low < high, ...
+        """
         if self.options is not None:
-            if self.value not in self.options:
-                raise ValueError(f"{where}: value={self.value!r} is not one of the options "
-                                 f"{list(self.options)}; pick one of them as the default.")
+            check_choice(self.value, "value", "Dial", self.options,
+                         fix=f"pick one of the options of dial {name!r} as its default")
             return
-        if self.low is None or self.high is None or not self.low < self.high:
-            raise ValueError(f"{where}: a slider needs low < high, got low={self.low!r}, "
-                             f"high={self.high!r}.")
-        if self.log and self.low <= 0:
-            raise ValueError(f"{where}: a log slider needs low > 0, got low={self.low!r}.")
-        if not self.low <= self.value <= self.high:
-            raise ValueError(f"{where}: value={self.value!r} is outside [{self.low}, "
-                             f"{self.high}]; widen the range or move the default.")
+        fix = f"give dial {name!r} low < high, or options for a dropdown"
+        low = check_number(self.low, "low", "Dial", fix=fix)
+        high = check_number(self.high, "high", "Dial", low=low, low_inclusive=False, fix=fix)
+        if self.log:
+            check_number(low, "low", "Dial", low=0, low_inclusive=False,
+                         fix=f"a log slider needs it: give dial {name!r} a positive low or "
+                             "set log=False")
+        check_number(self.value, "value", "Dial", low=low, high=high,
+                     fix=f"widen the range of dial {name!r} or move its default")
 
     def widget(self) -> Any:
         """The ipywidgets control (imported here: ipywidgets is needed only to interact)."""
@@ -126,14 +135,14 @@ def dial_panel(draw: Callable[..., object], dials: Mapping[str, Dial], *,
     """
     if not callable(draw):
         raise argument_error("dial_panel", "draw", draw, "a function of the dials' values, got "
-                             f"{type(draw).__name__}", exc=TypeError)
+                             f"{type(draw).__name__}", exc=ArgumentTypeError)
     if not dials:
         raise argument_error("dial_panel", "dials", dials, "at least one Dial",
                              "e.g. {'threshold': Dial(...)}")
     for name, dial in dials.items():
         if not isinstance(dial, Dial):
             raise argument_error("dial_panel", f"dials[{name!r}]", dial,
-                                 f"a Dial, got {type(dial).__name__}", exc=TypeError)
+                                 f"a Dial, got {type(dial).__name__}", exc=ArgumentTypeError)
         dial.check(name)
     import matplotlib.pyplot as plt
 
