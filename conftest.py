@@ -18,8 +18,13 @@ collect_ignore_glob = ["tests/fixtures/*", "exercises/*", "build/*"]
 def pytest_collectstart(collector):
     """nbval: never compare stderr or widget views, only what the lesson prints."""
     if collector.__class__.__name__ == "IPyNbFile":
-        collector.skip_compare += ("stderr", "application/vnd.jupyter.widget-view+json",
-                                   "text/html", "image/png", "image/svg+xml")
+        collector.skip_compare += (
+            "stderr",
+            "application/vnd.jupyter.widget-view+json",
+            "text/html",
+            "image/png",
+            "image/svg+xml",
+        )
 
 
 def pytest_collection_modifyitems(config, items):

@@ -28,7 +28,7 @@ nb_merge_streams = True
 nb_ipywidgets_js = {}
 
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence"]
-myst_heading_anchors = 3          # "../index.md#course-map" and "#section" links resolve
+myst_heading_anchors = 3  # "../index.md#course-map" and "#section" links resolve
 myst_dmath_double_inline = True
 
 # Math is rendered in the reader's browser by MathJax, which Sphinx loads from the jsDelivr

@@ -39,8 +39,8 @@ def test_bias_baseline_equals_direct_ridge_solution():
     D = np.diag([reg_u] * len(users) + [reg_i] * len(items))
     y = df["rating"].to_numpy() - df["rating"].mean()
     b = np.linalg.solve(A.T @ A + D, A.T @ y)
-    np.testing.assert_allclose(m.user_bias(users), b[:len(users)], atol=1e-6)
-    np.testing.assert_allclose(m.item_bias(items), b[len(users):], atol=1e-6)
+    np.testing.assert_allclose(m.user_bias(users), b[: len(users)], atol=1e-6)
+    np.testing.assert_allclose(m.item_bias(items), b[len(users) :], atol=1e-6)
 
 
 def test_bias_objective_decreases_and_beats_global_mean():
@@ -55,16 +55,20 @@ def test_bias_unknown_ids_fall_back():
     df = make_ratings()
     m = BiasBaseline().fit(df)
     probe = pd.DataFrame({"user_id": [-1, 100], "item_id": [500, -7]})
-    np.testing.assert_allclose(m.predict(probe), [m.mu_ + m.item_bias([500])[0],
-                                                  m.mu_ + m.user_bias([100])[0]])
+    np.testing.assert_allclose(
+        m.predict(probe), [m.mu_ + m.item_bias([500])[0], m.mu_ + m.user_bias([100])[0]]
+    )
 
 
 def test_errors():
     df = make_ratings()
     with pytest.raises(ValueError, match=r"reg_user=-1"):
         BiasBaseline(reg_user=-1)
-    with pytest.raises(ValueError, match=r"GlobalMean.fit\(ratings=DataFrame of shape \(300, 2\)\): "
-                                         r"ratings must be a DataFrame with the column\(s\) \['rating'\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"GlobalMean.fit\(ratings=DataFrame of shape \(300, 2\)\): "
+        r"ratings must be a DataFrame with the column\(s\) \['rating'\]",
+    ):
         GlobalMean().fit(df.drop(columns="rating"))
     with pytest.raises(ValueError, match="ratings must be a table with at least one row"):
         BiasBaseline().fit(df[:0])
@@ -81,9 +85,13 @@ def test_errors_on_nan_ratings():
         BiasBaseline().fit(df)
 
 
-@pytest.mark.parametrize("make", [
-    lambda: GlobalMean(rating_range=(0.5, 5.0)),
-    lambda: BiasBaseline(reg_user=0.1, reg_item=0.1, rating_range=(0.5, 5.0))])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: GlobalMean(rating_range=(0.5, 5.0)),
+        lambda: BiasBaseline(reg_user=0.1, reg_item=0.1, rating_range=(0.5, 5.0)),
+    ],
+)
 def test_half_star_range_clone_and_copy(make):
     df = make_ratings(6)
     df["rating"] = np.clip(df["rating"] - 2.5, 0.5, 5.0)
@@ -91,7 +99,7 @@ def test_half_star_range_clone_and_copy(make):
     assert isinstance(model, RatingEstimator)
     assert model.predict(df).min() >= 0.5
     if isinstance(model, BiasBaseline):
-        assert model.predict(df).min() < 1.0      # below the default range's floor
+        assert model.predict(df).min() < 1.0  # below the default range's floor
     twin = model.copy()
     np.testing.assert_array_equal(twin.predict(df), model.predict(df))
     fresh = model.clone()
@@ -102,11 +110,11 @@ def test_half_star_range_clone_and_copy(make):
 
 def test_global_mean_partial_fit_is_the_exact_running_mean():
     df = make_ratings(8)
-    m = GlobalMean().partial_fit(df[:100])          # never fitted: from scratch
+    m = GlobalMean().partial_fit(df[:100])  # never fitted: from scratch
     m.partial_fit(df[100:250]).partial_fit(df[250:])
     assert np.isclose(m.mu_, df["rating"].mean())
     assert m.n_seen_ == len(df)
-    assert m.fit(df[:10]).n_seen_ == 10                   # fit forgets
+    assert m.fit(df[:10]).n_seen_ == 10  # fit forgets
 
 
 def test_bias_baseline_partial_fit_equals_fit_on_the_union():
@@ -114,11 +122,14 @@ def test_bias_baseline_partial_fit_equals_fit_on_the_union():
     whole = BiasBaseline(n_iter=30).fit(df)
     parts = BiasBaseline(n_iter=30).fit(df[:120]).partial_fit(df[120:200]).partial_fit(df[200:])
     np.testing.assert_allclose(parts.predict(df), whole.predict(df), atol=1e-12)
-    again = parts.fit(df[:50])                            # fit forgets the earlier rows
+    again = parts.fit(df[:50])  # fit forgets the earlier rows
     assert len(again.seen_) == 50
 
 
 def test_bad_rating_range_is_explained():
-    with pytest.raises(ValueError, match=r"rating_range=\(5, 1\)\): give \(low, high\) with low "
-                                         r"< high"):
+    with pytest.raises(
+        ValueError,
+        match=r"rating_range=\(5, 1\)\): give \(low, high\) with low "
+        r"< high",
+    ):
         BiasBaseline(rating_range=(5, 1))

@@ -23,8 +23,8 @@ def course(tmp_path):
     write(solution_notebook(), sol / NAME)
     exercises.build(sol, ex)
     submitted = tmp_path / "submitted"
-    write(solution_notebook(), submitted / "ana" / "90_fixture" / NAME)       # nbgrader layout
-    write(nbformat.read(ex / NAME, as_version=4), submitted / "bo" / NAME)   # untouched
+    write(solution_notebook(), submitted / "ana" / "90_fixture" / NAME)  # nbgrader layout
+    write(nbformat.read(ex / NAME, as_version=4), submitted / "bo" / NAME)  # untouched
     wrong = nbformat.read(ex / NAME, as_version=4)
     for cell in wrong.cells:
         if "def mean" in cell.source:
@@ -45,16 +45,21 @@ def _rows(path):
 def test_batch_writes_csv_with_progress_then_regrades_one_student(course):
     sol, submitted, tmp = course
     scores, progress = tmp / "out" / "scores.csv", io.StringIO()
-    grade_batch(submitted, scores, sol, timeout=60, feedback_dir=tmp / "feedback",
-                progress=progress)
+    grade_batch(
+        submitted, scores, sol, timeout=60, feedback_dir=tmp / "feedback", progress=progress
+    )
     header, rows = _rows(scores)
     assert header == ["student", "90.1", "90.2", "score", "max_score", "notebooks", "needs_a_look"]
     assert {s: (r["90.1"], r["90.2"], r["score"], r["max_score"]) for s, r in rows.items()} == {
-        "ana": ("1", "1", "2", "2"), "bo": ("0", "0", "0", "2"), "cy": ("0", "1", "1", "2")}
+        "ana": ("1", "1", "2", "2"),
+        "bo": ("0", "0", "0", "2"),
+        "cy": ("0", "1", "1", "2"),
+    }
     lines = progress.getvalue().splitlines()
     assert lines[0].startswith("[1/3] grading ana/90_fixture/90_fixture.ipynb")
-    assert any(line.startswith("[3/3] cy/90_fixture.ipynb: 1/2 (") and "left)" in line
-               for line in lines)
+    assert any(
+        line.startswith("[3/3] cy/90_fixture.ipynb: 1/2 (") and "left)" in line for line in lines
+    )
     assert lines[-1].startswith("graded 3 notebook(s) of 3 student(s)")
     feedback = (tmp / "feedback" / "cy" / "90_fixture.txt").read_text(encoding="utf-8")
     assert "Exercise 90.1 is not right yet" in feedback and "Score: 1/2" in feedback
@@ -75,12 +80,18 @@ def test_batch_writes_csv_with_progress_then_regrades_one_student(course):
 
 
 def test_find_submissions_skips_checkpoints_and_filters_students(tmp_path):
-    for rel in ["ana/a/01_x.ipynb", "ana/.ipynb_checkpoints/01_x-checkpoint.ipynb",
-                "bo/01_x.ipynb", ".hidden/01_x.ipynb"]:
+    for rel in [
+        "ana/a/01_x.ipynb",
+        "ana/.ipynb_checkpoints/01_x-checkpoint.ipynb",
+        "bo/01_x.ipynb",
+        ".hidden/01_x.ipynb",
+    ]:
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text("{}")
-    assert [(s, p.name) for s, p in find_submissions(tmp_path)] == [("ana", "01_x.ipynb"),
-                                                                    ("bo", "01_x.ipynb")]
+    assert [(s, p.name) for s, p in find_submissions(tmp_path)] == [
+        ("ana", "01_x.ipynb"),
+        ("bo", "01_x.ipynb"),
+    ]
     assert [s for s, _ in find_submissions(tmp_path, ["bo"])] == ["bo"]
     with pytest.raises(FileNotFoundError, match=r"--student zed: no notebook .* ana, bo"):
         find_submissions(tmp_path, ["zed"])
@@ -102,7 +113,9 @@ def test_cli_errors_name_the_argument(tmp_path, capsys):
 
 def test_csv_cells_cannot_become_formulas(tmp_path):
     from course_lib.tools.grade import _write_atomic_csv
+
     path = tmp_path / "s.csv"
-    _write_atomic_csv(path, ["student", "needs_a_look"],
-                      [{"student": "=1+1", "needs_a_look": "@x"}])
+    _write_atomic_csv(
+        path, ["student", "needs_a_look"], [{"student": "=1+1", "needs_a_look": "@x"}]
+    )
     assert path.read_text(encoding="utf-8").splitlines()[1] == "'=1+1,'@x"

@@ -19,15 +19,24 @@ def write_movielens_fixture(folder, n_users=30, n_items=40, n_ratings=600, seed=
     u, i = pair // n_items + 1, pair % n_items + 1
     r = np.clip(np.round(3 + 0.3 * (u % 3) - 0.3 * (i % 3) + rng.normal(0, 0.7, n_ratings)), 1, 5)
     ts = 874_000_000 + np.sort(rng.integers(0, 200 * 86400, n_ratings))
-    (folder / "u.data").write_text("".join(f"{a}\t{b}\t{int(c)}\t{t}\n"
-                                           for a, b, c, t in zip(u, i, r, ts, strict=True)))
-    (folder / "u.user").write_text("".join(
-        f"{k}|{20 + k % 40}|{'MF'[k % 2]}|student|{10000 + k}\n" for k in range(1, n_users + 1)))
+    (folder / "u.data").write_text(
+        "".join(f"{a}\t{b}\t{int(c)}\t{t}\n" for a, b, c, t in zip(u, i, r, ts, strict=True))
+    )
+    (folder / "u.user").write_text(
+        "".join(
+            f"{k}|{20 + k % 40}|{'MF'[k % 2]}|student|{10000 + k}\n" for k in range(1, n_users + 1)
+        )
+    )
     genres = len(ML100K_GENRES)
-    (folder / "u.item").write_text("".join(
-        f"{k}|Movie {k} (1995)|01-Jan-1995||http://x|" + "|".join(
-            "1" if g == k % genres else "0" for g in range(genres)) + "\n"
-        for k in range(1, n_items + 1)), encoding="latin-1")
+    (folder / "u.item").write_text(
+        "".join(
+            f"{k}|Movie {k} (1995)|01-Jan-1995||http://x|"
+            + "|".join("1" if g == k % genres else "0" for g in range(genres))
+            + "\n"
+            for k in range(1, n_items + 1)
+        ),
+        encoding="latin-1",
+    )
     return folder
 
 
@@ -36,14 +45,33 @@ QUICK = "mf-retrain,mf-finetune,mf-replay,static,finetune"
 
 def test_cli_json_on_movielens_fixture(tmp_path, capsys):
     folder = write_movielens_fixture(tmp_path / "ml")
-    code = bench.main(["--data", "movielens-100k", "--path", str(folder), "--json",
-                       "--strategies", QUICK, "--epochs", "2", "--seeds", "1"])
+    code = bench.main(
+        [
+            "--data",
+            "movielens-100k",
+            "--path",
+            str(folder),
+            "--json",
+            "--strategies",
+            QUICK,
+            "--epochs",
+            "2",
+            "--seeds",
+            "1",
+        ]
+    )
     assert code == 0
     rows = json.loads(capsys.readouterr().out)
     assert [r["key"] for r in rows] == QUICK.split(",")
     for row in rows:
-        assert {"strategy", "rmse", "mae", "seconds_per_update", "total_seconds",
-                "forgetting"} <= set(row)
+        assert {
+            "strategy",
+            "rmse",
+            "mae",
+            "seconds_per_update",
+            "total_seconds",
+            "forgetting",
+        } <= set(row)
         assert 0 < row["rmse"] < 2.5 and row["mae"] <= row["rmse"]
     static = next(r for r in rows if r["key"] == "static")
     assert static["total_seconds"] < 0.01 and static["forgetting"] == 0.0
@@ -51,8 +79,21 @@ def test_cli_json_on_movielens_fixture(tmp_path, capsys):
 
 def test_cli_table_names_every_column(tmp_path, capsys):
     folder = write_movielens_fixture(tmp_path / "ml")
-    assert bench.main(["--data", "movielens-100k", "--path", str(folder),
-                       "--strategies", "mf-retrain,mf-replay", "--seeds", "2"]) == 0
+    assert (
+        bench.main(
+            [
+                "--data",
+                "movielens-100k",
+                "--path",
+                str(folder),
+                "--strategies",
+                "mf-retrain,mf-replay",
+                "--seeds",
+                "2",
+            ]
+        )
+        == 0
+    )
     out = " ".join(capsys.readouterr().out.split())
     for column in bench.COLUMNS:
         assert column in out
@@ -74,9 +115,14 @@ def test_run_benchmark_on_a_tiny_shop_reports_truth():
 
     shop = simulate("sudden", seed=3, n_days=30, n_users=150, n_items=40)
     with pytest.warns(UserWarning, match=r"only 56 test ratings .* uncertain by about 9 %"):
-        rows = bench.run_benchmark(shop.ratings, shop.users, shop.items,
-                                   truth=shop.rating_truth["expected_rating"],
-                                   strategies=["mf-retrain", "mf-replay"], n_chunks=5)
+        rows = bench.run_benchmark(
+            shop.ratings,
+            shop.users,
+            shop.items,
+            truth=shop.rating_truth["expected_rating"],
+            strategies=["mf-retrain", "mf-replay"],
+            n_chunks=5,
+        )
     assert all(np.isfinite(r["rmse_vs_truth"]) for r in rows)
     # retraining from scratch processes far more examples per update than replay
     assert rows[0]["key"] == "mf-retrain"
@@ -85,11 +131,15 @@ def test_run_benchmark_on_a_tiny_shop_reports_truth():
 def test_errors(tmp_path, capsys):
     assert bench.main(["--data", "movielens-100k", "--path", str(tmp_path)]) == 2
     assert "no u.data here" in capsys.readouterr().err
-    with pytest.raises(ValueError,
-                       match=r"make_strategy\(key='magic'\): key must be one of 'bias-retrain'"):
+    with pytest.raises(
+        ValueError, match=r"make_strategy\(key='magic'\): key must be one of 'bias-retrain'"
+    ):
         bench.make_strategy("magic")
-    with pytest.raises(ValueError, match=r"strategies=\['magic'\]\): strategies must be "
-                                         r"names of known strategies"):
+    with pytest.raises(
+        ValueError,
+        match=r"strategies=\['magic'\]\): strategies must be "
+        r"names of known strategies",
+    ):
         bench.run_benchmark(None, None, None, strategies=["magic"])
 
 
@@ -105,28 +155,64 @@ def test_help_shows_a_single_percent_sign(capsys):
 @pytest.mark.parametrize("n_ratings, n_train, n_test", [(1, 1, 0), (5, 4, 1), (40, 32, 8)])
 def test_too_few_ratings_is_a_clear_error(tmp_path, capsys, n_ratings, n_train, n_test):
     folder = write_movielens_fixture(tmp_path / "ml", n_ratings=n_ratings)
-    assert bench.main(["--data", "movielens-100k", "--path", str(folder),
-                       "--strategies", "mf-retrain"]) == 2
+    assert (
+        bench.main(
+            ["--data", "movielens-100k", "--path", str(folder), "--strategies", "mf-retrain"]
+        )
+        == 2
+    )
     err = capsys.readouterr().err
-    assert (f"the data hold {n_ratings} rating(s): {n_train} for the initial training "
-            f"(initial_frac=0.8) and {n_test} to test") in err
+    assert (
+        f"the data hold {n_ratings} rating(s): {n_train} for the initial training "
+        f"(initial_frac=0.8) and {n_test} to test"
+    ) in err
     assert "one test rating per chunk (n_chunks=10)" in err and "Traceback" not in err
 
 
 def test_few_test_ratings_give_numbers_with_a_warning(tmp_path, capsys):
     folder = write_movielens_fixture(tmp_path / "ml", n_ratings=5)
-    assert bench.main(["--data", "movielens-100k", "--path", str(folder), "--chunks", "1",
-                       "--strategies", "mf-retrain", "--seeds", "1"]) == 0
+    assert (
+        bench.main(
+            [
+                "--data",
+                "movielens-100k",
+                "--path",
+                str(folder),
+                "--chunks",
+                "1",
+                "--strategies",
+                "mf-retrain",
+                "--seeds",
+                "1",
+            ]
+        )
+        == 0
+    )
     captured = capsys.readouterr()
-    assert "warning: run_benchmark: only 1 test ratings (the last 20% of 5); every RMSE below " \
-           "is uncertain by about 71 %" in captured.err
+    assert (
+        "warning: run_benchmark: only 1 test ratings (the last 20% of 5); every RMSE below "
+        "is uncertain by about 71 %" in captured.err
+    )
     assert "then 1 test ratings in 1 chunks" in captured.out
 
 
 def test_enough_test_ratings_give_no_warning(tmp_path, capsys):
     folder = write_movielens_fixture(tmp_path / "ml", n_ratings=500)
-    assert bench.main(["--data", "movielens-100k", "--path", str(folder),
-                       "--strategies", "mf-retrain", "--seeds", "1"]) == 0
+    assert (
+        bench.main(
+            [
+                "--data",
+                "movielens-100k",
+                "--path",
+                str(folder),
+                "--strategies",
+                "mf-retrain",
+                "--seeds",
+                "1",
+            ]
+        )
+        == 0
+    )
     assert "warning" not in capsys.readouterr().err
 
 
@@ -138,14 +224,20 @@ def test_strategies_naming_nothing_is_a_usage_error(value, capsys):
     assert "--strategies" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    (dict(strategies=[]), r"strategies=\[\]\): strategies must be a non-empty list"),
-    (dict(strategies=["static", "static"]), r"\['static'\] appear more than once"),
-    (dict(initial_frac=1.0), r"initial_frac=1.0\): initial_frac must be a number with 0 < "
-                             r"initial_frac < 1"),
-    (dict(n_chunks=0), r"n_chunks=0\): n_chunks must be an int >= 1"),
-    (dict(initial_epochs=0), r"initial_epochs=0\): initial_epochs must be an int >= 1"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(strategies=[]), r"strategies=\[\]\): strategies must be a non-empty list"),
+        (dict(strategies=["static", "static"]), r"\['static'\] appear more than once"),
+        (
+            dict(initial_frac=1.0),
+            r"initial_frac=1.0\): initial_frac must be a number with 0 < "
+            r"initial_frac < 1",
+        ),
+        (dict(n_chunks=0), r"n_chunks=0\): n_chunks must be an int >= 1"),
+        (dict(initial_epochs=0), r"initial_epochs=0\): initial_epochs must be an int >= 1"),
+    ],
+)
 def test_bad_arguments_are_explained(tmp_path, kwargs, match):
     from course_lib.data import load_movielens_100k
 
@@ -154,16 +246,21 @@ def test_bad_arguments_are_explained(tmp_path, kwargs, match):
         bench.run_benchmark(ml.ratings, ml.users, ml.items, **kwargs)
 
 
-@pytest.mark.parametrize("args, match", [
-    (["--chunks", "0"], "n_chunks=0"), (["--initial-frac", "1.5"], "initial_frac=1.5"),
-    (["--strategies", "static,magic"], r"and \['magic'\] are not"),
-])
+@pytest.mark.parametrize(
+    "args, match",
+    [
+        (["--chunks", "0"], "n_chunks=0"),
+        (["--initial-frac", "1.5"], "initial_frac=1.5"),
+        (["--strategies", "static,magic"], r"and \['magic'\] are not"),
+    ],
+)
 def test_bad_cli_values_exit_2(tmp_path, capsys, args, match):
     import re
 
     folder = write_movielens_fixture(tmp_path / "ml")
-    assert bench.main(["--data", "movielens-100k", "--path", str(folder), "--seeds", "1",
-                       *args]) == 2
+    assert (
+        bench.main(["--data", "movielens-100k", "--path", str(folder), "--seeds", "1", *args]) == 2
+    )
     err = capsys.readouterr().err
     assert re.search(match, err) and "Traceback" not in err
 
@@ -181,22 +278,27 @@ def test_a_seed_count_below_one_is_a_usage_error(capsys):
 
 
 # --------------------------------------------------------------------------- any ratings CSV
-def write_ratings_csv(path, *, header=("userId", "movieId", "rating", "timestamp"), n=400,
-                      half_stars=True, seed=0):
+def write_ratings_csv(
+    path, *, header=("userId", "movieId", "rating", "timestamp"), n=400, half_stars=True, seed=0
+):
     """A ratings file with no side tables; half stars 0.5..5 by default."""
     rng = np.random.default_rng(seed)
     u, i = rng.integers(1, 40, n), rng.integers(1, 50, n)
     r = 3 + 0.5 * (u % 3) - 0.5 * (i % 3) + rng.normal(0, 0.8, n)
     r = np.clip(np.round(r * 2) / 2, 0.5, 5.0) if half_stars else np.clip(np.round(r), 1, 5)
-    r[:2] = [0.5, 5.0] if half_stars else [1.0, 5.0]          # the whole scale occurs
-    ts = 1_000_000_000 + rng.permutation(n) * 3600             # not in time order
-    lines = [",".join(header)] + [f"{a},{b},{c},{t}" for a, b, c, t in zip(u, i, r, ts, strict=True)]
+    r[:2] = [0.5, 5.0] if half_stars else [1.0, 5.0]  # the whole scale occurs
+    ts = 1_000_000_000 + rng.permutation(n) * 3600  # not in time order
+    lines = [",".join(header)] + [
+        f"{a},{b},{c},{t}" for a, b, c, t in zip(u, i, r, ts, strict=True)
+    ]
     path.write_text("\n".join(lines) + "\n")
     return path
 
 
-@pytest.mark.parametrize("header", [("userId", "movieId", "rating", "timestamp"),
-                                    ("user_id", "item_id", "rating", "timestamp")])
+@pytest.mark.parametrize(
+    "header",
+    [("userId", "movieId", "rating", "timestamp"), ("user_id", "item_id", "rating", "timestamp")],
+)
 def test_csv_reader_accepts_both_column_conventions(tmp_path, header):
     path = write_ratings_csv(tmp_path / "r.csv", header=header)
     ratings, users, items = bench.read_ratings_csv(path)
@@ -215,16 +317,26 @@ def test_csv_reader_keeps_half_stars_and_ignores_extra_columns(tmp_path):
     assert ratings["rating"].tolist() == [4.5, 0.5] and "tag" not in ratings
 
 
-@pytest.mark.parametrize("text, match", [
-    ("user,item,stars,time\n1,2,3,4\n", (r"has the columns \['user', 'item', 'stars', 'time'\], "
-                                       r"but needs user_id,item_id,rating,timestamp \(or "
-                                       r"MovieLens' userId,movieId,rating,timestamp\); rename "
-                                       r"the columns")),
-    ("userId,movieId,rating,timestamp\n1,2,3,4\n1,3,four,5\n",
-     r"line 3: rating is 'four', not a number"),
-    ("userId,movieId,rating,timestamp\n1,2,3,\n", r"line 2: timestamp is empty, not a number"),
-    ("userId,movieId,rating,timestamp\n", r"header but no ratings"),
-])
+@pytest.mark.parametrize(
+    "text, match",
+    [
+        (
+            "user,item,stars,time\n1,2,3,4\n",
+            (
+                r"has the columns \['user', 'item', 'stars', 'time'\], "
+                r"but needs user_id,item_id,rating,timestamp \(or "
+                r"MovieLens' userId,movieId,rating,timestamp\); rename "
+                r"the columns"
+            ),
+        ),
+        (
+            "userId,movieId,rating,timestamp\n1,2,3,4\n1,3,four,5\n",
+            r"line 3: rating is 'four', not a number",
+        ),
+        ("userId,movieId,rating,timestamp\n1,2,3,\n", r"line 2: timestamp is empty, not a number"),
+        ("userId,movieId,rating,timestamp\n", r"header but no ratings"),
+    ],
+)
 def test_csv_reader_explains_bad_files(tmp_path, text, match):
     path = tmp_path / "bad.csv"
     path.write_text(text)
@@ -235,14 +347,37 @@ def test_csv_reader_explains_bad_files(tmp_path, text, match):
 def test_cli_on_a_half_star_csv_without_side_tables(tmp_path, capsys):
     path = write_ratings_csv(tmp_path / "r.csv")
     keys = "bias-retrain,mf-retrain,mf-warm,mf-replay,static,finetune"
-    assert bench.main(["--data", "csv", "--path", str(path), "--json", "--strategies", keys,
-                       "--epochs", "2", "--seeds", "2"]) == 0
+    assert (
+        bench.main(
+            [
+                "--data",
+                "csv",
+                "--path",
+                str(path),
+                "--json",
+                "--strategies",
+                keys,
+                "--epochs",
+                "2",
+                "--seeds",
+                "2",
+            ]
+        )
+        == 0
+    )
     captured = capsys.readouterr()
     rows = json.loads(captured.out)
     assert [r["key"] for r in rows] == keys.split(",")
     for row in rows:
-        assert {"strategy", "key", "rmse", "mae", "seconds_per_update", "total_seconds",
-                "rmse_std"} <= set(row)
+        assert {
+            "strategy",
+            "key",
+            "rmse",
+            "mae",
+            "seconds_per_update",
+            "total_seconds",
+            "rmse_std",
+        } <= set(row)
         assert 0 < row["rmse"] < 2.5
     by_key = {r["key"]: r for r in rows}
     assert by_key["bias-retrain"]["rmse_std"] == 0.0 and by_key["static"]["seeds"] == [0, 1]
@@ -275,9 +410,13 @@ def test_tuning_uses_the_initial_period_only(tmp_path, monkeypatch):
     """tune() never sees the rows it will be scored on: poison them and nothing changes."""
     ratings, _, _ = bench.read_ratings_csv(write_ratings_csv(tmp_path / "r.csv"))
     initial, _ = bench_strategies.split_stream(ratings, 0.8, 10)
-    params, score = bench_strategies.tune("bias-retrain", initial, n_chunks=5, rating_range=(0.5, 5.0))
+    params, score = bench_strategies.tune(
+        "bias-retrain", initial, n_chunks=5, rating_range=(0.5, 5.0)
+    )
     assert params in [dict(p) for p in bench_strategies.BIAS_GRID] and np.isfinite(score)
     grid = bench_strategies.grid("mf-warm", params)
     assert len(grid) == 2 * len(bench_strategies.MF_REGS)
-    assert {"reg_user_bias": params["reg_user"], "reg_item_bias": params["reg_item"]}.items() \
-        <= grid[1].items()
+    assert {
+        "reg_user_bias": params["reg_user"],
+        "reg_item_bias": params["reg_item"],
+    }.items() <= grid[1].items()

@@ -14,24 +14,49 @@ from course_lib.tools.coursemap import chapters
 REPO = "https://github.com/o/r"
 
 
-@pytest.mark.parametrize("text, folder, expected", [
-    ("[map](../README.md#course-map)", "notebooks", "[map](../index.md#course-map)"),
-    ("[map](README.md#course-map)", "", "[map](index.md#course-map)"),
-    ("[ex](../exercises/01_loss_functions.ipynb)", "notebooks",
-     "[ex](../exercises/01_loss_functions.ipynb)"),
-    ("[l](../notebooks/01_loss_functions.ipynb)", "exercises",
-     "[l](../notebooks/01_loss_functions.ipynb)"),
-    ("[g](notebooks/02_gradient_descent.ipynb#section)", "",
-     "[g](notebooks/02_gradient_descent.ipynb#section)"),
-    ("[answers](../solutions/)", "notebooks", f"[answers]({REPO}/tree/main/solutions/)"),
-    ("[sol](../solutions/01_loss_functions.ipynb)", "notebooks",
-     f"[sol]({REPO}/blob/main/solutions/01_loss_functions.ipynb)"),
-    ("[setup](../README.md#quickstart)", "notebooks",
-     f"[setup]({REPO}/blob/main/README.md#quickstart)"),
-    ("[w](https://example.org/a.ipynb) [s](#top) [m](mailto:a@b.c)", "notebooks",
-     "[w](https://example.org/a.ipynb) [s](#top) [m](mailto:a@b.c)"),
-    ('<a href="../solutions/">x</a>', "notebooks", f'<a href="{REPO}/tree/main/solutions/">x</a>'),
-])
+@pytest.mark.parametrize(
+    "text, folder, expected",
+    [
+        ("[map](../README.md#course-map)", "notebooks", "[map](../index.md#course-map)"),
+        ("[map](README.md#course-map)", "", "[map](index.md#course-map)"),
+        (
+            "[ex](../exercises/01_loss_functions.ipynb)",
+            "notebooks",
+            "[ex](../exercises/01_loss_functions.ipynb)",
+        ),
+        (
+            "[l](../notebooks/01_loss_functions.ipynb)",
+            "exercises",
+            "[l](../notebooks/01_loss_functions.ipynb)",
+        ),
+        (
+            "[g](notebooks/02_gradient_descent.ipynb#section)",
+            "",
+            "[g](notebooks/02_gradient_descent.ipynb#section)",
+        ),
+        ("[answers](../solutions/)", "notebooks", f"[answers]({REPO}/tree/main/solutions/)"),
+        (
+            "[sol](../solutions/01_loss_functions.ipynb)",
+            "notebooks",
+            f"[sol]({REPO}/blob/main/solutions/01_loss_functions.ipynb)",
+        ),
+        (
+            "[setup](../README.md#quickstart)",
+            "notebooks",
+            f"[setup]({REPO}/blob/main/README.md#quickstart)",
+        ),
+        (
+            "[w](https://example.org/a.ipynb) [s](#top) [m](mailto:a@b.c)",
+            "notebooks",
+            "[w](https://example.org/a.ipynb) [s](#top) [m](mailto:a@b.c)",
+        ),
+        (
+            '<a href="../solutions/">x</a>',
+            "notebooks",
+            f'<a href="{REPO}/tree/main/solutions/">x</a>',
+        ),
+    ],
+)
 def test_rewrite_links(text, folder, expected):
     assert book.rewrite_links(text, folder, REPO) == expected
 
@@ -39,7 +64,8 @@ def test_rewrite_links(text, folder, expected):
 def test_rewrite_links_in_outputs_point_to_html_pages():
     text = "[01](../notebooks/01_x.ipynb) [map](../README.md#course-map) [g](../GLOSSARY.md)"
     assert book.rewrite_links(text, "notebooks", REPO, output=True) == (
-        "[01](../notebooks/01_x.html) [map](../index.html#course-map) [g](../GLOSSARY.html)")
+        "[01](../notebooks/01_x.html) [map](../index.html#course-map) [g](../GLOSSARY.html)"
+    )
 
 
 def test_rewrite_links_collects_images():
@@ -54,8 +80,7 @@ def test_toctree_lists_every_chapter_and_its_exercises_in_order():
     toc = book.toctree_markdown(items)
     lessons = re.findall(r"<notebooks/(\d\d)_", toc)
     assert lessons == [ch.number for ch in items]
-    assert re.findall(r"<exercises/(\d\d)_", toc) == [ch.number for ch in items
-                                                       if ch.has_exercises]
+    assert re.findall(r"<exercises/(\d\d)_", toc) == [ch.number for ch in items if ch.has_exercises]
     assert "Glossary <GLOSSARY>" in toc
 
 
@@ -82,7 +107,7 @@ def test_stage_writes_every_page_with_working_links(tmp_path):
         assert not re.search(r"\]\((\.\./)?README\.md", text), f"{page}: a README link is left"
         assert "application/vnd.jupyter.widget-view+json" not in text, page
     staged_02 = (tmp_path / "notebooks" / "02_gradient_descent.ipynb").read_text(encoding="utf-8")
-    assert "widget-note" in staged_02                 # the explorer became a note
+    assert "widget-note" in staged_02  # the explorer became a note
 
 
 def test_build_refuses_to_replace_a_folder_that_is_not_a_book(tmp_path):
@@ -101,9 +126,10 @@ def test_main_without_extras_says_how_to_install(monkeypatch, capsys):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(any(importlib.util.find_spec(m) is None
-                        for m in ("sphinx", "myst_nb", "sphinx_book_theme")),
-                    reason='the book needs its extras: pip install -e ".[book]"')
+@pytest.mark.skipif(
+    any(importlib.util.find_spec(m) is None for m in ("sphinx", "myst_nb", "sphinx_book_theme")),
+    reason='the book needs its extras: pip install -e ".[book]"',
+)
 def test_build_makes_a_page_per_chapter_offline(tmp_path):
     out = book.build(tmp_path / "book")
     for ch in chapters():
@@ -111,4 +137,4 @@ def test_build_makes_a_page_per_chapter_offline(tmp_path):
         assert ch.title.split(":")[0] in html
     assert (out / "search.html").is_file() and (out / "searchindex.js").is_file()
     assert (out / "GLOSSARY.html").is_file()
-    assert not (tmp_path / "jupyter_execute").exists()   # MyST-NB's cache stayed in a temp dir
+    assert not (tmp_path / "jupyter_execute").exists()  # MyST-NB's cache stayed in a temp dir

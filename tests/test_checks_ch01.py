@@ -66,25 +66,32 @@ def _naive_ce(y, z):
 MUTANTS_1_3 = {
     "no max shift": (_naive_ce, "exp overflowed"),
     "sum over rows": (lambda y, z: len(y) * softmax_cross_entropy(y, z), "n times too large"),
-    "mean over everything": (lambda y, z: softmax_cross_entropy(y, z) / y.shape[1],
-                             "number of classes"),
+    "mean over everything": (
+        lambda y, z: softmax_cross_entropy(y, z) / y.shape[1],
+        "number of classes",
+    ),
     "wrong sign": (lambda y, z: -softmax_cross_entropy(y, z), "sign"),
     "log-sum-exp over the wrong axis": (
-        lambda y, z: float(np.mean(-(y * (z - np.log(np.exp(z - z.max()).sum(axis=0))
-                                         - z.max())).sum(axis=1))), None),
+        lambda y, z: float(
+            np.mean(-(y * (z - np.log(np.exp(z - z.max()).sum(axis=0)) - z.max())).sum(axis=1))
+        ),
+        None,
+    ),
 }
 
 
-@pytest.mark.parametrize("check, solution", [(check_1_1, mse_gradient),
-                                             (check_1_2, bce_from_logits),
-                                             (check_1_3, softmax_cross_entropy)])
+@pytest.mark.parametrize(
+    "check, solution",
+    [(check_1_1, mse_gradient), (check_1_2, bce_from_logits), (check_1_3, softmax_cross_entropy)],
+)
 def test_solution_passes(check, solution, capsys):
     assert check(solution)
     assert "passed" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("check, mutants", [(check_1_1, MUTANTS_1_1), (check_1_2, MUTANTS_1_2),
-                                            (check_1_3, MUTANTS_1_3)])
+@pytest.mark.parametrize(
+    "check, mutants", [(check_1_1, MUTANTS_1_1), (check_1_2, MUTANTS_1_2), (check_1_3, MUTANTS_1_3)]
+)
 def test_mutants_are_caught_with_a_useful_hint(check, mutants):
     assert len(mutants) >= 2
     for name, (mutant, hint) in mutants.items():
@@ -99,9 +106,9 @@ def test_untouched_stub_prints_not_started(check, capsys, monkeypatch):
     def stub(y_true, y_pred):
         raise NotImplementedError("Exercise: not done")
 
-    result = check(stub)            # Run All goes on: one line, a falsy result
+    result = check(stub)  # Run All goes on: one line, a falsy result
     assert not result and "not started yet" in capsys.readouterr().out
-    monkeypatch.setattr(_core, "GRADING", True)   # the grader sees the exercise as not attempted
+    monkeypatch.setattr(_core, "GRADING", True)  # the grader sees the exercise as not attempted
     with pytest.raises(NotImplementedError):
         check(stub)
 
@@ -112,14 +119,25 @@ def test_non_callable_is_explained():
 
 
 # ------------------------------------------------- hints added in the review pass
-@pytest.mark.parametrize("check, wrong, hint", [
-    (check_1_1, lambda y, p: 2 * (p - y) / len(p), r"n is the number of elements"),
-    (check_1_2, lambda y, z: float(np.mean(np.maximum(z, 0) - z * y + np.log(np.exp(-np.abs(z))))),
-     r"never negative.*log1p"),
-    (check_1_3, lambda y, z: float(np.mean(z.max() + np.log(np.exp(z - z.max()).sum(axis=1))
-                                           - (y * z).sum(axis=1))),
-     r"each row's own maximum"),
-], ids=["len instead of size", "log instead of log1p", "global max"])
+@pytest.mark.parametrize(
+    "check, wrong, hint",
+    [
+        (check_1_1, lambda y, p: 2 * (p - y) / len(p), r"n is the number of elements"),
+        (
+            check_1_2,
+            lambda y, z: float(np.mean(np.maximum(z, 0) - z * y + np.log(np.exp(-np.abs(z))))),
+            r"never negative.*log1p",
+        ),
+        (
+            check_1_3,
+            lambda y, z: float(
+                np.mean(z.max() + np.log(np.exp(z - z.max()).sum(axis=1)) - (y * z).sum(axis=1))
+            ),
+            r"each row's own maximum",
+        ),
+    ],
+    ids=["len instead of size", "log instead of log1p", "global max"],
+)
 def test_review_hints(check, wrong, hint):
     with np.errstate(divide="ignore", invalid="ignore"):
         with pytest.raises(CheckFailed, match=hint):

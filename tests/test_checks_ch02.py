@@ -52,14 +52,27 @@ def minibatch_gd(X, y, theta0, learning_rate, n_epochs, batch_size, seed):
     for _ in range(n_epochs):
         order = rng.permutation(len(y))
         for start in range(0, len(y), batch_size):
-            idx = order[start:start + batch_size]
+            idx = order[start : start + batch_size]
             theta = theta - learning_rate * linreg_mse_gradient(X[idx], y[idx], theta)
             thetas.append(theta.copy())
     return np.array(thetas)
 
 
-def _decay_mistake(X, y, theta0, learning_rate, n_steps, decay, *, shift=0, compound=False,
-                   exponential=False, sign=-1.0, alias=False, in_place=False):
+def _decay_mistake(
+    X,
+    y,
+    theta0,
+    learning_rate,
+    n_steps,
+    decay,
+    *,
+    shift=0,
+    compound=False,
+    exponential=False,
+    sign=-1.0,
+    alias=False,
+    in_place=False,
+):
     theta = theta0 if in_place else np.array(theta0, dtype=float)
     thetas = [theta.copy()]
     rate = learning_rate
@@ -67,7 +80,7 @@ def _decay_mistake(X, y, theta0, learning_rate, n_steps, decay, *, shift=0, comp
         if compound:
             rate = rate / (1 + decay * t)
         elif exponential:
-            rate = learning_rate * decay ** t
+            rate = learning_rate * decay**t
         else:
             rate = learning_rate / (1 + decay * (t + shift))
         step = sign * rate * linreg_mse_gradient(X, y, theta)
@@ -91,51 +104,79 @@ def _make_minibatch(shuffle=True, reseed=False, mean=True, only_final=False, dro
             order = rng.permutation(n) if shuffle else np.arange(n)
             stop = n - n % batch_size if drop_last else n
             for start in range(0, stop, batch_size):
-                idx = order[start:start + batch_size]
+                idx = order[start : start + batch_size]
                 r = X[idx] @ theta - y[idx]
                 grad = 2 * X[idx].T @ r / (len(idx) if mean else 1)
                 theta = theta - learning_rate * grad
                 thetas.append(theta.copy())
         return theta if only_final else np.array(thetas)
+
     return mutant
 
 
 MUTANTS = {
     check_2_1: {
-        "penalises the intercept": (lambda X, y, t, a: linreg_mse_gradient(X, y, t) + 2 * a * t,
-                                    "intercept theta[0] is penalised"),
-        "penalty without its 2": (lambda X, y, t, a: ridge_gradient(X, y, t, a / 2),
-                                  "missing its factor 2"),
+        "penalises the intercept": (
+            lambda X, y, t, a: linreg_mse_gradient(X, y, t) + 2 * a * t,
+            "intercept theta[0] is penalised",
+        ),
+        "penalty without its 2": (
+            lambda X, y, t, a: ridge_gradient(X, y, t, a / 2),
+            "missing its factor 2",
+        ),
         "alpha unused": (lambda X, y, t, a: linreg_mse_gradient(X, y, t), "alpha is not used"),
-        "penalty subtracted": (lambda X, y, t, a: ridge_gradient(X, y, t, -a),
-                               "penalty's gradient has the wrong sign"),
-        "penalty divided by n": (lambda X, y, t, a: ridge_gradient(X, y, t, a / len(y)),
-                                 "not a mean over the rows"),
-        "MSE part without its 2": (lambda X, y, t, a: ridge_gradient(X, y, t, a)
-                                   - linreg_mse_gradient(X, y, t) / 2, "half the right answer"),
-        "MSE part with flipped sign": (lambda X, y, t, a: ridge_gradient(X, y, t, a)
-                                       - 2 * linreg_mse_gradient(X, y, t), "X @ theta - y"),
+        "penalty subtracted": (
+            lambda X, y, t, a: ridge_gradient(X, y, t, -a),
+            "penalty's gradient has the wrong sign",
+        ),
+        "penalty divided by n": (
+            lambda X, y, t, a: ridge_gradient(X, y, t, a / len(y)),
+            "not a mean over the rows",
+        ),
+        "MSE part without its 2": (
+            lambda X, y, t, a: ridge_gradient(X, y, t, a) - linreg_mse_gradient(X, y, t) / 2,
+            "half the right answer",
+        ),
+        "MSE part with flipped sign": (
+            lambda X, y, t, a: ridge_gradient(X, y, t, a) - 2 * linreg_mse_gradient(X, y, t),
+            "X @ theta - y",
+        ),
         "forgot X.T": (lambda X, y, t, a: 2 / len(y) * np.sum(X @ t - y), "one partial derivative"),
     },
     check_2_2: {
-        "decay ignored": (lambda X, y, t, lr, n, d: gd_with_decay(X, y, t, lr, n, 0.0),
-                          "never decays"),
-        "t starts at 1": (lambda X, y, t, lr, n, d: _decay_mistake(X, y, t, lr, n, d, shift=1),
-                          "off by one"),
-        "learning rate overwritten": (lambda X, y, t, lr, n, d: _decay_mistake(
-            X, y, t, lr, n, d, compound=True), "divisions pile up"),
-        "exponential decay": (lambda X, y, t, lr, n, d: _decay_mistake(
-            X, y, t, lr, n, d, exponential=True), "exponential decay"),
-        "uphill": (lambda X, y, t, lr, n, d: _decay_mistake(X, y, t, lr, n, d, sign=1.0),
-                   "uphill"),
-        "returns only the final theta": (lambda X, y, t, lr, n, d: gd_with_decay(
-            X, y, t, lr, n, d)[-1], "every theta"),
-        "forgets the start": (lambda X, y, t, lr, n, d: gd_with_decay(X, y, t, lr, n, d)[1:],
-                              "start included"),
-        "appends one array changed in place": (lambda X, y, t, lr, n, d: _decay_mistake(
-            X, y, t, lr, n, d, alias=True), "every row is the same"),
-        "changes theta0 in place": (lambda X, y, t, lr, n, d: _decay_mistake(
-            X, y, t, lr, n, d, in_place=True), "changed its input array"),
+        "decay ignored": (
+            lambda X, y, t, lr, n, d: gd_with_decay(X, y, t, lr, n, 0.0),
+            "never decays",
+        ),
+        "t starts at 1": (
+            lambda X, y, t, lr, n, d: _decay_mistake(X, y, t, lr, n, d, shift=1),
+            "off by one",
+        ),
+        "learning rate overwritten": (
+            lambda X, y, t, lr, n, d: _decay_mistake(X, y, t, lr, n, d, compound=True),
+            "divisions pile up",
+        ),
+        "exponential decay": (
+            lambda X, y, t, lr, n, d: _decay_mistake(X, y, t, lr, n, d, exponential=True),
+            "exponential decay",
+        ),
+        "uphill": (lambda X, y, t, lr, n, d: _decay_mistake(X, y, t, lr, n, d, sign=1.0), "uphill"),
+        "returns only the final theta": (
+            lambda X, y, t, lr, n, d: gd_with_decay(X, y, t, lr, n, d)[-1],
+            "every theta",
+        ),
+        "forgets the start": (
+            lambda X, y, t, lr, n, d: gd_with_decay(X, y, t, lr, n, d)[1:],
+            "start included",
+        ),
+        "appends one array changed in place": (
+            lambda X, y, t, lr, n, d: _decay_mistake(X, y, t, lr, n, d, alias=True),
+            "every row is the same",
+        ),
+        "changes theta0 in place": (
+            lambda X, y, t, lr, n, d: _decay_mistake(X, y, t, lr, n, d, in_place=True),
+            "changed its input array",
+        ),
     },
     check_2_3: {
         "no shuffle": (_make_minibatch(shuffle=False), "never shuffled"),
@@ -147,12 +188,22 @@ MUTANTS = {
 }
 
 
-@pytest.mark.parametrize("check, solution", [
-    (check_2_1, ridge_gradient), (check_2_1, ridge_gradient_concatenate),
-    (check_2_1, lambda X, y, t, a: ridge_gradient(X.astype(np.float32), y.astype(np.float32),
-                                                  t.astype(np.float32), a)),
-    (check_2_2, gd_with_decay), (check_2_2, gd_with_decay_counting_from_1),
-    (check_2_3, minibatch_gd)])
+@pytest.mark.parametrize(
+    "check, solution",
+    [
+        (check_2_1, ridge_gradient),
+        (check_2_1, ridge_gradient_concatenate),
+        (
+            check_2_1,
+            lambda X, y, t, a: ridge_gradient(
+                X.astype(np.float32), y.astype(np.float32), t.astype(np.float32), a
+            ),
+        ),
+        (check_2_2, gd_with_decay),
+        (check_2_2, gd_with_decay_counting_from_1),
+        (check_2_3, minibatch_gd),
+    ],
+)
 def test_solution_passes(check, solution, capsys):
     assert check(solution)
     assert "passed" in capsys.readouterr().out
@@ -172,9 +223,9 @@ def test_untouched_stub_prints_not_started(check, capsys, monkeypatch):
     def stub(*args):
         raise NotImplementedError("Exercise: not done")
 
-    result = check(stub)            # Run All goes on: one line, a falsy result
+    result = check(stub)  # Run All goes on: one line, a falsy result
     assert not result and "not started yet" in capsys.readouterr().out
-    monkeypatch.setattr(_core, "GRADING", True)   # the grader sees the exercise as not attempted
+    monkeypatch.setattr(_core, "GRADING", True)  # the grader sees the exercise as not attempted
     with pytest.raises(NotImplementedError):
         check(stub)
 
@@ -188,7 +239,7 @@ def _minibatch_mistake(divide_by_batch_size=False, alias=False):
         for _ in range(n_epochs):
             order = rng.permutation(len(y))
             for start in range(0, len(y), batch_size):
-                idx = order[start:start + batch_size]
+                idx = order[start : start + batch_size]
                 divisor = batch_size if divide_by_batch_size else len(idx)
                 step = learning_rate * 2 * X[idx].T @ (X[idx] @ theta - y[idx]) / divisor
                 if alias:
@@ -197,13 +248,18 @@ def _minibatch_mistake(divide_by_batch_size=False, alias=False):
                     theta = theta - step
                 thetas.append(theta)
         return np.array(thetas)
+
     return minibatch
 
 
-@pytest.mark.parametrize("wrong, hint", [
-    (_minibatch_mistake(divide_by_batch_size=True), r"not over batch_size"),
-    (_minibatch_mistake(alias=True), r"every row is the same"),
-], ids=["divides by batch_size", "appends one array changed in place"])
+@pytest.mark.parametrize(
+    "wrong, hint",
+    [
+        (_minibatch_mistake(divide_by_batch_size=True), r"not over batch_size"),
+        (_minibatch_mistake(alias=True), r"every row is the same"),
+    ],
+    ids=["divides by batch_size", "appends one array changed in place"],
+)
 def test_review_hints_2_3(wrong, hint):
     with pytest.raises(CheckFailed, match=hint):
         check_2_3(wrong)
@@ -212,6 +268,7 @@ def test_review_hints_2_3(wrong, hint):
 # ------------------------------------------- 2.3: ways of drawing the order and the batches
 def _minibatch_order(kind):
     """The recipe, except for how each epoch's order or batches are made."""
+
     def minibatch(X, y, theta0, learning_rate, n_epochs, batch_size, seed):
         rng = np.random.default_rng(seed)
         theta = np.array(theta0, dtype=float)
@@ -236,27 +293,39 @@ def _minibatch_order(kind):
             elif kind == "np.array_split at multiples of b":
                 batches = np.array_split(order, range(batch_size, n, batch_size))
             else:
-                batches = [order[i:i + batch_size] for i in range(0, n, batch_size)]
+                batches = [order[i : i + batch_size] for i in range(0, n, batch_size)]
             for idx in batches:
                 theta = theta - learning_rate * linreg_mse_gradient(X[idx], y[idx], theta)
                 thetas.append(theta.copy())
         return np.array(thetas)
+
     return minibatch
 
 
-@pytest.mark.parametrize("kind", ["fresh arange, rng.shuffle",
-                                  "one array shuffled in place every epoch",
-                                  "np.array_split at multiples of b"])
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "fresh arange, rng.shuffle",
+        "one array shuffled in place every epoch",
+        "np.array_split at multiples of b",
+    ],
+)
 def test_2_3_accepts_equivalent_ways_of_shuffling_and_batching(kind, capsys):
     assert check_2_3(_minibatch_order(kind))
     assert "passed" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("kind, hint", [
-    ("shuffle once", r"every epoch uses the same order \(shuffled once before the epoch loop"),
-    ("np.array_split into ceil(n / b) batches", r"np.array_split cuts the order into batches "
-                                                r"of nearly equal size"),
-])
+@pytest.mark.parametrize(
+    "kind, hint",
+    [
+        ("shuffle once", r"every epoch uses the same order \(shuffled once before the epoch loop"),
+        (
+            "np.array_split into ceil(n / b) batches",
+            r"np.array_split cuts the order into batches "
+            r"of nearly equal size",
+        ),
+    ],
+)
 def test_2_3_names_wrong_ways_of_shuffling_and_batching(kind, hint):
     with pytest.raises(CheckFailed, match=hint) as info:
         check_2_3(_minibatch_order(kind))
@@ -267,6 +336,7 @@ def test_2_3_names_wrong_ways_of_shuffling_and_batching(kind, hint):
 def test_2_1_reference_is_the_gradient_of_the_ridge_loss():
     """The check's expected answer agrees with finite differences of the loss it describes."""
     from course_lib.checks.ch02 import _problems, _ridge_ref
+
     X, y, theta = _problems(5, n=9, d=3)
     alpha = 0.7
 
@@ -279,6 +349,7 @@ def test_2_1_reference_is_the_gradient_of_the_ridge_loss():
 def test_2_2_reference_follows_the_inverse_time_schedule():
     """Step t uses learning_rate / (1 + decay t), the first step (t = 0) the full rate."""
     from course_lib.checks.ch02 import _X_EXAMPLE, _Y_EXAMPLE, _decay_ref
+
     path = _decay_ref(_X_EXAMPLE, _Y_EXAMPLE, np.zeros(2), 0.01, 3, 0.5)
     theta = np.zeros(2)
     for t in range(3):
@@ -289,7 +360,14 @@ def test_2_2_reference_follows_the_inverse_time_schedule():
 
 def test_2_2_accepts_float32(capsys):
     def float32_decay(X, y, theta0, learning_rate, n_steps, decay):
-        return gd_with_decay(X.astype(np.float32), y.astype(np.float32),
-                             np.asarray(theta0, dtype=np.float32), learning_rate, n_steps, decay)
+        return gd_with_decay(
+            X.astype(np.float32),
+            y.astype(np.float32),
+            np.asarray(theta0, dtype=np.float32),
+            learning_rate,
+            n_steps,
+            decay,
+        )
+
     assert check_2_2(float32_decay)
     assert "passed" in capsys.readouterr().out

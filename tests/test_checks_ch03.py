@@ -17,19 +17,20 @@ from course_lib.checks.ch03 import check_3_1, check_3_2, check_3_3
 
 # ------------------------------------------------------------------ 3.1 Adagrad step
 def adagrad_step(x, accumulator, grad, learning_rate, epsilon=1e-7):
-    accumulator = accumulator + grad ** 2
+    accumulator = accumulator + grad**2
     return x - learning_rate * grad / np.sqrt(accumulator + epsilon), accumulator
 
 
 def adagrad_float32(x, accumulator, grad, learning_rate, epsilon=1e-7):
     x, accumulator, grad = (np.asarray(a, dtype=np.float32) for a in (x, accumulator, grad))
     accumulator = accumulator + grad * grad
-    return x - np.float32(learning_rate) * grad / np.sqrt(accumulator + np.float32(epsilon)), \
-        accumulator
+    return x - np.float32(learning_rate) * grad / np.sqrt(
+        accumulator + np.float32(epsilon)
+    ), accumulator
 
 
 def adagrad_like_rmsprop(x, accumulator, grad, learning_rate, epsilon=1e-7):
-    accumulator = 0.9 * accumulator + 0.1 * grad ** 2
+    accumulator = 0.9 * accumulator + 0.1 * grad**2
     return x - learning_rate * grad / np.sqrt(accumulator + epsilon), accumulator
 
 
@@ -39,22 +40,22 @@ def adagrad_no_square(x, accumulator, grad, learning_rate, epsilon=1e-7):
 
 
 def adagrad_old_accumulator(x, accumulator, grad, learning_rate, epsilon=1e-7):
-    new = accumulator + grad ** 2
+    new = accumulator + grad**2
     return x - learning_rate * grad / np.sqrt(accumulator + epsilon), new
 
 
 def adagrad_no_sqrt(x, accumulator, grad, learning_rate, epsilon=1e-7):
-    accumulator = accumulator + grad ** 2
+    accumulator = accumulator + grad**2
     return x - learning_rate * grad / (accumulator + epsilon), accumulator
 
 
 def adagrad_uphill(x, accumulator, grad, learning_rate, epsilon=1e-7):
-    accumulator = accumulator + grad ** 2
+    accumulator = accumulator + grad**2
     return x + learning_rate * grad / np.sqrt(accumulator + epsilon), accumulator
 
 
 def adagrad_in_place(x, accumulator, grad, learning_rate, epsilon=1e-7):
-    accumulator += grad ** 2
+    accumulator += grad**2
     return x - learning_rate * grad / np.sqrt(accumulator + epsilon), accumulator
 
 
@@ -71,14 +72,17 @@ def test_3_1_solution_agrees_with_keras_formula():
     np.testing.assert_allclose(new_x, x - 0.01 * g / np.sqrt(new_acc + 1e-7))
 
 
-@pytest.mark.parametrize("wrong, hint", [
-    (adagrad_like_rmsprop, "that is RMSProp's running average"),
-    (adagrad_no_square, r"\*squared\* gradient"),
-    (adagrad_old_accumulator, r"square root of the \*new\* one"),
-    (adagrad_no_sqrt, "divide by the square root"),
-    (adagrad_uphill, "wrong sign"),
-    (adagrad_in_place, "changed its input array in place"),
-])
+@pytest.mark.parametrize(
+    "wrong, hint",
+    [
+        (adagrad_like_rmsprop, "that is RMSProp's running average"),
+        (adagrad_no_square, r"\*squared\* gradient"),
+        (adagrad_old_accumulator, r"square root of the \*new\* one"),
+        (adagrad_no_sqrt, "divide by the square root"),
+        (adagrad_uphill, "wrong sign"),
+        (adagrad_in_place, "changed its input array in place"),
+    ],
+)
 def test_3_1_catches_mistakes(wrong, hint):
     with pytest.raises(CheckFailed, match=hint):
         check_3_1(wrong)
@@ -148,12 +152,15 @@ def test_3_2_solution_is_keras_nesterov():
     np.testing.assert_allclose(x, variable.numpy(), rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize("wrong, hint", [
-    (nesterov_plain_momentum, "that is plain \\(heavy-ball\\) momentum"),
-    (nesterov_no_gradient_term, "the gradient step is missing"),
-    (nesterov_velocity_sign, "the velocity has the wrong sign"),
-    (nesterov_in_place, "changed its input array in place"),
-])
+@pytest.mark.parametrize(
+    "wrong, hint",
+    [
+        (nesterov_plain_momentum, "that is plain \\(heavy-ball\\) momentum"),
+        (nesterov_no_gradient_term, "the gradient step is missing"),
+        (nesterov_velocity_sign, "the velocity has the wrong sign"),
+        (nesterov_in_place, "changed its input array in place"),
+    ],
+)
 def test_3_2_catches_mistakes(wrong, hint):
     with pytest.raises(CheckFailed, match=hint):
         check_3_2(wrong)
@@ -165,10 +172,19 @@ def test_3_2_wrong_return_shape_is_explained():
 
 
 # ------------------------------------------------------------------ 3.3 AMSGrad loop
-def _amsgrad(keep_start=True, start_t=1, increment=True, use_max=True, keras_epsilon=True,
-             feed_back=False, corrected_max=False, correction=True):
-    def amsgrad_minimize(grad, x0, n_steps, learning_rate=0.001, beta_1=0.9, beta_2=0.999,
-                         epsilon=1e-7):
+def _amsgrad(
+    keep_start=True,
+    start_t=1,
+    increment=True,
+    use_max=True,
+    keras_epsilon=True,
+    feed_back=False,
+    corrected_max=False,
+    correction=True,
+):
+    def amsgrad_minimize(
+        grad, x0, n_steps, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7
+    ):
         x = np.asarray(x0, dtype=float)
         m, v, v_max = np.zeros_like(x), np.zeros_like(x), np.zeros_like(x)
         path = [x] if keep_start else []
@@ -176,10 +192,10 @@ def _amsgrad(keep_start=True, start_t=1, increment=True, use_max=True, keras_eps
         for _ in range(n_steps):
             g = grad(x)
             m = beta_1 * m + (1 - beta_1) * g
-            v = beta_2 * v + (1 - beta_2) * g ** 2
+            v = beta_2 * v + (1 - beta_2) * g**2
             with np.errstate(divide="ignore", invalid="ignore"):
-                c1 = 1 - beta_1 ** t if correction else 1.0
-                c2 = 1 - beta_2 ** t if correction else 1.0
+                c1 = 1 - beta_1**t if correction else 1.0
+                c2 = 1 - beta_2**t if correction else 1.0
                 if corrected_max:
                     v_max = np.maximum(v_max, v / c2)
                     root = np.sqrt(v_max * c2)
@@ -195,6 +211,7 @@ def _amsgrad(keep_start=True, start_t=1, increment=True, use_max=True, keras_eps
             path.append(x)
             t += 1 if increment else 0
         return np.array(path)
+
     return amsgrad_minimize
 
 
@@ -211,22 +228,26 @@ def test_3_3_solution_is_keras_amsgrad():
     for _ in range(40):
         g = (scales * variable.numpy()).astype(np.float32)
         opt.apply_gradients([(keras.ops.convert_to_tensor(g), variable)])
-    ours = _amsgrad()(lambda x: scales * x, np.array([1.0, -1.0]), 40, learning_rate=0.1,
-                      beta_2=0.9)
+    ours = _amsgrad()(
+        lambda x: scales * x, np.array([1.0, -1.0]), 40, learning_rate=0.1, beta_2=0.9
+    )
     np.testing.assert_allclose(ours[-1], variable.numpy(), rtol=1e-3, atol=1e-5)
 
 
-@pytest.mark.parametrize("wrong, hint", [
-    (_amsgrad(keep_start=False), "must start with x0"),
-    (_amsgrad(start_t=0), "does t start at 0"),
-    (_amsgrad(use_max=False), "that is plain Adam"),
-    (_amsgrad(use_max=False, keras_epsilon=False), "that is plain Adam"),
-    (_amsgrad(feed_back=True), "keep v itself the plain running average"),
-    (_amsgrad(corrected_max=True), "before the bias correction"),
-    (_amsgrad(increment=False), "t never changes"),
-    (_amsgrad(correction=False), "bias correction is missing"),
-    (_amsgrad(start_t=2), "off by one in t"),
-])
+@pytest.mark.parametrize(
+    "wrong, hint",
+    [
+        (_amsgrad(keep_start=False), "must start with x0"),
+        (_amsgrad(start_t=0), "does t start at 0"),
+        (_amsgrad(use_max=False), "that is plain Adam"),
+        (_amsgrad(use_max=False, keras_epsilon=False), "that is plain Adam"),
+        (_amsgrad(feed_back=True), "keep v itself the plain running average"),
+        (_amsgrad(corrected_max=True), "before the bias correction"),
+        (_amsgrad(increment=False), "t never changes"),
+        (_amsgrad(correction=False), "bias correction is missing"),
+        (_amsgrad(start_t=2), "off by one in t"),
+    ],
+)
 def test_3_3_catches_mistakes(wrong, hint):
     with pytest.raises(CheckFailed, match=hint):
         check_3_3(wrong)
@@ -235,7 +256,7 @@ def test_3_3_catches_mistakes(wrong, hint):
 def test_3_3_message_names_the_first_wrong_row():
     def drifting(grad, x0, n_steps, **hyper):
         path = _amsgrad()(grad, x0, n_steps, **hyper)
-        return path + 1e-3 * np.arange(len(path))[:, None]   # wrong from step 1 on
+        return path + 1e-3 * np.arange(len(path))[:, None]  # wrong from step 1 on
 
     with pytest.raises(CheckFailed, match=r"leaves the expected one at row 1 \(step t = 1\)"):
         check_3_3(drifting)
@@ -247,8 +268,8 @@ def test_untouched_stub_prints_not_started(check, capsys, monkeypatch):
     def stub(*args, **kwargs):
         raise NotImplementedError("Exercise: not done")
 
-    result = check(stub)            # Run All goes on: one line, a falsy result
+    result = check(stub)  # Run All goes on: one line, a falsy result
     assert not result and "not started yet" in capsys.readouterr().out
-    monkeypatch.setattr(_core, "GRADING", True)   # the grader sees the exercise as not attempted
+    monkeypatch.setattr(_core, "GRADING", True)  # the grader sees the exercise as not attempted
     with pytest.raises(NotImplementedError):
         check(stub)

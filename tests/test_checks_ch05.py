@@ -49,11 +49,16 @@ def test_5_1(capsys):
     assert "Exercise 5.1 passed" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("wrong, match", [
-    (random_split, "leaks the future"), (unsorted_split, "sort by timestamp"),
-    (swapped_split, "swap train and test"), (reset_index_split, "original index"),
-    (index_sorted_split, "sorting by the index is not sorting by time"),
-])
+@pytest.mark.parametrize(
+    "wrong, match",
+    [
+        (random_split, "leaks the future"),
+        (unsorted_split, "sort by timestamp"),
+        (swapped_split, "swap train and test"),
+        (reset_index_split, "original index"),
+        (index_sorted_split, "sorting by the index is not sorting by time"),
+    ],
+)
 def test_5_1_mutants(wrong, match):
     with pytest.raises(CheckFailed, match=match):
         check_5_1(wrong)
@@ -78,10 +83,14 @@ def test_5_2():
     assert check_5_2(category_share_by_day)
 
 
-@pytest.mark.parametrize("wrong, match", [
-    (counts_only, "these are counts"), (normalised_by_category, "each category's total"),
-    (lambda v: v["category"].value_counts(normalize=True), "a Series"),
-])
+@pytest.mark.parametrize(
+    "wrong, match",
+    [
+        (counts_only, "these are counts"),
+        (normalised_by_category, "each category's total"),
+        (lambda v: v["category"].value_counts(normalize=True), "a Series"),
+    ],
+)
 def test_5_2_mutants(wrong, match):
     with pytest.raises(CheckFailed, match=match):
         check_5_2(wrong)
@@ -114,9 +123,14 @@ def test_5_3():
     assert check_5_3(find_change_day)
 
 
-@pytest.mark.parametrize("wrong, match", [
-    (biggest_jump, "outlier"), (off_by_one, "off by one"), (position_not_day, "a position"),
-])
+@pytest.mark.parametrize(
+    "wrong, match",
+    [
+        (biggest_jump, "outlier"),
+        (off_by_one, "off by one"),
+        (position_not_day, "a position"),
+    ],
+)
 def test_5_3_mutants(wrong, match):
     with pytest.raises(CheckFailed, match=match):
         check_5_3(wrong)
@@ -127,9 +141,9 @@ def test_untouched_stub_passes_through(check):
     def stub(*args, **kwargs):
         raise NotImplementedError("Exercise 5.x")
 
-    with pytest.raises(NotImplementedError):          # the raw check lets it through ...
+    with pytest.raises(NotImplementedError):  # the raw check lets it through ...
         check.__wrapped_check__(stub)
-    assert not check(stub)                            # ... the exported one prints one line
+    assert not check(stub)  # ... the exported one prints one line
 
 
 def test_crash_is_explained():

@@ -141,11 +141,18 @@ def test_8_1(right, capsys):
     assert "Exercise 8.1 passed" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("wrong, match", [
-    (RunningMean, "reference keeps moving after the warm-up"), (NoClamp, r"s = max\(0"),
-    (NoReset, "self.reset"), (NoDelta, "subtract delta"), (TwoSided, "one-sided"),
-    (ShortWarmUp, "one value short"), (NoReturn, "return self"),
-])
+@pytest.mark.parametrize(
+    "wrong, match",
+    [
+        (RunningMean, "reference keeps moving after the warm-up"),
+        (NoClamp, r"s = max\(0"),
+        (NoReset, "self.reset"),
+        (NoDelta, "subtract delta"),
+        (TwoSided, "one-sided"),
+        (ShortWarmUp, "one value short"),
+        (NoReturn, "return self"),
+    ],
+)
 def test_8_1_mutants(wrong, match):
     with pytest.raises(CheckFailed, match=match):
         check_8_1(wrong)
@@ -154,7 +161,7 @@ def test_8_1_mutants(wrong, match):
 def test_8_1_stub_prints_not_started(capsys, monkeypatch):
     assert not check_8_1(Stub)
     assert "Exercise 8.1 not started yet" in capsys.readouterr().out
-    monkeypatch.setattr(_core, "GRADING", True)   # the grader sees it as not attempted
+    monkeypatch.setattr(_core, "GRADING", True)  # the grader sees it as not attempted
     with pytest.raises(NotImplementedError, match="Exercise 8.1"):
         check_8_1(Stub)
 
@@ -162,7 +169,9 @@ def test_8_1_stub_prints_not_started(capsys, monkeypatch):
 # ---------------------------------------------------------------- 8.2 PSI
 def _shares(reference, current, bins, eps):
     edges = np.quantile(reference, np.linspace(0.0, 1.0, bins + 1))[1:-1]
-    r = np.bincount(np.searchsorted(edges, reference, side="right"), minlength=bins) / len(reference)
+    r = np.bincount(np.searchsorted(edges, reference, side="right"), minlength=bins) / len(
+        reference
+    )
     c = np.bincount(np.searchsorted(edges, current, side="right"), minlength=bins) / len(current)
     return r, c
 
@@ -193,7 +202,9 @@ def no_eps_psi(reference, current, bins=10, eps=1e-4):
 
 def uniform_bins_psi(reference, current, bins=10, eps=1e-4):
     edges = np.linspace(reference.min(), reference.max(), bins + 1)[1:-1]
-    r = np.bincount(np.searchsorted(edges, reference, side="right"), minlength=bins) / len(reference)
+    r = np.bincount(np.searchsorted(edges, reference, side="right"), minlength=bins) / len(
+        reference
+    )
     c = np.bincount(np.searchsorted(edges, current, side="right"), minlength=bins) / len(current)
     r, c = np.maximum(r, eps), np.maximum(c, eps)
     return float(np.sum((c - r) * np.log(c / r)))
@@ -204,10 +215,16 @@ def test_8_2(capsys):
     assert "Exercise 8.2 passed" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("wrong, match", [
-    (kl_psi, "KL divergence"), (flipped_psi, "sign is flipped"), (no_eps_psi, "floor both"),
-    (uniform_bins_psi, "quantile bins"), (lambda r, c, bins=10, eps=1e-4: None, "one float"),
-])
+@pytest.mark.parametrize(
+    "wrong, match",
+    [
+        (kl_psi, "KL divergence"),
+        (flipped_psi, "sign is flipped"),
+        (no_eps_psi, "floor both"),
+        (uniform_bins_psi, "quantile bins"),
+        (lambda r, c, bins=10, eps=1e-4: None, "one float"),
+    ],
+)
 def test_8_2_mutants(wrong, match):
     with pytest.raises(CheckFailed, match=match):
         check_8_2(wrong)
@@ -216,6 +233,7 @@ def test_8_2_mutants(wrong, match):
 def test_8_2_stub_prints_not_started(capsys, monkeypatch):
     def stub(reference, current, bins=10, eps=1e-4):
         raise NotImplementedError("Exercise 8.2: compute the PSI")
+
     assert not check_8_2(stub)
     assert "Exercise 8.2 not started yet" in capsys.readouterr().out
     monkeypatch.setattr(_core, "GRADING", True)
@@ -238,7 +256,7 @@ def rmse_monitor(model, batches, detector):
     alarms = []
     for batch in batches:
         err = batch["rating"].to_numpy() - model.predict(batch)
-        if detector.update(float(np.sqrt(np.mean(err ** 2)))).drift_detected:
+        if detector.update(float(np.sqrt(np.mean(err**2)))).drift_detected:
             alarms.append(int(batch["day"].iloc[0]))
     return alarms
 
@@ -272,10 +290,16 @@ def test_8_3(capsys):
     assert "Exercise 8.3 passed" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("wrong, match", [
-    (rmse_monitor, "RMSE"), (signed_monitor, "signed error"), (position_monitor, "batch positions"),
-    (fitting_monitor, "never fit"), (lambda m, b, d: monitor(m, b[:-1], d), "exactly once per batch"),
-])
+@pytest.mark.parametrize(
+    "wrong, match",
+    [
+        (rmse_monitor, "RMSE"),
+        (signed_monitor, "signed error"),
+        (position_monitor, "batch positions"),
+        (fitting_monitor, "never fit"),
+        (lambda m, b, d: monitor(m, b[:-1], d), "exactly once per batch"),
+    ],
+)
 def test_8_3_mutants(wrong, match):
     with pytest.raises(CheckFailed, match=match):
         check_8_3(wrong)
@@ -284,6 +308,7 @@ def test_8_3_mutants(wrong, match):
 def test_8_3_stub_prints_not_started(capsys, monkeypatch):
     def stub(model, batches, detector):
         raise NotImplementedError("Exercise 8.3: write the monitoring loop")
+
     assert not check_8_3(stub)
     assert "Exercise 8.3 not started yet" in capsys.readouterr().out
     monkeypatch.setattr(_core, "GRADING", True)

@@ -11,6 +11,7 @@ from course_lib.continual import ewc_gradient, ewc_penalty
 
 # --------------------------------------------------------------------------- 9.1
 
+
 def balanced_reservoir(stream, groups, capacity, rng):
     reservoirs, seen = {}, {}
     for item, group in zip(stream, groups, strict=False):
@@ -48,10 +49,14 @@ def test_9_1_solution_is_algorithm_r_per_group():
 
 def _per_group(pick):
     """A wrong answer that applies ``pick(items, capacity, rng)`` to each group."""
+
     def answer(stream, groups, capacity, rng):
-        parts = [pick(np.asarray(stream)[np.asarray(groups) == g], capacity, rng)
-                 for g in dict.fromkeys(groups)]
+        parts = [
+            pick(np.asarray(stream)[np.asarray(groups) == g], capacity, rng)
+            for g in dict.fromkeys(groups)
+        ]
         return np.concatenate(parts)
+
     return answer
 
 
@@ -64,7 +69,7 @@ def _algorithm_r(items, capacity, rng, offset=1):
     return np.array(kept)
 
 
-def _global_count(stream, groups, capacity, rng):   # t counts the whole stream, not the group
+def _global_count(stream, groups, capacity, rng):  # t counts the whole stream, not the group
     reservoirs = {}
     for t, (item, group) in enumerate(zip(stream, groups, strict=False)):
         kept = reservoirs.setdefault(group, [])
@@ -77,7 +82,7 @@ def _global_count(stream, groups, capacity, rng):   # t counts the whole stream,
     return np.concatenate([np.array(k) for k in reservoirs.values()])
 
 
-def _one_reservoir(stream, groups, capacity, rng):   # a uniform buffer of all the slots
+def _one_reservoir(stream, groups, capacity, rng):  # a uniform buffer of all the slots
     return _algorithm_r(np.asarray(stream), capacity * len(set(groups)), rng)
 
 
@@ -85,7 +90,7 @@ def _shared_capacity(stream, groups, capacity, rng):  # capacity in all, not per
     return _algorithm_r(np.asarray(stream), capacity, rng)
 
 
-def _in_place(stream, groups, capacity, rng):        # sorts the caller's arrays
+def _in_place(stream, groups, capacity, rng):  # sorts the caller's arrays
     order = np.argsort(groups, kind="stable")
     stream[:], groups[:] = stream[order], groups[order]
     return _per_group(_algorithm_r)(stream, groups, capacity, rng)
@@ -93,22 +98,44 @@ def _in_place(stream, groups, capacity, rng):        # sorts the caller's arrays
 
 _last_k = _per_group(lambda items, capacity, rng: items[-capacity:])
 _first_k = _per_group(lambda items, capacity, rng: items[:capacity])
-_off_by_one = _per_group(lambda items, capacity, rng: _algorithm_r(items, capacity, rng, 0)
-                         if len(items) > capacity else items)
-_with_replacement = _per_group(lambda items, capacity, rng: rng.choice(
-    items, size=min(capacity, len(items)), replace=True))
+_off_by_one = _per_group(
+    lambda items, capacity, rng: (
+        _algorithm_r(items, capacity, rng, 0) if len(items) > capacity else items
+    )
+)
+_with_replacement = _per_group(
+    lambda items, capacity, rng: rng.choice(items, size=min(capacity, len(items)), replace=True)
+)
 
 
-@pytest.mark.parametrize("wrong", [_global_count, _one_reservoir, _shared_capacity, _in_place,
-                                   _last_k, _first_k, _off_by_one, _with_replacement])
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        _global_count,
+        _one_reservoir,
+        _shared_capacity,
+        _in_place,
+        _last_k,
+        _first_k,
+        _off_by_one,
+        _with_replacement,
+    ],
+)
 def test_9_1_mistakes_fail(wrong):
     with pytest.raises(CheckFailed):
         check_9_1(wrong)
 
 
-@pytest.mark.parametrize("wrong, text", [
-    (_global_count, "OF ITS CATEGORY"), (_one_reservoir, "its own `capacity` slots"),
-    (_shared_capacity, "its own `capacity` slots"), (_in_place, "in place"), (_first_k, "not uniform")])
+@pytest.mark.parametrize(
+    "wrong, text",
+    [
+        (_global_count, "OF ITS CATEGORY"),
+        (_one_reservoir, "its own `capacity` slots"),
+        (_shared_capacity, "its own `capacity` slots"),
+        (_in_place, "in place"),
+        (_first_k, "not uniform"),
+    ],
+)
 def test_9_1_hints(wrong, text):
     with pytest.raises(CheckFailed, match=text):
         check_9_1(wrong)
@@ -117,15 +144,17 @@ def test_9_1_hints(wrong, text):
 def test_9_1_stub_is_not_started(capsys, monkeypatch):
     def stub(stream, groups, capacity, rng):
         raise NotImplementedError("Exercise 9.1: ...")
-    result = check_9_1(stub)                      # Run All goes through an untouched exercise
+
+    result = check_9_1(stub)  # Run All goes through an untouched exercise
     assert not result and result.status == "not started"
     assert "Exercise 9.1 not started yet" in capsys.readouterr().out
-    monkeypatch.setattr(_core, "GRADING", True)     # the grader sees the error itself
+    monkeypatch.setattr(_core, "GRADING", True)  # the grader sees the error itself
     with pytest.raises(NotImplementedError):
         check_9_1(stub)
 
 
 # --------------------------------------------------------------------------- 9.2
+
 
 def ewc_multi_penalty_and_grad(weights, anchors, fishers, lam):
     penalty, grads = 0.0, [np.zeros_like(w, dtype=float) for w in weights]
@@ -149,6 +178,7 @@ def test_9_2_library_passes():
         penalty = sum(ewc_penalty(w, a, f, lam) for a, f in zip(anchors, fishers, strict=False))
         per_period = [ewc_gradient(w, a, f, lam) for a, f in zip(anchors, fishers, strict=False)]
         return penalty, [np.sum(g, axis=0) for g in zip(*per_period, strict=False)]
+
     assert check_9_2(library)
 
 
@@ -202,17 +232,36 @@ def _in_place_grad(w, anchors, fishers, lam):
     return p, w
 
 
-@pytest.mark.parametrize("wrong", [_last_period_only, _first_period_only, _no_half,
-                                   _grad_factor_two, _wrong_sign, _no_lam, _no_fisher,
-                                   _grads_per_period, _mean_over_periods, _in_place_grad])
+@pytest.mark.parametrize(
+    "wrong",
+    [
+        _last_period_only,
+        _first_period_only,
+        _no_half,
+        _grad_factor_two,
+        _wrong_sign,
+        _no_lam,
+        _no_fisher,
+        _grads_per_period,
+        _mean_over_periods,
+        _in_place_grad,
+    ],
+)
 def test_9_2_mistakes_fail(wrong):
     with pytest.raises(CheckFailed):
         check_9_2(wrong)
 
 
-@pytest.mark.parametrize("wrong, text", [(_last_period_only, "only the last period"),
-                                         (_no_half, "factor 1/2"), (_grad_factor_two, "cancels"),
-                                         (_wrong_sign, "sign"), (_in_place_grad, "in place")])
+@pytest.mark.parametrize(
+    "wrong, text",
+    [
+        (_last_period_only, "only the last period"),
+        (_no_half, "factor 1/2"),
+        (_grad_factor_two, "cancels"),
+        (_wrong_sign, "sign"),
+        (_in_place_grad, "in place"),
+    ],
+)
 def test_9_2_hints(wrong, text):
     with pytest.raises(CheckFailed, match=text):
         check_9_2(wrong)
@@ -225,24 +274,31 @@ def test_9_2_solution_matches_finite_differences():
     fishers = [[rng.uniform(0, 2, 5)] for _ in range(3)]
     _, (g,) = ewc_multi_penalty_and_grad([w], anchors, fishers, 3.0)
     eps = 1e-6
-    num = [(ewc_multi_penalty_and_grad([w + eps * e], anchors, fishers, 3.0)[0]
-            - ewc_multi_penalty_and_grad([w - eps * e], anchors, fishers, 3.0)[0]) / (2 * eps)
-           for e in np.eye(5)]
+    num = [
+        (
+            ewc_multi_penalty_and_grad([w + eps * e], anchors, fishers, 3.0)[0]
+            - ewc_multi_penalty_and_grad([w - eps * e], anchors, fishers, 3.0)[0]
+        )
+        / (2 * eps)
+        for e in np.eye(5)
+    ]
     np.testing.assert_allclose(g, num, rtol=1e-6)
 
 
 def test_9_2_stub_is_not_started(capsys, monkeypatch):
     def stub(w, anchors, fishers, lam):
         raise NotImplementedError("Exercise 9.2: ...")
-    result = check_9_2(stub)                      # Run All goes through an untouched exercise
+
+    result = check_9_2(stub)  # Run All goes through an untouched exercise
     assert not result and result.status == "not started"
     assert "Exercise 9.2 not started yet" in capsys.readouterr().out
-    monkeypatch.setattr(_core, "GRADING", True)     # the grader sees the error itself
+    monkeypatch.setattr(_core, "GRADING", True)  # the grader sees the error itself
     with pytest.raises(NotImplementedError):
         check_9_2(stub)
 
 
 # --------------------------------------------------------------------------- 9.3
+
 
 def prequential_rmse(strategy, batches):
     out = []
@@ -268,8 +324,12 @@ def _learn_first(strategy, batches):
 
 
 def _never_learns(strategy, batches):
-    return np.array([float(np.sqrt(np.mean((np.asarray(b["rating"], float)
-                                            - strategy.predict(b)) ** 2))) for b in batches])
+    return np.array(
+        [
+            float(np.sqrt(np.mean((np.asarray(b["rating"], float) - strategy.predict(b)) ** 2)))
+            for b in batches
+        ]
+    )
 
 
 def _mse(strategy, batches):
@@ -312,10 +372,11 @@ def test_9_3_hints():
 def test_9_3_stub_is_not_started(capsys, monkeypatch):
     def stub(strategy, batches):
         raise NotImplementedError("Exercise 9.3: ...")
-    result = check_9_3(stub)                      # Run All goes through an untouched exercise
+
+    result = check_9_3(stub)  # Run All goes through an untouched exercise
     assert not result and result.status == "not started"
     assert "Exercise 9.3 not started yet" in capsys.readouterr().out
-    monkeypatch.setattr(_core, "GRADING", True)     # the grader sees the error itself
+    monkeypatch.setattr(_core, "GRADING", True)  # the grader sees the error itself
     with pytest.raises(NotImplementedError):
         check_9_3(stub)
 

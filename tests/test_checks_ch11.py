@@ -61,9 +61,13 @@ def _window(how):
     def mutant(event_days, event_categories, day, window, n_categories):
         d = np.asarray(event_days, dtype=float)
         c = np.asarray(event_categories, dtype=int)
-        keep = {"boundary": (d >= day - window) & (d <= day), "future": d > day - window,
-                "all time": d <= day}[how]
+        keep = {
+            "boundary": (d >= day - window) & (d <= day),
+            "future": d > day - window,
+            "all time": d <= day,
+        }[how]
         return np.bincount(c[keep], minlength=n_categories).astype(float)
+
     return mutant
 
 
@@ -74,7 +78,7 @@ def _window_no_minlength(event_days, event_categories, day, window, n_categories
 
 
 def _window_in_place(event_days, event_categories, day, window, n_categories):
-    event_days[event_days <= day - window] = np.inf          # marks old events by overwriting
+    event_days[event_days <= day - window] = np.inf  # marks old events by overwriting
     keep = event_days <= day
     return np.bincount(event_categories[keep], minlength=n_categories).astype(float)
 
@@ -83,16 +87,19 @@ def _ndcg(how):
     def mutant(recommended, relevant, k):
         if how == "log2(i+1)":
             with np.errstate(divide="ignore"):
-                dcg = sum(1.0 / np.log2(i + 1) for i, it in enumerate(recommended[:k])
-                          if it in relevant)
+                dcg = sum(
+                    1.0 / np.log2(i + 1) for i, it in enumerate(recommended[:k]) if it in relevant
+                )
         else:
-            dcg = sum(1.0 / math.log2(i + 2) for i, it in enumerate(recommended[:k])
-                      if it in relevant)
+            dcg = sum(
+                1.0 / math.log2(i + 2) for i, it in enumerate(recommended[:k]) if it in relevant
+            )
         if how == "dcg":
             return float(dcg)
         n_ideal = {"ideal k": k, "ideal rel": len(relevant)}.get(how, min(k, len(relevant)))
         ideal = sum(1.0 / math.log2(i + 2) for i in range(n_ideal))
         return float(dcg / ideal)
+
     return mutant
 
 
@@ -112,6 +119,7 @@ def _q(how):
         else:
             new[state, action] += alpha * (target - new[state, action])
         return new
+
     return mutant
 
 
@@ -124,7 +132,7 @@ def _q_in_place(q, state, action, reward, next_state, done, alpha, gamma):
 def _min_softmax(logits, temperature=1.0):
     z = np.asarray(logits, dtype=float) / temperature
     with np.errstate(over="ignore", invalid="ignore"):
-        e = np.exp(z - z.min())              # stable only when the spread is small
+        e = np.exp(z - z.min())  # stable only when the spread is small
         return e / e.sum()
 
 
@@ -158,8 +166,12 @@ MUTANTS = {
     },
 }
 
-SOLUTIONS = {check_11_1: stable_softmax, check_11_2: window_counts, check_11_3: ndcg_at_k,
-             check_11_4: q_update}
+SOLUTIONS = {
+    check_11_1: stable_softmax,
+    check_11_2: window_counts,
+    check_11_3: ndcg_at_k,
+    check_11_4: q_update,
+}
 
 
 @pytest.mark.parametrize("check", list(SOLUTIONS), ids=lambda c: c.__name__)
@@ -168,8 +180,11 @@ def test_solution_passes(check, capsys):
     assert "passed" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("check, name", [(c, n) for c, ms in MUTANTS.items() for n in ms],
-                         ids=lambda x: x if isinstance(x, str) else x.__name__)
+@pytest.mark.parametrize(
+    "check, name",
+    [(c, n) for c, ms in MUTANTS.items() for n in ms],
+    ids=lambda x: x if isinstance(x, str) else x.__name__,
+)
 def test_mutant_fails_with_hint(check, name):
     mutant, hint = MUTANTS[check][name]
     with pytest.raises(CheckFailed, match=hint):
@@ -180,6 +195,7 @@ def test_mutant_fails_with_hint(check, name):
 def test_untouched_stub_prints_not_started(check, capsys):
     def stub(*args, **kwargs):
         raise NotImplementedError("Exercise 11.x: ...")
+
     result = check(stub)
     assert not result and result.status == "not started"
     assert "not started yet" in capsys.readouterr().out

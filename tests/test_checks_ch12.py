@@ -54,12 +54,17 @@ def test_12_1_passes_solution(capsys):
     assert "passed" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("mutant, message", [(_lap_times, "sensitivity \\* epsilon"),
-                                             (_lap_inverted, "epsilon / sensitivity"),
-                                             (_gaussian, "Gaussian"),
-                                             (_unseeded, "seed=7"),
-                                             (_noise_only, "ADDED"),
-                                             (_one_draw, "same noise value")])
+@pytest.mark.parametrize(
+    "mutant, message",
+    [
+        (_lap_times, "sensitivity \\* epsilon"),
+        (_lap_inverted, "epsilon / sensitivity"),
+        (_gaussian, "Gaussian"),
+        (_unseeded, "seed=7"),
+        (_noise_only, "ADDED"),
+        (_one_draw, "same noise value"),
+    ],
+)
 def test_12_1_catches_mistakes(mutant, message):
     with pytest.raises(CheckFailed, match=message):
         check_12_1(mutant)
@@ -122,10 +127,16 @@ def test_12_2_passes_solution(capsys):
     assert "passed" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("mutant, message", [(_imp_mse, "MSE"), (_imp_ratio, "ratio"),
-                                             (_imp_permutes_y, "expected 0"),
-                                             (_imp_in_place, "modified"),
-                                             (_imp_aligned_series, "aligned it back")])
+@pytest.mark.parametrize(
+    "mutant, message",
+    [
+        (_imp_mse, "MSE"),
+        (_imp_ratio, "ratio"),
+        (_imp_permutes_y, "expected 0"),
+        (_imp_in_place, "modified"),
+        (_imp_aligned_series, "aligned it back"),
+    ],
+)
 def test_12_2_catches_mistakes(mutant, message):
     with pytest.raises(CheckFailed, match=message):
         check_12_2(mutant)
@@ -168,9 +179,16 @@ def test_12_3_passes_solution(capsys):
     assert "passed" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("mutant, message", [(_gap_mse, "MSE"), (_gap_mae, "MAE"),
-                                             (_gap_best, "LARGEST"), (_gap_ratio, "ratio"),
-                                             (_gap_std, "standard deviation")])
+@pytest.mark.parametrize(
+    "mutant, message",
+    [
+        (_gap_mse, "MSE"),
+        (_gap_mae, "MAE"),
+        (_gap_best, "LARGEST"),
+        (_gap_ratio, "ratio"),
+        (_gap_std, "standard deviation"),
+    ],
+)
 def test_12_3_catches_mistakes(mutant, message):
     with pytest.raises(CheckFailed, match=message):
         check_12_3(mutant)
@@ -188,8 +206,11 @@ def _release(counts, categories, max_per_user, epsilon, seed):
 
 
 def private_category_counts(purchases, categories, max_per_user, epsilon, seed=0):
-    counts = _first_rows(purchases, max_per_user)["category"].value_counts().reindex(
-        categories, fill_value=0)
+    counts = (
+        _first_rows(purchases, max_per_user)["category"]
+        .value_counts()
+        .reindex(categories, fill_value=0)
+    )
     return _release(counts, categories, max_per_user, epsilon, seed)
 
 
@@ -199,8 +220,11 @@ def _no_clip(purchases, categories, max_per_user, epsilon, seed=0):
 
 
 def _sensitivity_one(purchases, categories, max_per_user, epsilon, seed=0):
-    counts = _first_rows(purchases, max_per_user)["category"].value_counts().reindex(
-        categories, fill_value=0)
+    counts = (
+        _first_rows(purchases, max_per_user)["category"]
+        .value_counts()
+        .reindex(categories, fill_value=0)
+    )
     return _release(counts, categories, 1, epsilon, seed)
 
 
@@ -212,20 +236,20 @@ def _per_category(purchases, categories, max_per_user, epsilon, seed=0):
 
 
 def _table_order(purchases, categories, max_per_user, epsilon, seed=0):
-    kept = purchases.groupby("user_id").head(max_per_user)        # forgot to sort by time
+    kept = purchases.groupby("user_id").head(max_per_user)  # forgot to sort by time
     counts = kept["category"].value_counts().reindex(categories, fill_value=0)
     return _release(counts, categories, max_per_user, epsilon, seed)
 
 
 def _data_dependent_categories(purchases, categories, max_per_user, epsilon, seed=0):
     counts = _first_rows(purchases, max_per_user)["category"].value_counts().sort_index()
-    return _release(counts, categories, max_per_user, epsilon, seed)   # empty categories vanish
+    return _release(counts, categories, max_per_user, epsilon, seed)  # empty categories vanish
 
 
 def _zeros_not_noised(purchases, categories, max_per_user, epsilon, seed=0):
     counts = _first_rows(purchases, max_per_user)["category"].value_counts().sort_index()
     noisy = _release(counts, categories, max_per_user, epsilon, seed)
-    return noisy.reindex(categories, fill_value=0.0)                   # 0 stays an exact 0
+    return noisy.reindex(categories, fill_value=0.0)  # 0 stays an exact 0
 
 
 def _extra_category(purchases, categories, max_per_user, epsilon, seed=0):
@@ -247,14 +271,18 @@ def test_12_4_accepts_another_order(capsys):
     assert check_12_4(_sorted_order)
 
 
-@pytest.mark.parametrize("mutant, message", [(_no_clip, "unclipped"),
-                                             (_sensitivity_one, "sensitivity 1"),
-                                             (_per_category, "per user AND category"),
-                                             (_table_order, "sort by timestamp"),
-                                             (_data_dependent_categories,
-                                              r"\['garden'\] are missing.*must not depend on the data"),
-                                             (_zeros_not_noised, "zeros included"),
-                                             (_extra_category, "exactly once, and nothing else")])
+@pytest.mark.parametrize(
+    "mutant, message",
+    [
+        (_no_clip, "unclipped"),
+        (_sensitivity_one, "sensitivity 1"),
+        (_per_category, "per user AND category"),
+        (_table_order, "sort by timestamp"),
+        (_data_dependent_categories, r"\['garden'\] are missing.*must not depend on the data"),
+        (_zeros_not_noised, "zeros included"),
+        (_extra_category, "exactly once, and nothing else"),
+    ],
+)
 def test_12_4_catches_mistakes(mutant, message):
     with pytest.raises(CheckFailed, match=message):
         check_12_4(mutant)
@@ -265,6 +293,7 @@ def test_12_4_catches_mistakes(mutant, message):
 def test_untouched_stub_prints_not_started(check, capsys):
     def stub(*args, **kwargs):
         raise NotImplementedError("Exercise 12.x: ...")
+
     result = check(stub)
     assert not result and result.status == "not started"
     assert "not started yet" in capsys.readouterr().out

@@ -14,8 +14,12 @@ def test_wrong_value_names_input_expected_got_and_hint():
         return float(np.mean(x)) / 2
 
     with pytest.raises(CheckFailed) as info:
-        run_cases("9.9", half, [Case(args=(np.array([2.0, 4.0]),), expected=3.0)],
-                  hints=[(lambda got, case: np.isclose(got, 1.5), "exactly half: a factor 2?")])
+        run_cases(
+            "9.9",
+            half,
+            [Case(args=(np.array([2.0, 4.0]),), expected=3.0)],
+            hints=[(lambda got, case: np.isclose(got, 1.5), "exactly half: a factor 2?")],
+        )
     message = str(info.value)
     assert "Exercise 9.9 is not right yet: half(x=array([2., 4.]))" in message
     assert "expected: 3.000000" in message and "got:      1.500000" in message
@@ -53,15 +57,18 @@ def test_in_place_mutation_is_caught():
         run_cases("9.9", mutating, [Case(args=(np.ones(2),), expected=0.0)])
 
 
-@pytest.mark.parametrize("expected, got, fragment", [
-    (1.0, np.ones(3), "did you forget to average"),
-    (np.ones(3), np.ones((3, 1)), "shape (3, 1) instead of (3,)"),
-    (1.0, float("nan"), "NaN values"),
-    (1.0, "1.0", "not a number"),
-    ({"w": 1.0}, {"b": 1.0}, "without the key(s) ['w']"),
-    (True, 1.0, "True/False was expected"),
-    ((1.0, np.ones(2)), (1.0,), "sequence of 2 items"),
-])
+@pytest.mark.parametrize(
+    "expected, got, fragment",
+    [
+        (1.0, np.ones(3), "did you forget to average"),
+        (np.ones(3), np.ones((3, 1)), "shape (3, 1) instead of (3,)"),
+        (1.0, float("nan"), "NaN values"),
+        (1.0, "1.0", "not a number"),
+        ({"w": 1.0}, {"b": 1.0}, "without the key(s) ['w']"),
+        (True, 1.0, "True/False was expected"),
+        ((1.0, np.ones(2)), (1.0,), "sequence of 2 items"),
+    ],
+)
 def test_compare_explains_type_and_shape_problems(expected, got, fragment):
     assert fragment in compare(expected, got)
 
@@ -98,7 +105,8 @@ def test_after_exercise_skips_an_untouched_exercise_with_one_line(capsys):
         stub()
         raise AssertionError("not reached")
     assert capsys.readouterr().out.strip() == (
-        "(This cell uses Exercise 3.3, which is not started yet: it runs once you have written it.)")
+        "(This cell uses Exercise 3.3, which is not started yet: it runs once you have written it.)"
+    )
 
 
 def test_after_exercise_understands_nbgraders_blank_stub(capsys):

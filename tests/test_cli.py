@@ -62,8 +62,13 @@ def test_a_real_command_runs(capsys):
 
 
 def test_old_module_commands_still_work():
-    result = subprocess.run([sys.executable, "-m", "course_lib.tools.coursemap", "--help"],
-                            capture_output=True, text=True, timeout=120, cwd=ROOT)
+    result = subprocess.run(
+        [sys.executable, "-m", "course_lib.tools.coursemap", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+    )
     assert result.returncode == 0 and "--check" in result.stdout
 
 
@@ -86,7 +91,8 @@ def test_installed_entry_point():
 
 
 def test_a_release_without_the_grader_says_so(monkeypatch, capsys):
-    monkeypatch.setitem(cli.COMMANDS, "grade",
-                        cli.Command("course_lib.tools.not_shipped", "the grader"))
+    monkeypatch.setitem(
+        cli.COMMANDS, "grade", cli.Command("course_lib.tools.not_shipped", "the grader")
+    )
     assert cli.main(["grade", "x.ipynb"]) == 2
     assert "has no course_lib.tools.not_shipped" in capsys.readouterr().err

@@ -35,9 +35,20 @@ def test_badges_reject_a_non_github_url():
 
 
 def _git(*args: str, cwd: Path) -> None:
-    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True,
-                   env={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
-                        "GIT_COMMITTER_EMAIL": "t@t", "HOME": str(cwd), "PATH": "/usr/bin:/bin"})
+    subprocess.run(
+        ["git", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+        env={
+            "GIT_AUTHOR_NAME": "t",
+            "GIT_AUTHOR_EMAIL": "t@t",
+            "GIT_COMMITTER_NAME": "t",
+            "GIT_COMMITTER_EMAIL": "t@t",
+            "HOME": str(cwd),
+            "PATH": "/usr/bin:/bin",
+        },
+    )
 
 
 @pytest.fixture(scope="module")
@@ -46,8 +57,9 @@ def local_repository(tmp_path_factory):
     if shutil.which("git") is None:
         pytest.skip("git is not installed")
     repo = tmp_path_factory.mktemp("remote")
-    shutil.copytree(ROOT / "course_lib", repo / "course_lib",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        ROOT / "course_lib", repo / "course_lib", ignore=shutil.ignore_patterns("__pycache__")
+    )
     shutil.copytree(ROOT / "datasets", repo / "datasets")
     _git("init", "-q", cwd=repo)
     _git("add", "-A", cwd=repo)
@@ -62,12 +74,19 @@ def test_bootstrap_fetches_the_course_where_it_is_missing(local_repository, tmp_
         "\nimport pathlib, course_lib\n"
         "print(course_lib.__file__)\n"
         "print((pathlib.Path(course_lib.__file__).parent.parent / 'datasets' / 'manifest.json')"
-        ".is_file())\n")
+        ".is_file())\n"
+    )
     # -S: no site-packages and no PYTHONPATH, so the course installed here is invisible
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     for _attempt in range(2):  # a second run (after a kernel restart) reuses the clone
-        out = subprocess.run([sys.executable, "-S", "-c", code], cwd=tmp_path, env=env,
-                             capture_output=True, text=True, timeout=120)
+        out = subprocess.run(
+            [sys.executable, "-S", "-c", code],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert out.returncode == 0, out.stderr
         lines = out.stdout.split()
         assert lines[0] == str(tmp_path / "course" / "course_lib" / "__init__.py")

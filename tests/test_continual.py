@@ -27,12 +27,20 @@ def tiny_stream(n_days: int = 12, per_day: int = 40, seed: int = 0) -> pd.DataFr
     rng = np.random.default_rng(seed)
     n = n_days * per_day
     day = np.repeat(np.arange(n_days), per_day)
-    users = rng.integers(0, 15 + 2 * day)        # new users keep arriving
-    items = rng.integers(0, 10 + day)             # and new items
-    rating = np.clip(np.round(3 + 0.1 * (users % 5) - 0.1 * (items % 4)
-                              + rng.normal(0, 0.5, n)), 1, 5)
-    return pd.DataFrame({"user_id": users, "item_id": items, "rating": rating.astype(float),
-                         "timestamp": day * 86400 + np.arange(n), "day": day})
+    users = rng.integers(0, 15 + 2 * day)  # new users keep arriving
+    items = rng.integers(0, 10 + day)  # and new items
+    rating = np.clip(
+        np.round(3 + 0.1 * (users % 5) - 0.1 * (items % 4) + rng.normal(0, 0.5, n)), 1, 5
+    )
+    return pd.DataFrame(
+        {
+            "user_id": users,
+            "item_id": items,
+            "rating": rating.astype(float),
+            "timestamp": day * 86400 + np.arange(n),
+            "day": day,
+        }
+    )
 
 
 def batches_of(df):
@@ -44,6 +52,7 @@ def mf(seed=0):
 
 
 # --- reservoir --------------------------------------------------------------------------------
+
 
 def test_reservoir_keeps_at_most_capacity_and_counts_everything():
     buf = ReservoirBuffer(50, seed=0)
@@ -93,12 +102,16 @@ def test_reservoir_sample_without_replacement_and_errors():
         ReservoirBuffer(0)
     with pytest.raises(ValueError, match=r"sample\(n=-1\)"):
         buf.sample(-1)
-    with pytest.raises(TypeError, match=r"ReservoirBuffer.add\(df=\[1, 2\]\): df must be a pandas "
-                                        "DataFrame"):
+    with pytest.raises(
+        TypeError,
+        match=r"ReservoirBuffer.add\(df=\[1, 2\]\): df must be a pandas "
+        "DataFrame",
+    ):
         buf.add([1, 2])
 
 
 # --- EWC maths --------------------------------------------------------------------------------
+
 
 def test_ewc_gradient_matches_finite_differences():
     rng = np.random.default_rng(0)
@@ -125,17 +138,24 @@ def test_ewc_penalty_is_zero_at_the_anchor_and_with_lambda_zero():
 
 
 def test_ewc_shape_errors():
-    with pytest.raises(ValueError, match=r"ewc_penalty\(anchor\[0\]=array of shape \(2,\)\): "
-                                         r"anchor\[0\] must be of the shape of weights\[0\] \(3,\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"ewc_penalty\(anchor\[0\]=array of shape \(2,\)\): "
+        r"anchor\[0\] must be of the shape of weights\[0\] \(3,\)",
+    ):
         ewc_penalty([np.ones(3)], [np.ones(2)], [np.ones(3)], 1.0)
-    with pytest.raises(ValueError, match=r"ewc_gradient\(anchor=\[\]\): anchor must be a list of "
-                                         r"as many arrays as weights \(1\), got 0"):
+    with pytest.raises(
+        ValueError,
+        match=r"ewc_gradient\(anchor=\[\]\): anchor must be a list of "
+        r"as many arrays as weights \(1\), got 0",
+    ):
         ewc_gradient([np.ones(3)], [], [], 1.0)
     with pytest.raises(ValueError, match=r"ewc_penalty\(lam=-1\): lam must be a number >= 0"):
         ewc_penalty([np.ones(3)], [np.ones(3)], [np.ones(3)], -1)
 
 
 # --- strategies on a numpy model ------------------------------------------------------------
+
 
 def started(strategy, df, seed=0):
     init = df[df["day"] < 6]
@@ -160,7 +180,7 @@ def test_finetune_trains_on_the_batch_only_and_handles_new_ids():
     b = batches_of(df)[-1]
     s.update(b)
     assert s.costs_[-1].n_examples == 2 * len(b)
-    assert s.model_.n_seen_users > n_users            # the growing encoder took the newcomers
+    assert s.model_.n_seen_users > n_users  # the growing encoder took the newcomers
 
 
 def test_full_retrain_is_independent_of_update_order():
@@ -174,7 +194,7 @@ def test_full_retrain_is_independent_of_update_order():
         b.update(batch)
     probe = df.sample(100, random_state=0)
     np.testing.assert_allclose(a.predict(probe), b.predict(probe))
-    assert a.costs_[-1].n_examples == 3 * len(df)   # all history, every time
+    assert a.costs_[-1].n_examples == 3 * len(df)  # all history, every time
 
 
 def test_full_retrain_starts_from_fresh_weights():
@@ -216,17 +236,33 @@ def test_replay_with_ratio_zero_equals_finetune():
 def test_replay_forgets_less_than_finetune_when_the_world_flips():
     rng = np.random.default_rng(1)
     n = 600
-    old = pd.DataFrame({"user_id": rng.integers(0, 20, n), "item_id": rng.integers(0, 10, n),
-                        "timestamp": np.arange(n), "day": np.arange(n) // 100})
+    old = pd.DataFrame(
+        {
+            "user_id": rng.integers(0, 20, n),
+            "item_id": rng.integers(0, 10, n),
+            "timestamp": np.arange(n),
+            "day": np.arange(n) // 100,
+        }
+    )
     old["rating"] = np.where(old["item_id"] < 5, 1.0, 5.0)
-    new = pd.DataFrame({"user_id": rng.integers(0, 20, n), "item_id": rng.integers(5, 10, n),
-                        "timestamp": n + np.arange(n), "day": 6 + np.arange(n) // 100})
-    new["rating"] = 5.0        # only the good items 5-9 are rated lately; items 0-4 stay bad
+    new = pd.DataFrame(
+        {
+            "user_id": rng.integers(0, 20, n),
+            "item_id": rng.integers(5, 10, n),
+            "timestamp": n + np.arange(n),
+            "day": 6 + np.arange(n) // 100,
+        }
+    )
+    new["rating"] = 5.0  # only the good items 5-9 are rated lately; items 0-4 stay bad
     test_old = old[old["item_id"] < 5]
 
     def run(strategy):
-        strategy.start(MatrixFactorization(n_factors=2, solver="sgd", epochs=20,
-                                           learning_rate=0.05, seed=0).fit(old), old)
+        strategy.start(
+            MatrixFactorization(
+                n_factors=2, solver="sgd", epochs=20, learning_rate=0.05, seed=0
+            ).fit(old),
+            old,
+        )
         for _, b in new.groupby("day"):
             strategy.update(b)
         return float(np.sqrt(np.mean((strategy.predict(test_old) - 1.0) ** 2)))
@@ -239,18 +275,30 @@ def test_replay_forgets_less_than_finetune_when_the_world_flips():
 def test_strategy_protocol_errors():
     with pytest.raises(RuntimeError, match=r"FineTune.predict: call start\(model, history\)"):
         FineTune().predict(pd.DataFrame())
-    with pytest.raises(TypeError, match=r"FineTune.start\(model=.*\): model must be a "
-                                        r"RatingEstimator \(fit, partial_fit, predict, clone\)"):
+    with pytest.raises(
+        TypeError,
+        match=r"FineTune.start\(model=.*\): model must be a "
+        r"RatingEstimator \(fit, partial_fit, predict, clone\)",
+    ):
         FineTune().start(object(), pd.DataFrame())
-    with pytest.raises(TypeError, match=r"FineTune.start\(history=\[\]\): history must be a "
-                                        "pandas DataFrame"):
+    with pytest.raises(
+        TypeError,
+        match=r"FineTune.start\(history=\[\]\): history must be a "
+        "pandas DataFrame",
+    ):
         FineTune().start(mf(), [])
     s = started(FineTune(), tiny_stream())
-    with pytest.raises(ValueError, match=r"FineTune.update\(batch=.*\): batch must be a "
-                                         r"DataFrame with the column\(s\) \['rating'\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"FineTune.update\(batch=.*\): batch must be a "
+        r"DataFrame with the column\(s\) \['rating'\]",
+    ):
         s.update(tiny_stream().drop(columns="rating"))
-    with pytest.raises(ValueError, match=r"FineTune\(learning_rate=0\): learning_rate must be a "
-                                         r"positive number"):
+    with pytest.raises(
+        ValueError,
+        match=r"FineTune\(learning_rate=0\): learning_rate must be a "
+        r"positive number",
+    ):
         FineTune(learning_rate=0)
     with pytest.raises(ValueError, match=r"FineTune\(epochs=0\)"):
         FineTune(epochs=0)
@@ -266,8 +314,15 @@ def test_strategy_protocol_errors():
 
 def test_every_strategy_plays_the_update_strategy_role():
     df = tiny_stream()
-    for strategy in (Static(), FineTune(), Replay(), EWC(), FullRetrain(), SlidingWindow(),
-                     WarmStartALS()):
+    for strategy in (
+        Static(),
+        FineTune(),
+        Replay(),
+        EWC(),
+        FullRetrain(),
+        SlidingWindow(),
+        WarmStartALS(),
+    ):
         assert isinstance(strategy, UpdateStrategy), type(strategy).__name__
         assert isinstance(strategy.name, str)
     s = FineTune()
@@ -282,6 +337,7 @@ def test_canonical_order_ignores_arrival_order():
 
 # --- EWC with the Keras rating model -----------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def keras_setup():
     from course_lib import setup_notebook
@@ -295,8 +351,9 @@ def keras_setup():
     init = df[df["day"] < 5]
 
     def fresh_model():
-        return RatingModel(users, items, embedding_dim=4, hidden=(8,), seed=0, unknown_rate=0.0
-                           ).fit(init, epochs=2, batch_size=64)
+        return RatingModel(
+            users, items, embedding_dim=4, hidden=(8,), seed=0, unknown_rate=0.0
+        ).fit(init, epochs=2, batch_size=64)
 
     return df, init, fresh_model
 
@@ -319,23 +376,29 @@ def test_ewc_keras_penalty_equals_numpy_and_pulls_toward_the_anchor(keras_setup)
 
     df, init, fresh_model = keras_setup
     e = EWC(lam=50.0, epochs=3, batch_size=64, learning_rate=1e-2, seed=0).start(
-        fresh_model(), init)
+        fresh_model(), init
+    )
     f = FineTune(epochs=3, batch_size=64, learning_rate=1e-2).start(fresh_model(), init)
     anchor = [a.copy() for a in e.anchor_]
     batch = df[df["day"] >= 5]
-    e.model_.partial_fit(batch, epochs=1, batch_size=64)      # move away from the anchor
-    keras_penalty = sum(float(keras.ops.convert_to_numpy(reg(v)))
-                        for reg, v in zip(e.regularizers_, e.model_.trainable_variables, strict=False))
+    e.model_.partial_fit(batch, epochs=1, batch_size=64)  # move away from the anchor
+    keras_penalty = sum(
+        float(keras.ops.convert_to_numpy(reg(v)))
+        for reg, v in zip(e.regularizers_, e.model_.trainable_variables, strict=False)
+    )
     assert e.penalty() > 0
     assert keras_penalty == pytest.approx(e.penalty(), rel=1e-4)
     # EWC moves the weights less than fine-tuning does on the same data
     e2 = EWC(lam=1e4, epochs=3, batch_size=64, learning_rate=1e-2, seed=0).start(
-        fresh_model(), init)
+        fresh_model(), init
+    )
     fisher0 = [x.copy() for x in e2.fisher_]
     e2.update(batch)
     f.update(batch)
-    dist = lambda s: sum(float(np.sum(fisher0[k] * (w.numpy() - anchor[k]) ** 2))  # noqa
-                         for k, w in enumerate(s.model_.trainable_variables))
+    dist = lambda s: sum(
+        float(np.sum(fisher0[k] * (w.numpy() - anchor[k]) ** 2))  # noqa
+        for k, w in enumerate(s.model_.trainable_variables)
+    )
     assert dist(e2) < dist(f)
 
 
@@ -360,12 +423,16 @@ def test_warm_start_als_touches_only_the_batch_users_and_items():
     assert len(untouched_u) and len(untouched_i)
     np.testing.assert_array_equal(model.U_[untouched_u], U0[untouched_u])
     np.testing.assert_array_equal(model.V_[untouched_i], V0[untouched_i])
-    assert not np.allclose(model.U_[np.intersect1d(touched_u, np.arange(1, len(U0)))],
-                           U0[np.intersect1d(touched_u, np.arange(1, len(U0)))])
+    assert not np.allclose(
+        model.U_[np.intersect1d(touched_u, np.arange(1, len(U0)))],
+        U0[np.intersect1d(touched_u, np.arange(1, len(U0)))],
+    )
     # cost: the touched users' and items' ratings (history + batch), once per sweep
     every = pd.concat([history, batch])
-    n_touched = every["user_id"].isin(batch["user_id"]).sum() + \
-        every["item_id"].isin(batch["item_id"]).sum()
+    n_touched = (
+        every["user_id"].isin(batch["user_id"]).sum()
+        + every["item_id"].isin(batch["item_id"]).sum()
+    )
     assert strategy.costs_[0].n_examples == n_touched < 2 * len(every)
 
 
@@ -374,7 +441,9 @@ def test_warm_start_als_folds_a_new_user_in_in_closed_form():
 
     df = tiny_stream()
     history = df[df["day"] < 6]
-    model = MatrixFactorization(n_factors=2, reg=0.5, epochs=5, reg_user_bias=3.0, seed=0).fit(history)
+    model = MatrixFactorization(n_factors=2, reg=0.5, epochs=5, reg_user_bias=3.0, seed=0).fit(
+        history
+    )
     items = history["item_id"].unique()[:4]
     batch = pd.DataFrame({"user_id": 999, "item_id": items, "rating": [5.0, 4.0, 1.0, 2.0]})
     V_before = model.V_.copy()
@@ -401,12 +470,15 @@ def test_warm_start_tracks_a_full_retrain_closely():
 
     df = tiny_stream(n_days=16)
     history, stream = df[df["day"] < 8], [g for _, g in df[df["day"] >= 8].groupby("day")]
-    warm = WarmStartALS().start(MatrixFactorization(n_factors=2, reg=2.0, seed=0).fit(history), history)
+    warm = WarmStartALS().start(
+        MatrixFactorization(n_factors=2, reg=2.0, seed=0).fit(history), history
+    )
     seen = history
     for batch in stream:
         warm.update(batch)
         seen = pd.concat([seen, batch])
     retrained = MatrixFactorization(n_factors=2, reg=2.0, seed=0).fit(seen)
+
     def err(m):
         return np.sqrt(np.mean((m.predict(seen) - seen["rating"]) ** 2))
 

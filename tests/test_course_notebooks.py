@@ -16,7 +16,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course_lib.tools import cloud; from course_lib.tools import coursemap
+from course_lib.tools import cloud, coursemap
 from course_lib.tools.nbtools import lint_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,22 +38,27 @@ def test_committed_notebook_is_clean(path):
 def test_notebook_follows_the_template(path):
     nb = nbformat.read(path, as_version=4)
     first = nb.cells[0]
-    assert first.cell_type == "markdown" and first.source.startswith("# "), \
+    assert first.cell_type == "markdown" and first.source.startswith("# "), (
         f"{_id(path)}: the first cell must be a markdown cell starting with '# Title'"
+    )
     if path.parent.name == "notebooks":
-        assert coursemap.parse_time(first.source), \
+        assert coursemap.parse_time(first.source), (
             f"{_id(path)}: the first cell needs a line '**Time:** ~NN min'"
+        )
     code = [c for c in nb.cells if c.cell_type == "code"]
     url, ref = cloud.project_info(ROOT)
-    assert code and code[0].source == cloud.bootstrap_source(url, ref) \
-        and cloud.BOOTSTRAP_TAG in code[0].metadata.get("tags", []), \
-        f"{_id(path)}: the first code cell must be the Colab/Binder bootstrap (run coursemap)"
-    assert len(code) > 1 and "setup_notebook(" in code[1].source, \
+    assert (
+        code
+        and code[0].source == cloud.bootstrap_source(url, ref)
+        and cloud.BOOTSTRAP_TAG in code[0].metadata.get("tags", [])
+    ), f"{_id(path)}: the first code cell must be the Colab/Binder bootstrap (run coursemap)"
+    assert len(code) > 1 and "setup_notebook(" in code[1].source, (
         f"{_id(path)}: the second code cell must call setup_notebook(seed=...)"
+    )
     badge = f"/{path.parent.name}/{path.name}"
-    assert any(line.startswith("[![Open In Colab]") and badge in line
-               for line in first.source.splitlines()), \
-        f"{_id(path)}: the title cell needs its Colab/Binder badges (run coursemap)"
+    assert any(
+        line.startswith("[![Open In Colab]") and badge in line for line in first.source.splitlines()
+    ), f"{_id(path)}: the title cell needs its Colab/Binder badges (run coursemap)"
 
 
 def test_every_chapter_has_matching_files():
@@ -77,18 +82,29 @@ def test_untouched_exercise_notebook_runs_all_the_way(path):
     from nbclient import NotebookClient
 
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=False,
-                            resources={"metadata": {"path": str(path.parent)}})
+    client = NotebookClient(
+        nb,
+        timeout=300,
+        kernel_name="python3",
+        allow_errors=False,
+        resources={"metadata": {"path": str(path.parent)}},
+    )
     client.execute()  # raises CellExecutionError on the first failing cell
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert all(c.execution_count is not None for c in code)
-    numbers = sorted({m.group(1) for c in code
-                      for m in re.finditer(r"^\s*check_(\d+_\d+)\(", c.source, re.M)})
-    text = "\n".join(o.get("text", "") for c in code for o in c.get("outputs", [])
-                     if o.get("output_type") == "stream")
+    numbers = sorted(
+        {m.group(1) for c in code for m in re.finditer(r"^\s*check_(\d+_\d+)\(", c.source, re.M)}
+    )
+    text = "\n".join(
+        o.get("text", "")
+        for c in code
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "stream"
+    )
     for number in numbers:
-        assert f"Exercise {number.replace('_', '.')} not started yet" in text, \
+        assert f"Exercise {number.replace('_', '.')} not started yet" in text, (
             f"{_id(path)}: check_{number} did not say the exercise is not started yet"
+        )
     assert "CheckResult(" not in text
 
 

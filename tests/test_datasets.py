@@ -59,7 +59,8 @@ def test_shipped_files_regenerate_identically(tmp_path, manifest):
     for name in FILES:
         assert _content(tmp_path / name) == _content(DATA_DIR / name), (
             f"{name} differs from a fresh regeneration: run `python -m course_lib.data.shop "
-            "--out datasets` and commit the result")
+            "--out datasets` and commit the result"
+        )
 
 
 def test_manifest_checksums_are_of_the_decompressed_text(manifest):
@@ -82,8 +83,10 @@ def test_gzip_container_is_fixed():
             assert (DATA_DIR / name).read_bytes()[:10] == blob[:10], name
 
 
-@pytest.mark.skipif(zlib.ZLIB_RUNTIME_VERSION != "1.2.13",
-                    reason="the shipped deflate streams were made by zlib 1.2.13")
+@pytest.mark.skipif(
+    zlib.ZLIB_RUNTIME_VERSION != "1.2.13",
+    reason="the shipped deflate streams were made by zlib 1.2.13",
+)
 def test_the_deflate_stream_matches_this_zlib():
     """Same zlib, same bytes: regenerating with this zlib reproduces a shipped file exactly."""
     path = DATA_DIR / "items.csv.gz"
@@ -93,21 +96,32 @@ def test_the_deflate_stream_matches_this_zlib():
 def test_shipped_size_is_small(manifest):
     total = sum((DATA_DIR / name).stat().st_size for name in FILES)
     assert total < 20e6
-    assert manifest["command"] == ("python -m course_lib.data.shop --out datasets --scenario all "
-                                   "--seed 2024")
+    assert manifest["command"] == (
+        "python -m course_lib.data.shop --out datasets --scenario all --seed 2024"
+    )
 
 
 def test_load_shop_equals_the_simulation(shipped, manifest):
     sim = simulate(manifest["scenario"], seed=manifest["seed"])
-    for attr in ("ratings", "rating_truth", "users", "items", "interactions", "views",
-                 "view_truth", "drift_events"):
-        pd.testing.assert_frame_equal(getattr(shipped, attr), getattr(sim, attr),
-                                      check_index_type=False)
+    for attr in (
+        "ratings",
+        "rating_truth",
+        "users",
+        "items",
+        "interactions",
+        "views",
+        "view_truth",
+        "drift_events",
+    ):
+        pd.testing.assert_frame_equal(
+            getattr(shipped, attr), getattr(sim, attr), check_index_type=False
+        )
     assert (shipped.n_days, shipped.scenario, shipped.seed) == (180, "all", 2024)
     r = shipped.ratings.head(200)
     pd.testing.assert_series_equal(
         pd.Series(shipped.truth.expected_rating(r["user_id"], r["item_id"], r["day"])),
-        pd.Series(sim.truth.expected_rating(r["user_id"], r["item_id"], r["day"])))
+        pd.Series(sim.truth.expected_rating(r["user_id"], r["item_id"], r["day"])),
+    )
 
 
 def test_contract_columns(shipped):
@@ -122,8 +136,11 @@ def test_contract_columns(shipped):
 
 def test_missing_file_says_how_to_regenerate(copy):
     (copy / "ratings.csv.gz").unlink()
-    with pytest.raises(DatasetError, match=r"ratings.csv.gz: file not found\. Regenerate .*"
-                                           r"python -m course_lib.data.shop --out datasets"):
+    with pytest.raises(
+        DatasetError,
+        match=r"ratings.csv.gz: file not found\. Regenerate .*"
+        r"python -m course_lib.data.shop --out datasets",
+    ):
         load_shop(copy)
 
 
@@ -137,8 +154,11 @@ def test_truncated_file_is_a_checksum_error(copy):
     path = copy / "interactions.csv.gz"
     path.write_bytes(path.read_bytes()[:1000])
     for verify in (True, False):
-        with pytest.raises(DatasetError, match=r"interactions.csv.gz: cannot be read \(EOFError: "
-                                               r"Compressed file ended.*Regenerate"):
+        with pytest.raises(
+            DatasetError,
+            match=r"interactions.csv.gz: cannot be read \(EOFError: "
+            r"Compressed file ended.*Regenerate",
+        ):
             load_shop(copy, verify=verify)
 
 
@@ -146,7 +166,7 @@ def test_an_edited_file_is_a_checksum_error(copy):
     path = copy / "ratings.csv.gz"
     lines = gzip.decompress(path.read_bytes()).split(b"\n")
     fields = lines[1].split(b",")
-    fields[2] = b"1" if fields[2] != b"1" else b"2"      # one rating changed by hand
+    fields[2] = b"1" if fields[2] != b"1" else b"2"  # one rating changed by hand
     lines[1] = b",".join(fields)
     path.write_bytes(shop_save._gzip_bytes(b"\n".join(lines)))
     with pytest.raises(DatasetError, match=r"ratings.csv.gz: checksum mismatch .*Regenerate"):
@@ -166,8 +186,10 @@ def test_wrong_schema_is_named(copy):
 # --------------------------------------------------------------------------- failed writes
 def snapshot(folder: Path) -> dict:
     """Every file and folder under ``folder`` (hidden ones too), with the files' bytes."""
-    return {str(p.relative_to(folder)): (p.read_bytes() if p.is_file() else "dir")
-            for p in sorted(folder.rglob("*"))}
+    return {
+        str(p.relative_to(folder)): (p.read_bytes() if p.is_file() else "dir")
+        for p in sorted(folder.rglob("*"))
+    }
 
 
 @pytest.fixture(scope="module")
@@ -190,13 +212,15 @@ def fail_on_call(n: int, exc: BaseException, real):
         if calls["n"] == n:
             raise exc
         return real(*args, **kwargs)
+
     return flaky
 
 
 def test_a_failed_serialisation_leaves_old_files_intact(world, tiny, monkeypatch):
     before = snapshot(world)
-    monkeypatch.setattr(shop_save, "_csv_text",
-                        fail_on_call(4, RuntimeError("out of memory"), shop_save._csv_text))
+    monkeypatch.setattr(
+        shop_save, "_csv_text", fail_on_call(4, RuntimeError("out of memory"), shop_save._csv_text)
+    )
     with pytest.raises(RuntimeError, match="out of memory"):
         save_shop(tiny, world)
     assert snapshot(world) == before
@@ -207,13 +231,16 @@ def test_a_failed_staging_write_leaves_old_files_intact(world, tiny, monkeypatch
     before = snapshot(world)
     full = OSError(28, "No space left on device", str(world / "x"))
     monkeypatch.setattr(shop_save, "_write_file", fail_on_call(n, full, shop_save._write_file))
-    with pytest.raises(DatasetError, match=r"cannot write the world there .*No space left.*"
-                                           r"left as they were"):
+    with pytest.raises(
+        DatasetError,
+        match=r"cannot write the world there .*No space left.*"
+        r"left as they were",
+    ):
         save_shop(tiny, world)
     assert snapshot(world) == before
 
 
-@pytest.mark.parametrize("n", [1, 5, 11])   # the first file, one in the middle, the manifest
+@pytest.mark.parametrize("n", [1, 5, 11])  # the first file, one in the middle, the manifest
 def test_a_failed_swap_puts_every_old_file_back(world, tiny, monkeypatch, n):
     before = snapshot(world)
     denied = PermissionError(13, "Permission denied", str(world / "truth"))
@@ -225,8 +252,9 @@ def test_a_failed_swap_puts_every_old_file_back(world, tiny, monkeypatch, n):
 
 def test_an_interrupted_swap_puts_every_old_file_back(world, tiny, monkeypatch):
     before = snapshot(world)
-    monkeypatch.setattr(shop_save, "_swap_file",
-                        fail_on_call(6, KeyboardInterrupt(), shop_save._swap_file))
+    monkeypatch.setattr(
+        shop_save, "_swap_file", fail_on_call(6, KeyboardInterrupt(), shop_save._swap_file)
+    )
     with pytest.raises(KeyboardInterrupt):
         save_shop(tiny, world)
     assert snapshot(world) == before
@@ -234,8 +262,9 @@ def test_an_interrupted_swap_puts_every_old_file_back(world, tiny, monkeypatch):
 
 def test_a_failed_first_write_leaves_nothing(tmp_path, tiny, monkeypatch):
     out = tmp_path / "new"
-    monkeypatch.setattr(shop_save, "_swap_file",
-                        fail_on_call(3, OSError(5, "I/O error"), shop_save._swap_file))
+    monkeypatch.setattr(
+        shop_save, "_swap_file", fail_on_call(3, OSError(5, "I/O error"), shop_save._swap_file)
+    )
     with pytest.raises(DatasetError, match="I/O error"):
         save_shop(tiny, out)
     assert not out.exists()
@@ -252,15 +281,21 @@ def test_a_successful_save_replaces_the_world_and_keeps_other_files(world, tiny)
 
 def test_a_file_where_a_folder_belongs_changes_nothing(world, tiny, tmp_path):
     before = snapshot(world)
-    with pytest.raises(DatasetError, match=r"manifest.json: this is a file, but the world is "
-                                           r"written to a folder"):
+    with pytest.raises(
+        DatasetError,
+        match=r"manifest.json: this is a file, but the world is "
+        r"written to a folder",
+    ):
         save_shop(tiny, world / "manifest.json")
     shutil.rmtree(world / "truth" / "timeline.csv.gz", ignore_errors=True)
     (world / "truth" / "timeline.csv.gz").unlink()
     (world / "truth" / "timeline.csv.gz").mkdir()
     before = snapshot(world)
-    with pytest.raises(DatasetError, match=r"timeline.csv.gz: a folder stands where the file "
-                                           r"truth/timeline.csv.gz belongs.*Nothing was changed"):
+    with pytest.raises(
+        DatasetError,
+        match=r"timeline.csv.gz: a folder stands where the file "
+        r"truth/timeline.csv.gz belongs.*Nothing was changed",
+    ):
         save_shop(tiny, world)
     assert snapshot(world) == before
     other = tmp_path / "other"
@@ -284,7 +319,7 @@ def test_cli_errors_exit_2_without_a_traceback(world, monkeypatch, capsys, tiny)
     assert err.startswith("python -m course_lib.data.shop: error: ") and "Traceback" not in err
     denied = PermissionError(13, "Permission denied", str(world / ".shop-new-x"))
     monkeypatch.setattr(shop_save, "_write_file", fail_on_call(1, denied, shop_save._write_file))
-    assert shopmod.main(["--out", str(world)]) == 2    # what a read-only --out looks like
+    assert shopmod.main(["--out", str(world)]) == 2  # what a read-only --out looks like
     assert "Permission denied" in capsys.readouterr().err
     assert snapshot(world) == before
 
@@ -307,6 +342,7 @@ def _drop(key):
     def edit(m):
         del m[key]
         return m
+
     return edit
 
 
@@ -314,6 +350,7 @@ def _set(key, value):
     def edit(m):
         m[key] = value
         return m
+
     return edit
 
 
@@ -324,30 +361,43 @@ def _entry(field, value):
         else:
             m["files"]["ratings.csv.gz"][field] = value
         return m
+
     return edit
 
 
-@pytest.mark.parametrize("edit, match", [
-    (lambda m: list(m), r"should hold a JSON object .* found a list"),
-    (_drop("rating_noise"), r"has no 'rating_noise' entry"),
-    (_drop("files"), r"has no 'files' entry"),
-    (_set("files", []), r"'files' should be a dict, found \[\]"),
-    (_set("n_days", "180"), r"'n_days' should be a int, found '180'"),
-    (_set("n_days", 0), r"n_days=0 and rating_noise=0.95 must be positive"),
-    (_set("rating_noise", None), r"'rating_noise' should be a number, found None"),
-    (_set("seed", "2024"), r"'seed' should be an int, found '2024'"),
-    (_set("config", [1]), r"'config' should be an object"),
-    (_set("format_version", 1), r"format_version is 1, this course_lib reads 2"),
-    (_drop("format_version"), r"format_version is None"),
-    (_entry("content_sha256", None), r"the entry for ratings.csv.gz needs 'content_sha256'.*None"),
-    (_entry("content_sha256", "abc"),
-     r"the entry for ratings.csv.gz needs 'content_sha256', 64 hex digits; found 'abc'"),
-    (_entry("rows", -1), r"the entry for ratings.csv.gz needs 'rows', a count; found -1"),
-    (lambda m: {**m, "files": {**m["files"], "ratings.csv.gz": "x"}},
-     r"the entry for ratings.csv.gz should be an object, found 'x'"),
-    (lambda m: {**m, "files": {k: v for k, v in m["files"].items() if k != "users.csv.gz"}},
-     r"has no entry for users.csv.gz"),
-])
+@pytest.mark.parametrize(
+    "edit, match",
+    [
+        (lambda m: list(m), r"should hold a JSON object .* found a list"),
+        (_drop("rating_noise"), r"has no 'rating_noise' entry"),
+        (_drop("files"), r"has no 'files' entry"),
+        (_set("files", []), r"'files' should be a dict, found \[\]"),
+        (_set("n_days", "180"), r"'n_days' should be a int, found '180'"),
+        (_set("n_days", 0), r"n_days=0 and rating_noise=0.95 must be positive"),
+        (_set("rating_noise", None), r"'rating_noise' should be a number, found None"),
+        (_set("seed", "2024"), r"'seed' should be an int, found '2024'"),
+        (_set("config", [1]), r"'config' should be an object"),
+        (_set("format_version", 1), r"format_version is 1, this course_lib reads 2"),
+        (_drop("format_version"), r"format_version is None"),
+        (
+            _entry("content_sha256", None),
+            r"the entry for ratings.csv.gz needs 'content_sha256'.*None",
+        ),
+        (
+            _entry("content_sha256", "abc"),
+            r"the entry for ratings.csv.gz needs 'content_sha256', 64 hex digits; found 'abc'",
+        ),
+        (_entry("rows", -1), r"the entry for ratings.csv.gz needs 'rows', a count; found -1"),
+        (
+            lambda m: {**m, "files": {**m["files"], "ratings.csv.gz": "x"}},
+            r"the entry for ratings.csv.gz should be an object, found 'x'",
+        ),
+        (
+            lambda m: {**m, "files": {k: v for k, v in m["files"].items() if k != "users.csv.gz"}},
+            r"has no entry for users.csv.gz",
+        ),
+    ],
+)
 def test_a_bad_manifest_is_named(copy, edit, match):
     _edit_manifest(copy, edit)
     with pytest.raises(DatasetError, match=r"manifest.json: " + match + r".*Regenerate"):
@@ -371,6 +421,7 @@ def _rewrite(folder: Path, name: str, edit, index_col=None) -> None:
     def fix(m):
         m["files"][name].update(content_sha256=hashlib.sha256(text).hexdigest(), rows=len(df))
         return m
+
     _edit_manifest(folder, fix)
 
 
@@ -378,30 +429,61 @@ def _cell(column, row, value):
     def edit(df):
         df.loc[row, column] = value
         return df
+
     return edit
 
 
-@pytest.mark.parametrize("name, edit, index_col, match", [
-    ("ratings.csv.gz", _cell("rating", 6, 9.0), None,
-     r"ratings.csv.gz: line 8 \(data row 7\): rating = 9.0, but a rating is 1, 2, 3, 4 or 5"),
-    ("ratings.csv.gz", _cell("rating", 0, -3.0), None, r"line 2 .*rating = -3.0"),
-    ("ratings.csv.gz", _cell("user_id", 3, 999999), None,
-     r"line 5 .*user_id = 999999, but that user is not in users.csv.gz"),
-    ("interactions.csv.gz", _cell("item_id", 10, 0), None,
-     r"interactions.csv.gz: line 12 .*item_id = 0, but that item is not in items.csv.gz"),
-    ("ratings.csv.gz", _cell("day", 2, 500), None,
-     r"line 4 .*day = 500, but days run from 0 to n_days - 1 = 179"),
-    ("interactions.csv.gz", _cell("event", 0, "like"), None, r"event = 'like'"),
-    ("users.csv.gz", lambda df: pd.concat([df, df.iloc[:1]]), None,
-     r"users.csv.gz: user_id 1 appears more than once"),
-    ("ratings.csv.gz", lambda df: df.astype({"rating": object}).pipe(_cell("rating", 1, "x")),
-     None, r"ratings.csv.gz: cannot be read \(ValueError: could not convert string to float"),
-    ("users.csv.gz", lambda df: df.astype({"age": object}).pipe(_cell("age", 1, "old")),
-     None, r"users.csv.gz: column 'age' should hold integers, got dtype (object|str)"),
-    ("ratings.csv.gz", lambda df: df.iloc[:0], None, r"truth tables are not aligned"),
-])
-def test_bad_values_are_named_even_with_a_consistent_manifest(copy, name, edit, index_col,
-                                                              match):
+@pytest.mark.parametrize(
+    "name, edit, index_col, match",
+    [
+        (
+            "ratings.csv.gz",
+            _cell("rating", 6, 9.0),
+            None,
+            r"ratings.csv.gz: line 8 \(data row 7\): rating = 9.0, but a rating is 1, 2, 3, 4 or 5",
+        ),
+        ("ratings.csv.gz", _cell("rating", 0, -3.0), None, r"line 2 .*rating = -3.0"),
+        (
+            "ratings.csv.gz",
+            _cell("user_id", 3, 999999),
+            None,
+            r"line 5 .*user_id = 999999, but that user is not in users.csv.gz",
+        ),
+        (
+            "interactions.csv.gz",
+            _cell("item_id", 10, 0),
+            None,
+            r"interactions.csv.gz: line 12 .*item_id = 0, but that item is not in items.csv.gz",
+        ),
+        (
+            "ratings.csv.gz",
+            _cell("day", 2, 500),
+            None,
+            r"line 4 .*day = 500, but days run from 0 to n_days - 1 = 179",
+        ),
+        ("interactions.csv.gz", _cell("event", 0, "like"), None, r"event = 'like'"),
+        (
+            "users.csv.gz",
+            lambda df: pd.concat([df, df.iloc[:1]]),
+            None,
+            r"users.csv.gz: user_id 1 appears more than once",
+        ),
+        (
+            "ratings.csv.gz",
+            lambda df: df.astype({"rating": object}).pipe(_cell("rating", 1, "x")),
+            None,
+            r"ratings.csv.gz: cannot be read \(ValueError: could not convert string to float",
+        ),
+        (
+            "users.csv.gz",
+            lambda df: df.astype({"age": object}).pipe(_cell("age", 1, "old")),
+            None,
+            r"users.csv.gz: column 'age' should hold integers, got dtype (object|str)",
+        ),
+        ("ratings.csv.gz", lambda df: df.iloc[:0], None, r"truth tables are not aligned"),
+    ],
+)
+def test_bad_values_are_named_even_with_a_consistent_manifest(copy, name, edit, index_col, match):
     _rewrite(copy, name, edit, index_col)
     with pytest.raises(DatasetError, match=match):
         load_shop(copy)
@@ -426,10 +508,12 @@ def test_a_folder_where_a_file_belongs(copy):
 def test_save_requires_a_simulated_world(shipped):
     from course_lib.data import ShopData
 
-    with pytest.raises(ValueError,
-                       match=r"save_shop\(shop=ShopData .*\): shop must be a simulated world"):
-        save_shop(ShopData(ratings=shipped.ratings, users=shipped.users, items=shipped.items),
-                  "unused")
+    with pytest.raises(
+        ValueError, match=r"save_shop\(shop=ShopData .*\): shop must be a simulated world"
+    ):
+        save_shop(
+            ShopData(ratings=shipped.ratings, users=shipped.users, items=shipped.items), "unused"
+        )
 
 
 def test_cli_empty_out_is_a_usage_error(capsys):

@@ -33,8 +33,8 @@ from course_lib.viz.dials import (
     total_variation,
 )
 
-FAST = 0.2      # seconds for the pure function of one dial position (2 busy cores)
-REDRAW = 1.0    # seconds for one whole redraw (compute + draw)
+FAST = 0.2  # seconds for the pure function of one dial position (2 busy cores)
+REDRAW = 1.0  # seconds for one whole redraw (compute + draw)
 
 
 def best_time(fn, repeats=3):
@@ -57,9 +57,11 @@ def quiet(fn, *args, **kwargs):
 # --------------------------------------------------------------------------- the panel
 def test_panel_draws_the_default_first_then_redraws_on_change():
     calls = []
-    box = quiet(dial_panel, lambda **kw: calls.append(kw),
-                {"t": Dial("threshold", 0.3, low=0.0, high=1.0),
-                 "y": Dial("label", 1, options=(0, 1))})
+    box = quiet(
+        dial_panel,
+        lambda **kw: calls.append(kw),
+        {"t": Dial("threshold", 0.3, low=0.0, high=1.0), "y": Dial("label", 1, options=(0, 1))},
+    )
     assert calls[0] == {"t": 0.3, "y": 1}
     t, y = box.children[0].children
     assert [t.description, y.description] == ["threshold", "label"]
@@ -72,20 +74,29 @@ def test_panel_draws_the_default_first_then_redraws_on_change():
 
 
 def test_panel_log_and_integer_sliders():
-    box = quiet(dial_panel, lambda **kw: None,
-                {"lam": Dial("λ", 1.0, low=0.2, high=5.0, log=True),
-                 "k": Dial("k", 3, low=1, high=10, integer=True)}, show_static=False)
+    box = quiet(
+        dial_panel,
+        lambda **kw: None,
+        {
+            "lam": Dial("λ", 1.0, low=0.2, high=5.0, log=True),
+            "k": Dial("k", 3, low=1, high=10, integer=True),
+        },
+        show_static=False,
+    )
     lam, k = box.children[0].children
     assert type(lam).__name__ == "FloatLogSlider" and math.isclose(lam.value, 1.0)
     assert type(k).__name__ == "IntSlider" and k.value == 3
 
 
-@pytest.mark.parametrize("dial, message", [
-    (Dial("x", 2.0, low=0.0, high=1.0), r"value must be a number with 0 <= value <= 1; widen"),
-    (Dial("x", 0.5, low=1.0, high=0.0), r"high must be a number > 1; .* low < high"),
-    (Dial("x", 0.5, low=0.0, high=1.0, log=True), r"low must be a positive number.*log slider"),
-    (Dial("x", 3, options=(0, 1)), "value must be one of 0, 1"),
-])
+@pytest.mark.parametrize(
+    "dial, message",
+    [
+        (Dial("x", 2.0, low=0.0, high=1.0), r"value must be a number with 0 <= value <= 1; widen"),
+        (Dial("x", 0.5, low=1.0, high=0.0), r"high must be a number > 1; .* low < high"),
+        (Dial("x", 0.5, low=0.0, high=1.0, log=True), r"low must be a positive number.*log slider"),
+        (Dial("x", 3, options=(0, 1)), "value must be one of 0, 1"),
+    ],
+)
 def test_panel_explains_bad_dials(dial, message):
     with pytest.raises(ValueError, match=message):
         dial_panel(lambda **kw: None, {"x": dial})
@@ -105,8 +116,11 @@ def test_panel_rejects_non_dials_and_non_functions():
 def test_logit_loss_gradients_match_finite_differences(y):
     z = np.linspace(-6, 6, 13)
     for key in ("mse", "bce"):
-        result = check_gradient(lambda q, key=key: float(logit_losses(q, y)[key].sum()),
-                                lambda q, key=key: logit_losses(q, y)[f"{key}_gradient"], z)
+        result = check_gradient(
+            lambda q, key=key: float(logit_losses(q, y)[key].sum()),
+            lambda q, key=key: logit_losses(q, y)[f"{key}_gradient"],
+            z,
+        )
         assert result.passed, (key, result)
 
 
@@ -118,8 +132,10 @@ def test_logit_losses_agree_with_the_losses_module():
         r = logit_losses(z, y)
         labels = np.full(z.size, float(y))
         for k in range(z.size):
-            assert np.isclose(r["bce"][k], losses.binary_crossentropy(labels[k:k + 1], z[k:k + 1],
-                                                                      from_logits=True))
+            assert np.isclose(
+                r["bce"][k],
+                losses.binary_crossentropy(labels[k : k + 1], z[k : k + 1], from_logits=True),
+            )
         assert np.allclose(r["p"], sigmoid(z))
     assert np.isfinite(logit_losses(np.array([-800.0, 800.0]), 1)["bce"]).all()
 
@@ -160,7 +176,7 @@ def test_hidden_saturation_matches_the_chain_rule(network):
     assert np.isclose(r["saturated"], np.mean(deriv < 0.01))
     assert hidden_saturation(params, X, y, 0.5)["shrink"] <= 0.25
     relu = [hidden_saturation(params, X, y, s, "relu")["shrink"] for s in (1.0, 30.0)]
-    assert min(relu) > 0.5                     # active ReLU units pass the delta unchanged
+    assert min(relu) > 0.5  # active ReLU units pass the delta unchanged
 
 
 def test_hidden_saturation_bad_scale(network):
@@ -175,7 +191,7 @@ def purchases():
     rng = np.random.default_rng(1)
     p_true = rng.beta(1, 4, size=42_000)
     y = (rng.random(p_true.size) < p_true).astype(int)
-    scores = np.clip(p_true + rng.normal(0, 0.1, p_true.size), 0, 1).round(3)   # with ties
+    scores = np.clip(p_true + rng.normal(0, 0.1, p_true.size), 0, 1).round(3)  # with ties
     return y, scores, p_true
 
 
@@ -189,7 +205,7 @@ def test_threshold_tradeoff_agrees_with_the_metrics(purchases):
         assert np.isclose(r["precision"], precision(y, flag))
         assert np.isclose(r["recall"], recall(y, flag))
         assert np.isclose(r["profit"], np.sum(4 * p_true[flag == 1] - 1))
-    realised = threshold_tradeoff(y, scores, 0.25)           # no p_true: the outcomes themselves
+    realised = threshold_tradeoff(y, scores, 0.25)  # no p_true: the outcomes themselves
     assert np.isclose(realised["profit"], np.sum(4 * y[scores >= 0.25] - 1))
 
 
@@ -208,8 +224,10 @@ def test_threshold_dial_is_fast(purchases):
     assert best_time(lambda: threshold_tradeoff(y, scores, 0.3, p_true=p_true)) < FAST
     sweep = threshold_sweep(y, scores, p_true=p_true)
     point = threshold_tradeoff(y, scores, 0.3, p_true=p_true)
-    assert best_time(lambda: (dials.plot_threshold_tradeoff(sweep, point),
-                              plt.close("all")), 2) < REDRAW
+    assert (
+        best_time(lambda: (dials.plot_threshold_tradeoff(sweep, point), plt.close("all")), 2)
+        < REDRAW
+    )
 
 
 def test_threshold_bad_input(purchases):
@@ -236,20 +254,24 @@ def test_page_hinkley_tradeoff_equals_the_detector_loop(daily_errors):
 
     stable, sudden, changes = daily_errors
     for lam in (0.25, 1.0, 3.0):
-        r = page_hinkley_tradeoff(stable, sudden, changes, delta=0.01, threshold=lam,
-                                  max_delay=30)
+        r = page_hinkley_tradeoff(stable, sudden, changes, delta=0.01, threshold=lam, max_delay=30)
+
         def make(lam=lam):
             return PageHinkley(delta=0.01, threshold=lam, min_instances=7, mode="both")
 
-        fa = [score_detections(run_detector(make(), s), [], 90).false_alarms_per_100
-              for s in stable]
-        scored = [score_detections(run_detector(make(), s), c, 90, max_delay=30)
-                  for s, c in zip(sudden, changes, strict=True)]
+        fa = [
+            score_detections(run_detector(make(), s), [], 90).false_alarms_per_100 for s in stable
+        ]
+        scored = [
+            score_detections(run_detector(make(), s), c, 90, max_delay=30)
+            for s, c in zip(sudden, changes, strict=True)
+        ]
         delays = [d for s in scored for d in s.delays]
         assert np.isclose(r["false_alarms_per_100"], np.mean(fa))
         assert r["missed"] == sum(s.missed for s in scored)
-        assert (math.isnan(r["mean_delay"]) and not delays) or np.isclose(r["mean_delay"],
-                                                                          np.mean(delays))
+        assert (math.isnan(r["mean_delay"]) and not delays) or np.isclose(
+            r["mean_delay"], np.mean(delays)
+        )
 
 
 def test_page_hinkley_trace_alarms_are_run_detector(daily_errors):
@@ -257,14 +279,16 @@ def test_page_hinkley_trace_alarms_are_run_detector(daily_errors):
 
     _, sudden, _ = daily_errors
     trace = page_hinkley_trace(sudden[0], delta=0.01, threshold=0.5)
-    expected = run_detector(PageHinkley(delta=0.01, threshold=0.5, min_instances=7, mode="both"),
-                            sudden[0])
+    expected = run_detector(
+        PageHinkley(delta=0.01, threshold=0.5, min_instances=7, mode="both"), sudden[0]
+    )
     assert trace["alarms"].tolist() == expected
     assert trace["statistic"].shape == (90,) and (trace["statistic"] >= 0).all()
 
 
 def test_page_hinkley_dial_is_fast(daily_errors):
     stable, sudden, changes = daily_errors
+
     def one():
         return page_hinkley_tradeoff(stable, sudden, changes, delta=0.01, threshold=1.0)
 
@@ -297,13 +321,16 @@ def test_gate_outcomes_is_the_validation_gate():
     cand, prod = rng.uniform(0.9, 1.3, n), rng.uniform(0.9, 1.3, n)
     cand_g, prod_g = rng.uniform(0.9, 1.3, n), rng.uniform(0.9, 1.3, n)
     psi = rng.uniform(0, 0.5, n)
-    cand[::37] = np.nan                                  # a diverged candidate
+    cand[::37] = np.nan  # a diverged candidate
     psi[5::41] = np.nan
     gate = ValidationGate(tolerance=0.02, guard_tolerance=0.05, max_label_psi=0.25)
-    out = gate_outcomes(cand, prod, cand_g, prod_g, psi, tolerance=0.02, guard_tolerance=0.05,
-                        max_label_psi=0.25)
-    expected = [gate.decide(c, p, guard=(cg, pg), label_psi=s).accepted
-                for c, p, cg, pg, s in zip(cand, prod, cand_g, prod_g, psi, strict=True)]
+    out = gate_outcomes(
+        cand, prod, cand_g, prod_g, psi, tolerance=0.02, guard_tolerance=0.05, max_label_psi=0.25
+    )
+    expected = [
+        gate.decide(c, p, guard=(cg, pg), label_psi=s).accepted
+        for c, p, cg, pg, s in zip(cand, prod, cand_g, prod_g, psi, strict=True)
+    ]
     assert out["accepted"].tolist() == expected
     assert 0 < out["accepted"].sum() < n
 
@@ -311,8 +338,10 @@ def test_gate_outcomes_is_the_validation_gate():
 def test_gate_outcomes_monotone_in_the_tolerance_and_fast():
     rng = np.random.default_rng(4)
     cols = [rng.uniform(0.9, 1.3, 16) for _ in range(4)] + [rng.uniform(0, 0.3, 16)]
-    counts = [gate_outcomes(*cols, tolerance=t, guard_tolerance=math.inf)["accepted"].sum()
-              for t in np.linspace(0, 0.5, 11)]
+    counts = [
+        gate_outcomes(*cols, tolerance=t, guard_tolerance=math.inf)["accepted"].sum()
+        for t in np.linspace(0, 0.5, 11)
+    ]
     assert np.all(np.diff(counts) >= 0) and counts[-1] == 16
     assert best_time(lambda: gate_outcomes(*cols, tolerance=0.02, guard_tolerance=0.05)) < FAST
     with pytest.raises(ValueError, match="one value per batch"):
@@ -323,13 +352,24 @@ def test_gate_dial_builds_and_redraws_fast():
     import pandas as pd
 
     rng = np.random.default_rng(5)
-    log = pd.DataFrame({c: rng.uniform(0.9, 1.3, 16) for c in (
-        "candidate_recent_rmse", "production_recent_rmse", "candidate_guard_rmse",
-        "production_guard_rmse")}).assign(label_psi=rng.uniform(0, 0.3, 16))
+    log = pd.DataFrame(
+        {
+            c: rng.uniform(0.9, 1.3, 16)
+            for c in (
+                "candidate_recent_rmse",
+                "production_recent_rmse",
+                "candidate_guard_rmse",
+                "production_guard_rmse",
+            )
+        }
+    ).assign(label_psi=rng.uniform(0, 0.3, 16))
     box = quiet(dials.gate_dial, log)
     tol = box.children[0].children[0]
-    assert [c.description for c in box.children[0].children] == ["tolerance", "guard tolerance",
-                                                                 "max label PSI"]
+    assert [c.description for c in box.children[0].children] == [
+        "tolerance",
+        "guard tolerance",
+        "max label PSI",
+    ]
 
     def move():
         with contextlib.redirect_stdout(io.StringIO()):
@@ -345,7 +385,7 @@ def test_decayed_share_history_is_the_tracker():
 
     rng = np.random.default_rng(6)
     n_days, n_users, k = 40, 12, 4
-    days = np.arange(0, 2 * n_days, 2)                  # not every calendar day
+    days = np.arange(0, 2 * n_days, 2)  # not every calendar day
     counts = rng.poisson(0.3, size=(n_days, n_users, k)).astype(float)
     for half_life in (3.0, 10.0, None):
         history = decayed_share_history(days, counts, half_life)
@@ -353,8 +393,11 @@ def test_decayed_share_history_is_the_tracker():
         for t, d in enumerate(days):
             assert np.allclose(history[t], tracker.shares(np.arange(n_users), d)), (half_life, t)
             u, c = np.nonzero(counts[t])
-            tracker.update(np.repeat(u, counts[t][u, c].astype(int)),
-                           np.repeat(c, counts[t][u, c].astype(int)), d)
+            tracker.update(
+                np.repeat(u, counts[t][u, c].astype(int)),
+                np.repeat(c, counts[t][u, c].astype(int)),
+                d,
+            )
 
 
 def test_decayed_share_history_is_fast_at_chapter_size():
@@ -385,8 +428,9 @@ def test_dp_expected_error_matches_monte_carlo():
     clipped = np.array([1900.0, 480.0, 128.0, 40.0])
     for cap, eps in ((10, 1.0), (5, 0.1), (20, 2.0)):
         r = dp_expected_error(clipped, exact, cap, eps)
-        draws = np.array([laplace_mechanism(clipped, sensitivity=cap, epsilon=eps, seed=s)
-                          for s in range(4000)])
+        draws = np.array(
+            [laplace_mechanism(clipped, sensitivity=cap, epsilon=eps, seed=s) for s in range(4000)]
+        )
         simulated = (np.abs(draws - exact) / exact).mean(axis=0)
         assert np.allclose(r["per_count"], simulated, rtol=0.05), (cap, eps)
         assert r["scale"] == cap / eps
@@ -394,9 +438,9 @@ def test_dp_expected_error_matches_monte_carlo():
 
 def test_dp_expected_error_limits_and_errors():
     r = dp_expected_error([10.0], [10.0], sensitivity=1, epsilon=0.5)
-    assert np.isclose(r["per_count"][0], 2.0 / 10)       # unbiased: mean |L| = b
+    assert np.isclose(r["per_count"][0], 2.0 / 10)  # unbiased: mean |L| = b
     far = dp_expected_error([0.0], [100.0], sensitivity=1, epsilon=100.0)
-    assert np.isclose(far["per_count"][0], 1.0)          # tiny noise: only the clipping bias
+    assert np.isclose(far["per_count"][0], 1.0)  # tiny noise: only the clipping bias
     with pytest.raises(ValueError, match="epsilon"):
         dp_expected_error([1.0], [1.0], 1, 0.0)
     with pytest.raises(ValueError, match="exact count must be > 0"):
@@ -412,8 +456,9 @@ def test_every_builder_draws_a_static_figure_and_returns_controls(network, purch
     truth = np.full((30, 4), 0.25)
 
     def errors(h):
-        return {"region": float(total_variation(decayed_share_history(days, counts, h),
-                                                truth).mean())}
+        return {
+            "region": float(total_variation(decayed_share_history(days, counts, h), truth).mean())
+        }
 
     def history(h):
         return days, decayed_share_history(days, counts, h)[:, 0], truth[:, 0]
@@ -423,9 +468,15 @@ def test_every_builder_draws_a_static_figure_and_returns_controls(network, purch
         "saturation": (dials.saturation_dial, (params, X, y), ["W1 scale"]),
         "threshold": (dials.threshold_dial, (yy, scores), ["threshold"]),
         "half-life": (dials.half_life_dial, (errors, history), ["half-life (days)"]),
-        "dp": (dials.dp_dial, (list("abcd"), [100.0, 50, 20, 10],
-                               {1: np.array([60.0, 30, 15, 8]), 10: np.array([100.0, 50, 20, 10])}),
-               ["ε (privacy budget)", "cap m"]),
+        "dp": (
+            dials.dp_dial,
+            (
+                list("abcd"),
+                [100.0, 50, 20, 10],
+                {1: np.array([60.0, 30, 15, 8]), 10: np.array([100.0, 50, 20, 10])},
+            ),
+            ["ε (privacy budget)", "cap m"],
+        ),
     }
     for name, (builder, args, labels) in built.items():
         shown = []
@@ -435,7 +486,7 @@ def test_every_builder_draws_a_static_figure_and_returns_controls(network, purch
             box = quiet(builder, *args)
         finally:
             plt.show = original
-        assert shown, name                                     # the static figure came first
+        assert shown, name  # the static figure came first
         assert [c.description for c in box.children[0].children] == labels, name
 
 
@@ -443,9 +494,11 @@ def test_dials_module_does_not_import_tensorflow():
     import subprocess
     import sys
 
-    code = ("import course_lib.viz.dials, course_lib.foundations.nn, course_lib.continual.drift.page_hinkley, "
-            "course_lib.recsys.preferences, course_lib.responsible.privacy, sys; "
-            "print('tensorflow' in sys.modules)")
+    code = (
+        "import course_lib.viz.dials, course_lib.foundations.nn, course_lib.continual.drift.page_hinkley, "
+        "course_lib.recsys.preferences, course_lib.responsible.privacy, sys; "
+        "print('tensorflow' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
@@ -454,16 +507,27 @@ def test_dials_module_does_not_import_tensorflow():
 def test_grid_point_picks_the_nearest_run():
     import pandas as pd
 
-    grid = pd.DataFrame({"replay_ratio": [0.0, 0.25, 1.0, 2.0],
-                         "season_forgetting": [0.2, 0.15, 0.1, 0.08],
-                         "examples_per_update": [600, 750, 1200, 1800]})
+    grid = pd.DataFrame(
+        {
+            "replay_ratio": [0.0, 0.25, 1.0, 2.0],
+            "season_forgetting": [0.2, 0.15, 0.1, 0.08],
+            "examples_per_update": [600, 750, 1200, 1800],
+        }
+    )
     assert grid_point(grid, "replay_ratio", 0.3)["season_forgetting"] == 0.15
     assert grid_point(grid, "replay_ratio", 5.0)["examples_per_update"] == 1800
     assert best_time(lambda: grid_point(grid, "replay_ratio", 1.2)) < FAST
     with pytest.raises(ValueError, match="not a column"):
         grid_point(grid, "buffer_size", 1.0)
-    box = quiet(dials.run_grid_dial, grid, "replay_ratio", 1.0,
-                quality=["season_forgetting"], cost="examples_per_update", label="replay ratio")
+    box = quiet(
+        dials.run_grid_dial,
+        grid,
+        "replay_ratio",
+        1.0,
+        quality=["season_forgetting"],
+        cost="examples_per_update",
+        label="replay ratio",
+    )
     slider = box.children[0].children[0]
     assert type(slider).__name__ == "SelectionSlider" and slider.value == 1.0
     assert list(slider.options) == [0.0, 0.25, 1.0, 2.0]

@@ -36,6 +36,7 @@ def error_indicator_stream(seed: int, before: float = 0.2, after: float = 0.5):
 
 # --- Page-Hinkley -----------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("seed", range(5))
 def test_page_hinkley_detects_mean_increase_soon_after_the_change(seed):
     alarms = run_detector(PageHinkley(delta=0.1, threshold=30), mean_shift_stream(seed))
@@ -79,7 +80,7 @@ def test_page_hinkley_larger_threshold_detects_later():
 def test_page_hinkley_resets_after_detection_and_signals_once_per_step():
     ph = PageHinkley(threshold=5, min_instances=5)
     flags = [ph.update(x).drift_detected for x in [0.0] * 20 + [3.0] * 3]
-    assert flags.count(True) == 1 and ph.n == 1   # reset at detection, then one more value
+    assert flags.count(True) == 1 and ph.n == 1  # reset at detection, then one more value
     assert ph.update(3.0) is ph
 
 
@@ -88,6 +89,7 @@ def test_page_hinkley_min_instances_blocks_early_signals():
 
 
 # --- DDM --------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("seed", [0, 2, 3])
 def test_ddm_detects_a_rising_error_rate(seed):
@@ -133,7 +135,10 @@ def test_ddm_detects_errors_appearing_after_a_perfect_stretch():
 
 
 def test_ddm_rejects_raw_errors():
-    with pytest.raises(ValueError, match=r"DDM.update\(x=0.7\): x must be one of 0.0, 1.0; DDM reads 0/1 error indicators"):
+    with pytest.raises(
+        ValueError,
+        match=r"DDM.update\(x=0.7\): x must be one of 0.0, 1.0; DDM reads 0/1 error indicators",
+    ):
         DDM().update(0.7)
 
 
@@ -143,13 +148,14 @@ def test_ddm_accepts_booleans():
 
 # --- ADWIN ------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("seed", range(4))
 def test_adwin_detects_the_change_and_drops_the_old_regime(seed):
     adwin = ADWIN()
     alarms = run_detector(adwin, mean_shift_stream(seed))
     assert alarms and CHANGE <= alarms[0] < CHANGE + 130
     assert all(a >= CHANGE for a in alarms)
-    assert adwin.width <= 2000 - CHANGE       # the window holds the new regime only
+    assert adwin.width <= 2000 - CHANGE  # the window holds the new regime only
     assert abs(adwin.mean - 1.0) < 0.2
 
 
@@ -175,6 +181,7 @@ def test_adwin_argument_errors():
 
 # --- KSWIN ------------------------------------------------------------------------------------
 
+
 def test_kswin_sees_a_change_of_spread_that_adwin_misses():
     rng = np.random.default_rng(3)
     stream = np.r_[rng.normal(0.0, 1.0, 500), rng.normal(0.0, 4.0, 500)]
@@ -192,8 +199,10 @@ def test_kswin_is_reproducible_with_a_seed():
 
 def test_kswin_false_alarm_rate_with_the_defaults_on_a_stationary_stream():
     # alpha applies to every test, one per step: about 13 alarms per 10,000 steps
-    counts = [len(run_detector(KSWIN(seed=s), np.random.default_rng(100 + s).normal(size=10_000)))
-              for s in range(4)]
+    counts = [
+        len(run_detector(KSWIN(seed=s), np.random.default_rng(100 + s).normal(size=10_000)))
+        for s in range(4)
+    ]
     assert 8 < np.mean(counts) < 20
 
 
@@ -212,6 +221,7 @@ def test_kswin_argument_errors():
 
 # --- common protocol ----------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("detector", [PageHinkley(), DDM(), ADWIN(), KSWIN()])
 def test_update_returns_self_and_rejects_non_numbers(detector):
     assert detector.update(1).drift_detected is False
@@ -221,8 +231,9 @@ def test_update_returns_self_and_rejects_non_numbers(detector):
         detector.update(float("nan"))
 
 
-@pytest.mark.parametrize("detector", [PageHinkley(threshold=7), DDM(drift_level=4),
-                                      ADWIN(delta=0.01), KSWIN(alpha=0.01)])
+@pytest.mark.parametrize(
+    "detector", [PageHinkley(threshold=7), DDM(drift_level=4), ADWIN(delta=0.01), KSWIN(alpha=0.01)]
+)
 def test_clone_has_same_parameters_and_no_state(detector):
     detector.update(0)
     twin = detector.clone()
@@ -258,11 +269,14 @@ def test_score_detections_argument_errors():
 
 
 def test_run_detector_wants_an_instance():
-    with pytest.raises(TypeError, match=r"detector must be a detector object.*such as PageHinkley\(\)"):
+    with pytest.raises(
+        TypeError, match=r"detector must be a detector object.*such as PageHinkley\(\)"
+    ):
         run_detector(PageHinkley, [1.0])
 
 
 # --- PSI --------------------------------------------------------------------------------------
+
 
 def test_psi_is_zero_for_identical_samples_and_grows_with_the_shift():
     rng = np.random.default_rng(0)
@@ -287,7 +301,9 @@ def test_psi_handles_a_category_absent_from_the_reference():
 def test_psi_errors():
     with pytest.raises(ValueError, match=r"psi\(bins=1\)"):
         psi([1.0, 2.0], [1.0], bins=1)
-    with pytest.raises(ValueError, match=r"psi\(current=array of shape \(0,\)\): current must be non-empty"):
+    with pytest.raises(
+        ValueError, match=r"psi\(current=array of shape \(0,\)\): current must be non-empty"
+    ):
         psi([1.0, 2.0], [])
     with pytest.raises(ValueError, match="categorical=True"):
         psi(["a", "b"], ["a", "b"])
@@ -295,9 +311,11 @@ def test_psi_errors():
 
 # --- scoring ----------------------------------------------------------------------------------
 
+
 def test_score_detections_exact():
-    s = score_detections([5, 12, 14, 40, 75, 99], change_points=[10, 70, 90], n_steps=200,
-                         max_delay=20)
+    s = score_detections(
+        [5, 12, 14, 40, 75, 99], change_points=[10, 70, 90], n_steps=200, max_delay=20
+    )
     assert s.delays == [2, 5, 9]
     assert (s.detected, s.missed, s.false_alarms) == (3, 0, 3)
     assert s.false_alarms_per_100 == pytest.approx(1.5)
@@ -324,10 +342,11 @@ def test_score_detections_errors():
 
 def test_statistic_trace_keeps_the_value_that_crossed_the_threshold():
     values = [0.0] * 10 + [2.0] * 5
-    trace, alarms = statistic_trace(PageHinkley(delta=0.1, threshold=3, min_instances=5), values,
-                                    return_alarms=True)
+    trace, alarms = statistic_trace(
+        PageHinkley(delta=0.1, threshold=3, min_instances=5), values, return_alarms=True
+    )
     plain = PageHinkley(delta=0.1, threshold=1e9, min_instances=5)
     without_reset = [plain.update(x).statistic for x in values]
     assert alarms.tolist() == [11]
-    assert trace[:12] == pytest.approx(without_reset[:12])   # identical up to the alarm
-    assert trace[11] > 3 and trace[12] == 0.0                 # then the detector restarts
+    assert trace[:12] == pytest.approx(without_reset[:12])  # identical up to the alarm
+    assert trace[11] > 3 and trace[12] == 0.0  # then the detector restarts

@@ -16,13 +16,19 @@ from tests.notebook_fixtures import solution_notebook, write
 
 
 def test_solution_block_replaced_at_its_indentation():
-    src = ("# Exercise 3.2: Write the loop.\nfor i in range(3):\n    if i:\n"
-           "        ### BEGIN SOLUTION\n        x = i\n        ### END SOLUTION\n    y = 1")
+    src = (
+        "# Exercise 3.2: Write the loop.\nfor i in range(3):\n    if i:\n"
+        "        ### BEGIN SOLUTION\n        x = i\n        ### END SOLUTION\n    y = 1"
+    )
     out = strip_solutions(src, "nb, cell 1")
     assert out.splitlines() == [
-        "# Exercise 3.2: Write the loop.", "for i in range(3):", "    if i:",
+        "# Exercise 3.2: Write the loop.",
+        "for i in range(3):",
+        "    if i:",
         "        # YOUR CODE HERE",
-        '        raise NotImplementedError("Exercise 3.2: Write the loop.")', "    y = 1"]
+        '        raise NotImplementedError("Exercise 3.2: Write the loop.")',
+        "    y = 1",
+    ]
 
 
 def test_quotes_in_instruction_are_escaped():
@@ -37,12 +43,15 @@ def test_hidden_tests_removed():
     assert strip_hidden_tests(src, "nb") == "check_1_1(f)"
 
 
-@pytest.mark.parametrize("src, message", [
-    ("# Exercise 1.1: x\n### BEGIN SOLUTION\nx = 1", "never closed"),
-    ("# Exercise 1.1: x\n### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION", "nested"),
-    ("# Exercise 1.1: x\n### END SOLUTION", "without a"),
-    ("### BEGIN SOLUTION\nx = 1\n### END SOLUTION", "needs a line '# Exercise N.M"),
-])
+@pytest.mark.parametrize(
+    "src, message",
+    [
+        ("# Exercise 1.1: x\n### BEGIN SOLUTION\nx = 1", "never closed"),
+        ("# Exercise 1.1: x\n### BEGIN SOLUTION\n### BEGIN SOLUTION\n### END SOLUTION", "nested"),
+        ("# Exercise 1.1: x\n### END SOLUTION", "without a"),
+        ("### BEGIN SOLUTION\nx = 1\n### END SOLUTION", "needs a line '# Exercise N.M"),
+    ],
+)
 def test_bad_markers_name_the_place(src, message):
     with pytest.raises(MarkerError, match=message) as info:
         strip_solutions(src, "solutions/01_x.ipynb, cell 4")
@@ -76,7 +85,8 @@ def test_build_then_check_then_stale(tmp_path):
     assert exercises.check(sol, ex) == [
         "exercises/90_fixture.ipynb is missing",
         "solutions/90_fixture.ipynb lacks nbgrader's cell metadata (run `course exercises "
-        "metadata solutions/90_fixture.ipynb`)"]
+        "metadata solutions/90_fixture.ipynb`)",
+    ]
     assert exercises.main(["metadata", str(sol / "90_fixture.ipynb")]) == 0
     assert exercises.check(sol, ex) == ["exercises/90_fixture.ipynb is missing"]
     assert [p.name for p in exercises.build(sol, ex)] == ["90_fixture.ipynb"]
@@ -87,7 +97,8 @@ def test_build_then_check_then_stale(tmp_path):
     nb.cells[0].source += "\n\nA new paragraph."
     nbformat.write(nb, sol / "90_fixture.ipynb")
     assert exercises.check(sol, ex) == [
-        "exercises/90_fixture.ipynb differs from what solutions/90_fixture.ipynb generates"]
+        "exercises/90_fixture.ipynb differs from what solutions/90_fixture.ipynb generates"
+    ]
     assert exercises.main(["check", "--solutions", str(sol), "--exercises", str(ex)]) == 1
     assert exercises.main(["build", "--solutions", str(sol), "--exercises", str(ex)]) == 0
     assert exercises.main(["check", "--solutions", str(sol), "--exercises", str(ex)]) == 0
@@ -97,7 +108,9 @@ def test_orphan_exercise_is_reported(tmp_path):
     sol, ex = tmp_path / "solutions", tmp_path / "exercises"
     sol.mkdir()
     write(solution_notebook(), ex / "91_orphan.ipynb")
-    assert exercises.check(sol, ex) == ["exercises/91_orphan.ipynb has no solutions/91_orphan.ipynb"]
+    assert exercises.check(sol, ex) == [
+        "exercises/91_orphan.ipynb has no solutions/91_orphan.ipynb"
+    ]
 
 
 def test_repository_exercises_are_in_sync():
@@ -114,28 +127,57 @@ def test_nbgrader_metadata_marks_exercise_and_check_cells_only():
     nb = exercises.add_nbgrader_metadata(solution_notebook(), "90_fixture.ipynb")
     meta = _nbgrader(nb)
     assert meta[0] is None and meta[1] is None  # markdown and setup cells stay ordinary
-    assert meta[2] == {"grade": False, "grade_id": "exercise_90_1", "locked": False,
-                       "schema_version": 3, "solution": True, "task": False}
-    assert meta[3] == {"grade": True, "grade_id": "check_90_1", "locked": True, "points": 1,
-                       "schema_version": 3, "solution": False, "task": False}
-    assert [m["grade_id"] for m in meta if m] == ["exercise_90_1", "check_90_1",
-                                                  "exercise_90_2", "check_90_2"]
+    assert meta[2] == {
+        "grade": False,
+        "grade_id": "exercise_90_1",
+        "locked": False,
+        "schema_version": 3,
+        "solution": True,
+        "task": False,
+    }
+    assert meta[3] == {
+        "grade": True,
+        "grade_id": "check_90_1",
+        "locked": True,
+        "points": 1,
+        "schema_version": 3,
+        "solution": False,
+        "task": False,
+    }
+    assert [m["grade_id"] for m in meta if m] == [
+        "exercise_90_1",
+        "check_90_1",
+        "exercise_90_2",
+        "check_90_2",
+    ]
 
 
 def test_generated_exercises_carry_the_nbgrader_metadata():
     """A student's exercises notebook is a submission nbgrader can match to its gradebook."""
     out = make_exercise_notebook(solution_notebook(), "90_fixture.ipynb")
     assert [m["grade_id"] for m in _nbgrader(out) if m] == [
-        "exercise_90_1", "check_90_1", "exercise_90_2", "check_90_2"]
+        "exercise_90_1",
+        "check_90_1",
+        "exercise_90_2",
+        "check_90_2",
+    ]
 
 
-@pytest.mark.parametrize("mutate, message", [
-    (lambda nb: nb.cells.append(nbformat.v4.new_code_cell("check_90_1(mean)")),
-     "second cell with nbgrader id 'check_90_1'"),
-    (lambda nb: nb.cells.append(nbformat.v4.new_code_cell("### BEGIN SOLUTION\nx = 1\n"
-                                                          "### END SOLUTION")),
-     "without a line '# Exercise N.M"),
-])
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (
+            lambda nb: nb.cells.append(nbformat.v4.new_code_cell("check_90_1(mean)")),
+            "second cell with nbgrader id 'check_90_1'",
+        ),
+        (
+            lambda nb: nb.cells.append(
+                nbformat.v4.new_code_cell("### BEGIN SOLUTION\nx = 1\n### END SOLUTION")
+            ),
+            "without a line '# Exercise N.M",
+        ),
+    ],
+)
 def test_nbgrader_metadata_refuses_what_nbgrader_would(mutate, message):
     nb = solution_notebook()
     mutate(nb)

@@ -15,6 +15,7 @@ def test_features_does_not_import_tensorflow():
     assert "course_lib.data.features" in sys.modules
     # importing the module must not pull TensorFlow in (numpy layer)
     import subprocess
+
     code = "import course_lib.data.features, sys; print('tensorflow' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
@@ -50,6 +51,7 @@ def test_encoder_numpy_and_python_ids_agree():
 
 def test_encoder_roundtrip_dict_is_json_safe():
     import json
+
     enc = IdEncoder(capacity=3).observe(np.array([4, 5, 6, 7]))
     state = json.loads(json.dumps(enc.to_dict()))
     back = IdEncoder.from_dict(state)
@@ -59,11 +61,15 @@ def test_encoder_roundtrip_dict_is_json_safe():
 
 def test_encoder_empty_and_bad_input():
     assert IdEncoder().transform([]).shape == (0,)
-    with pytest.raises(ValueError,
-                       match=r"IdEncoder\(capacity=-1\): capacity must be an int >= 0; .*or None"):
+    with pytest.raises(
+        ValueError, match=r"IdEncoder\(capacity=-1\): capacity must be an int >= 0; .*or None"
+    ):
         IdEncoder(capacity=-1)
-    with pytest.raises(ValueError, match=r"IdEncoder.observe\(ids=array of shape \(2, 2\)\): "
-                                         r"ids must be a 1-D sequence"):
+    with pytest.raises(
+        ValueError,
+        match=r"IdEncoder.observe\(ids=array of shape \(2, 2\)\): "
+        r"ids must be a 1-D sequence",
+    ):
         IdEncoder().observe(np.zeros((2, 2)))
 
 
@@ -108,10 +114,13 @@ def test_standardizer_roundtrip_and_errors():
     np.testing.assert_allclose(back.transform([[1.0, 2.0]]), s.transform([[1.0, 2.0]]))
     with pytest.raises(RuntimeError, match="not fitted yet"):
         Standardizer().transform([[1.0]])
-    with pytest.raises(ValueError,
-                       match=r"Standardizer.fit\(X=array of shape \(3,\)\): X must be 2-dim"):
+    with pytest.raises(
+        ValueError, match=r"Standardizer.fit\(X=array of shape \(3,\)\): X must be 2-dim"
+    ):
         Standardizer().fit(np.arange(3.0))
-    with pytest.raises(ValueError, match=r"Standardizer.transform\(X=.*\): X must be an array with 2 columns"):
+    with pytest.raises(
+        ValueError, match=r"Standardizer.transform\(X=.*\): X must be an array with 2 columns"
+    ):
         s.transform(np.ones((1, 3)))
     assert Standardizer.from_dict(Standardizer().to_dict()).is_fitted is False
 
@@ -119,10 +128,16 @@ def test_standardizer_roundtrip_and_errors():
 # ---------------------------------------------------------------- FeatureTable
 @pytest.fixture
 def users():
-    return pd.DataFrame({"age": [20.0, 30.0, 40.0], "region": ["n", "s", "n"],
-                         "income": [1.0, np.nan, 3.0], "quality": [0.1, 0.2, 0.3],
-                         "signup_day": [0, 1, 2]},
-                        index=pd.Index([10, 11, 12], name="user_id"))
+    return pd.DataFrame(
+        {
+            "age": [20.0, 30.0, 40.0],
+            "region": ["n", "s", "n"],
+            "income": [1.0, np.nan, 3.0],
+            "quality": [0.1, 0.2, 0.3],
+            "signup_day": [0, 1, 2],
+        },
+        index=pd.Index([10, 11, 12], name="user_id"),
+    )
 
 
 def test_default_columns_skip_hidden_and_dates(users):
@@ -140,8 +155,9 @@ def test_feature_table_one_hot_and_lookup(users):
 
 def test_feature_table_add_new_rows_and_unknown_category(users):
     ft = FeatureTable(users, ["age", "region"])
-    new = pd.DataFrame({"age": [50.0, 21.0], "region": ["w", "s"]},
-                       index=pd.Index([13, 10], name="user_id"))
+    new = pd.DataFrame(
+        {"age": [50.0, 21.0], "region": ["w", "s"]}, index=pd.Index([13, 10], name="user_id")
+    )
     ft.add(new)
     np.testing.assert_array_equal(ft.lookup([13, 10]), [[50.0, 0.0, 0.0], [21.0, 0.0, 1.0]])
 
@@ -154,14 +170,17 @@ def test_feature_table_state_roundtrip(users):
 
 
 def test_feature_table_errors(users):
-    with pytest.raises(TypeError,
-                       match=r"FeatureTable\(table=array of shape .*\): table must be a pandas "):
+    with pytest.raises(
+        TypeError, match=r"FeatureTable\(table=array of shape .*\): table must be a pandas "
+    ):
         FeatureTable(users.to_numpy())
-    with pytest.raises(ValueError,
-                       match=r"table must be a DataFrame with the column\(s\) \['height'\]"):
+    with pytest.raises(
+        ValueError, match=r"table must be a DataFrame with the column\(s\) \['height'\]"
+    ):
         FeatureTable(users, ["height"])
-    with pytest.raises(ValueError,
-                       match=r"FeatureTable\(table=.*\): table must be indexed by unique ids"):
+    with pytest.raises(
+        ValueError, match=r"FeatureTable\(table=.*\): table must be indexed by unique ids"
+    ):
         FeatureTable(pd.concat([users, users]))
 
 

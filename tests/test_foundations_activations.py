@@ -16,9 +16,9 @@ def test_sigmoid_values_symmetry_and_stability():
     z = np.array([-1000.0, -3.0, 0.0, 3.0, 1000.0])
     s = sigmoid(z)
     assert np.all(np.isfinite(s))
-    np.testing.assert_allclose(s, [0.0, 1 / (1 + math.e ** 3), 0.5, 1 / (1 + math.e ** -3), 1.0])
+    np.testing.assert_allclose(s, [0.0, 1 / (1 + math.e**3), 0.5, 1 / (1 + math.e**-3), 1.0])
     np.testing.assert_allclose(s + sigmoid(-z), 1.0)
-    assert sigmoid(0.5).shape == ()                      # a scalar in, a 0-d array out
+    assert sigmoid(0.5).shape == ()  # a scalar in, a 0-d array out
 
 
 def test_sigmoid_derivative_is_s_times_one_minus_s():
@@ -29,8 +29,9 @@ def test_sigmoid_derivative_is_s_times_one_minus_s():
 
 def test_softmax_is_stable_on_huge_logits():
     np.testing.assert_allclose(softmax(np.array([1e308, 1e308, -1e308])), [0.5, 0.5, 0.0])
-    np.testing.assert_allclose(softmax(np.array([-1000.0, -1001.0])),
-                               [1 / (1 + math.exp(-1)), 1 - 1 / (1 + math.exp(-1))])
+    np.testing.assert_allclose(
+        softmax(np.array([-1000.0, -1001.0])), [1 / (1 + math.exp(-1)), 1 - 1 / (1 + math.exp(-1))]
+    )
 
 
 def test_softmax_temperature_and_axis():
@@ -43,17 +44,27 @@ def test_softmax_temperature_and_axis():
     np.testing.assert_allclose(softmax([0.0, 1.0], temperature=1e6), 0.5, atol=1e-6)
     # the log of a softmax is the logits minus their logsumexp
     from course_lib.foundations.losses import log_softmax
+
     np.testing.assert_allclose(np.log(softmax(z)), log_softmax(z))
 
 
-@pytest.mark.parametrize("kwargs, match", [
-    ({"z": [1.0], "temperature": 0.0}, r"softmax\(temperature=0.0\): temperature must be a positive"),
-    ({"z": [1.0], "temperature": "hot"}, "temperature must be a positive number"),
-    ({"z": []}, r"softmax\(z=.*\): z must be non-empty"),
-    ({"z": [np.nan, 1.0]}, "z must be numbers without NaN, found 1 NaN"),
-    ({"z": 3.0}, "z must be at least 1-dimensional"),
-    ({"z": [1.0, 2.0], "axis": 1}, r"softmax\(axis=1\): axis must be an int with -1 <= axis <= 0"),
-])
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (
+            {"z": [1.0], "temperature": 0.0},
+            r"softmax\(temperature=0.0\): temperature must be a positive",
+        ),
+        ({"z": [1.0], "temperature": "hot"}, "temperature must be a positive number"),
+        ({"z": []}, r"softmax\(z=.*\): z must be non-empty"),
+        ({"z": [np.nan, 1.0]}, "z must be numbers without NaN, found 1 NaN"),
+        ({"z": 3.0}, "z must be at least 1-dimensional"),
+        (
+            {"z": [1.0, 2.0], "axis": 1},
+            r"softmax\(axis=1\): axis must be an int with -1 <= axis <= 0",
+        ),
+    ],
+)
 def test_softmax_bad_input(kwargs, match):
     with pytest.raises(ValueError, match=match):
         softmax(**kwargs)
@@ -68,6 +79,7 @@ def test_sigmoid_bad_input():
 
 def test_one_definition_shared_by_losses_and_nn():
     from course_lib.foundations import losses, nn
+
     assert losses.sigmoid is activations.sigmoid and nn.sigmoid is activations.sigmoid
     assert losses.softmax is activations.softmax
     assert set(activations.__all__) == {"sigmoid", "softmax"}

@@ -46,7 +46,9 @@ def test_one_wrong_answer_reports_the_check_message(course, tmp_path):
     nb = nbformat.read(ex / "90_fixture.ipynb", as_version=4)
     for cell in nb.cells:
         if "def mean" in cell.source:
-            cell.source = "# Exercise 90.1: Return the mean of x.\ndef mean(x):\n    return float(np.sum(x))"
+            cell.source = (
+                "# Exercise 90.1: Return the mean of x.\ndef mean(x):\n    return float(np.sum(x))"
+            )
         if "def square" in cell.source:
             cell.source = "# Exercise 90.2: Return x squared.\ndef square(x):\n    return x * x"
         if cell.source.startswith("check_90_1"):
@@ -57,7 +59,10 @@ def test_one_wrong_answer_reports_the_check_message(course, tmp_path):
     assert by_id["90.2"].status == "passed"
     assert by_id["90.1"].status == "failed"
     assert "Exercise 90.1 is not right yet" in by_id["90.1"].message
-    assert "expected: 2.000000" in by_id["90.1"].message and "got:      6.000000" in by_id["90.1"].message
+    assert (
+        "expected: 2.000000" in by_id["90.1"].message
+        and "got:      6.000000" in by_id["90.1"].message
+    )
     assert report.score == 1
     assert "90.1" in report.table() and "Score: 1/2" in report.table()
 
@@ -67,7 +72,9 @@ def test_endless_loop_is_stopped_and_reported(course, tmp_path):
     nb = nbformat.read(ex / "90_fixture.ipynb", as_version=4)
     for cell in nb.cells:
         if "def square" in cell.source:
-            cell.source = "# Exercise 90.2: Return x squared.\ndef square(x):\n    while True:\n        pass"
+            cell.source = (
+                "# Exercise 90.2: Return x squared.\ndef square(x):\n    while True:\n        pass"
+            )
     path = write(nb, tmp_path / "student" / "90_fixture.ipynb")
     report = grade_notebook(path, sol, timeout=3)
     by_id = {e.exercise: e for e in report.exercises}

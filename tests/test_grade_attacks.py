@@ -23,33 +23,33 @@ NAME = "03_momentum_rmsprop_adam.ipynb"
 SOLUTIONS = ROOT / "solutions"
 
 WRONG = {
-    "3.1": '''# Exercise 3.1: Return (new_x, new_accumulator) after one Adagrad step.
+    "3.1": """# Exercise 3.1: Return (new_x, new_accumulator) after one Adagrad step.
 def adagrad_step(x, accumulator, grad, learning_rate, epsilon=1e-7):
     new_accumulator = accumulator + grad ** 2
-    return x + learning_rate * grad / np.sqrt(new_accumulator + epsilon), new_accumulator''',
-    "3.2": '''# Exercise 3.2: Return (new_x, new_velocity) after one step of Nesterov momentum.
+    return x + learning_rate * grad / np.sqrt(new_accumulator + epsilon), new_accumulator""",
+    "3.2": """# Exercise 3.2: Return (new_x, new_velocity) after one step of Nesterov momentum.
 def nesterov_step(x, velocity, grad, learning_rate, momentum):
     velocity = momentum * velocity - learning_rate * grad
-    return x + velocity, velocity''',
-    "3.3": '''# Exercise 3.3: Run AMSGrad for n_steps from x0 and return the trajectory (n_steps + 1 rows).
+    return x + velocity, velocity""",
+    "3.3": """# Exercise 3.3: Run AMSGrad for n_steps from x0 and return the trajectory (n_steps + 1 rows).
 def amsgrad_minimize(grad, x0, n_steps, learning_rate=0.001, beta_1=0.9, beta_2=0.999,
                      epsilon=1e-7):
-    return np.array([x0] * n_steps)''',
+    return np.array([x0] * n_steps)""",
 }
 
 REFERENCE = {
-    "3.1": '''# Exercise 3.1: Return (new_x, new_accumulator) after one Adagrad step.
+    "3.1": """# Exercise 3.1: Return (new_x, new_accumulator) after one Adagrad step.
 import course_lib.checks.ch03 as answers
 def adagrad_step(x, accumulator, grad, learning_rate, epsilon=1e-7):
-    return answers._adagrad_ref(x, accumulator, grad, learning_rate, epsilon)''',
-    "3.2": '''# Exercise 3.2: Return (new_x, new_velocity) after one step of Nesterov momentum.
+    return answers._adagrad_ref(x, accumulator, grad, learning_rate, epsilon)""",
+    "3.2": """# Exercise 3.2: Return (new_x, new_velocity) after one step of Nesterov momentum.
 def nesterov_step(x, velocity, grad, learning_rate, momentum):
-    return answers._nesterov_ref(x, velocity, grad, learning_rate, momentum)''',
-    "3.3": '''# Exercise 3.3: Run AMSGrad for n_steps from x0 and return the trajectory (n_steps + 1 rows).
+    return answers._nesterov_ref(x, velocity, grad, learning_rate, momentum)""",
+    "3.3": """# Exercise 3.3: Run AMSGrad for n_steps from x0 and return the trajectory (n_steps + 1 rows).
 def amsgrad_minimize(grad, x0, n_steps, learning_rate=0.001, beta_1=0.9, beta_2=0.999,
                      epsilon=1e-7):
     return answers._amsgrad_ref(grad, x0, n_steps, learning_rate=learning_rate,
-                                beta_1=beta_1, beta_2=beta_2, epsilon=epsilon)''',
+                                beta_1=beta_1, beta_2=beta_2, epsilon=epsilon)""",
 }
 
 
@@ -72,8 +72,9 @@ def _grade(nb, tmp_path, name=NAME, **kwargs):
     path = tmp_path / "student" / name
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, path)
-    return grade_notebook(path, kwargs.pop("solutions", SOLUTIONS),
-                          timeout=kwargs.pop("timeout", 60), **kwargs)
+    return grade_notebook(
+        path, kwargs.pop("solutions", SOLUTIONS), timeout=kwargs.pop("timeout", 60), **kwargs
+    )
 
 
 def _statuses(report):
@@ -86,16 +87,19 @@ def _digest(path: Path) -> str:
 
 def test_rewriting_the_grader_touches_only_a_throwaway_copy(tmp_path):
     """Before: the stub replaced course_lib/tools/grade.py, and later untouched notebooks got 3/3."""
-    guarded = [ROOT / "course_lib" / "tools" / "grade.py", ROOT / "course_lib" / "checks" / "_core.py"]
+    guarded = [
+        ROOT / "course_lib" / "tools" / "grade.py",
+        ROOT / "course_lib" / "checks" / "_core.py",
+    ]
     before = [_digest(p) for p in guarded]
-    attack = '''from pathlib import Path
+    attack = """from pathlib import Path
 import course_lib
 folder = Path(course_lib.__file__).parent
 for name in ["grade.py", "checks/_core.py"]:
     try:
         (folder / name).write_text("raise SystemExit('pwned')")
     except OSError as exc:
-        print("blocked:", exc)'''
+        print("blocked:", exc)"""
     report = _grade(_with({}, first=attack), tmp_path)
     assert report.score == 0
     assert [_digest(p) for p in guarded] == before
@@ -123,10 +127,10 @@ def test_patched_numpy_does_not_make_wrong_answers_right(tmp_path):
 
 def test_patched_check_module_does_not_make_wrong_answers_right(tmp_path):
     """Before: 3/3 by replacing the references and the comparison inside the checks."""
-    first = '''import course_lib.checks.ch03 as c, course_lib.checks._core as core
+    first = """import course_lib.checks.ch03 as c, course_lib.checks._core as core
 core.compare = lambda *a, **k: None
 c._adagrad_ref = lambda x, acc, g, rate, eps=1e-7, **k: (x + rate * g / (acc + g * g + eps) ** 0.5,
-                                                       acc + g * g)'''
+                                                       acc + g * g)"""
     report = _grade(_with(WRONG, first=first), tmp_path)
     assert report.score == 0, report.table()
 
@@ -135,17 +139,20 @@ def test_calling_the_reference_code_scores_zero(tmp_path):
     """Before: 3/3 with bodies that call the references of 3.1, 3.2 and 3.3 (`_..._ref`)."""
     report = _grade(_with(REFERENCE), tmp_path)
     assert report.score == 0, report.table()
-    assert all("reference code" in e.message or "internals" in e.message
-               for e in report.exercises), report.table()
+    assert all(
+        "reference code" in e.message or "internals" in e.message for e in report.exercises
+    ), report.table()
 
 
 def test_a_hidden_reference_call_is_caught_at_run_time(tmp_path):
     """The name is assembled at run time, so no line mentions it: the tripwire catches it."""
-    grab = ('import importlib\nanswers = getattr(importlib.import_module("course_lib.che" + "cks.c"'
-            ' + "h03"), "_ada" + "grad_r" + "ef")')
-    body = '''# Exercise 3.1: Return (new_x, new_accumulator) after one Adagrad step.
+    grab = (
+        'import importlib\nanswers = getattr(importlib.import_module("course_lib.che" + "cks.c"'
+        ' + "h03"), "_ada" + "grad_r" + "ef")'
+    )
+    body = """# Exercise 3.1: Return (new_x, new_accumulator) after one Adagrad step.
 def adagrad_step(x, accumulator, grad, learning_rate, epsilon=1e-7):
-    return answers(x, accumulator, grad, learning_rate, epsilon)'''
+    return answers(x, accumulator, grad, learning_rate, epsilon)"""
     report = _grade(_with({"3.1": body}, first=grab), tmp_path)
     result = report.exercises[0]
     assert result.status == "failed" and "_adagrad_ref" in result.message, report.table()
@@ -153,12 +160,12 @@ def adagrad_step(x, accumulator, grad, learning_rate, epsilon=1e-7):
 
 def test_reading_the_solutions_notebook_scores_zero(tmp_path):
     """Before: 3/3 by running the cells of solutions/03 from disk."""
-    body = '''# Exercise 3.1: Return (new_x, new_accumulator) after one Adagrad step.
+    body = """# Exercise 3.1: Return (new_x, new_accumulator) after one Adagrad step.
 import json, pathlib, course_lib
 source = pathlib.Path(course_lib.__file__).parents[1] / "solutions" / "03_momentum_rmsprop_adam.ipynb"
 for cell in json.loads(source.read_text())["cells"]:
     if "def adagrad_step" in "".join(cell["source"]):
-        exec("".join(cell["source"]))'''
+        exec("".join(cell["source"]))"""
     report = _grade(_with({"3.1": body}), tmp_path)
     assert report.exercises[0].status == "failed", report.table()
     assert "reads the solutions" in report.exercises[0].message
@@ -171,12 +178,12 @@ def test_rebinding_the_check_records_nothing_and_scores_zero(tmp_path):
 
 
 def test_an_object_that_claims_equality_is_not_a_result(tmp_path):
-    body = '''# Exercise 3.1: Return (new_x, new_accumulator) after one Adagrad step.
+    body = """# Exercise 3.1: Return (new_x, new_accumulator) after one Adagrad step.
 class Anything(tuple):
     def __eq__(self, other):
         return True
 def adagrad_step(x, accumulator, grad, learning_rate, epsilon=1e-7):
-    return Anything((x, accumulator))'''
+    return Anything((x, accumulator))"""
     first = "import numpy as np\nnp.allclose = lambda *a, **k: True"
     report = _grade(_with({"3.1": body}, first=first), tmp_path)
     assert report.exercises[0].status == "failed", report.table()
@@ -228,8 +235,9 @@ def test_malformed_notebooks_get_a_json_report(tmp_path, capsys, change):
 
 def test_a_huge_exception_message_is_truncated(tmp_path, capsys):
     """Before: a 5 MB message went into the JSON."""
-    body = WRONG["3.1"].replace("    new_accumulator =", "    raise ValueError('x' * 5_000_000)\n"
-                                "    new_accumulator =")
+    body = WRONG["3.1"].replace(
+        "    new_accumulator =", "    raise ValueError('x' * 5_000_000)\n    new_accumulator ="
+    )
     nb = _with({"3.1": body})
     path = tmp_path / NAME
     nbformat.write(nb, path)

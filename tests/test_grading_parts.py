@@ -30,29 +30,35 @@ def test_the_copy_next_to_a_submission_has_no_grader(tmp_path):
         sandbox._make_writable(tmp_path)
 
 
-@pytest.mark.parametrize("line", [
-    "from course_lib.tools.grading import sandbox",
-    "import course_lib.tools.grading.replay as r",
-    "from course_lib.tools import grade",
-    "import course_lib.tools.grade",
-    "path = folder / 'tools' / 'grading/sandbox.py'",
-    "(folder / 'grade.py').write_text('')",
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "from course_lib.tools.grading import sandbox",
+        "import course_lib.tools.grading.replay as r",
+        "from course_lib.tools import grade",
+        "import course_lib.tools.grade",
+        "path = folder / 'tools' / 'grading/sandbox.py'",
+        "(folder / 'grade.py').write_text('')",
+    ],
+)
 def test_lines_that_touch_the_grader_are_flagged(line):
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(line)])
     assert [reason for _, _, reason in scan_source(nb, set())] == ["touches the grader"]
 
 
-@pytest.mark.parametrize("line", ["import course_lib.checks._recording as rec",
-                                  "from course_lib.checks import _results"])
+@pytest.mark.parametrize(
+    "line", ["import course_lib.checks._recording as rec", "from course_lib.checks import _results"]
+)
 def test_lines_that_use_the_checks_internals_are_flagged(line):
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(line)])
     assert [reason for _, _, reason in scan_source(nb, set())] == [
-        "uses the self-checks' internals"]
+        "uses the self-checks' internals"
+    ]
 
 
-@pytest.mark.parametrize("line", ["grades = [1, 2]", "upgrade(x)", "gradient = 2 * x",
-                                  "grading_scale = 5"])
+@pytest.mark.parametrize(
+    "line", ["grades = [1, 2]", "upgrade(x)", "gradient = 2 * x", "grading_scale = 5"]
+)
 def test_ordinary_lines_are_not_flagged(line):
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(line)])
     assert scan_source(nb, set()) == []

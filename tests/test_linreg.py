@@ -19,29 +19,36 @@ def _synthetic(n=200, seed=0):
 
 
 def test_seed_example_first_steps_and_convergence():
-    np.testing.assert_allclose(linreg.mse_gradient_wrt_theta(X_EXAMPLE, Y_EXAMPLE, [0, 0]), [-12.0, -44.0])
-    np.testing.assert_allclose(linreg.gradient_descent_step(X_EXAMPLE, Y_EXAMPLE, [0, 0], 0.01),
-                               [0.12, 0.44])
+    np.testing.assert_allclose(
+        linreg.mse_gradient_wrt_theta(X_EXAMPLE, Y_EXAMPLE, [0, 0]), [-12.0, -44.0]
+    )
+    np.testing.assert_allclose(
+        linreg.gradient_descent_step(X_EXAMPLE, Y_EXAMPLE, [0, 0], 0.01), [0.12, 0.44]
+    )
     run = linreg.gradient_descent(X_EXAMPLE, Y_EXAMPLE, [0, 0], learning_rate=0.01, n_steps=5000)
     np.testing.assert_allclose(run.theta, [0.0, 2.0], atol=1e-5)
     assert run.thetas.shape == (5001, 2) and run.losses.shape == (5001,)
-    assert np.all(np.diff(run.losses) <= 1e-12)          # full-batch GD at a safe rate
+    assert np.all(np.diff(run.losses) <= 1e-12)  # full-batch GD at a safe rate
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_gradient_matches_finite_differences(seed):
     X, y = _synthetic(30, seed)
     theta = np.random.default_rng(seed).normal(size=2)
-    assert check_gradient(lambda t: linreg.mse_loss(X, y, t),
-                          lambda t: linreg.mse_gradient_wrt_theta(X, y, t), theta)
+    assert check_gradient(
+        lambda t: linreg.mse_loss(X, y, t), lambda t: linreg.mse_gradient_wrt_theta(X, y, t), theta
+    )
 
 
 def test_gradient_multi_feature_matches_finite_differences():
     rng = np.random.default_rng(3)
     X = linreg.design_matrix(rng.normal(size=(20, 3)))
     y = rng.normal(size=20)
-    assert check_gradient(lambda t: linreg.mse_loss(X, y, t),
-                          lambda t: linreg.mse_gradient_wrt_theta(X, y, t), rng.normal(size=4))
+    assert check_gradient(
+        lambda t: linreg.mse_loss(X, y, t),
+        lambda t: linreg.mse_gradient_wrt_theta(X, y, t),
+        rng.normal(size=4),
+    )
 
 
 def test_divergence_is_recorded_not_raised():
@@ -60,8 +67,9 @@ def test_minibatch_and_sgd_are_deterministic_and_converge():
     c = linreg.gradient_descent(X, y, [0, 0], 0.05, 400, batch_size=16, seed=6)
     assert not np.array_equal(a.thetas, c.thetas)
     np.testing.assert_allclose(a.theta, best, atol=0.05)
-    sgd = linreg.gradient_descent(X, y, [0, 0], 0.01, 2000, batch_size=1,
-                                  seed=np.random.default_rng(0))
+    sgd = linreg.gradient_descent(
+        X, y, [0, 0], 0.01, 2000, batch_size=1, seed=np.random.default_rng(0)
+    )
     np.testing.assert_allclose(sgd.theta, best, atol=0.1)
     np.testing.assert_allclose(a.epochs[:3], [0, 16 / 200, 32 / 200])
 
@@ -105,13 +113,25 @@ def test_bad_learning_rate(learning_rate):
 
 
 def test_bad_shapes_and_values():
-    with pytest.raises(ValueError, match=r"mse_loss\(y=array of shape \(4,\)\): y must be of shape \(5,\) to match X"):
+    with pytest.raises(
+        ValueError,
+        match=r"mse_loss\(y=array of shape \(4,\)\): y must be of shape \(5,\) to match X",
+    ):
         linreg.mse_loss(X_EXAMPLE, Y_EXAMPLE[:4], [0, 0])
-    with pytest.raises(ValueError, match=r"y must be of shape \(5,\) to match X \(5, 2\), got \(5, 1\); .* y.ravel\(\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"y must be of shape \(5,\) to match X \(5, 2\), got \(5, 1\); .* y.ravel\(\)",
+    ):
         linreg.mse_gradient_wrt_theta(X_EXAMPLE, Y_EXAMPLE[:, None], [0, 0])
-    with pytest.raises(ValueError, match=r"theta must be of shape \(2,\), one weight per column of X \(5, 2\), got \(3,\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"theta must be of shape \(2,\), one weight per column of X \(5, 2\), got \(3,\)",
+    ):
         linreg.predict(X_EXAMPLE, [0, 0, 0])
-    with pytest.raises(ValueError, match=r"X must be 2-dimensional, got shape \(3,\); X is \(n_samples, n_features\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"X must be 2-dimensional, got shape \(3,\); X is \(n_samples, n_features\)",
+    ):
         linreg.mse_loss([1, 2, 3], [1, 2, 3], [0])
     with pytest.raises(ValueError, match="X must be non-empty"):
         linreg.mse_loss(np.empty((0, 2)), [], [0, 0])
@@ -119,9 +139,14 @@ def test_bad_shapes_and_values():
         linreg.gradient_descent(X_EXAMPLE, [2, 4, np.nan, 8, 10], [0, 0], 0.01, 5)
     with pytest.raises(ValueError, match="theta0 must be numbers without NaN, found 1 NaN"):
         linreg.gradient_descent(X_EXAMPLE, Y_EXAMPLE, [np.nan, 0], 0.01, 5)
-    with pytest.raises(ValueError, match=r"gradient_descent\(n_steps=2.5\): n_steps must be an int >= 0"):
+    with pytest.raises(
+        ValueError, match=r"gradient_descent\(n_steps=2.5\): n_steps must be an int >= 0"
+    ):
         linreg.gradient_descent(X_EXAMPLE, Y_EXAMPLE, [0, 0], 0.01, 2.5)
-    with pytest.raises(ValueError, match=r"batch_size must be an int with 1 <= batch_size <= 5; pass None for full batch"):
+    with pytest.raises(
+        ValueError,
+        match=r"batch_size must be an int with 1 <= batch_size <= 5; pass None for full batch",
+    ):
         linreg.gradient_descent(X_EXAMPLE, Y_EXAMPLE, [0, 0], 0.01, 5, batch_size=6)
     with pytest.raises(ValueError, match="x must be non-empty"):
         linreg.design_matrix([])

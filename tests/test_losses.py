@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from course_lib.foundations import losses as L
 from course_lib.evaluation.metrics import mae
+from course_lib.foundations import losses as L
 from course_lib.foundations.activations import sigmoid, softmax
 from course_lib.foundations.gradcheck import check_gradient
 
@@ -31,14 +31,16 @@ def test_bce_logits_equals_probabilities_in_the_safe_range(rng):
     z = rng.normal(size=50)
     y = rng.integers(0, 2, size=50).astype(float)
     assert L.binary_crossentropy(y, z, from_logits=True) == pytest.approx(
-        L.binary_crossentropy(y, sigmoid(z)), rel=1e-9)
+        L.binary_crossentropy(y, sigmoid(z)), rel=1e-9
+    )
 
 
 def test_cce_logits_equals_probabilities_in_the_safe_range(rng):
     z = rng.normal(size=(20, 4))
     y = _onehot(rng, 20, 4)
     assert L.categorical_crossentropy(y, z, from_logits=True) == pytest.approx(
-        L.categorical_crossentropy(y, softmax(z)), rel=1e-9)
+        L.categorical_crossentropy(y, softmax(z)), rel=1e-9
+    )
 
 
 def test_stable_forms_stay_finite_on_extreme_logits():
@@ -48,14 +50,15 @@ def test_stable_forms_stay_finite_on_extreme_logits():
     assert np.all(np.isfinite(sigmoid(z)))
     with np.errstate(over="ignore", divide="ignore"):
         naive = np.log(1.0 / (1.0 + np.exp(-z)))
-    assert np.isinf(naive[0])                     # the reason the stable form exists
+    assert np.isinf(naive[0])  # the reason the stable form exists
     big = np.array([[1000.0, 999.0, -1000.0]])
     assert np.all(np.isfinite(L.log_softmax(big)))
     assert softmax(big).sum() == pytest.approx(1.0)
     assert float(L.logsumexp(big)[0]) == pytest.approx(1000.0 + np.log1p(np.exp(-1.0)))
     assert L.binary_crossentropy([1.0], [-1000.0], from_logits=True) == pytest.approx(1000.0)
     assert L.categorical_crossentropy([[0, 1, 0]], big, from_logits=True) == pytest.approx(
-        1.0 + np.log1p(np.exp(-1.0)))
+        1.0 + np.log1p(np.exp(-1.0))
+    )
 
 
 def test_logsumexp_keepdims_and_axis(rng):
@@ -68,7 +71,7 @@ def test_logsumexp_keepdims_and_axis(rng):
 @pytest.mark.parametrize("loss, grad", [(L.mse, L.mse_gradient), (mae, L.mae_gradient)])
 def test_regression_gradients_match_finite_differences(rng, loss, grad):
     y = rng.normal(size=(6, 2))
-    p = y + rng.normal(size=(6, 2))               # away from the MAE kink
+    p = y + rng.normal(size=(6, 2))  # away from the MAE kink
     assert check_gradient(lambda q: loss(y, q), lambda q: grad(y, q), p)
 
 
@@ -76,9 +79,11 @@ def test_regression_gradients_match_finite_differences(rng, loss, grad):
 def test_bce_gradient_matches_finite_differences(rng, from_logits):
     y = rng.integers(0, 2, size=8).astype(float)
     p = rng.normal(size=8) if from_logits else rng.uniform(0.05, 0.95, size=8)
-    assert check_gradient(lambda q: L.binary_crossentropy(y, q, from_logits=from_logits),
-                          lambda q: L.binary_crossentropy_gradient(y, q, from_logits=from_logits),
-                          p)
+    assert check_gradient(
+        lambda q: L.binary_crossentropy(y, q, from_logits=from_logits),
+        lambda q: L.binary_crossentropy_gradient(y, q, from_logits=from_logits),
+        p,
+    )
 
 
 @pytest.mark.parametrize("from_logits", [True, False])
@@ -87,14 +92,19 @@ def test_cce_gradient_matches_finite_differences(rng, from_logits):
     p = rng.normal(size=(5, 3)) if from_logits else rng.uniform(0.1, 1.0, size=(5, 3))
     assert check_gradient(
         lambda q: L.categorical_crossentropy(y, q, from_logits=from_logits),
-        lambda q: L.categorical_crossentropy_gradient(y, q, from_logits=from_logits), p)
+        lambda q: L.categorical_crossentropy_gradient(y, q, from_logits=from_logits),
+        p,
+    )
 
 
 def test_soft_labels_gradient_from_logits(rng):
-    y = rng.dirichlet(np.ones(3), size=4) * 0.5          # rows sum to 0.5
+    y = rng.dirichlet(np.ones(3), size=4) * 0.5  # rows sum to 0.5
     z = rng.normal(size=(4, 3))
-    assert check_gradient(lambda q: L.categorical_crossentropy(y, q, from_logits=True),
-                          lambda q: L.categorical_crossentropy_gradient(y, q, from_logits=True), z)
+    assert check_gradient(
+        lambda q: L.categorical_crossentropy(y, q, from_logits=True),
+        lambda q: L.categorical_crossentropy_gradient(y, q, from_logits=True),
+        z,
+    )
 
 
 def test_bce_probability_gradient_is_zero_where_clipped():
@@ -114,7 +124,7 @@ def test_bce_probability_gradient_at_the_clipping_bound_like_keras():
 def test_bce_probability_gradient_at_the_bound_agrees_with_keras():
     tf = pytest.importorskip("tensorflow")
     keras = pytest.importorskip("keras")
-    p = np.float32(L.EPSILON)                       # float32(1e-7), a hair above 1e-7
+    p = np.float32(L.EPSILON)  # float32(1e-7), a hair above 1e-7
     for bound in (p, np.float32(1e-8)):
         v = tf.Variable([bound], dtype=tf.float32)
         with tf.GradientTape() as tape:
@@ -130,13 +140,20 @@ def test_cce_probability_gradient_refuses_clipped_region():
 
 
 # ----------------------------------------------------------------- bad input
-ALL_PAIR_FUNCS = [L.mse, L.mse_gradient, L.mae_gradient, L.binary_crossentropy,
-                  L.binary_crossentropy_gradient]
+ALL_PAIR_FUNCS = [
+    L.mse,
+    L.mse_gradient,
+    L.mae_gradient,
+    L.binary_crossentropy,
+    L.binary_crossentropy_gradient,
+]
 
 
 @pytest.mark.parametrize("func", ALL_PAIR_FUNCS)
 def test_shape_mismatch_is_explained(func):
-    with pytest.raises(ValueError, match=r"y_pred must be the same shape as y_true \(3,\); a \(n,\) vs \(n, 1\)"):
+    with pytest.raises(
+        ValueError, match=r"y_pred must be the same shape as y_true \(3,\); a \(n,\) vs \(n, 1\)"
+    ):
         func(np.zeros(3), np.zeros((3, 1)))
 
 
@@ -158,7 +175,9 @@ def test_probabilities_out_of_range_suggest_from_logits():
         L.binary_crossentropy([1.0, 0.0], [2.5, -1.0])
     with pytest.raises(ValueError, match="pass from_logits=True"):
         L.categorical_crossentropy([[1.0, 0.0]], [[2.5, -1.0]])
-    with pytest.raises(ValueError, match=r"y_true must be in \[0, 1\], got values from 2 to 2; labels are 0"):
+    with pytest.raises(
+        ValueError, match=r"y_true must be in \[0, 1\], got values from 2 to 2; labels are 0"
+    ):
         L.binary_crossentropy([2.0], [0.5])
     with pytest.raises(ValueError, match="one-hot"):
         L.categorical_crossentropy([[3.0, 0.0]], [[0.5, 0.5]])
@@ -188,15 +207,31 @@ def test_all_losses_agree_with_keras():
     assert abs(mae(y, p) - float(keras.losses.MeanAbsoluteError()(y, p))) < 1e-6
     yb = rng.integers(0, 2, size=(32, 1)).astype(float)
     z = rng.normal(scale=3, size=(32, 1)).astype(f32)
-    assert abs(L.binary_crossentropy(yb, z, from_logits=True)
-               - float(keras.losses.BinaryCrossentropy(from_logits=True)(yb, z))) < 1e-6
+    assert (
+        abs(
+            L.binary_crossentropy(yb, z, from_logits=True)
+            - float(keras.losses.BinaryCrossentropy(from_logits=True)(yb, z))
+        )
+        < 1e-6
+    )
     pb = rng.uniform(0, 1, size=(32, 1)).astype(f32)
-    assert abs(L.binary_crossentropy(yb, pb)
-               - float(keras.losses.BinaryCrossentropy()(yb, pb))) < 1e-6
+    assert (
+        abs(L.binary_crossentropy(yb, pb) - float(keras.losses.BinaryCrossentropy()(yb, pb))) < 1e-6
+    )
     yc = _onehot(rng, 32, 5)
     zc = rng.normal(scale=3, size=(32, 5)).astype(f32)
-    assert abs(L.categorical_crossentropy(yc, zc, from_logits=True)
-               - float(keras.losses.CategoricalCrossentropy(from_logits=True)(yc, zc))) < 1e-6
+    assert (
+        abs(
+            L.categorical_crossentropy(yc, zc, from_logits=True)
+            - float(keras.losses.CategoricalCrossentropy(from_logits=True)(yc, zc))
+        )
+        < 1e-6
+    )
     pc = rng.uniform(0, 1, size=(32, 5)).astype(f32)
-    assert abs(L.categorical_crossentropy(yc, pc)
-               - float(keras.losses.CategoricalCrossentropy()(yc, pc))) < 1e-6
+    assert (
+        abs(
+            L.categorical_crossentropy(yc, pc)
+            - float(keras.losses.CategoricalCrossentropy()(yc, pc))
+        )
+        < 1e-6
+    )

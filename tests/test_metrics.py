@@ -49,7 +49,7 @@ def test_binary_validation():
 def test_roc_auc_equals_pairwise_brute_force():
     rng = np.random.default_rng(0)
     y = rng.integers(0, 2, 60)
-    s = np.round(rng.random(60), 1)          # many ties
+    s = np.round(rng.random(60), 1)  # many ties
     pairs = [(a, b) for a, b in itertools.product(np.nonzero(y == 1)[0], np.nonzero(y == 0)[0])]
     brute = np.mean([1.0 if s[a] > s[b] else 0.5 if s[a] == s[b] else 0.0 for a, b in pairs])
     assert M.roc_auc(y, s) == pytest.approx(brute)
@@ -89,9 +89,12 @@ def test_average_precision_perfect_and_threshold_for_precision():
     t = M.threshold_for_precision(y, s, 0.75)
     assert M.precision(y, (np.array(s) >= t).astype(int)) >= 0.75
     assert t == 0.5
-    with pytest.raises(ValueError, match=r"threshold_for_precision\(target=1.0\): target must be "
-                                         r"a precision that some threshold reaches, the best is "
-                                         r"0.500; lower target"):
+    with pytest.raises(
+        ValueError,
+        match=r"threshold_for_precision\(target=1.0\): target must be "
+        r"a precision that some threshold reaches, the best is "
+        r"0.500; lower target",
+    ):
         M.threshold_for_precision([1, 0], [0.1, 0.9], 1.0)
     with pytest.raises(ValueError, match="target=0"):
         M.threshold_for_precision(y, s, 0)
@@ -115,17 +118,24 @@ def test_calibration_bins_hand_case_and_perfect_calibration():
 def test_metrics_module_does_not_import_tensorflow():
     import subprocess
     import sys
+
     code = "import course_lib.evaluation.metrics, sys; print('tensorflow' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
 
 def test_one_rmse_raises_on_nan_with_the_argument_named():
-    with pytest.raises(ValueError, match=r"rmse\(y_true=array of shape \(2,\)\): y_true must be "
-                                         r"numbers without NaN"):
+    with pytest.raises(
+        ValueError,
+        match=r"rmse\(y_true=array of shape \(2,\)\): y_true must be "
+        r"numbers without NaN",
+    ):
         M.rmse([1.0, np.nan], [1.0, 2.0])
     with pytest.raises(ValueError, match=r"mae\(y_pred=.*\): y_pred must be non-empty"):
         M.mae([1.0], [])
-    with pytest.raises(ValueError, match=r"mae\(y_pred=array of shape \(3,\)\): y_pred must be "
-                                         r"of the shape of y_true \(2,\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"mae\(y_pred=array of shape \(3,\)\): y_pred must be "
+        r"of the shape of y_true \(2,\)",
+    ):
         M.mae(np.zeros(2), np.zeros(3))

@@ -15,8 +15,10 @@ import pytest
 
 from course_lib.data import ML100K_GENRES, DatasetError, load_movielens_100k, movielens
 
-U_DATA = "196\t242\t3\t881250949\n186\t302\t3\t891717742\n22\t377\t1\t878887116\n" \
-         "196\t302\t5\t881251000\n22\t242\t4\t878900000\n"
+U_DATA = (
+    "196\t242\t3\t881250949\n186\t302\t3\t891717742\n22\t377\t1\t878887116\n"
+    "196\t302\t5\t881251000\n22\t242\t4\t878900000\n"
+)
 U_USER = "22|25|M|writer|40206\n186|39|F|executive|00000\n196|49|M|writer|55105\n"
 FLAGS0 = "|".join(["0"] * 19)
 
@@ -26,9 +28,11 @@ def _item(iid, title, date, genres):
     return f"{iid}|{title}|{date}||http://us.imdb.com/M/title-exact?x|" + "|".join(flags) + "\n"
 
 
-U_ITEM = (_item(242, "Kolya (1996)", "24-Jan-1997", {"Comedy"})
-          + _item(302, "L.A. Confidential (1997)", "01-Jan-1997", {"Crime", "Film-Noir"})
-          + _item(377, "Señor Nobody (1995)", "", set()))   # latin-1 title, no date, no genre
+U_ITEM = (
+    _item(242, "Kolya (1996)", "24-Jan-1997", {"Comedy"})
+    + _item(302, "L.A. Confidential (1997)", "01-Jan-1997", {"Crime", "Film-Noir"})
+    + _item(377, "Señor Nobody (1995)", "", set())
+)  # latin-1 title, no date, no genre
 U_GENRE = "".join(f"{g}|{i}\n" for i, g in enumerate(ML100K_GENRES)) + "\n"
 
 
@@ -68,7 +72,7 @@ def test_download_once_then_cache(tmp_path, served):
     shop = load_movielens_100k(download=True, cache_dir=tmp_path)
     assert served.calls == [movielens.ML100K_URL]
     again = load_movielens_100k(download=True, cache_dir=tmp_path)
-    assert len(served.calls) == 1                              # a good copy is never re-downloaded
+    assert len(served.calls) == 1  # a good copy is never re-downloaded
     assert again.ratings.equals(shop.ratings)
     assert load_movielens_100k(cache_dir=tmp_path).ratings.equals(shop.ratings)
 
@@ -80,8 +84,12 @@ def test_mapped_to_the_ratings_schema(tmp_path, served):
     assert r["rating"].dtype == "float64" and r["timestamp"].is_monotonic_increasing
     assert r["day"].iloc[0] == 0
     assert r["day"].tolist() == ((r["timestamp"] - 878860800) // 86400).tolist()
-    assert shop.users.loc[186].to_dict() == {"age": 39, "gender": "F", "occupation": "executive",
-                                             "zip_code": "00000"}
+    assert shop.users.loc[186].to_dict() == {
+        "age": 39,
+        "gender": "F",
+        "occupation": "executive",
+        "zip_code": "00000",
+    }
     assert shop.items.loc[377, "title"] == "Señor Nobody (1995)"
     assert shop.items.loc[302, "genre"] == "Crime" and shop.items.loc[377, "genre"] == "unknown"
     assert shop.items.loc[242, "year"] == 1997
@@ -109,7 +117,7 @@ def test_checksum_mismatch_is_an_error(tmp_path, served):
 def test_a_broken_cache_is_replaced(tmp_path, served):
     broken = tmp_path / "ml-100k"
     broken.mkdir()
-    (broken / "u.data").write_text("garbage")            # no checksum marker: not a good copy
+    (broken / "u.data").write_text("garbage")  # no checksum marker: not a good copy
     shop = load_movielens_100k(download=True, cache_dir=tmp_path)
     assert len(shop.ratings) == 5 and len(served.calls) == 1
 
@@ -148,62 +156,125 @@ def write_folder(folder, data=U_DATA, user=U_USER, item=U_ITEM):
     return folder
 
 
-ITEM_X = U_ITEM.replace("|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0\n", "|0|x|0|0|0|0|0|0|0|0|0|0"
-                        "|0|0|0|0|0|0|0\n")
+ITEM_X = U_ITEM.replace(
+    "|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0\n", "|0|x|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0|0\n"
+)
 BAD_FILES = [
     # (file, content, message): every message names the file and the line
-    ("u.data", "".join(line + "\t7\n" for line in U_DATA.splitlines()),
-     r"u.data, line 1: expected 4 fields separated by tabs \(user_id, item_id, rating, "
-     r"timestamp\), found 5; the line reads '196\\t242\\t3\\t881250949\\t7'\. Use the file from "
-     r"the official archive"),
-    ("u.data", U_DATA.replace("22\t377\t1\t", "22\t377\t9\t"),
-     r"u.data, line 3: rating must be from 1 to 5 \(stars\), found 9"),
-    ("u.data", U_DATA.replace("22\t377\t1\t", "22\t377\t-3\t"),
-     r"u.data, line 3: rating must be from 1 to 5 \(stars\), found -3"),
-    ("u.data", U_DATA.replace("22\t377\t1\t", "22\t377\t3.5\t"),
-     r"u.data, line 3: rating must be a whole number \(stars\), found '3.5'"),
-    ("u.data", U_DATA.replace("186\t302", "999\t302"),
-     r"u.data, line 2: user_id 999 is not in u.user; every rating needs its user_id listed "
-     r"there; .*Use u.data, u.user and u.item from the same archive"),
-    ("u.data", U_DATA.replace("186\t302", "186\t4000"),
-     r"u.data, line 2: item_id 4000 is not in u.item"),
-    ("u.data", U_DATA + "196\t242\t5\t881250999\n",
-     r"u.data, line 6: user 196 rates item 242 a second time \(first on line 1\)"),
+    (
+        "u.data",
+        "".join(line + "\t7\n" for line in U_DATA.splitlines()),
+        r"u.data, line 1: expected 4 fields separated by tabs \(user_id, item_id, rating, "
+        r"timestamp\), found 5; the line reads '196\\t242\\t3\\t881250949\\t7'\. Use the file from "
+        r"the official archive",
+    ),
+    (
+        "u.data",
+        U_DATA.replace("22\t377\t1\t", "22\t377\t9\t"),
+        r"u.data, line 3: rating must be from 1 to 5 \(stars\), found 9",
+    ),
+    (
+        "u.data",
+        U_DATA.replace("22\t377\t1\t", "22\t377\t-3\t"),
+        r"u.data, line 3: rating must be from 1 to 5 \(stars\), found -3",
+    ),
+    (
+        "u.data",
+        U_DATA.replace("22\t377\t1\t", "22\t377\t3.5\t"),
+        r"u.data, line 3: rating must be a whole number \(stars\), found '3.5'",
+    ),
+    (
+        "u.data",
+        U_DATA.replace("186\t302", "999\t302"),
+        r"u.data, line 2: user_id 999 is not in u.user; every rating needs its user_id listed "
+        r"there; .*Use u.data, u.user and u.item from the same archive",
+    ),
+    (
+        "u.data",
+        U_DATA.replace("186\t302", "186\t4000"),
+        r"u.data, line 2: item_id 4000 is not in u.item",
+    ),
+    (
+        "u.data",
+        U_DATA + "196\t242\t5\t881250999\n",
+        r"u.data, line 6: user 196 rates item 242 a second time \(first on line 1\)",
+    ),
     ("u.data", "", r"u.data: the file is empty \(no user_id lines\)"),
     ("u.data", "\n\n", r"u.data: the file is empty"),
-    ("u.data", "user_id\titem_id\trating\ttimestamp\n" + U_DATA,
-     r"u.data, line 1: user_id must be a whole number, found 'user_id'"),
-    ("u.data", U_DATA.replace("\t", ","), r"u.data, line 1: expected 4 fields separated by tabs"
-                                          r" .* found 1"),
-    ("u.data", U_DATA.replace("891717742", "-5"),
-     r"u.data, line 2: timestamp must be >= 0 \(Unix seconds\), found -5"),
-    ("u.data", U_DATA.replace("891717742", "99999999999999999999999"),
-     r"u.data, line 2: timestamp must be a whole number"),
-    ("u.user", U_USER + "22|30|F|artist|12345\n",
-     r"u.user, line 4: user_id 22 appears twice \(first on line 1\); each user_id must appear "
-     r"once"),
-    ("u.user", U_USER.replace("|25|M|", "|0|M|"),
-     r"u.user, line 1: age must be from 1 to 120 \(years\), found 0"),
-    ("u.user", U_USER.replace("|39|F|", "|39|X|"), r"u.user, line 2: gender must be M or F, "
-                                                   r"found 'X'"),
+    (
+        "u.data",
+        "user_id\titem_id\trating\ttimestamp\n" + U_DATA,
+        r"u.data, line 1: user_id must be a whole number, found 'user_id'",
+    ),
+    (
+        "u.data",
+        U_DATA.replace("\t", ","),
+        r"u.data, line 1: expected 4 fields separated by tabs"
+        r" .* found 1",
+    ),
+    (
+        "u.data",
+        U_DATA.replace("891717742", "-5"),
+        r"u.data, line 2: timestamp must be >= 0 \(Unix seconds\), found -5",
+    ),
+    (
+        "u.data",
+        U_DATA.replace("891717742", "99999999999999999999999"),
+        r"u.data, line 2: timestamp must be a whole number",
+    ),
+    (
+        "u.user",
+        U_USER + "22|30|F|artist|12345\n",
+        r"u.user, line 4: user_id 22 appears twice \(first on line 1\); each user_id must appear "
+        r"once",
+    ),
+    (
+        "u.user",
+        U_USER.replace("|25|M|", "|0|M|"),
+        r"u.user, line 1: age must be from 1 to 120 \(years\), found 0",
+    ),
+    (
+        "u.user",
+        U_USER.replace("|39|F|", "|39|X|"),
+        r"u.user, line 2: gender must be M or F, "
+        r"found 'X'",
+    ),
     ("u.user", "22|25|M|writer\n", r"u.user, line 1: expected 5 fields separated by '\|'"),
     ("u.user", b"", r"u.user: the file is empty"),
-    ("u.item", "242|Kolya (1996)\n", r"u.item, line 1: expected 24 fields separated by '\|' "
-                                     r"\(item_id, title, release_date, video_release_date, "
-                                     r"imdb_url, unknown, \.\.\.\), found 2"),
-    ("u.item", ITEM_X, r"u.item, line 3: Action must be a whole number \(a genre flag\), "
-                       r"found 'x'"),
-    ("u.item", U_ITEM.replace("|0|0|0|0|0|1|0|0|", "|0|0|0|0|0|2|0|0|", 1),
-     r"u.item, line 1: Comedy must be 0 or 1 \(a genre flag\), found 2"),
-    ("u.item", U_ITEM.replace("24-Jan-1997", "1997-01-24"),
-     r"u.item, line 1: release_date must look like 01-Jan-1995 or be empty, found '1997-01-24'"),
-    ("u.item", U_ITEM + U_ITEM.splitlines(keepends=True)[0],
-     r"u.item, line 4: item_id 242 appears twice \(first on line 1\)"),
+    (
+        "u.item",
+        "242|Kolya (1996)\n",
+        r"u.item, line 1: expected 24 fields separated by '\|' "
+        r"\(item_id, title, release_date, video_release_date, "
+        r"imdb_url, unknown, \.\.\.\), found 2",
+    ),
+    (
+        "u.item",
+        ITEM_X,
+        r"u.item, line 3: Action must be a whole number \(a genre flag\), "
+        r"found 'x'",
+    ),
+    (
+        "u.item",
+        U_ITEM.replace("|0|0|0|0|0|1|0|0|", "|0|0|0|0|0|2|0|0|", 1),
+        r"u.item, line 1: Comedy must be 0 or 1 \(a genre flag\), found 2",
+    ),
+    (
+        "u.item",
+        U_ITEM.replace("24-Jan-1997", "1997-01-24"),
+        r"u.item, line 1: release_date must look like 01-Jan-1995 or be empty, found '1997-01-24'",
+    ),
+    (
+        "u.item",
+        U_ITEM + U_ITEM.splitlines(keepends=True)[0],
+        r"u.item, line 4: item_id 242 appears twice \(first on line 1\)",
+    ),
 ]
 
 
-@pytest.mark.parametrize("name, content, match", BAD_FILES,
-                         ids=[f"{n}-{i}" for i, (n, _, _) in enumerate(BAD_FILES)])
+@pytest.mark.parametrize(
+    "name, content, match", BAD_FILES, ids=[f"{n}-{i}" for i, (n, _, _) in enumerate(BAD_FILES)]
+)
 def test_a_bad_file_names_the_file_and_the_line(tmp_path, name, content, match):
     folder = write_folder(tmp_path / "ml", **{name[2:]: content})
     with pytest.raises(DatasetError, match=match):
@@ -212,8 +283,12 @@ def test_a_bad_file_names_the_file_and_the_line(tmp_path, name, content, match):
 
 def test_windows_line_ends_blank_lines_and_spaces_are_fine(tmp_path):
     plain = load_movielens_100k(path=write_folder(tmp_path / "a"))
-    crlf = write_folder(tmp_path / "b", data=U_DATA.replace("\n", "\r\n") + "\r\n\r\n",
-                        user=U_USER.replace("\n", "\r\n"), item=U_ITEM.replace("\n", "\r\n"))
+    crlf = write_folder(
+        tmp_path / "b",
+        data=U_DATA.replace("\n", "\r\n") + "\r\n\r\n",
+        user=U_USER.replace("\n", "\r\n"),
+        item=U_ITEM.replace("\n", "\r\n"),
+    )
     other = load_movielens_100k(path=crlf)
     assert other.ratings.equals(plain.ratings) and other.users.equals(plain.users)
     assert other.items.equals(plain.items)
@@ -242,8 +317,11 @@ def test_a_network_error_is_a_dataset_error(tmp_path, monkeypatch):
         raise urllib.error.URLError("[Errno -3] Temporary failure in name resolution")
 
     monkeypatch.setattr(movielens, "_fetch", offline)
-    with pytest.raises(DatasetError, match=r"could not download MovieLens 100K from https://.*"
-                                           r"name resolution.*Nothing was cached.*path="):
+    with pytest.raises(
+        DatasetError,
+        match=r"could not download MovieLens 100K from https://.*"
+        r"name resolution.*Nothing was cached.*path=",
+    ):
         load_movielens_100k(download=True, cache_dir=tmp_path)
     monkeypatch.setattr(movielens, "_fetch", lambda url: (_ for _ in ()).throw(TimeoutError()))
     with pytest.raises(DatasetError, match=r"could not download"):
@@ -253,8 +331,11 @@ def test_a_network_error_is_a_dataset_error(tmp_path, monkeypatch):
 
 def test_a_cache_folder_that_cannot_be_written(tmp_path, served):
     (tmp_path / "cache").write_text("a file, not a folder")
-    with pytest.raises(DatasetError, match=r"cannot write the MovieLens cache there .*Set "
-                                           r"COURSE_LIB_CACHE"):
+    with pytest.raises(
+        DatasetError,
+        match=r"cannot write the MovieLens cache there .*Set "
+        r"COURSE_LIB_CACHE",
+    ):
         load_movielens_100k(download=True, cache_dir=tmp_path / "cache")
     assert (tmp_path / "cache").read_text() == "a file, not a folder"
 
@@ -276,12 +357,23 @@ def _zip(files: dict) -> bytes:
     return buf.getvalue()
 
 
-@pytest.mark.parametrize("payload, match", [
-    (b"<html>rate limited</html>", r"is not a zip archive"),
-    (_zip({"ml-100k/u.data": U_DATA, "ml-100k/u.user": U_USER}), r"has no \['u.item'\] inside"),
-    (_zip({"ml-100k/u.data": U_DATA.replace("\t3\t", "\t9\t", 1), "ml-100k/u.user": U_USER,
-           "ml-100k/u.item": U_ITEM.encode("latin-1")}), r"u.data, line 1: rating must be"),
-])
+@pytest.mark.parametrize(
+    "payload, match",
+    [
+        (b"<html>rate limited</html>", r"is not a zip archive"),
+        (_zip({"ml-100k/u.data": U_DATA, "ml-100k/u.user": U_USER}), r"has no \['u.item'\] inside"),
+        (
+            _zip(
+                {
+                    "ml-100k/u.data": U_DATA.replace("\t3\t", "\t9\t", 1),
+                    "ml-100k/u.user": U_USER,
+                    "ml-100k/u.item": U_ITEM.encode("latin-1"),
+                }
+            ),
+            r"u.data, line 1: rating must be",
+        ),
+    ],
+)
 def test_an_archive_we_cannot_use_caches_nothing(tmp_path, monkeypatch, payload, match):
     monkeypatch.setattr(movielens, "_fetch", Server(payload))
     monkeypatch.setattr(movielens, "ML100K_MD5", hashlib.md5(payload).hexdigest())
@@ -293,8 +385,11 @@ def test_an_archive_we_cannot_use_caches_nothing(tmp_path, monkeypatch, payload,
 
 def test_a_byte_order_mark_is_ignored(tmp_path):
     plain = load_movielens_100k(path=write_folder(tmp_path / "a"))
-    bom = write_folder(tmp_path / "b", data=b"\xef\xbb\xbf" + U_DATA.encode(),
-                       item=b"\xef\xbb\xbf" + U_ITEM.encode("utf-8"))
+    bom = write_folder(
+        tmp_path / "b",
+        data=b"\xef\xbb\xbf" + U_DATA.encode(),
+        item=b"\xef\xbb\xbf" + U_ITEM.encode("utf-8"),
+    )
     other = load_movielens_100k(path=bom)
     assert other.ratings.equals(plain.ratings)
     assert other.items.loc[377, "title"] == "Señor Nobody (1995)"

@@ -29,8 +29,9 @@ import pytest
 
 from course_lib.tools import exercises
 
-pytest.importorskip("nbgrader", reason="nbgrader is the instructors' extra: "
-                                       'pip install -e ".[instructors]"')
+pytest.importorskip(
+    "nbgrader", reason='nbgrader is the instructors\' extra: pip install -e ".[instructors]"'
+)
 
 pytestmark = [pytest.mark.notebooks, pytest.mark.slow]
 
@@ -41,16 +42,28 @@ NBGRADER = [sys.executable, "-m", "nbgrader"]
 #: One plausible mistake per chapter, (exercise, correct text, wrong text), in an exercise that
 #: no later exercise of the chapter builds on (2.1 feeds 2.2 and 2.3: a wrong 2.1 costs three).
 WRONG_ANSWERS = {
-    "01": ("1.1", "return 2.0 * (y_pred - y_true) / y_true.size",
-           "return (y_pred - y_true) / y_true.size"),
+    "01": (
+        "1.1",
+        "return 2.0 * (y_pred - y_true) / y_true.size",
+        "return (y_pred - y_true) / y_true.size",
+    ),
     "02": ("2.3", "thetas = [theta.copy()]", "thetas = []"),
-    "03": ("3.1", "new_velocity = momentum * velocity - learning_rate * grad",
-           "new_velocity = velocity - learning_rate * grad"),
+    "03": (
+        "3.1",
+        "new_velocity = momentum * velocity - learning_rate * grad",
+        "new_velocity = velocity - learning_rate * grad",
+    ),
     "04": ("4.3", '"b1": delta1.sum(axis=0)', '"b1": delta1.mean(axis=0)'),
-    "05": ("5.1", "return ordered.iloc[:cut], ordered.iloc[cut:]",
-           "return ordered.iloc[cut:], ordered.iloc[:cut]"),
-    "06": ("6.1", "return residual_sum / (reg + counts)",
-           "return residual_sum / np.maximum(counts, 1)"),
+    "05": (
+        "5.1",
+        "return ordered.iloc[:cut], ordered.iloc[cut:]",
+        "return ordered.iloc[cut:], ordered.iloc[:cut]",
+    ),
+    "06": (
+        "6.1",
+        "return residual_sum / (reg + counts)",
+        "return residual_sum / np.maximum(counts, 1)",
+    ),
     "07": ("7.1", "f = 2 * p * r / (p + r)", "f = p * r / (p + r)"),
     "08": ("8.1", "self.mean += (x - self.mean) / self.n", "self.mean = x"),
     "09": ("9.1", "j = rng.integers(0, t + 1)", "j = rng.integers(0, capacity)"),
@@ -63,8 +76,11 @@ WRONG_ANSWERS = {
 def _solution_sources(chapter: str) -> dict[str, str]:
     nb = nbformat.read(ROOT / "solutions" / f"{chapter}.ipynb", as_version=4)
     exercises.add_nbgrader_metadata(nb, chapter)
-    return {c.metadata["nbgrader"]["grade_id"]: c.source for c in nb.cells
-            if c.metadata.get("nbgrader", {}).get("solution")}
+    return {
+        c.metadata["nbgrader"]["grade_id"]: c.source
+        for c in nb.cells
+        if c.metadata.get("nbgrader", {}).get("solution")
+    }
 
 
 def _student_copy(base: Path, chapter: str, wrong: tuple[str, str, str] | None = None):
@@ -78,15 +94,22 @@ def _student_copy(base: Path, chapter: str, wrong: tuple[str, str, str] | None =
             if wrong and grade_id == "exercise_" + wrong[0].replace(".", "_"):
                 assert wrong[1] in source, (
                     f"solutions/{chapter}.ipynb changed: the text {wrong[1]!r} of exercise "
-                    f"{wrong[0]} is gone; update WRONG_ANSWERS in {Path(__file__).name}")
+                    f"{wrong[0]} is gone; update WRONG_ANSWERS in {Path(__file__).name}"
+                )
                 source = source.replace(wrong[1], wrong[2])
             cell.source = source
     return nb
 
 
 def _run(command: list[str], cwd: Path, timeout: int) -> str:
-    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout,
-                          env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    done = subprocess.run(
+        command,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
     assert done.returncode == 0, f"{' '.join(command)} failed:\n{done.stdout}\n{done.stderr}"
     return done.stdout + done.stderr
 
@@ -107,8 +130,9 @@ def gradebook(tmp_path_factory):
         submissions = {
             "solved": _student_copy(release, chapter),
             "untouched": nbformat.read(release, as_version=4),
-            "one_wrong": _student_copy(ROOT / "exercises" / f"{chapter}.ipynb", chapter,
-                                       WRONG_ANSWERS.get(chapter[:2])),
+            "one_wrong": _student_copy(
+                ROOT / "exercises" / f"{chapter}.ipynb", chapter, WRONG_ANSWERS.get(chapter[:2])
+            ),
         }
         for student, nb in submissions.items():
             target = course / "submitted" / student / chapter / f"{chapter}.ipynb"
@@ -116,8 +140,11 @@ def gradebook(tmp_path_factory):
             nbformat.write(nb, target)
     _run(NBGRADER + ["autograde", "*", "--force"], course, timeout=1200)
     # the guide's regrade of one student's chapter (same notebook: same scores)
-    _run(NBGRADER + ["autograde", CHAPTERS[0], "--student", "one_wrong", "--force"], course,
-         timeout=300)
+    _run(
+        NBGRADER + ["autograde", CHAPTERS[0], "--student", "one_wrong", "--force"],
+        course,
+        timeout=300,
+    )
     scores, max_scores = {}, {}
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
         for assignment in gb.assignments:
@@ -125,8 +152,10 @@ def gradebook(tmp_path_factory):
             for student in ("solved", "untouched", "one_wrong"):
                 submission = gb.find_submission(assignment.name, student)
                 scores.setdefault(student, {})[assignment.name] = {
-                    grade.name: grade.score for notebook in submission.notebooks
-                    for grade in notebook.grades}
+                    grade.name: grade.score
+                    for notebook in submission.notebooks
+                    for grade in notebook.grades
+                }
     _run(NBGRADER + ["export", "--to", str(course / "grades.csv")], course, timeout=120)
     yield {"scores": scores, "max": max_scores, "course": course}
     shutil.rmtree(course, ignore_errors=True)

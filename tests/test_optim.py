@@ -9,9 +9,12 @@ from course_lib.foundations.gradcheck import numerical_gradient
 from course_lib.foundations.optimizers import SGD, Adam, Momentum, RMSProp, adam_step_scale
 from course_lib.foundations.problems import Quadratic, Rosenbrock, minimize
 
-
-ALL = [SGD(learning_rate=0.1), Momentum(learning_rate=0.1), RMSProp(learning_rate=0.1),
-       Adam(learning_rate=0.1)]
+ALL = [
+    SGD(learning_rate=0.1),
+    Momentum(learning_rate=0.1),
+    RMSProp(learning_rate=0.1),
+    Adam(learning_rate=0.1),
+]
 
 
 # ---------------------------------------------------------------- update rules by hand
@@ -42,7 +45,7 @@ def test_rmsprop_rule_matches_hand_loop():
     s = np.zeros(4)
     for _ in range(5):
         g = rng.normal(size=4)
-        s = rho * s + (1 - rho) * g ** 2
+        s = rho * s + (1 - rho) * g**2
         x_ref = x_ref - learning_rate * g / np.sqrt(s + eps)
         x = opt.step(x, g)
     np.testing.assert_allclose(x, x_ref, rtol=1e-13)
@@ -57,9 +60,9 @@ def test_adam_equals_paper_form_with_rescaled_epsilon():
     for t in range(1, 8):
         g = rng.normal(size=5)
         m = b1 * m + (1 - b1) * g
-        v = b2 * v + (1 - b2) * g ** 2
-        m_hat, v_hat = m / (1 - b1 ** t), v / (1 - b2 ** t)
-        x_ref = x_ref - learning_rate * m_hat / (np.sqrt(v_hat) + eps / np.sqrt(1 - b2 ** t))
+        v = b2 * v + (1 - b2) * g**2
+        m_hat, v_hat = m / (1 - b1**t), v / (1 - b2**t)
+        x_ref = x_ref - learning_rate * m_hat / (np.sqrt(v_hat) + eps / np.sqrt(1 - b2**t))
         x = opt.step(x, g)
     np.testing.assert_allclose(x, x_ref, rtol=1e-13)
 
@@ -76,8 +79,9 @@ def test_adam_step_scale_matches_optimizer():
         new = opt.step(x, np.array([2.0]))
         steps.append(float(x[0] - new[0]))
         x = new
-    np.testing.assert_allclose(steps, adam_step_scale(np.arange(1, 21), bias_correction=False),
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        steps, adam_step_scale(np.arange(1, 21), bias_correction=False), rtol=1e-12
+    )
 
 
 def test_float32_mode_returns_float32():
@@ -120,8 +124,11 @@ def test_all_optimizers_reduce_the_quadratic(opt):
 
 
 # ---------------------------------------------------------------- problems: gradients
-@pytest.mark.parametrize("problem", [Quadratic(), Quadratic((2.0, 30.0), angle=0.6),
-                                     Rosenbrock(), Rosenbrock(a=0.5, b=10.0)], ids=repr)
+@pytest.mark.parametrize(
+    "problem",
+    [Quadratic(), Quadratic((2.0, 30.0), angle=0.6), Rosenbrock(), Rosenbrock(a=0.5, b=10.0)],
+    ids=repr,
+)
 @pytest.mark.parametrize("point", [[0.3, -0.7], [-1.2, 1.0], [1.5, 2.0]])
 def test_problem_gradients_match_finite_differences(problem, point):
     num = numerical_gradient(problem.value, np.array(point))
@@ -145,51 +152,83 @@ def test_minimize_stops_on_divergence():
 # ---------------------------------------------------------------- bad input
 def test_negative_learning_rate_message():
     for cls in (SGD, Momentum, RMSProp, Adam):
-        with pytest.raises(ValueError, match=r"\(learning_rate=-0.1\): learning_rate must be a positive number \(> 0\)"):
+        with pytest.raises(
+            ValueError,
+            match=r"\(learning_rate=-0.1\): learning_rate must be a positive number \(> 0\)",
+        ):
             cls(learning_rate=-0.1)
-    with pytest.raises(TypeError, match=r"SGD\(learning_rate='0.1'\): learning_rate must be a positive number \(> 0\), got str"):
+    with pytest.raises(
+        TypeError,
+        match=r"SGD\(learning_rate='0.1'\): learning_rate must be a positive number \(> 0\), got str",
+    ):
         SGD(learning_rate="0.1")
 
 
-@pytest.mark.parametrize("kwargs, pattern", [
-    ({"beta_1": 1.0}, r"Adam\(beta_1=1.0\): beta_1 must be a number with 0 <= beta_1 < 1"),
-    ({"beta_2": -0.1}, r"beta_2 must be a number with 0 <= beta_2 < 1"),
-    ({"epsilon": -1e-7}, r"Adam\(epsilon=-1e-07\): epsilon must be a number >= 0"),
-    ({"beta_1": float("nan")}, r"Adam\(beta_1=nan\): beta_1 must be a number"),
-    ({"dtype": "float16"}, r"Adam\(dtype='float16'\): dtype must be one of 'float64', 'float32'"),
-])
+@pytest.mark.parametrize(
+    "kwargs, pattern",
+    [
+        ({"beta_1": 1.0}, r"Adam\(beta_1=1.0\): beta_1 must be a number with 0 <= beta_1 < 1"),
+        ({"beta_2": -0.1}, r"beta_2 must be a number with 0 <= beta_2 < 1"),
+        ({"epsilon": -1e-7}, r"Adam\(epsilon=-1e-07\): epsilon must be a number >= 0"),
+        ({"beta_1": float("nan")}, r"Adam\(beta_1=nan\): beta_1 must be a number"),
+        (
+            {"dtype": "float16"},
+            r"Adam\(dtype='float16'\): dtype must be one of 'float64', 'float32'",
+        ),
+    ],
+)
 def test_adam_hyperparameter_messages(kwargs, pattern):
     with pytest.raises(ValueError, match=pattern):
         Adam(**kwargs)
 
 
 def test_other_hyperparameter_messages():
-    with pytest.raises(ValueError, match=r"Momentum\(momentum=1.5\): momentum must be a number with 0 <= momentum < 1"):
+    with pytest.raises(
+        ValueError,
+        match=r"Momentum\(momentum=1.5\): momentum must be a number with 0 <= momentum < 1",
+    ):
         Momentum(momentum=1.5)
-    with pytest.raises(ValueError, match=r"RMSProp\(rho=1.0\): rho must be a number with 0 <= rho < 1"):
+    with pytest.raises(
+        ValueError, match=r"RMSProp\(rho=1.0\): rho must be a number with 0 <= rho < 1"
+    ):
         RMSProp(rho=1.0)
     with pytest.raises(TypeError, match="bias_correction must be True or False"):
         Adam(bias_correction="no")
 
 
 def test_shape_mismatch_message():
-    with pytest.raises(ValueError, match=r"grads must be the same shape as params \(2,\), "
-                                         r"got \(3,\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"grads must be the same shape as params \(2,\), "
+        r"got \(3,\)",
+    ):
         Adam().step(np.ones(2), np.ones(3))
-    with pytest.raises(ValueError, match=r"step\(grads\['w'\]=array of shape \(2, 1\)\): grads\['w'\] must be the same shape as params\['w'\] \(2,\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"step\(grads\['w'\]=array of shape \(2, 1\)\): grads\['w'\] must be the same shape as params\['w'\] \(2,\)",
+    ):
         SGD().step({"w": np.ones(2)}, {"w": np.ones((2, 1))})
 
 
 def test_empty_nan_and_key_messages():
-    with pytest.raises(ValueError, match=r"step\(params=array of shape \(0,\)\): params must be non-empty"):
+    with pytest.raises(
+        ValueError, match=r"step\(params=array of shape \(0,\)\): params must be non-empty"
+    ):
         SGD().step(np.array([]), np.array([]))
-    with pytest.raises(ValueError, match=r"grads must be finite numbers, found 1 NaN or inf of 2; .* lower learning_rate"):
+    with pytest.raises(
+        ValueError,
+        match=r"grads must be finite numbers, found 1 NaN or inf of 2; .* lower learning_rate",
+    ):
         Adam().step(np.ones(2), np.array([1.0, np.nan]))
     with pytest.raises(ValueError, match=r"params\['w'\] must be finite numbers"):
         Adam().step({"w": np.array([np.nan])}, {"w": np.ones(1)})
-    with pytest.raises(ValueError, match=r"grads must be a dict with the keys of params \['w'\], it has \['v'\]"):
+    with pytest.raises(
+        ValueError, match=r"grads must be a dict with the keys of params \['w'\], it has \['v'\]"
+    ):
         Adam().step({"w": np.ones(1)}, {"v": np.ones(1)})
-    with pytest.raises(TypeError, match="grads must be a dict like params, with the keys \\['w'\\], got ndarray"):
+    with pytest.raises(
+        TypeError, match="grads must be a dict like params, with the keys \\['w'\\], got ndarray"
+    ):
         Adam().step({"w": np.ones(1)}, np.ones(1))
     with pytest.raises(TypeError, match="grads must be an array like params, got a dict"):
         Adam().step(np.ones(1), {"w": np.ones(1)})
@@ -202,7 +241,10 @@ def test_empty_nan_and_key_messages():
 def test_changing_shape_needs_reset():
     opt = Adam()
     opt.step(np.ones(2), np.ones(2))
-    with pytest.raises(ValueError, match=r"params must be of the shape \(2,\) used in the earlier steps; call reset\(\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"params must be of the shape \(2,\) used in the earlier steps; call reset\(\)",
+    ):
         opt.step(np.ones(3), np.ones(3))
     opt.reset().step(np.ones(3), np.ones(3))
 
@@ -215,7 +257,10 @@ def test_minimize_and_problem_messages():
         minimize(q.grad, [1.0, 1.0], "adam")
     with pytest.raises(ValueError, match=r"minimize\(n_steps=-1\): n_steps must be an int >= 0"):
         minimize(q.grad, [1.0, 1.0], SGD(), n_steps=-1)
-    with pytest.raises(ValueError, match=r"grad must be a function whose grad\(x\) has the shape of x \(2,\), got \(3,\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"grad must be a function whose grad\(x\) has the shape of x \(2,\), got \(3,\)",
+    ):
         minimize(lambda x: np.ones(3), [1.0, 1.0], SGD(), n_steps=1)
     with pytest.raises(ValueError, match="x0 must be non-empty"):
         minimize(q.grad, [], SGD())
@@ -223,7 +268,10 @@ def test_minimize_and_problem_messages():
         Quadratic(scales=(1.0, -2.0))
     with pytest.raises(ValueError, match=r"Rosenbrock\(b=0.0\): b must be a positive number"):
         Rosenbrock(b=0.0)
-    with pytest.raises(ValueError, match=r"adam_step_scale\(t=array of shape \(2,\)\): t must be whole step numbers >= 1"):
+    with pytest.raises(
+        ValueError,
+        match=r"adam_step_scale\(t=array of shape \(2,\)\): t must be whole step numbers >= 1",
+    ):
         adam_step_scale([0, 1])
 
 

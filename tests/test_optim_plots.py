@@ -12,28 +12,44 @@ import pytest  # noqa: E402
 
 from course_lib.foundations.optimizers import SGD, Adam, Momentum  # noqa: E402
 from course_lib.foundations.problems import Quadratic, Rosenbrock, minimize  # noqa: E402
-from course_lib.viz.optim_plots import (explorer_paths, first_step_below,  # noqa: E402
-                                        loss_gaps, off_plot_from, optimizer_explorer,
-                                        plot_adam_step_scale, plot_comparison, plot_paths,
-                                        plot_runs, status_notes, summarize_paths,
-                                        tune_learning_rates)
+from course_lib.viz.optim_plots import (
+    explorer_paths,
+    first_step_below,  # noqa: E402
+    loss_gaps,
+    off_plot_from,
+    optimizer_explorer,
+    plot_adam_step_scale,
+    plot_comparison,
+    plot_paths,
+    plot_runs,
+    status_notes,
+    summarize_paths,
+    tune_learning_rates,
+)
 
 
 def test_explorer_paths_wire_sliders_to_the_right_hyperparameters():
     q = Quadratic(scales=(1.0, 10.0), angle=0.4)
-    paths = explorer_paths(q, x0=(1.0, -1.0), learning_rate=0.03, beta_1=0.7, beta_2=0.99,
-                           n_steps=25)
+    paths = explorer_paths(
+        q, x0=(1.0, -1.0), learning_rate=0.03, beta_1=0.7, beta_2=0.99, n_steps=25
+    )
     np.testing.assert_array_equal(
-        paths["Adam"], minimize(q.grad, (1.0, -1.0), Adam(0.03, 0.7, 0.99), 25))
+        paths["Adam"], minimize(q.grad, (1.0, -1.0), Adam(0.03, 0.7, 0.99), 25)
+    )
     np.testing.assert_array_equal(
-        paths["Momentum"], minimize(q.grad, (1.0, -1.0), Momentum(0.03, momentum=0.7), 25))
+        paths["Momentum"], minimize(q.grad, (1.0, -1.0), Momentum(0.03, momentum=0.7), 25)
+    )
     assert all(p.shape == (26, 2) for p in paths.values())
 
 
 def test_explorer_rejects_bad_slider_values():
-    with pytest.raises(ValueError, match=r"learning_rate=-0.1\): learning_rate must be a positive number"):
+    with pytest.raises(
+        ValueError, match=r"learning_rate=-0.1\): learning_rate must be a positive number"
+    ):
         explorer_paths(Quadratic(), learning_rate=-0.1)
-    with pytest.raises(ValueError, match=r"Adam\(beta_2=1.0\): beta_2 must be a number with 0 <= beta_2 < 1"):
+    with pytest.raises(
+        ValueError, match=r"Adam\(beta_2=1.0\): beta_2 must be a number with 0 <= beta_2 < 1"
+    ):
         explorer_paths(Quadratic(), beta_2=1.0)
 
 
@@ -49,7 +65,9 @@ def test_summarize_paths_flags_divergence_and_convergence():
 def test_summarize_paths_messages():
     with pytest.raises(ValueError, match="paths must be a non-empty dict"):
         summarize_paths(Quadratic(), {})
-    with pytest.raises(ValueError, match=r"paths\['x'\] must be of shape \(n_steps \+ 1, 2\), got \(3,\)"):
+    with pytest.raises(
+        ValueError, match=r"paths\['x'\] must be of shape \(n_steps \+ 1, 2\), got \(3,\)"
+    ):
         summarize_paths(Quadratic(), {"x": np.zeros(3)})
 
 
@@ -80,8 +98,8 @@ def test_plot_loss_curves_ceiling_cuts_diverging_runs_only():
     assert all(np.nanmax(line.get_ydata()) <= 1e3 for line in lines.values())
     sgd = next(label for label in lines if label.startswith("SGD"))
     assert sgd.startswith("SGD (diverged: above 1e3 from step ")
-    assert np.isnan(lines[sgd].get_ydata()[-1])                   # cut where it blew up
-    assert np.isfinite(lines["Adam"].get_ydata()).all()           # untouched
+    assert np.isnan(lines[sgd].get_ydata()[-1])  # cut where it blew up
+    assert np.isfinite(lines["Adam"].get_ydata()).all()  # untouched
     assert len(lines["Adam"].get_xdata()) == len(paths["Adam"])
     with pytest.raises(ValueError, match=r"\(ceiling=-1\): ceiling must be a positive number"):
         plot_runs(q, paths, axes=(left, ax), ceiling=-1)
@@ -98,13 +116,13 @@ def test_a_run_that_jumps_off_the_scale_and_comes_back_stays_visible():
     labels = [t.get_text() for t in right.get_legend().get_texts()]
     assert "RMSProp (off the scale: above 1e6 at step 1)" in labels
     rms = next(line for line in right.get_lines() if line.get_label().startswith("RMSProp"))
-    assert np.isfinite(rms.get_ydata()).sum() == 300               # every step but step 1
+    assert np.isfinite(rms.get_ydata()).sum() == 300  # every step but step 1
     triangles = [line for line in right.get_lines() if line.get_marker() == "^"]
     assert any(np.array_equal(line.get_xdata(), [1]) for line in triangles)
     plot_paths(valley, paths, xlim=(-1.5, 1.5), ylim=(-0.5, 1.5), ax=left)
     labels = [t.get_text() for t in left.get_legend().get_texts()]
     assert "RMSProp (off the plot from step 1)" in labels
-    assert "Adam" in labels                                          # it leaves, but comes back
+    assert "Adam" in labels  # it leaves, but comes back
     notes = status_notes(valley, paths, 300, (-1.5, 1.5), (-0.5, 1.5))
     assert notes["RMSProp"].endswith("off the plot from step 1")
     assert notes["SGD"] == "diverged at step 2" and "plot" not in notes["Adam"]
@@ -113,11 +131,14 @@ def test_a_run_that_jumps_off_the_scale_and_comes_back_stays_visible():
 
 def test_off_plot_from():
     path = np.array([[0.0, 0.0], [0.5, 2.0], [0.0, 0.0]])
-    assert off_plot_from(path, (-1, 1), (-1, 1)) is None              # it comes back
+    assert off_plot_from(path, (-1, 1), (-1, 1)) is None  # it comes back
     assert off_plot_from(path[:2], (-1, 1), (-1, 1)) == 1
     assert off_plot_from(np.array([[5.0, 0.0]]), (-1, 1), (-1, 1)) == 0
     assert off_plot_from(np.array([[0.0, 0.0], [np.nan, 0.0]]), (-1, 1), (-1, 1)) == 1
-    with pytest.raises(ValueError, match=r"off_plot_from\(path=array of shape \(3,\)\): path must be of shape \(k, 2\).*got \(3,\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"off_plot_from\(path=array of shape \(3,\)\): path must be of shape \(k, 2\).*got \(3,\)",
+    ):
         off_plot_from(np.zeros(3), (-1, 1), (-1, 1))
 
 
@@ -129,9 +150,10 @@ def test_loss_gaps_are_the_loss_above_the_minimum():
 
 def test_tune_learning_rates_picks_the_best_stable_rate():
     q = Quadratic(scales=(1.0, 25.0))
-    runs, table = tune_learning_rates(q, (1.0, 1.0), {"SGD": SGD, "Adam": Adam},
-                                      [0.001, 0.07, 0.1], n_steps=200, hold=20)
-    assert table.loc["SGD", "learning_rate"] == 0.07            # 0.1 > 2 / 25 diverges
+    runs, table = tune_learning_rates(
+        q, (1.0, 1.0), {"SGD": SGD, "Adam": Adam}, [0.001, 0.07, 0.1], n_steps=200, hold=20
+    )
+    assert table.loc["SGD", "learning_rate"] == 0.07  # 0.1 > 2 / 25 diverges
     np.testing.assert_array_equal(runs["SGD"], minimize(q.grad, (1.0, 1.0), SGD(0.07), 200))
     assert list(table.columns) == ["learning_rate", "worst of last 20", "final loss"]
     fig = plot_comparison(q, runs, table, xlim=(-2, 2), ylim=(-2, 2), title="bowl")

@@ -37,8 +37,10 @@ class Recorder:
 
 
 def stream():
-    return [pd.DataFrame({"rating": r, "day": d}, index=np.arange(len(r)) + 10 * d)
-            for d, r in enumerate([[5.0, 5.0], [1.0, 1.0, 1.0], [5.0]])]
+    return [
+        pd.DataFrame({"rating": r, "day": d}, index=np.arange(len(r)) + 10 * d)
+        for d, r in enumerate([[5.0, 5.0], [1.0, 1.0, 1.0], [5.0]])
+    ]
 
 
 def test_predicts_each_batch_before_learning_from_it():
@@ -56,6 +58,7 @@ def test_static_run_never_updates_and_clips():
     class Wild(Recorder):
         def predict(self, df):
             return np.full(len(df), 9.0)
+
     s = Wild()
     result = prequential(s, stream(), update=False)
     assert all(c[0] == "predict" for c in s.calls)
@@ -105,10 +108,11 @@ def test_progress_is_called_before_each_batch():
 def test_one_rmse_an_empty_batch_gives_nan_in_the_loop():
     import course_lib.evaluation.metrics as M
     import course_lib.evaluation.streaming as S
-    assert S.rmse is M.rmse and S.mae is M.mae                 # imported, not defined again
+
+    assert S.rmse is M.rmse and S.mae is M.mae  # imported, not defined again
     assert "rmse" not in S.__all__ and "mae" not in S.__all__
     batches = stream()
-    batches.insert(1, batches[0].iloc[:0])                 # a day without ratings
+    batches.insert(1, batches[0].iloc[:0])  # a day without ratings
     result = prequential(Recorder(), batches)
     assert np.isnan(result.per_batch.loc[1, "rmse"]) and np.isnan(result.per_batch.loc[1, "mae"])
     assert result.rmse == pytest.approx(rmse(result.y_true, result.y_pred))

@@ -17,6 +17,7 @@ from course_lib.foundations.activations import softmax
 # ---------------------------------------------------------------- softmax (one definition)
 def test_recsys_uses_the_one_softmax():
     from course_lib.recsys import bandits, preferences, shop_truth
+
     assert preferences.softmax is softmax and bandits.softmax is softmax
     assert shop_truth.softmax is softmax
     assert "softmax" not in recsys.__all__
@@ -35,7 +36,7 @@ def test_tracker_decay_math_matches_hand_computation():
     t.update([1, 1], ["b", "a"], days=[5, 10], weights=[2.0, 1.0])
     # a: 1 * 0.5**(20/10) + 1 * 0.5**(10/10) = 0.25 + 0.5;  b: 2 * 0.5**(15/10)
     got = t.counts([1], day=20)[0]
-    assert np.allclose(got, [0.75, 2 * 0.5 ** 1.5, 0.0])
+    assert np.allclose(got, [0.75, 2 * 0.5**1.5, 0.0])
     assert np.allclose(t.shares([1], 20)[0], got / got.sum())
 
 
@@ -110,7 +111,7 @@ def test_ranking_metrics_hand_cases():
     assert evaluation.ndcg_at_k(rec, rel, 4) == pytest.approx(dcg / idcg)
     assert evaluation.ndcg_at_k([1, 2], {1, 2}, 2) == pytest.approx(1.0)
     assert evaluation.ndcg_at_k([2, 1], {1}, 2) == pytest.approx(1 / math.log2(3))
-    assert evaluation.precision_at_k([1], {1}, 2) == 0.5           # divides by k
+    assert evaluation.precision_at_k([1], {1}, 2) == 0.5  # divides by k
 
 
 def test_ranking_bad_input():
@@ -128,8 +129,9 @@ def test_recommend_top_k_excludes_purchased_and_matches_truth():
     shop = simulate("stable", seed=1, n_days=20, n_users=60, n_items=40)
     users = shop.users.index[:5].to_numpy()
     items = shop.items.index.to_numpy()
-    rec = recsys.recommend_top_k(shop.truth.expected_rating, users, items, 10, k=5,
-                                 exclude={users[0]: set(items[:20])})
+    rec = recsys.recommend_top_k(
+        shop.truth.expected_rating, users, items, 10, k=5, exclude={users[0]: set(items[:20])}
+    )
     assert rec.shape == (5, 5)
     assert not set(rec[0]) & set(items[:20])
     scores = shop.truth.expected_rating(np.full(len(items), users[1]), items, 10)
@@ -141,16 +143,23 @@ def test_recommend_top_k_excludes_purchased_and_matches_truth():
 
 
 # ---------------------------------------------------------------- bandits
-@pytest.mark.parametrize("make", [
-    lambda: recsys.EpsilonGreedy(3), lambda: recsys.SoftmaxBandit(3), lambda: recsys.UCB1(3),
-    lambda: recsys.ThompsonSampling(3)], ids=["eps", "softmax", "ucb1", "thompson"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: recsys.EpsilonGreedy(3),
+        lambda: recsys.SoftmaxBandit(3),
+        lambda: recsys.UCB1(3),
+        lambda: recsys.ThompsonSampling(3),
+    ],
+    ids=["eps", "softmax", "ucb1", "thompson"],
+)
 def test_every_bandit_plays_the_bandit_policy_role(make):
     agent = make()
     assert isinstance(agent, BanditPolicy)
     arm = agent.select()
     assert type(arm) is int and 0 <= arm < 3
     assert agent.update(arm, 1.0) is agent
-    assert agent.update(np.int64(arm), 0.0) is agent          # numpy ints are arms too
+    assert agent.update(np.int64(arm), 0.0) is agent  # numpy ints are arms too
 
 
 def test_value_update_rules():
@@ -167,8 +176,9 @@ def test_bandits_beat_random_and_are_deterministic():
     probs = np.tile([0.05, 0.1, 0.3, 0.1], (3000, 1))
     rand = recsys.run_bandit(recsys.EpsilonGreedy(4, epsilon=1.0, seed=0), probs, seed=1)
     eps = recsys.run_bandit(recsys.EpsilonGreedy(4, epsilon=0.1, seed=0), probs, seed=1)
-    soft = recsys.run_bandit(recsys.SoftmaxBandit(4, temperature=0.03, step_size=0.05, seed=0),
-                             probs, seed=1)
+    soft = recsys.run_bandit(
+        recsys.SoftmaxBandit(4, temperature=0.03, step_size=0.05, seed=0), probs, seed=1
+    )
     assert eps["regret"].sum() < 0.4 * rand["regret"].sum()
     assert soft["regret"].sum() < 0.4 * rand["regret"].sum()
     again = recsys.run_bandit(recsys.EpsilonGreedy(4, epsilon=0.1, seed=0), probs, seed=1)
@@ -178,8 +188,9 @@ def test_bandits_beat_random_and_are_deterministic():
 def test_constant_step_tracks_a_change_sample_average_does_not():
     probs = np.vstack([np.tile([0.6, 0.3], (3000, 1)), np.tile([0.1, 0.3], (3000, 1))])
     avg = recsys.run_bandit(recsys.EpsilonGreedy(2, epsilon=0.1, seed=0), probs, seed=2)
-    const = recsys.run_bandit(recsys.EpsilonGreedy(2, epsilon=0.1, step_size=0.05, seed=0),
-                              probs, seed=2)
+    const = recsys.run_bandit(
+        recsys.EpsilonGreedy(2, epsilon=0.1, step_size=0.05, seed=0), probs, seed=2
+    )
     assert const["regret"][3000:].sum() < 0.3 * avg["regret"][3000:].sum()
 
 
@@ -200,10 +211,10 @@ def test_bandit_bad_input():
 
 def test_ucb1_bonus_formula_and_first_plays():
     agent = recsys.UCB1(3, c=0.7, seed=0)
-    assert np.all(np.isinf(agent.upper_bounds()))             # unplayed arms first
+    assert np.all(np.isinf(agent.upper_bounds()))  # unplayed arms first
     for _ in range(3):
         agent.update(agent.select(), 0.5)
-    assert agent.counts_.tolist() == [1, 1, 1]                 # each arm once, then the bonus
+    assert agent.counts_.tolist() == [1, 1, 1]  # each arm once, then the bonus
     for arm, r in [(0, 1.0), (0, 0.0), (2, 1.0)]:
         agent.update(arm, r)
     n = np.array([3.0, 1.0, 2.0])
@@ -220,9 +231,9 @@ def test_ucb1_discount_forgets_and_regrows_the_bonus():
     agent.update(0, 1.0).update(1, 0.0)
     bonus_before = agent.upper_bounds()[0] - agent.values_[0]
     for _ in range(20):
-        agent.update(1, 0.0)                                   # arm 0 is left alone
-    assert agent.weights_[0] == pytest.approx(0.9 ** 21)
-    assert agent.values_[0] == pytest.approx(1.0)               # its mean is kept
+        agent.update(1, 0.0)  # arm 0 is left alone
+    assert agent.weights_[0] == pytest.approx(0.9**21)
+    assert agent.values_[0] == pytest.approx(1.0)  # its mean is kept
     assert agent.upper_bounds()[0] - agent.values_[0] > 3 * bonus_before
 
 
@@ -242,18 +253,22 @@ def test_thompson_posterior_update():
     assert np.allclose(discounted.beta_, [1.0, 1 + 0.5])
 
 
-@pytest.mark.parametrize("make", [
-    lambda s: recsys.UCB1(4, c=0.5, seed=s),
-    lambda s: recsys.ThompsonSampling(4, seed=s),
-    lambda s: recsys.UCB1(4, c=0.3, discount=0.999, seed=s),
-    lambda s: recsys.ThompsonSampling(4, discount=0.999, seed=s),
-], ids=["ucb1", "thompson", "ucb1 discounted", "thompson discounted"])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda s: recsys.UCB1(4, c=0.5, seed=s),
+        lambda s: recsys.ThompsonSampling(4, seed=s),
+        lambda s: recsys.UCB1(4, c=0.3, discount=0.999, seed=s),
+        lambda s: recsys.ThompsonSampling(4, discount=0.999, seed=s),
+    ],
+    ids=["ucb1", "thompson", "ucb1 discounted", "thompson discounted"],
+)
 def test_ucb1_and_thompson_reach_low_regret_and_are_deterministic(make):
     probs = np.tile([0.05, 0.1, 0.3, 0.1], (3000, 1))
     rand = recsys.run_bandit(recsys.EpsilonGreedy(4, epsilon=1.0, seed=0), probs, seed=1)
     out = recsys.run_bandit(make(0), probs, seed=1)
     assert out["regret"].sum() < 0.15 * rand["regret"].sum()
-    assert np.mean(out["actions"][-1000:] == 2) > 0.9           # settled on the best arm
+    assert np.mean(out["actions"][-1000:] == 2) > 0.9  # settled on the best arm
     again = recsys.run_bandit(make(0), probs, seed=1)
     assert np.array_equal(out["actions"], again["actions"])
 
@@ -281,7 +296,7 @@ def _chain_mdp():
     P = np.zeros((3, 2, 3))
     for s in range(3):
         P[s, 0, s] = 1.0
-    P[0, 1, 1] = P[1, 1, 2] = 1.0          # from 2, action 1 ends the episode
+    P[0, 1, 1] = P[1, 1, 2] = 1.0  # from 2, action 1 ends the episode
     return R, P
 
 
@@ -316,11 +331,13 @@ def test_q_update_terminal_handling():
 
 
 def test_session_env_model_matches_simulation():
-    env = recsys.SessionEnv(np.array([[0.6, 0.2], [0.1, 0.5]]), segment_weights=[0.3, 0.7],
-                            repeat_penalty=0.5, seed=0)
+    env = recsys.SessionEnv(
+        np.array([[0.6, 0.2], [0.1, 0.5]]), segment_weights=[0.3, 0.7], repeat_penalty=0.5, seed=0
+    )
     R, P = env.model()
-    assert np.allclose(P.sum(axis=2) + R * env.leave_after_buy
-                       + (1 - R) * env.leave_after_miss, 1.0)
+    assert np.allclose(
+        P.sum(axis=2) + R * env.leave_after_buy + (1 - R) * env.leave_after_miss, 1.0
+    )
     policy = recsys.optimal_q(R, P, 1.0).argmax(axis=1)
     exact = recsys.policy_value(R, P, policy, 1.0, env.start_distribution())
     total = 0.0
@@ -337,8 +354,9 @@ def test_q_learning_in_session_env_beats_random():
     env = recsys.SessionEnv(np.array([[0.5, 0.1, 0.2]]), seed=1)
     R, P = env.model()
     start = env.start_distribution()
-    agent = recsys.QLearningAgent(env.n_states, env.n_actions, learning_rate=0.05, discount=0.9,
-                                  seed=1)
+    agent = recsys.QLearningAgent(
+        env.n_states, env.n_actions, learning_rate=0.05, discount=0.9, seed=1
+    )
     recsys.run_q_learning(agent, env, 3000)
     v = recsys.policy_value(R, P, agent.greedy_policy(), 0.9, start)
     v_star = recsys.policy_value(R, P, recsys.optimal_q(R, P, 0.9).argmax(1), 0.9, start)
@@ -363,7 +381,9 @@ def test_q_learning_bad_input():
         recsys.SessionEnv(np.array([[0.5, 0.5]]), segment_weights=[0.5, 0.5])
     with pytest.raises(ValueError, match="agent is"):
         recsys.run_q_learning(recsys.QLearningAgent(2, 2), env, 1)
-    with pytest.raises(ValueError, match=r"policy must be an array of one action in 0..1 per state \(3 states\)"):
+    with pytest.raises(
+        ValueError, match=r"policy must be an array of one action in 0..1 per state \(3 states\)"
+    ):
         recsys.policy_value(*_chain_mdp(), [1, 1], 0.9)
 
 
@@ -372,10 +392,11 @@ def test_shop_helpers_shapes_and_sanity():
     shop = simulate("sudden", seed=2, n_days=30, n_users=200, n_items=80)
     p = recsys.shop_category_probs(shop, shop.users.index[:4], day=5)
     assert p.shape == (4, len(CATEGORIES)) and np.allclose(p.sum(axis=1), 1.0)
-    tab = recsys.shop_purchase_table(shop, shop.users["region"], [5, 25], n_users=10, n_items=5,
-                                     seed=0)
+    tab = recsys.shop_purchase_table(
+        shop, shop.users["region"], [5, 25], n_users=10, n_items=5, seed=0
+    )
     assert tab.shape == (2, 4, len(CATEGORIES)) and np.all((tab > 0) & (tab < 1))
     fashion = CATEGORIES.index("fashion")
-    assert np.all(tab[1, :, fashion] < tab[0, :, fashion])     # the sudden drop (day 17)
+    assert np.all(tab[1, :, fashion] < tab[0, :, fashion])  # the sudden drop (day 17)
     with pytest.raises(KeyError, match="user_ids must be ids of users in this world, some are not"):
         recsys.shop_category_probs(shop, [10**9], 0)

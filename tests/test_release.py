@@ -28,8 +28,14 @@ def release(tmp_path_factory):
 
 def test_release_has_no_solutions_tests_grader_or_history(release):
     names = {p.name for p in release.iterdir()}
-    assert {"notebooks", "exercises", "course_lib", "datasets", "requirements.txt",
-            "README.md"} <= names
+    assert {
+        "notebooks",
+        "exercises",
+        "course_lib",
+        "datasets",
+        "requirements.txt",
+        "README.md",
+    } <= names
     assert not {"solutions", "tests", ".git", ".ci", "INSTRUCTORS.md", "book"} & names
     assert not (release / "course_lib" / "tools" / "grade.py").exists()
     assert not (release / "course_lib" / "tools" / "grading").exists()
@@ -42,11 +48,13 @@ def test_release_has_no_solutions_tests_grader_or_history(release):
 def test_release_exercises_are_generated_fresh(release):
     solutions = sorted((ROOT / "solutions").glob("*.ipynb"))
     assert sorted(p.name for p in (release / "exercises").glob("*.ipynb")) == [
-        p.name for p in solutions]
+        p.name for p in solutions
+    ]
     for path in solutions:
         expected = exercises.make_exercise_notebook(nbformat.read(path, as_version=4), path.name)
-        assert (release / "exercises" / path.name).read_text(encoding="utf-8") == \
-            nbformat.writes(expected, version=4) + "\n"
+        assert (release / "exercises" / path.name).read_text(encoding="utf-8") == nbformat.writes(
+            expected, version=4
+        ) + "\n"
 
 
 def test_release_refuses_to_overwrite_or_to_land_inside_the_course(release, capsys):
@@ -60,6 +68,7 @@ def test_release_refuses_to_overwrite_or_to_land_inside_the_course(release, caps
 def test_release_deletes_itself_when_a_solution_would_leak(tmp_path):
     root = tmp_path / "course"
     from tests.notebook_fixtures import solution_notebook, write
+
     write(solution_notebook(), root / "solutions" / "90_fixture.ipynb")
     leaky = solution_notebook()
     write(leaky, root / "notebooks" / "90_fixture.ipynb")  # a lesson that kept a solution
@@ -77,9 +86,12 @@ def test_release_exercises_run_with_the_release_library(release):
     env = {**os.environ, "PYTHONPATH": str(release)}
     env.pop("COURSE_LIB_GRADING_RECORD", None)
     nb.cells.append(nbformat.v4.new_code_cell("import course_lib\nprint(course_lib.__file__)"))
-    NotebookClient(nb, timeout=120, kernel_name="python3",
-                   resources={"metadata": {"path": str(release / "exercises")}}).execute(
-        env=env, cwd=str(release / "exercises"))
+    NotebookClient(
+        nb,
+        timeout=120,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(release / "exercises")}},
+    ).execute(env=env, cwd=str(release / "exercises"))
     printed = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
     assert "Exercise 1.1 not started yet" in printed
     assert str(release / "course_lib") in printed
@@ -115,9 +127,12 @@ def test_guide_nbgrader_commands_are_the_tested_ones():
     """The nbgrader lines of the guide are those tests/test_nbgrader.py runs (or nbgrader's own)."""
     tested = (ROOT / "tests" / "test_nbgrader.py").read_text(encoding="utf-8")
     nbgrader = [argv[1:] for argv in _guide_commands() if argv[0] == "nbgrader"]
-    assert nbgrader == [["generate_assignment", "*", "--force"], ["autograde", "*", "--force"],
-                        ["export", "--to", "grades.csv"],
-                        ["autograde", "01_loss_functions", "--student", "ana", "--force"]]
+    assert nbgrader == [
+        ["generate_assignment", "*", "--force"],
+        ["autograde", "*", "--force"],
+        ["export", "--to", "grades.csv"],
+        ["autograde", "01_loss_functions", "--student", "ana", "--force"],
+    ]
     for argv in nbgrader:
         assert f'"{argv[0]}"' in tested and f'"{argv[-1]}"' in tested, argv
     assert '"--student"' in tested
@@ -126,17 +141,24 @@ def test_guide_nbgrader_commands_are_the_tested_ones():
 def test_guide_pip_extra_exists():
     tomllib = pytest.importorskip("tomllib", reason="tomllib is in the standard library from 3.11")
     extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
-        "optional-dependencies"]
-    assert any(argv[:3] == ["pip", "install", "-e"] and argv[3] == ".[instructors]"
-               for argv in _guide_commands())
+        "optional-dependencies"
+    ]
+    assert any(
+        argv[:3] == ["pip", "install", "-e"] and argv[3] == ".[instructors]"
+        for argv in _guide_commands()
+    )
     assert any(dep.startswith("nbgrader>=0.9.6") for dep in extras["instructors"])
     requirements = (ROOT / "requirements.txt").read_text()
     assert "nbgrader" not in requirements, "nbgrader is for instructors, not students"
 
 
 def test_cli_release_runs_as_a_module(tmp_path):
-    done = subprocess.run([sys.executable, "-m", "course_lib.tools.exercises", "release",
-                           str(tmp_path / "r")], capture_output=True, text=True, cwd=ROOT,
-                          timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "course_lib.tools.exercises", "release", str(tmp_path / "r")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert "wrote the student release" in done.stdout

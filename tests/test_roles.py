@@ -28,8 +28,11 @@ def _public_classes() -> dict[str, type]:
         package = importlib.import_module(f"course_lib.{layer}")
         for name in package.__all__:
             obj = getattr(package, name)
-            if inspect.isclass(obj) and not inspect.isabstract(obj) \
-                    and obj.__module__.startswith("course_lib"):
+            if (
+                inspect.isclass(obj)
+                and not inspect.isabstract(obj)
+                and obj.__module__.startswith("course_lib")
+            ):
                 out[name] = obj
     return out
 
@@ -45,14 +48,20 @@ def _is_base(cls: type) -> bool:
     return cls.__name__.startswith("Base") or cls.__name__ in {"Strategy"}
 
 
-ESTIMATORS = sorted(n for n, c in CLASSES.items() if _plays(c, "fit", "predict")
-                    and not _plays(c, "start") and not _is_base(c))
-STRATEGIES = sorted(n for n, c in CLASSES.items() if _plays(c, "start", "update", "predict")
-                    and not _is_base(c))
-DETECTORS = sorted(n for n, c in CLASSES.items() if _plays(c, "drift_detected", "update")
-                   and not _is_base(c))
-POLICIES = sorted(n for n, c in CLASSES.items() if _plays(c, "select", "update")
-                  and not _is_base(c))
+ESTIMATORS = sorted(
+    n
+    for n, c in CLASSES.items()
+    if _plays(c, "fit", "predict") and not _plays(c, "start") and not _is_base(c)
+)
+STRATEGIES = sorted(
+    n for n, c in CLASSES.items() if _plays(c, "start", "update", "predict") and not _is_base(c)
+)
+DETECTORS = sorted(
+    n for n, c in CLASSES.items() if _plays(c, "drift_detected", "update") and not _is_base(c)
+)
+POLICIES = sorted(
+    n for n, c in CLASSES.items() if _plays(c, "select", "update") and not _is_base(c)
+)
 
 
 # ----------------------------------------------------------------- small data
@@ -61,9 +70,15 @@ def _ratings(seed: int, n: int = 300, n_users: int = 15, n_items: int = 20) -> p
     u = rng.integers(0, n_users, n)
     i = rng.integers(0, n_items, n)
     r = np.clip(np.round(3 + 0.08 * u - 0.05 * i + rng.normal(0, 0.7, n)), 1, 5)
-    return pd.DataFrame({"user_id": u, "item_id": i, "rating": r.astype(float),
-                         "timestamp": np.sort(rng.integers(0, 86_400 * 30, n)),
-                         "day": np.sort(rng.integers(0, 30, n))})
+    return pd.DataFrame(
+        {
+            "user_id": u,
+            "item_id": i,
+            "rating": r.astype(float),
+            "timestamp": np.sort(rng.integers(0, 86_400 * 30, n)),
+            "day": np.sort(rng.integers(0, 30, n)),
+        }
+    )
 
 
 def _tables(n_users: int = 15, n_items: int = 20) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -82,8 +97,9 @@ def make_estimator(name: str):
     return cls()
 
 
-ESTIMATOR_CASES = [pytest.param(n, marks=pytest.mark.slow) if n == "RatingModel" else n
-                   for n in ESTIMATORS]
+ESTIMATOR_CASES = [
+    pytest.param(n, marks=pytest.mark.slow) if n == "RatingModel" else n for n in ESTIMATORS
+]
 if "MatrixFactorization" in ESTIMATORS:
     ESTIMATOR_CASES.append("MatrixFactorization-sgd")
 
@@ -117,8 +133,9 @@ def test_rating_estimators(case):
     cont = _make(case).fit(a)
     assert cont.partial_fit(b) is cont
     assert np.all(np.isfinite(cont.predict(b)))
-    assert not np.allclose(cont.predict(b), fresh.predict(b), rtol=1e-4, atol=1e-4), \
+    assert not np.allclose(cont.predict(b), fresh.predict(b), rtol=1e-4, atol=1e-4), (
         "partial_fit forgot what fit learned"
+    )
     # copy: everything learned so far, independent of the original
     trained = model.copy()
     assert trained is not model
@@ -136,7 +153,7 @@ def test_drift_detectors(name):
     detector = CLASSES[name]()
     assert isinstance(detector, DriftDetector)
     rng = np.random.default_rng(0)
-    if name == "DDM":                       # DDM watches a stream of 0/1 errors
+    if name == "DDM":  # DDM watches a stream of 0/1 errors
         stream = np.concatenate([rng.random(500) < 0.1, rng.random(500) < 0.6]).astype(float)
     else:
         stream = np.concatenate([rng.normal(0, 1, 500), rng.normal(4, 1, 500)])
@@ -146,7 +163,7 @@ def test_drift_detectors(name):
     assert detector.drift_detected is False
     again = [t for t, x in enumerate(stream) if detector.update(float(x)).drift_detected]
     if "seed" not in inspect.signature(CLASSES[name]).parameters:
-        assert again == alarms, "reset() must forget everything"      # (a seeded one draws anew)
+        assert again == alarms, "reset() must forget everything"  # (a seeded one draws anew)
     else:
         assert any(500 <= t < 700 for t in again)
 
@@ -155,7 +172,7 @@ def test_drift_detectors(name):
 def test_bandit_policies(name):
     policy = CLASSES[name](n_arms=3, seed=0)
     assert isinstance(policy, BanditPolicy)
-    rng = np.random.default_rng(12345)          # not the policy's seed: its draws would match ours
+    rng = np.random.default_rng(12345)  # not the policy's seed: its draws would match ours
     probs = np.array([0.1, 0.2, 0.8])
     picks = []
     for _ in range(1000):
@@ -181,8 +198,9 @@ def test_update_strategies(name):
     assert isinstance(strategy, UpdateStrategy)
     assert isinstance(strategy.name, str) and strategy.name
     history, batch = _ratings(0), _ratings(1, n=60)
-    assert strategy.start(model.fit(history) if name == "WarmStartALS" else model,
-                          history) is strategy
+    assert (
+        strategy.start(model.fit(history) if name == "WarmStartALS" else model, history) is strategy
+    )
     before = strategy.predict(batch)
     assert strategy.update(batch) is strategy
     after = strategy.predict(batch)

@@ -36,8 +36,9 @@ def test_schema_and_dtypes(small):
     assert r["timestamp"].is_monotonic_increasing and r.index.equals(pd.RangeIndex(len(r)))
     assert set(np.unique(r["rating"])) <= {1.0, 2.0, 3.0, 4.0, 5.0}
     assert r["day"].min() == 0 and r["day"].max() < small.n_days
-    assert np.array_equal(r["day"], (r["timestamp"] - r["timestamp"].min() // 86400 * 86400)
-                          // 86400)
+    assert np.array_equal(
+        r["day"], (r["timestamp"] - r["timestamp"].min() // 86400 * 86400) // 86400
+    )
     assert not r.duplicated(["user_id", "item_id"]).any()
     assert small.users.index.name == "user_id" and small.items.index.name == "item_id"
     assert {"age", "income", "education", "region", "signup_day"} <= set(small.users.columns)
@@ -51,7 +52,8 @@ def test_schema_and_dtypes(small):
     assert set(inter["event"]) == {"view", "cart", "purchase"}
     assert len(small.views) == (inter["event"] == "view").sum() == len(small.view_truth)
     assert {"purchased", "carted", "price", "discount", "category", "hour", "weekday"} <= set(
-        small.views.columns)
+        small.views.columns
+    )
     assert ((small.views["purchased"] == 1) <= (small.views["carted"] == 1)).all()
 
 
@@ -98,9 +100,9 @@ def test_expected_rating_formula_matches_monte_carlo():
 def test_ratings_scatter_around_truth_and_purchases_are_calibrated(worlds):
     w = worlds["all"]
     resid = w.ratings["rating"] - w.rating_truth["expected_rating"]
-    assert abs(resid.mean()) < 0.02                    # truth is the conditional mean
-    floor = float(np.sqrt(np.mean(resid ** 2)))
-    assert 0.75 < floor < 0.95                         # the noise floor the course quotes
+    assert abs(resid.mean()) < 0.02  # truth is the conditional mean
+    floor = float(np.sqrt(np.mean(resid**2)))
+    assert 0.75 < floor < 0.95  # the noise floor the course quotes
     assert abs(w.views["purchased"].mean() - w.view_truth["purchase_prob"].mean()) < 0.005
 
 
@@ -113,8 +115,13 @@ def _bias_baseline(train, test, lam=5.0, n_iter=10):
         bu = res.groupby(train["user_id"]).sum() / (res.groupby(train["user_id"]).count() + lam)
         res = train["rating"] - mu - bu.reindex(train["user_id"]).to_numpy()
         bi = res.groupby(train["item_id"]).sum() / (res.groupby(train["item_id"]).count() + lam)
-    return np.clip(mu + bu.reindex(test["user_id"]).fillna(0).to_numpy()
-                   + bi.reindex(test["item_id"]).fillna(0).to_numpy(), 1, 5)
+    return np.clip(
+        mu
+        + bu.reindex(test["user_id"]).fillna(0).to_numpy()
+        + bi.reindex(test["item_id"]).fillna(0).to_numpy(),
+        1,
+        5,
+    )
 
 
 def test_signal_is_learnable_on_a_time_split(worlds):
@@ -126,7 +133,7 @@ def test_signal_is_learnable_on_a_time_split(worlds):
     rmse_bias = rmse(_bias_baseline(train, test))
     rmse_truth = rmse(w.rating_truth["expected_rating"].to_numpy()[cut:])
     assert rmse_bias < rmse_mean - 0.05
-    assert rmse_truth < rmse_bias - 0.1                # room for features and embeddings
+    assert rmse_truth < rmse_bias - 0.1  # room for features and embeddings
 
 
 def test_sizes_fit_the_course_budget(worlds):
@@ -156,10 +163,21 @@ def test_drift_events_by_scenario(worlds):
     assert kinds["sudden"] == ["sudden"]
     assert kinds["seasonal"] == ["seasonal_start", "seasonal_end"]
     assert kinds["gradual"] == ["gradual_start", "gradual_end"]
-    assert kinds["all"] == ["gradual_start", "gradual_end", "sudden", "seasonal_start",
-                            "seasonal_end"]
+    assert kinds["all"] == [
+        "gradual_start",
+        "gradual_end",
+        "sudden",
+        "seasonal_start",
+        "seasonal_end",
+    ]
     assert worlds["all"].drift_events.columns.tolist() == [
-        "day", "kind", "category", "region", "magnitude", "description"]
+        "day",
+        "kind",
+        "category",
+        "region",
+        "magnitude",
+        "description",
+    ]
 
 
 @pytest.mark.parametrize("scenario", ["sudden", "all"])
@@ -170,12 +188,12 @@ def test_sudden_change_point_is_visible(worlds, scenario):
     mask = _view_mask(w, ev["category"])
     before = _window_mean(w.views, truth, mask, ev["day"] - 7, ev["day"])
     after = _window_mean(w.views, truth, mask, ev["day"], ev["day"] + 7)
-    assert after < before - 0.7                       # a clear step down on the recorded day
+    assert after < before - 0.7  # a clear step down on the recorded day
     # ... and the day before the event looks like the week before it (no early leak)
     just_before = _window_mean(w.views, truth, mask, ev["day"] - 2, ev["day"])
     assert abs(just_before - before) < 0.15
     share = w.views.assign(is_cat=mask).groupby(w.views["day"] >= ev["day"])["is_cat"].mean()
-    assert share[True] < 0.8 * share[False]           # demand drops too
+    assert share[True] < 0.8 * share[False]  # demand drops too
 
 
 @pytest.mark.parametrize("scenario", ["seasonal", "all"])
@@ -191,7 +209,7 @@ def test_seasonal_change_points_are_visible(worlds, scenario):
         post = _window_mean(w.views, truth, mask, end, w.n_days)
         assert during > pre + 0.4 and post < during - 0.4
     per_day = w.views.groupby("day").size()
-    assert per_day.loc[start:end - 1].mean() > 1.2 * per_day.loc[start - 14:start - 1].mean()
+    assert per_day.loc[start : end - 1].mean() > 1.2 * per_day.loc[start - 14 : start - 1].mean()
 
 
 @pytest.mark.parametrize("scenario", ["gradual", "all"])
@@ -204,16 +222,23 @@ def test_gradual_migration_is_visible(worlds, scenario):
     books = _view_mask(w, "books", region)
     sports = _view_mask(w, "sports", region)
     mid = (start + end) // 2
-    b0, b1, b2 = (_window_mean(w.views, truth, books, a, b)
-                  for a, b in ((start - 14, start), (mid - 3, mid + 4), (end, end + 14)))
-    assert b0 - 0.2 > b1 > b2 + 0.2                   # declines step by step, not at once
+    b0, b1, b2 = (
+        _window_mean(w.views, truth, books, a, b)
+        for a, b in ((start - 14, start), (mid - 3, mid + 4), (end, end + 14))
+    )
+    assert b0 - 0.2 > b1 > b2 + 0.2  # declines step by step, not at once
     s0 = _window_mean(w.views, truth, sports, start - 14, start)
     s2 = _window_mean(w.views, truth, sports, end, end + 14)
     assert s2 > s0 + 0.8
     # other regions do not move
     other = _view_mask(w, "books") & ~books
-    assert abs(_window_mean(w.views, truth, other, start - 14, start)
-               - _window_mean(w.views, truth, other, end, end + 14)) < 0.15
+    assert (
+        abs(
+            _window_mean(w.views, truth, other, start - 14, start)
+            - _window_mean(w.views, truth, other, end, end + 14)
+        )
+        < 0.15
+    )
 
 
 def test_stable_world_truth_does_not_move(worlds):
@@ -227,45 +252,86 @@ def test_stable_world_truth_does_not_move(worlds):
 
 
 def test_overrides_move_the_change_point():
-    w = simulate("sudden", seed=5, n_days=60, n_users=600, n_items=150, sudden_day=20,
-                 sudden_category="books")
+    w = simulate(
+        "sudden",
+        seed=5,
+        n_days=60,
+        n_users=600,
+        n_items=150,
+        sudden_day=20,
+        sudden_category="books",
+    )
     ev = w.drift_events.iloc[0]
     assert (ev["day"], ev["category"]) == (20, "books")
     appeal = w.truth.timeline.query("category == 'books' and region == 'north'")["appeal"]
     assert appeal.iloc[19] == 0 and appeal.iloc[20] == pytest.approx(-1.4)
 
 
-@pytest.mark.parametrize("kwargs, error, match", [
-    (dict(scenario="winter"), ValueError,
-     r"simulate\(scenario='winter'\): scenario must be one of 'stable'"),
-    (dict(seed=-1), ValueError, r"simulate\(seed=-1\): seed must be an int >= 0; pass e.g."),
-    (dict(seed=1.5), TypeError, r"simulate\(seed=1.5\): seed must be an int >= 0, got float"),
-    (dict(n_users=0), ValueError, r"simulate\(n_users=0\): n_users must be an int >= 1"),
-    (dict(n_days=10), ValueError, r"n_days=10\): n_days must be an int >= 14; simulate at least"),
-    (dict(colour="red"), TypeError, r"simulate\(colour='red'\): colour must be a knob of ShopConfig, but \['colour'\] "
-                                  r"are unknown override\(s\); the knobs are"),
-    (dict(sudden_day=500), ValueError,
-     r"simulate\(sudden_day=500\): sudden_day must be an int with 1 <= sudden_day <= 179"),
-    (dict(sudden_category="cars"), ValueError,
-     r"simulate\(sudden_category='cars'\): sudden_category must be one of 'electronics'"),
-    (dict(seasonal_categories=("toys", "cars")), ValueError,
-     r"seasonal_categories must be one of .*got \('toys', 'cars'\)"),
-    (dict(gradual_region="mars"), ValueError, r"gradual_region='mars'\): gradual_region must"),
-    (dict(seasonal_start=150, seasonal_end=140), ValueError,
-     r"seasonal_start=150\): seasonal_start must be smaller than seasonal_end=140; a drift"),
-    (dict(rating_prob=1.5), ValueError,
-     r"rating_prob=1.5\): rating_prob must be a number with 0 < rating_prob <= 1"),
-    (dict(seasonal_demand=0), ValueError, r"seasonal_demand=0\): seasonal_demand must be a "
-                                          r"positive number"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        (
+            dict(scenario="winter"),
+            ValueError,
+            r"simulate\(scenario='winter'\): scenario must be one of 'stable'",
+        ),
+        (dict(seed=-1), ValueError, r"simulate\(seed=-1\): seed must be an int >= 0; pass e.g."),
+        (dict(seed=1.5), TypeError, r"simulate\(seed=1.5\): seed must be an int >= 0, got float"),
+        (dict(n_users=0), ValueError, r"simulate\(n_users=0\): n_users must be an int >= 1"),
+        (
+            dict(n_days=10),
+            ValueError,
+            r"n_days=10\): n_days must be an int >= 14; simulate at least",
+        ),
+        (
+            dict(colour="red"),
+            TypeError,
+            r"simulate\(colour='red'\): colour must be a knob of ShopConfig, but \['colour'\] "
+            r"are unknown override\(s\); the knobs are",
+        ),
+        (
+            dict(sudden_day=500),
+            ValueError,
+            r"simulate\(sudden_day=500\): sudden_day must be an int with 1 <= sudden_day <= 179",
+        ),
+        (
+            dict(sudden_category="cars"),
+            ValueError,
+            r"simulate\(sudden_category='cars'\): sudden_category must be one of 'electronics'",
+        ),
+        (
+            dict(seasonal_categories=("toys", "cars")),
+            ValueError,
+            r"seasonal_categories must be one of .*got \('toys', 'cars'\)",
+        ),
+        (dict(gradual_region="mars"), ValueError, r"gradual_region='mars'\): gradual_region must"),
+        (
+            dict(seasonal_start=150, seasonal_end=140),
+            ValueError,
+            r"seasonal_start=150\): seasonal_start must be smaller than seasonal_end=140; a drift",
+        ),
+        (
+            dict(rating_prob=1.5),
+            ValueError,
+            r"rating_prob=1.5\): rating_prob must be a number with 0 < rating_prob <= 1",
+        ),
+        (
+            dict(seasonal_demand=0),
+            ValueError,
+            r"seasonal_demand=0\): seasonal_demand must be a "
+            r"positive number",
+        ),
+    ],
+)
 def test_bad_arguments_are_explained(kwargs, error, match):
     with pytest.raises(error, match=match):
         make_config(**kwargs)
 
 
 def test_cli_writes_a_world(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(shopmod, "simulate",
-                        lambda scenario, seed: simulate(scenario, seed=seed, **SMALL))
+    monkeypatch.setattr(
+        shopmod, "simulate", lambda scenario, seed: simulate(scenario, seed=seed, **SMALL)
+    )
     assert shopmod.main(["--out", str(tmp_path), "--scenario", "sudden", "--seed", "1"]) == 0
     assert (tmp_path / "manifest.json").is_file() and (tmp_path / "ratings.csv.gz").is_file()
     assert "scenario='sudden'" in capsys.readouterr().out

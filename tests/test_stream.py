@@ -13,7 +13,7 @@ from course_lib.data import iter_batches, split_by_day, split_by_fraction, strea
 def df():
     rng = np.random.default_rng(0)
     day = np.sort(rng.integers(0, 30, 500))
-    day[day == 11] = 12                                  # an empty day
+    day[day == 11] = 12  # an empty day
     ts = 1_700_000_000 + day * 86400 + rng.integers(0, 86400, 500)
     out = pd.DataFrame({"timestamp": ts, "day": day, "rating": rng.integers(1, 6, 500) * 1.0})
     return out.sort_values("timestamp", kind="stable").reset_index(drop=True)
@@ -31,14 +31,14 @@ def test_split_by_fraction_keeps_time_order(df):
     train, test = split_by_fraction(shuffled, 0.8)
     assert len(train) == 400 and len(test) == 100
     assert train["timestamp"].max() <= test["timestamp"].min()
-    assert set(train.index) | set(test.index) == set(df.index)   # original index kept
+    assert set(train.index) | set(test.index) == set(df.index)  # original index kept
 
 
 def test_iter_batches_by_day_covers_everything_once(df):
     batches = list(iter_batches(df, by="day"))
     assert all(b["day"].nunique() == 1 for b in batches)
     assert [int(b["day"].iloc[0]) for b in batches] == sorted(set(df["day"]))
-    assert 11 not in [int(b["day"].iloc[0]) for b in batches]          # empty days skipped
+    assert 11 not in [int(b["day"].iloc[0]) for b in batches]  # empty days skipped
     assert np.array_equal(np.concatenate([b.index for b in batches]), df.index)
 
 
@@ -68,22 +68,48 @@ def test_no_random_split_is_offered():
     assert not [name for name in stream.__all__ if "random" in name or "shuffle" in name]
 
 
-@pytest.mark.parametrize("call, error, match", [
-    (lambda d: split_by_day(d, "20"), TypeError, r"split_by_day\(day='20'\): day must be an int"),
-    (lambda d: split_by_fraction(d, 1.0), ValueError,
-     r"split_by_fraction\(frac=1.0\): frac must be a number with 0 < frac < 1"),
-    (lambda d: split_by_fraction(d, 0), ValueError, r"frac=0\)"),
-    (lambda d: list(iter_batches(d, by="month")), ValueError,
-     r"iter_batches\(by='month'\): by must be one of 'day', 'week'"),
-    (lambda d: list(iter_batches(d, by=0)), ValueError, r"iter_batches\(by=0\): by must be an int"),
-    (lambda d: list(iter_batches(d, n_batches=0)), ValueError,
-     r"iter_batches\(n_batches=0\): n_batches must be an int >= 1"),
-    (lambda d: split_by_day(d.drop(columns="day"), 3), ValueError,
-     r"split_by_day\(df=DataFrame of shape .*\): df must be a DataFrame with the column\(s\) "
-     r"\['day'\]"),
-    (lambda d: split_by_day(d.to_numpy(), 3), TypeError,
-     r"split_by_day\(df=array of shape .*\): df must be a pandas DataFrame, got ndarray"),
-])
+@pytest.mark.parametrize(
+    "call, error, match",
+    [
+        (
+            lambda d: split_by_day(d, "20"),
+            TypeError,
+            r"split_by_day\(day='20'\): day must be an int",
+        ),
+        (
+            lambda d: split_by_fraction(d, 1.0),
+            ValueError,
+            r"split_by_fraction\(frac=1.0\): frac must be a number with 0 < frac < 1",
+        ),
+        (lambda d: split_by_fraction(d, 0), ValueError, r"frac=0\)"),
+        (
+            lambda d: list(iter_batches(d, by="month")),
+            ValueError,
+            r"iter_batches\(by='month'\): by must be one of 'day', 'week'",
+        ),
+        (
+            lambda d: list(iter_batches(d, by=0)),
+            ValueError,
+            r"iter_batches\(by=0\): by must be an int",
+        ),
+        (
+            lambda d: list(iter_batches(d, n_batches=0)),
+            ValueError,
+            r"iter_batches\(n_batches=0\): n_batches must be an int >= 1",
+        ),
+        (
+            lambda d: split_by_day(d.drop(columns="day"), 3),
+            ValueError,
+            r"split_by_day\(df=DataFrame of shape .*\): df must be a DataFrame with the column\(s\) "
+            r"\['day'\]",
+        ),
+        (
+            lambda d: split_by_day(d.to_numpy(), 3),
+            TypeError,
+            r"split_by_day\(df=array of shape .*\): df must be a pandas DataFrame, got ndarray",
+        ),
+    ],
+)
 def test_bad_arguments(df, call, error, match):
     with pytest.raises(error, match=match):
         call(df)

@@ -19,15 +19,35 @@ import pytest
 LIB = Path(__file__).resolve().parents[1] / "course_lib"
 
 #: Bottom to top: a module may import from its own layer or any layer to its left.
-LAYERS = ["core", "foundations", "data", "evaluation", "models", "continual", "recsys",
-          "responsible", "viz", "checks", "tools"]
+LAYERS = [
+    "core",
+    "foundations",
+    "data",
+    "evaluation",
+    "models",
+    "continual",
+    "recsys",
+    "responsible",
+    "viz",
+    "checks",
+    "tools",
+]
 MAX_MODULE_LINES = 500
 MAX_FUNCTION_LINES = 60
 #: The simulator's core may be long: one pass over the days, kept in one piece on purpose.
 LONG_FUNCTION_ALLOWED = {"course_lib.data.shop.simulate", "course_lib.data.simulator.simulate"}
 #: Concepts that must have exactly one definition in the whole library.
-SINGLE_DEFINITIONS = ["rmse", "mae", "mse", "softmax", "sigmoid", "plot_loss_curves", "_check_frame",
-                      "holdout_split", "psi"]
+SINGLE_DEFINITIONS = [
+    "rmse",
+    "mae",
+    "mse",
+    "softmax",
+    "sigmoid",
+    "plot_loss_curves",
+    "_check_frame",
+    "holdout_split",
+    "psi",
+]
 #: Public names that several command-line modules legitimately share.
 SHARED_PUBLIC = {"main", "build"}
 
@@ -63,13 +83,13 @@ def _imports(module: str) -> list[tuple[str, int]]:
             if node.level:
                 base = module.split(".")
                 base = base if is_package else base[:-1]
-                base = base[:len(base) - node.level + 1]
+                base = base[: len(base) - node.level + 1]
                 target = ".".join(base + ([node.module] if node.module else []))
             else:
                 target = node.module or ""
             if not target.startswith("course_lib"):
                 continue
-            for alias in node.names:     # `from course_lib.data import shop` imports a module
+            for alias in node.names:  # `from course_lib.data import shop` imports a module
                 sub = f"{target}.{alias.name}"
                 out.append((sub if sub in MODULES else target, node.lineno))
     return out
@@ -92,8 +112,13 @@ def test_layers_import_only_downwards():
 def test_a_layer_never_imports_itself_through_its_package():
     """Inside a layer, modules import each other by file, so the package's lazy
     re-exports never sit in the middle of a cycle."""
-    wrong = [f"{m}:{line} imports {t}" for m in MODULES if m.count(".") >= 2
-             for t, line in _imports(m) if t == ".".join(m.split(".")[:2])]
+    wrong = [
+        f"{m}:{line} imports {t}"
+        for m in MODULES
+        if m.count(".") >= 2
+        for t, line in _imports(m)
+        if t == ".".join(m.split(".")[:2])
+    ]
     assert not wrong, "\n".join(wrong)
 
 
@@ -112,7 +137,7 @@ def test_no_import_cycles():
         stack.append(node)
         for nxt in sorted(graph[node]):
             if state.get(nxt) == 1:
-                cycles.append(stack[stack.index(nxt):] + [nxt])
+                cycles.append(stack[stack.index(nxt) :] + [nxt])
             elif nxt not in state:
                 visit(nxt)
         stack.pop()
@@ -127,17 +152,22 @@ def test_no_import_cycles():
 @pytest.mark.parametrize("module", sorted(MODULES))
 def test_module_is_short(module):
     n = len(MODULES[module].read_text(encoding="utf-8").splitlines())
-    assert n <= MAX_MODULE_LINES, (f"{module} has {n} lines (> {MAX_MODULE_LINES}): split it by "
-                                   "concept, one concept per module")
+    assert n <= MAX_MODULE_LINES, (
+        f"{module} has {n} lines (> {MAX_MODULE_LINES}): split it by "
+        "concept, one concept per module"
+    )
 
 
 def code_lines(node: ast.AST, source_lines: list[str]) -> int:
     """Lines of code of a function: no blank lines, comments or docstring."""
     skip: set[int] = set()
     body = getattr(node, "body", [])
-    if body and isinstance(body[0], ast.Expr) and isinstance(getattr(body[0], "value", None),
-                                                                ast.Constant) \
-            and isinstance(body[0].value.value, str):
+    if (
+        body
+        and isinstance(body[0], ast.Expr)
+        and isinstance(getattr(body[0], "value", None), ast.Constant)
+        and isinstance(body[0].value.value, str)
+    ):
         skip.update(range(body[0].lineno, body[0].end_lineno + 1))
     count = 0
     for i in range(node.lineno, node.end_lineno + 1):
@@ -148,7 +178,9 @@ def code_lines(node: ast.AST, source_lines: list[str]) -> int:
 
 
 def test_code_lines_counts_code_only():
-    src = 'def f(x):\n    """Doc.\n\n    More.\n    """\n    # a comment\n\n    y = x\n    return y\n'
+    src = (
+        'def f(x):\n    """Doc.\n\n    More.\n    """\n    # a comment\n\n    y = x\n    return y\n'
+    )
     fn = ast.parse(src).body[0]
     assert code_lines(fn, src.splitlines()) == 3
 
@@ -181,8 +213,11 @@ def test_one_definition_of_each_concept(name):
 
 
 def test_public_names_are_defined_once():
-    dup = {n: w for n, w in _definitions().items()
-           if len(w) > 1 and not n.startswith("_") and n not in SHARED_PUBLIC}
+    dup = {
+        n: w
+        for n, w in _definitions().items()
+        if len(w) > 1 and not n.startswith("_") and n not in SHARED_PUBLIC
+    }
     assert not dup, "public names defined in several modules: " + repr(dup)
 
 
@@ -198,8 +233,10 @@ def test_learning_rate_has_one_name():
     assert not wrong, "parameters called `lr` (use `learning_rate`): " + ", ".join(wrong)
 
 
-KERAS_INTERNALS = re.compile(r"\.(train_function|make_train_function|_trainable_variables|"
-                             r"optimizer\.clipnorm|optimizer\._\w+)\b")
+KERAS_INTERNALS = re.compile(
+    r"\.(train_function|make_train_function|_trainable_variables|"
+    r"optimizer\.clipnorm|optimizer\._\w+)\b"
+)
 
 
 def test_nothing_reaches_into_keras_internals_outside_the_models():
@@ -219,7 +256,7 @@ def test_each_layer_re_exports_its_public_names(layer):
 
     package = importlib.import_module(f"course_lib.{layer}")
     if layer == "checks":
-        return                                  # checks export check_N_M, tested elsewhere
+        return  # checks export check_N_M, tested elsewhere
     exported = set(package.__all__)
     for module in MODULES:
         if not module.startswith(f"course_lib.{layer}.") or module.count(".") != 2:
@@ -231,11 +268,12 @@ def test_each_layer_re_exports_its_public_names(layer):
 
 def _all_of(module: str) -> list[str]:
     for node in TREES[module].body:
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "__all__"
-                                                for t in node.targets):
+        if isinstance(node, ast.Assign) and any(
+            getattr(t, "id", None) == "__all__" for t in node.targets
+        ):
             try:
                 return list(ast.literal_eval(node.value))
-            except ValueError:                  # a package: __all__ = sorted(_EXPORTS)
+            except ValueError:  # a package: __all__ = sorted(_EXPORTS)
                 import importlib
 
                 return list(importlib.import_module(module).__all__)

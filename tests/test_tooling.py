@@ -17,8 +17,9 @@ def test_lint_flags_errors_warnings_paths_and_widget_state():
     nb = _nb("1/0", "import warnings", "print('/work/main/x')")
     for i, cell in enumerate(nb.cells, 1):
         cell.execution_count = i
-    nb.cells[0].outputs = [new_output("error", ename="ZeroDivisionError", evalue="division by zero",
-                                      traceback=[])]
+    nb.cells[0].outputs = [
+        new_output("error", ename="ZeroDivisionError", evalue="division by zero", traceback=[])
+    ]
     nb.cells[1].outputs = [new_output("stream", name="stderr", text="UserWarning: careful")]
     nb.cells[2].outputs = [new_output("stream", name="stdout", text="/work/main/x")]
     nb.metadata["widgets"] = {"state": {}}
@@ -53,28 +54,42 @@ def test_execute_runs_in_the_notebook_folder_and_cleans(tmp_path):
 def test_coursemap_table_nav_and_readme(tmp_path):
     for name, title, minutes in [("00_start_here", "Start", 10), ("01_losses", "Losses", 30)]:
         nb = new_notebook(cells=[new_markdown_cell(f"# {title}\n\n**Time:** ~{minutes} min")])
-        nbformat.write(nb, (tmp_path / "notebooks").mkdir(exist_ok=True) or
-                       tmp_path / "notebooks" / f"{name}.ipynb")
+        nbformat.write(
+            nb,
+            (tmp_path / "notebooks").mkdir(exist_ok=True)
+            or tmp_path / "notebooks" / f"{name}.ipynb",
+        )
     (tmp_path / "exercises").mkdir()
     nbformat.write(new_notebook(), tmp_path / "exercises" / "01_losses.ipynb")
-    (tmp_path / "README.md").write_text(f"# T\n\nintro\n{coursemap.START}\nold\n{coursemap.END}\nend\n")
+    (tmp_path / "README.md").write_text(
+        f"# T\n\nintro\n{coursemap.START}\nold\n{coursemap.END}\nend\n"
+    )
     (tmp_path / "pyproject.toml").write_text(
-        '[project]\nversion = "1.2"\n[project.urls]\nRepository = "https://github.com/o/r"\n')
+        '[project]\nversion = "1.2"\n[project.urls]\nRepository = "https://github.com/o/r"\n'
+    )
     items = coursemap.chapters(tmp_path)
     assert [(c.number, c.title, c.minutes, c.has_exercises) for c in items] == [
-        ("00", "Start", 10, False), ("01", "Losses", 30, True)]
+        ("00", "Start", 10, False),
+        ("01", "Losses", 30, True),
+    ]
     changed = coursemap.sync(tmp_path)
-    assert changed == ["README.md (course map)", "README.md (Colab/Binder badges)",
-                       "notebooks/00_start_here.ipynb (navigation, Colab/Binder cells)",
-                       "notebooks/01_losses.ipynb (navigation, Colab/Binder cells)"]
+    assert changed == [
+        "README.md (course map)",
+        "README.md (Colab/Binder badges)",
+        "notebooks/00_start_here.ipynb (navigation, Colab/Binder cells)",
+        "notebooks/01_losses.ipynb (navigation, Colab/Binder cells)",
+    ]
     readme = (tmp_path / "README.md").read_text()
     assert readme.splitlines()[2].startswith("[![Open In Colab]") and "/o/r/blob/v1.2/" in readme
     first = nbformat.read(tmp_path / "notebooks" / "01_losses.ipynb", as_version=4).cells
     assert "github/o/r/blob/v1.2/notebooks/01_losses.ipynb" in first[0].source
     boot = [c for c in first if cloud.BOOTSTRAP_TAG in c.metadata.get("tags", [])]
     assert [c.source for c in boot] == [cloud.bootstrap_source("https://github.com/o/r", "v1.2")]
-    assert "| 01 | [Losses](notebooks/01_losses.ipynb) | ~30 min | [exercises](exercises/01_losses.ipynb) |" in readme
-    assert '<a id="course-map"></a>' in readme          # what the nav's #course-map lands on
+    assert (
+        "| 01 | [Losses](notebooks/01_losses.ipynb) | ~30 min | [exercises](exercises/01_losses.ipynb) |"
+        in readme
+    )
+    assert '<a id="course-map"></a>' in readme  # what the nav's #course-map lands on
     nav = next(c.source for c in first if coursemap.NAV_TAG in c.metadata.get("tags", []))
     assert nav.startswith("← Previous: [00 Start](00_start_here.ipynb)")
     assert "[Course map](../README.md#course-map)" in nav

@@ -41,7 +41,7 @@ def test_full_batch_is_a_visible_choice_not_a_blank_dropdown():
     assert None not in batch.options
     with contextlib.redirect_stdout(io.StringIO()):
         batch.value = "1 (SGD)"
-        batch.value = "full batch"                   # picked back: still shown, still None
+        batch.value = "full batch"  # picked back: still shown, still None
     assert batch.value == "full batch" and batch.label == "full batch"
     assert [c["batch_size"] for c in calls[-2:]] == [1, None]
 
@@ -50,29 +50,38 @@ def test_slider_labels_are_not_cut():
     box, _ = _explore()
     for child in box.children[0].children:
         assert child.style.description_width == "initial", child.description
-    assert [c.description for c in box.children[0].children] == ["learning rate", "steps",
-                                                                 "batch size"]
+    assert [c.description for c in box.children[0].children] == [
+        "learning rate",
+        "steps",
+        "batch size",
+    ]
 
 
 def test_no_static_figure_when_disabled():
     _, calls = _explore(show_static=False)
-    assert all(c["n_steps"] == 100 for c in calls)   # only the widget's own first draw
+    assert all(c["n_steps"] == 100 for c in calls)  # only the widget's own first draw
     assert len(calls) <= 1
 
 
 def test_batch_size_options_reject_bad_values():
-    with pytest.raises(ValueError, match=r"batch_size_options\(batch_sizes\[0\]=0\): batch_sizes\[0\] must be an int >= 1"):
+    with pytest.raises(
+        ValueError,
+        match=r"batch_size_options\(batch_sizes\[0\]=0\): batch_sizes\[0\] must be an int >= 1",
+    ):
         batch_size_options([0])
     with pytest.raises(ValueError, match=r"batch_sizes must be a non-empty list"):
         batch_size_options([])
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"learning_rate": -0.01}, "widen learning_rate_range"),
-    ({"learning_rate_range": (-1, 1)}, "0 < low < high"),
-    ({"n_steps": 0}, "n_steps must be an int with 1 <= n_steps <= 2000"),
-    ({"batch_size": 7}, r"batch_size must be one of None, 1, 8, 32; add it to batch_sizes"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"learning_rate": -0.01}, "widen learning_rate_range"),
+        ({"learning_rate_range": (-1, 1)}, "0 < low < high"),
+        ({"n_steps": 0}, "n_steps must be an int with 1 <= n_steps <= 2000"),
+        ({"batch_size": 7}, r"batch_size must be one of None, 1, 8, 32; add it to batch_sizes"),
+    ],
+)
 def test_bad_settings_are_explained(kwargs, message):
     with pytest.raises(ValueError, match=message):
         _explore(**kwargs)

@@ -32,8 +32,15 @@ from course_lib.checks._core import (
     run_cases,
 )
 
-__all__ = ["Case", "CheckFailed", "CheckResult", "after_exercise", "compare", "run_cases",
-           "available_checks"]
+__all__ = [
+    "Case",
+    "CheckFailed",
+    "CheckResult",
+    "after_exercise",
+    "compare",
+    "run_cases",
+    "available_checks",
+]
 
 
 def _collect() -> list[str]:
@@ -46,7 +53,7 @@ def _collect() -> list[str]:
             if name.startswith("check_"):
                 check = getattr(module, name)
                 if not hasattr(check, "__wrapped_check__"):  # an untouched exercise: one line
-                    check = friendly_check(name[len("check_"):].replace("_", "."), check)
+                    check = friendly_check(name[len("check_") :].replace("_", "."), check)
                     setattr(module, name, check)
                 globals()[name] = check
                 names.append(name)

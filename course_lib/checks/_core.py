@@ -50,10 +50,27 @@ from course_lib.checks._results import (  # noqa: F401
     not_started,
 )
 
-__all__ = ["Case", "CheckFailed", "CheckResult", "run_cases", "compare", "show_value",
-           "require_callable", "fail", "passed", "call_student", "allclose", "not_started",
-           "friendly_check", "after_exercise", "GRADING", "ReferenceCodeCalled",
-           "encode_value", "decode_value", "Unreplayable"]
+__all__ = [
+    "Case",
+    "CheckFailed",
+    "CheckResult",
+    "run_cases",
+    "compare",
+    "show_value",
+    "require_callable",
+    "fail",
+    "passed",
+    "call_student",
+    "allclose",
+    "not_started",
+    "friendly_check",
+    "after_exercise",
+    "GRADING",
+    "ReferenceCodeCalled",
+    "encode_value",
+    "decode_value",
+    "Unreplayable",
+]
 
 
 class after_exercise:  # noqa: N801 - used as a statement: ``with after_exercise("3.3"):``
@@ -87,8 +104,10 @@ class after_exercise:  # noqa: N801 - used as a statement: ``with after_exercise
             number = self.exercises[0]
         else:
             return False
-        print(f"(This cell uses Exercise {number}, which is not started yet: "
-              "it runs once you have written it.)")
+        print(
+            f"(This cell uses Exercise {number}, which is not started yet: "
+            "it runs once you have written it.)"
+        )
         return True
 
 
@@ -130,7 +149,6 @@ def friendly_check(exercise: str, check: Callable[..., CheckResult]) -> Callable
     return wrapper
 
 
-
 @dataclass
 class Case:
     """One input for the student's function and the answer it should give.
@@ -163,8 +181,11 @@ def show_value(value: Any, max_len: int = 160) -> str:
             body = " ".join(np.array2string(value).split())
         text = f"array of shape {value.shape}, dtype {value.dtype}: {body}"
     elif isinstance(value, float):
-        text = f"{value:.6g}" if abs(value) >= 1e4 or (value != 0 and abs(value) < 1e-3) \
+        text = (
+            f"{value:.6g}"
+            if abs(value) >= 1e4 or (value != 0 and abs(value) < 1e-3)
             else f"{value:.6f}"
+        )
     elif isinstance(value, dict):
         text = "{" + ", ".join(f"{k!r}: {show_value(v, 60)}" for k, v in value.items()) + "}"
     else:
@@ -251,10 +272,14 @@ def compare(expected: Any, got: Any, rtol: float = 1e-6, atol: float = 1e-8) -> 
             return f"a {type(got).__name__}, which is not a number or numeric array"
         if exp.ndim == 0 and arr.ndim > 0:
             if arr.size == 1:
-                return (f"an array of shape {arr.shape}, but a single number was expected: "
-                        "return a float, e.g. float(np.mean(...))")
-            return (f"an array of shape {arr.shape}, but a single number was expected: "
-                    "did you forget to average (np.mean) or sum?")
+                return (
+                    f"an array of shape {arr.shape}, but a single number was expected: "
+                    "return a float, e.g. float(np.mean(...))"
+                )
+            return (
+                f"an array of shape {arr.shape}, but a single number was expected: "
+                "did you forget to average (np.mean) or sum?"
+            )
         if arr.shape != exp.shape:
             hint = "check for a stray reshape or a missing .ravel()/.squeeze()"
             if arr.size == exp.size:
@@ -278,8 +303,9 @@ def _is_numeric_sequence(value: Sequence[Any]) -> bool:
         return False
 
 
-def allclose(a: Any, b: Any, rtol: float = 1e-6, atol: float = 1e-9, *,
-             same_shape: bool = True) -> bool:
+def allclose(
+    a: Any, b: Any, rtol: float = 1e-6, atol: float = 1e-9, *, same_shape: bool = True
+) -> bool:
     """True if ``a`` and ``b`` are numerically close (and, by default, of one shape).
 
     Never raises: non-numeric input is simply "not close", which is what a
@@ -299,8 +325,9 @@ def allclose(a: Any, b: Any, rtol: float = 1e-6, atol: float = 1e-9, *,
         return False
 
 
-def call_student(exercise: str, func: Callable[..., Any], *args: Any, call: str | None = None,
-                 **kwargs: Any) -> Any:
+def call_student(
+    exercise: str, func: Callable[..., Any], *args: Any, call: str | None = None, **kwargs: Any
+) -> Any:
     """Run the student's function; explain a crash instead of tracing it.
 
     ``NotImplementedError`` (an untouched exercise) and :class:`CheckFailed`
@@ -334,12 +361,15 @@ def require_callable(exercise: str, func: Any, what: str) -> None:
         )
 
 
-def fail(exercise: str, call: str, problem: str, expected: Any = None, got: Any = None,
-         hint: str = "") -> NoReturn:
+def fail(
+    exercise: str, call: str, problem: str, expected: Any = None, got: Any = None, hint: str = ""
+) -> NoReturn:
     """Raise a :class:`CheckFailed` with the course's standard layout."""
     lines = [f"Exercise {exercise} is not right yet: {call} returned {problem}."]
     if expected is not None or got is not None:
-        lines.append(f"    expected: {show_value(expected) if not callable(expected) else '(see above)'}")
+        lines.append(
+            f"    expected: {show_value(expected) if not callable(expected) else '(see above)'}"
+        )
         lines.append(f"    got:      {show_value(got)}")
     if hint:
         lines.append(f"    hint: {hint}")
@@ -353,8 +383,12 @@ def passed(exercise: str, what: str, n_cases: int) -> CheckResult:
     return CheckResult(exercise, n_cases)
 
 
-def run_cases(exercise: str, func: Callable[..., Any], cases: Iterable[Case],
-              hints: Sequence[tuple[Callable[..., object], str]] = ()) -> CheckResult:
+def run_cases(
+    exercise: str,
+    func: Callable[..., Any],
+    cases: Iterable[Case],
+    hints: Sequence[tuple[Callable[..., object], str]] = (),
+) -> CheckResult:
     """Run ``func`` on every case; raise :class:`CheckFailed` on the first wrong one.
 
     ``hints`` are ``(predicate(got, case), text)`` pairs tried in order on a
@@ -373,9 +407,14 @@ def run_cases(exercise: str, func: Callable[..., Any], cases: Iterable[Case],
         got = call_student(exercise, func, *args, call=call, **kwargs)
         for arg_before, arg_after in zip(case.args, args, strict=True):
             if isinstance(arg_before, np.ndarray) and not np.array_equal(
-                    arg_before, arg_after, equal_nan=True):
-                fail(exercise, call, "the right type of value but changed its input array in place",
-                     hint="work on a copy (x = x.copy()) or build new arrays instead of using +=")
+                arg_before, arg_after, equal_nan=True
+            ):
+                fail(
+                    exercise,
+                    call,
+                    "the right type of value but changed its input array in place",
+                    hint="work on a copy (x = x.copy()) or build new arrays instead of using +=",
+                )
         problem = compare(case.expected, got, case.rtol, case.atol)
         if problem:
             hint = ""
@@ -387,6 +426,12 @@ def run_cases(exercise: str, func: Callable[..., Any], cases: Iterable[Case],
                 except Exception:  # a hint predicate must never hide the real message
                     continue
             expected = None if callable(case.expected) else case.expected
-            fail(exercise, call, problem, expected=expected,
-                 got=got if expected is not None else None, hint=hint or case.note)
+            fail(
+                exercise,
+                call,
+                problem,
+                expected=expected,
+                got=got if expected is not None else None,
+                hint=hint or case.note,
+            )
     return passed(exercise, name, len(cases))

@@ -66,8 +66,11 @@ def encode_value(value: Any, _depth: int = 0) -> Any:
         data = np.ascontiguousarray(array).tobytes()
         if len(data) > _MAX_RECORD_CHARS:
             raise Unreplayable(f"an array of {len(data)} bytes")
-        return {"a": array.dtype.str, "shape": list(array.shape),
-                "data": base64.b64encode(data).decode("ascii")}
+        return {
+            "a": array.dtype.str,
+            "shape": list(array.shape),
+            "data": base64.b64encode(data).decode("ascii"),
+        }
     if isinstance(value, np.generic):
         return {"g": encode_value(np.asarray(value), _depth + 1)}
     if isinstance(value, int):
@@ -92,11 +95,17 @@ def encode_value(value: Any, _depth: int = 0) -> Any:
         return {"fn": str(value.__qualname__)}  # an input function: named, not carried
     pandas = sys.modules.get("pandas")
     if pandas is not None and isinstance(value, pandas.DataFrame):
-        return {"df": enc(list(value.columns)), "index": enc(value.index.to_numpy()),
-                "cols": [enc(value.iloc[:, i].to_numpy()) for i in range(value.shape[1])]}
+        return {
+            "df": enc(list(value.columns)),
+            "index": enc(value.index.to_numpy()),
+            "cols": [enc(value.iloc[:, i].to_numpy()) for i in range(value.shape[1])],
+        }
     if pandas is not None and isinstance(value, pandas.Series):
-        return {"sr": enc(value.name), "index": enc(value.index.to_numpy()),
-                "values": enc(value.to_numpy())}
+        return {
+            "sr": enc(value.name),
+            "index": enc(value.index.to_numpy()),
+            "values": enc(value.to_numpy()),
+        }
     if pandas is not None and isinstance(value, pandas.Index):
         return {"ix": enc(value.to_numpy())}
     raise Unreplayable(f"a {type(value).__name__}")
@@ -154,10 +163,13 @@ def decode_value(data: Any) -> Any:
         if key == "ix":
             return pandas.Index(dec(data["ix"]))
         if key == "sr":
-            return pandas.Series(dec(data["values"]), index=dec(data["index"]), name=dec(data["sr"]))
+            return pandas.Series(
+                dec(data["values"]), index=dec(data["index"]), name=dec(data["sr"])
+            )
         columns = dec(data["df"])
-        frame = pandas.DataFrame({i: dec(c) for i, c in enumerate(data["cols"])},
-                                 index=dec(data["index"]))
+        frame = pandas.DataFrame(
+            {i: dec(c) for i, c in enumerate(data["cols"])}, index=dec(data["index"])
+        )
         frame.columns = columns
         return frame
     raise Unreplayable(f"an unknown encoding {key!r}")
@@ -205,8 +217,13 @@ class _Recorder:
         described, new_args, new_kwargs = [], [], {}
         for slot, value in [*enumerate(args), *kwargs.items()]:
             if isinstance(value, (types.FunctionType, types.MethodType, functools.partial)):
-                described.append({"slot": slot, "name": str(getattr(value, "__name__", "func")),
-                                  "params": _parameters(value)})
+                described.append(
+                    {
+                        "slot": slot,
+                        "name": str(getattr(value, "__name__", "func")),
+                        "params": _parameters(value),
+                    }
+                )
                 value = self._proxy(number, exercise, slot, value)
             elif callable(value):
                 described.append({"slot": slot, "unrecorded": type(value).__name__})
@@ -216,8 +233,15 @@ class _Recorder:
                 new_args.append(value)
             else:
                 new_kwargs[slot] = value
-        self.write({"kind": "begin", "inv": number, "exercise": exercise,
-                    "cell": getattr(shell, "execution_count", None), "args": described})
+        self.write(
+            {
+                "kind": "begin",
+                "inv": number,
+                "exercise": exercise,
+                "cell": getattr(shell, "execution_count", None),
+                "args": described,
+            }
+        )
         return number, tuple(new_args), new_kwargs
 
     def end(self, number: int, outcome: str, message: str) -> None:
@@ -228,8 +252,12 @@ class _Recorder:
 
         @functools.wraps(func)
         def proxy(*args: Any, **kwargs: Any) -> Any:
-            record = {"kind": "call", "inv": number, "slot": slot,
-                      "fp": _try_encode([list(args), kwargs])}
+            record = {
+                "kind": "call",
+                "inv": number,
+                "slot": slot,
+                "fp": _try_encode([list(args), kwargs]),
+            }
             references: list[str] = []
             recorder.active.append({"refs": references, "inputs": (args, kwargs)})
             restore = _arm_tripwires(args, kwargs) if len(recorder.active) == 1 else None
@@ -282,13 +310,16 @@ def _reference_called(name: str) -> ReferenceCodeCalled:
     recorder = _Recorder._instance
     if recorder is not None and recorder.active:
         recorder.active[-1]["refs"].append(name)
-    return ReferenceCodeCalled(f"your function called {name}, the self-checks' own reference "
-                               "code: write the computation yourself.")
+    return ReferenceCodeCalled(
+        f"your function called {name}, the self-checks' own reference "
+        "code: write the computation yourself."
+    )
 
 
 def _tripwire(*args: Any, **kwargs: Any) -> Any:  # runs with a check module's globals
     raise __import__("course_lib.checks._recording", fromlist=["_"])._reference_called(
-        __import__("sys")._getframe(0).f_code.co_name)
+        __import__("sys")._getframe(0).f_code.co_name
+    )
 
 
 def _arm_tripwires(args: tuple, kwargs: dict) -> Callable[[], None]:
@@ -299,16 +330,25 @@ def _arm_tripwires(args: tuple, kwargs: dict) -> Callable[[], None]:
     """
     # A module that hands one of its own functions to the student (a gate, a metric) is
     # left alone: that function may use the module's helpers legitimately.
-    lent = {getattr(getattr(v, "__func__", v), "__module__", None)
-            for v in [*args, *kwargs.values()] if callable(v)}
+    lent = {
+        getattr(getattr(v, "__func__", v), "__module__", None)
+        for v in [*args, *kwargs.values()]
+        if callable(v)
+    }
     swapped = []
     for name, module in list(sys.modules.items()):
-        if not re.fullmatch(r"course_lib\.checks\.ch\d+", name or "") or module is None \
-                or name in lent:
+        if (
+            not re.fullmatch(r"course_lib\.checks\.ch\d+", name or "")
+            or module is None
+            or name in lent
+        ):
             continue
         for value in list(vars(module).values()):
-            if (isinstance(value, types.FunctionType) and value.__module__ == name
-                    and not value.__code__.co_freevars):
+            if (
+                isinstance(value, types.FunctionType)
+                and value.__module__ == name
+                and not value.__code__.co_freevars
+            ):
                 original = value.__code__
                 try:
                     value.__code__ = _tripwire.__code__.replace(co_name=original.co_name)

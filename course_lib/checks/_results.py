@@ -9,8 +9,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-__all__ = ["CheckFailed", "CheckResult", "ReferenceCodeCalled", "RECORD_ENV", "GRADING",
-           "not_started"]
+__all__ = [
+    "CheckFailed",
+    "CheckResult",
+    "ReferenceCodeCalled",
+    "RECORD_ENV",
+    "GRADING",
+    "not_started",
+]
 
 
 class CheckFailed(AssertionError):
@@ -65,9 +71,12 @@ def not_started(exercise: str, exc: NotImplementedError) -> CheckResult:
     """
     text = str(exc)
     prefix = f"Exercise {exercise}:"
-    task = text[len(prefix):].strip() if text.startswith(prefix) else ""
-    print(f"Exercise {exercise} not started yet: " + (f"{task} " if task else "")
-          + "Write your code in the cell above, run it, then run this cell again.")
+    task = text[len(prefix) :].strip() if text.startswith(prefix) else ""
+    print(
+        f"Exercise {exercise} not started yet: "
+        + (f"{task} " if task else "")
+        + "Write your code in the cell above, run it, then run this cell again."
+    )
     return CheckResult(exercise, 0, passed=False, status="not started")
 
 

@@ -52,9 +52,18 @@ def _rows_all_final(got: Any, case: Case) -> bool:
 
 
 # ------------------------------------------------------------------------------ 2.1
-def _ridge_ref(X: np.ndarray, y: np.ndarray, theta: np.ndarray, alpha: float, *,
-               mse_factor: float = 2.0, penalty_factor: float = 2.0, intercept: bool = False,
-               residual_sign: float = 1.0, penalty_per_row: bool = False) -> np.ndarray:
+def _ridge_ref(
+    X: np.ndarray,
+    y: np.ndarray,
+    theta: np.ndarray,
+    alpha: float,
+    *,
+    mse_factor: float = 2.0,
+    penalty_factor: float = 2.0,
+    intercept: bool = False,
+    residual_sign: float = 1.0,
+    penalty_per_row: bool = False,
+) -> np.ndarray:
     """The ridge gradient; the keywords build the typical mistakes of 2.1."""
     residual = residual_sign * (X @ theta - y)
     penalised = theta.astype(float).copy()
@@ -73,46 +82,75 @@ def check_2_1(ridge_gradient: Callable[..., Any]) -> CheckResult:
     """
     X2, y2, t2 = _problems(201)
     X3, y3, t3 = _problems(202, n=9, d=3)
-    args = [(_X_EXAMPLE, _Y_EXAMPLE, np.array([0.5, 1.0]), 0.1), (X2, y2, t2, 0.3),
-            (X3, y3, t3, 2.0),
-            (_X_EXAMPLE, _Y_EXAMPLE, np.array([1.0, 1.0]), 0.0)]   # no penalty: the MSE gradient
-    cases = [Case(args=a, expected=_ridge_ref(*a), rtol=1e-5, atol=1e-7) for a in args]  # float32 ok
+    args = [
+        (_X_EXAMPLE, _Y_EXAMPLE, np.array([0.5, 1.0]), 0.1),
+        (X2, y2, t2, 0.3),
+        (X3, y3, t3, 2.0),
+        (_X_EXAMPLE, _Y_EXAMPLE, np.array([1.0, 1.0]), 0.0),
+    ]  # no penalty: the MSE gradient
+    cases = [
+        Case(args=a, expected=_ridge_ref(*a), rtol=1e-5, atol=1e-7) for a in args
+    ]  # float32 ok
 
     def variant(**change: Any) -> Callable[[Any, Case], bool]:
-        return lambda got, case: case.args[3] != 0 and _close(got, _ridge_ref(*case.args,
-                                                                                **change))
+        return lambda got, case: case.args[3] != 0 and _close(got, _ridge_ref(*case.args, **change))
 
     hints: list[_Hint] = [
-        (lambda got, case: np.ndim(got) != 1,
-         "return one partial derivative per weight: an array of shape (n_features,)."),
-        (variant(intercept=True),
-         "the intercept theta[0] is penalised too: the penalty sums theta[1:]**2 only, so the "
-         "first entry of the penalty's gradient is 0."),
-        (variant(penalty_factor=1.0),
-         "the penalty's gradient is missing its factor 2: d/dtheta (alpha * theta**2) = "
-         "2 * alpha * theta."),
-        (variant(penalty_factor=0.0),
-         "alpha is not used: add the penalty's gradient 2 * alpha * theta (0 for the "
-         "intercept)."),
-        (variant(penalty_factor=-2.0),
-         "the penalty's gradient has the wrong sign: the penalty grows with |theta|, so its "
-         "gradient is + 2 * alpha * theta."),
-        (variant(penalty_per_row=True),
-         "the penalty is not a mean over the rows: add 2 * alpha * theta, not divided by n."),
-        (variant(mse_factor=1.0),
-         "the MSE part is half the right answer: differentiating the square brings down a "
-         "factor 2."),
-        (variant(residual_sign=-1.0),
-         "the MSE part has the wrong sign: use the residual X @ theta - y (prediction minus "
-         "target)."),
+        (
+            lambda got, case: np.ndim(got) != 1,
+            "return one partial derivative per weight: an array of shape (n_features,).",
+        ),
+        (
+            variant(intercept=True),
+            "the intercept theta[0] is penalised too: the penalty sums theta[1:]**2 only, so the "
+            "first entry of the penalty's gradient is 0.",
+        ),
+        (
+            variant(penalty_factor=1.0),
+            "the penalty's gradient is missing its factor 2: d/dtheta (alpha * theta**2) = "
+            "2 * alpha * theta.",
+        ),
+        (
+            variant(penalty_factor=0.0),
+            "alpha is not used: add the penalty's gradient 2 * alpha * theta (0 for the "
+            "intercept).",
+        ),
+        (
+            variant(penalty_factor=-2.0),
+            "the penalty's gradient has the wrong sign: the penalty grows with |theta|, so its "
+            "gradient is + 2 * alpha * theta.",
+        ),
+        (
+            variant(penalty_per_row=True),
+            "the penalty is not a mean over the rows: add 2 * alpha * theta, not divided by n.",
+        ),
+        (
+            variant(mse_factor=1.0),
+            "the MSE part is half the right answer: differentiating the square brings down a "
+            "factor 2.",
+        ),
+        (
+            variant(residual_sign=-1.0),
+            "the MSE part has the wrong sign: use the residual X @ theta - y (prediction minus "
+            "target).",
+        ),
     ]
     return run_cases("2.1", ridge_gradient, cases, hints)
 
 
 # ------------------------------------------------------------------------------ 2.2
-def _decay_ref(X: np.ndarray, y: np.ndarray, theta0: np.ndarray, learning_rate: float,
-               n_steps: int, decay: float, *, schedule: str = "inverse", t_offset: int = 0,
-               sign: float = -1.0) -> np.ndarray:
+def _decay_ref(
+    X: np.ndarray,
+    y: np.ndarray,
+    theta0: np.ndarray,
+    learning_rate: float,
+    n_steps: int,
+    decay: float,
+    *,
+    schedule: str = "inverse",
+    t_offset: int = 0,
+    sign: float = -1.0,
+) -> np.ndarray:
     """Every theta of gradient descent with ``learning_rate / (1 + decay * t)``, t = 0, 1, ...
 
     ``schedule`` builds the typical mistakes: ``"constant"`` (decay ignored),
@@ -129,7 +167,7 @@ def _decay_ref(X: np.ndarray, y: np.ndarray, theta0: np.ndarray, learning_rate: 
         elif schedule == "compound":
             rate = rate / (1 + decay * t)
         elif schedule == "exponential":
-            rate = learning_rate * decay ** t
+            rate = learning_rate * decay**t
         theta = theta + sign * rate * _mse_gradient(X, y, theta)
         thetas.append(theta)
     return np.array(thetas)
@@ -143,50 +181,85 @@ def check_2_2(gd_with_decay: Callable[..., Any]) -> CheckResult:
     """
     X2, y2, t2 = _problems(211)
     X3, y3, t3 = _problems(212, n=10, d=3)
-    args = [(_X_EXAMPLE, _Y_EXAMPLE, np.zeros(2), 0.01, 6, 0.5), (X2, y2, t2, 0.1, 10, 0.2),
-            (X3, y3, t3, 0.05, 8, 1.0),
-            (_X_EXAMPLE, _Y_EXAMPLE, np.ones(2), 0.01, 4, 0.0)]    # no decay: plain GD
-    cases = [Case(args=a, expected=_decay_ref(*a), rtol=1e-5, atol=1e-7) for a in args]  # float32 ok
+    args = [
+        (_X_EXAMPLE, _Y_EXAMPLE, np.zeros(2), 0.01, 6, 0.5),
+        (X2, y2, t2, 0.1, 10, 0.2),
+        (X3, y3, t3, 0.05, 8, 1.0),
+        (_X_EXAMPLE, _Y_EXAMPLE, np.ones(2), 0.01, 4, 0.0),
+    ]  # no decay: plain GD
+    cases = [
+        Case(args=a, expected=_decay_ref(*a), rtol=1e-5, atol=1e-7) for a in args
+    ]  # float32 ok
 
     def variant(**change: Any) -> Callable[[Any, Case], bool]:
-        return lambda got, case: case.args[5] != 0 and _close(got, _decay_ref(*case.args,
-                                                                                **change))
+        return lambda got, case: case.args[5] != 0 and _close(got, _decay_ref(*case.args, **change))
 
     hints: list[_Hint] = [
-        (lambda got, case: np.shape(got) != (case.args[4] + 1, len(case.args[2])),
-         "return np.array of every theta, the start included: n_steps steps give n_steps + 1 "
-         "rows of shape (n_features,)."),
-        (_rows_all_final,
-         "every row is the same (final) theta: you appended one array and then changed it in "
-         "place (theta -= ...). Write theta = theta - ... or append theta.copy()."),
+        (
+            lambda got, case: np.shape(got) != (case.args[4] + 1, len(case.args[2])),
+            "return np.array of every theta, the start included: n_steps steps give n_steps + 1 "
+            "rows of shape (n_features,).",
+        ),
+        (
+            _rows_all_final,
+            "every row is the same (final) theta: you appended one array and then changed it in "
+            "place (theta -= ...). Write theta = theta - ... or append theta.copy().",
+        ),
         (variant(sign=1.0), "you stepped uphill: subtract the step, theta - rate * gradient."),
-        (variant(schedule="constant"),
-         "the learning rate never decays: step t uses learning_rate / (1 + decay * t)."),
-        (variant(t_offset=1),
-         "off by one: the first step (t = 0) uses the full learning_rate, "
-         "learning_rate / (1 + decay * 0)."),
-        (variant(schedule="compound"),
-         "you overwrote learning_rate at every step, so the divisions pile up: compute each "
-         "step's rate from the *initial* learning_rate, rate = learning_rate / (1 + decay * t)."),
-        (variant(schedule="exponential"),
-         "that is an exponential decay, learning_rate * decay**t: the inverse-time schedule "
-         "is learning_rate / (1 + decay * t)."),
+        (
+            variant(schedule="constant"),
+            "the learning rate never decays: step t uses learning_rate / (1 + decay * t).",
+        ),
+        (
+            variant(t_offset=1),
+            "off by one: the first step (t = 0) uses the full learning_rate, "
+            "learning_rate / (1 + decay * 0).",
+        ),
+        (
+            variant(schedule="compound"),
+            "you overwrote learning_rate at every step, so the divisions pile up: compute each "
+            "step's rate from the *initial* learning_rate, rate = learning_rate / (1 + decay * t).",
+        ),
+        (
+            variant(schedule="exponential"),
+            "that is an exponential decay, learning_rate * decay**t: the inverse-time schedule "
+            "is learning_rate / (1 + decay * t).",
+        ),
     ]
     return run_cases("2.2", gd_with_decay, cases, hints)
 
 
 # ------------------------------------------------------------------------------ 2.3
-def _minibatch_ref(X: np.ndarray, y: np.ndarray, theta0: np.ndarray, learning_rate: float,
-                   n_epochs: int, batch_size: int, seed: int) -> np.ndarray:
+def _minibatch_ref(
+    X: np.ndarray,
+    y: np.ndarray,
+    theta0: np.ndarray,
+    learning_rate: float,
+    n_epochs: int,
+    batch_size: int,
+    seed: int,
+) -> np.ndarray:
     n_steps = n_epochs * math.ceil(len(y) / batch_size)
-    return linreg.gradient_descent(X, y, theta0, learning_rate, n_steps,
-                                   batch_size=batch_size, seed=seed).thetas
+    return linreg.gradient_descent(
+        X, y, theta0, learning_rate, n_steps, batch_size=batch_size, seed=seed
+    ).thetas
 
 
-def _variant(X: np.ndarray, y: np.ndarray, theta0: np.ndarray, learning_rate: float,
-             n_epochs: int, b: int, seed: int, *, shuffle: bool = True, reseed: bool = False,
-             mean: bool = True, divide_by_batch_size: bool = False,
-             order_kind: str = "permutation") -> np.ndarray:
+def _variant(
+    X: np.ndarray,
+    y: np.ndarray,
+    theta0: np.ndarray,
+    learning_rate: float,
+    n_epochs: int,
+    b: int,
+    seed: int,
+    *,
+    shuffle: bool = True,
+    reseed: bool = False,
+    mean: bool = True,
+    divide_by_batch_size: bool = False,
+    order_kind: str = "permutation",
+) -> np.ndarray:
     """The mini-batch loop with one deliberate deviation from the recipe.
 
     ``order_kind`` says how each epoch's order is drawn: ``"permutation"``
@@ -214,7 +287,7 @@ def _variant(X: np.ndarray, y: np.ndarray, theta0: np.ndarray, learning_rate: fl
         if order_kind == "array_split":
             batches = np.array_split(order, math.ceil(n / b))
         else:
-            batches = [order[i:i + b] for i in range(0, n, b)]
+            batches = [order[i : i + b] for i in range(0, n, b)]
         for idx in batches:
             r = X[idx] @ theta - y[idx]
             divisor = b if divide_by_batch_size else len(idx)
@@ -235,8 +308,10 @@ def _recipe_or_in_place_shuffle(args: tuple[Any, ...]) -> Callable[[Any], str | 
             return None
         if problem != "values that differ from the expected ones":
             return problem
-        return (f"{problem}\n    expected: {show_value(recipe)}\n"
-                f"    got:      {show_value(np.asarray(got, dtype=float))}")
+        return (
+            f"{problem}\n    expected: {show_value(recipe)}\n"
+            f"    got:      {show_value(np.asarray(got, dtype=float))}"
+        )
 
     return judge
 
@@ -246,10 +321,10 @@ def check_2_3(minibatch_gd: Callable[..., Any]) -> CheckResult:
     X2, y2, _ = _problems(221, n=10)
     X3, y3, _ = _problems(222, n=13, d=3)
     args = [
-        (X2, y2, np.zeros(2), 0.05, 2, 4, 0),         # 3 batches per epoch (4, 4, 2)
+        (X2, y2, np.zeros(2), 0.05, 2, 4, 0),  # 3 batches per epoch (4, 4, 2)
         (X3, y3, np.zeros(3), 0.02, 3, 5, 7),
-        (_X_EXAMPLE, _Y_EXAMPLE, np.zeros(2), 0.01, 2, 5, 1),   # batch_size = n: full batch
-        (X2, y2, np.ones(2), 0.01, 2, 1, 3),           # batch_size = 1: SGD
+        (_X_EXAMPLE, _Y_EXAMPLE, np.zeros(2), 0.01, 2, 5, 1),  # batch_size = n: full batch
+        (X2, y2, np.ones(2), 0.01, 2, 1, 3),  # batch_size = 1: SGD
     ]
     cases = [Case(args=a, expected=_recipe_or_in_place_shuffle(a)) for a in args]
 
@@ -257,29 +332,43 @@ def check_2_3(minibatch_gd: Callable[..., Any]) -> CheckResult:
         return lambda got, case: _close(got, _variant(*case.args, **change))
 
     hints: list[_Hint] = [
-        (lambda got, c: np.shape(got) != np.shape(_minibatch_ref(*c.args)),
-         "return np.array of every theta, the start included: shape "
-         "(n_epochs * ceil(n / batch_size) + 1, n_features); the last batch of an epoch may be "
-         "smaller than batch_size."),
-        (mistake(shuffle=False),
-         "the batches are never shuffled: each epoch use order = rng.permutation(n)."),
-        (mistake(order_kind="array_split"),
-         "np.array_split cuts the order into batches of nearly equal size (4, 3, 3 for n = 10 "
-         "and batch_size = 4); the recipe takes consecutive slices of batch_size rows, "
-         "order[start:start + batch_size], and only the last batch may be smaller (4, 4, 2)."),
-        (mistake(reseed=True),
-         # also what shuffling once, before the epoch loop, gives: the same numbers
-         "every epoch uses the same order (shuffled once before the epoch loop, or with a "
-         "generator re-created every epoch). Create rng = np.random.default_rng(seed) once, "
-         "before the loop, and draw a new order = rng.permutation(n) at the start of each epoch."),
-        (mistake(mean=False),
-         "the steps are too large: average the gradient over the batch (divide by the batch's "
-         "length, which can be smaller than batch_size for the last batch)."),
-        (mistake(divide_by_batch_size=True),
-         "right until the last batch of an epoch: it can be smaller than batch_size, so "
-         "average over len(idx) rows (np.mean), not over batch_size."),
-        (_rows_all_final,
-         "every row is the same (final) theta: you appended one array and then changed it in "
-         "place (theta -= ...). Write theta = theta - ... or append theta.copy()."),
+        (
+            lambda got, c: np.shape(got) != np.shape(_minibatch_ref(*c.args)),
+            "return np.array of every theta, the start included: shape "
+            "(n_epochs * ceil(n / batch_size) + 1, n_features); the last batch of an epoch may be "
+            "smaller than batch_size.",
+        ),
+        (
+            mistake(shuffle=False),
+            "the batches are never shuffled: each epoch use order = rng.permutation(n).",
+        ),
+        (
+            mistake(order_kind="array_split"),
+            "np.array_split cuts the order into batches of nearly equal size (4, 3, 3 for n = 10 "
+            "and batch_size = 4); the recipe takes consecutive slices of batch_size rows, "
+            "order[start:start + batch_size], and only the last batch may be smaller (4, 4, 2).",
+        ),
+        (
+            mistake(reseed=True),
+            # also what shuffling once, before the epoch loop, gives: the same numbers
+            "every epoch uses the same order (shuffled once before the epoch loop, or with a "
+            "generator re-created every epoch). Create rng = np.random.default_rng(seed) once, "
+            "before the loop, and draw a new order = rng.permutation(n) at the start of each epoch.",
+        ),
+        (
+            mistake(mean=False),
+            "the steps are too large: average the gradient over the batch (divide by the batch's "
+            "length, which can be smaller than batch_size for the last batch).",
+        ),
+        (
+            mistake(divide_by_batch_size=True),
+            "right until the last batch of an epoch: it can be smaller than batch_size, so "
+            "average over len(idx) rows (np.mean), not over batch_size.",
+        ),
+        (
+            _rows_all_final,
+            "every row is the same (final) theta: you appended one array and then changed it in "
+            "place (theta -= ...). Write theta = theta - ... or append theta.copy().",
+        ),
     ]
     return run_cases("2.3", minibatch_gd, cases, hints)

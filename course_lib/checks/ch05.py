@@ -17,11 +17,17 @@ __all__ = ["check_5_1", "check_5_2", "check_5_3"]
 def _toy_ratings(n: int = 40, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     ts = np.sort(rng.choice(np.arange(1_000, 100_000), size=n, replace=False))
-    df = pd.DataFrame({"user_id": rng.integers(1, 6, n), "item_id": rng.integers(1, 9, n),
-                       "rating": rng.integers(1, 6, n).astype(float), "timestamp": ts,
-                       "day": (ts - 1_000) // 10_000},
-                      index=100 + 3 * rng.permutation(n))   # index labels NOT in time order
-    return df.sample(frac=1.0, random_state=seed)       # and the rows arrive shuffled
+    df = pd.DataFrame(
+        {
+            "user_id": rng.integers(1, 6, n),
+            "item_id": rng.integers(1, 9, n),
+            "rating": rng.integers(1, 6, n).astype(float),
+            "timestamp": ts,
+            "day": (ts - 1_000) // 10_000,
+        },
+        index=100 + 3 * rng.permutation(n),
+    )  # index labels NOT in time order
+    return df.sample(frac=1.0, random_state=seed)  # and the rows arrive shuffled
 
 
 def check_5_1(time_split: Callable[..., Any]) -> CheckResult:
@@ -36,23 +42,40 @@ def check_5_1(time_split: Callable[..., Any]) -> CheckResult:
         train, test = got
         sizes = {int(np.floor(frac * len(df))), int(round(frac * len(df)))}
         if len(train) + len(test) != len(df):
-            fail("5.1", call, f"{len(train)} + {len(test)} rows instead of {len(df)}",
-                 hint="every rating goes to exactly one side")
+            fail(
+                "5.1",
+                call,
+                f"{len(train)} + {len(test)} rows instead of {len(df)}",
+                hint="every rating goes to exactly one side",
+            )
         if len(train) not in sizes:
-            fail("5.1", call, f"a train part of {len(train)} rows", expected=min(sizes),
-                 got=len(train), hint="the train part is the first frac of the events"
-                 + (" (did you swap train and test?)" if len(test) in sizes else ""))
+            fail(
+                "5.1",
+                call,
+                f"a train part of {len(train)} rows",
+                expected=min(sizes),
+                got=len(train),
+                hint="the train part is the first frac of the events"
+                + (" (did you swap train and test?)" if len(test) in sizes else ""),
+            )
         if train["timestamp"].max() > test["timestamp"].min():
-            by_index = df.sort_index().index[:len(train)]
-            hint = ("sort by timestamp before cutting; a random split leaks the future"
-                    if sorted(train.index) != sorted(by_index) else
-                    "sorting by the index is not sorting by time: here the index labels are "
-                    "not in time order; sort by the timestamp column")
-            fail("5.1", call, "a train part that contains events later than the test part",
-                 hint=hint)
+            by_index = df.sort_index().index[: len(train)]
+            hint = (
+                "sort by timestamp before cutting; a random split leaks the future"
+                if sorted(train.index) != sorted(by_index)
+                else "sorting by the index is not sorting by time: here the index labels are "
+                "not in time order; sort by the timestamp column"
+            )
+            fail(
+                "5.1", call, "a train part that contains events later than the test part", hint=hint
+            )
         if sorted(train.index.tolist() + test.index.tolist()) != sorted(df.index.tolist()):
-            fail("5.1", call, "rows whose index changed",
-                 hint="keep the original index (do not reset it) so truth tables still align")
+            fail(
+                "5.1",
+                call,
+                "rows whose index changed",
+                hint="keep the original index (do not reset it) so truth tables still align",
+            )
     return passed("5.1", getattr(time_split, "__name__", "time_split"), len(cases))
 
 
@@ -72,8 +95,12 @@ def check_5_2(category_share_by_day: Callable[..., Any]) -> CheckResult:
         expected = pd.crosstab(views["day"], views["category"], normalize="index")
         got = _call("5.2", category_share_by_day, views.copy())
         if not isinstance(got, pd.DataFrame):
-            fail("5.2", call, f"a {type(got).__name__}", hint="return a DataFrame: one row per "
-                 "day, one column per category")
+            fail(
+                "5.2",
+                call,
+                f"a {type(got).__name__}",
+                hint="return a DataFrame: one row per day, one column per category",
+            )
         if sorted(map(int, got.index)) != sorted(expected.index.tolist()):
             fail("5.2", call, f"rows {list(got.index)[:8]}", hint="index the rows by day")
         if sorted(map(str, got.columns)) != sorted(expected.columns.tolist()):
@@ -86,13 +113,21 @@ def check_5_2(category_share_by_day: Callable[..., Any]) -> CheckResult:
             if np.allclose(got_v, counts):
                 hint = "these are counts: divide each row by the number of views that day"
             elif np.allclose(got_v.sum(axis=0), 1.0):
-                hint = ("your columns sum to 1: you divided by each category's total; divide by "
-                        "each day's total instead (normalize='index')")
-            fail("5.2", call, "shares that differ from the expected ones",
-                 expected=expected.to_numpy()[0], got=got_v[0],
-                 hint=hint or "first row shown; each row should be the day's category mix")
-    return passed("5.2", getattr(category_share_by_day, "__name__", "category_share_by_day"),
-                  len(cases))
+                hint = (
+                    "your columns sum to 1: you divided by each category's total; divide by "
+                    "each day's total instead (normalize='index')"
+                )
+            fail(
+                "5.2",
+                call,
+                "shares that differ from the expected ones",
+                expected=expected.to_numpy()[0],
+                got=got_v[0],
+                hint=hint or "first row shown; each row should be the day's category mix",
+            )
+    return passed(
+        "5.2", getattr(category_share_by_day, "__name__", "category_share_by_day"), len(cases)
+    )
 
 
 def _reference_change_day(daily: pd.Series, min_size: int) -> int:
@@ -109,18 +144,23 @@ def _toy_series(start: int, n: int, change: int, step: float, seed: int) -> pd.S
     rng = np.random.default_rng(seed)
     days = np.arange(start, start + n)
     values = 3.5 + rng.normal(0, 0.15, n) + np.where(days >= change, step, 0.0)
-    values[n // 5] += 1.5                                   # one outlier day
+    values[n // 5] += 1.5  # one outlier day
     return pd.Series(values, index=pd.Index(days, name="day"))
 
 
 def check_5_3(find_change_day: Callable[..., Any]) -> CheckResult:
     """Exercise 5.3: the first day of the new regime (largest before/after mean gap)."""
     require_callable("5.3", find_change_day, "find_change_day")
-    cases = [(_toy_series(50, 100, 103, -0.6, 0), 7), (_toy_series(0, 60, 20, 0.5, 1), 7),
-             (_toy_series(10, 40, 37, -0.8, 2), 5)]
+    cases = [
+        (_toy_series(50, 100, 103, -0.6, 0), 7),
+        (_toy_series(0, 60, 20, 0.5, 1), 7),
+        (_toy_series(10, 40, 37, -0.8, 2), 5),
+    ]
     for daily, min_size in cases:
-        call = (f"find_change_day(<daily series, days {daily.index[0]}-{daily.index[-1]}>, "
-                f"min_size={min_size})")
+        call = (
+            f"find_change_day(<daily series, days {daily.index[0]}-{daily.index[-1]}>, "
+            f"min_size={min_size})"
+        )
         expected = _reference_change_day(daily, min_size)
         got = _call("5.3", find_change_day, daily.copy(), min_size=min_size)
         try:
@@ -135,8 +175,10 @@ def check_5_3(find_change_day: Callable[..., Any]) -> CheckResult:
             elif got_day == pos:
                 hint = "you returned a position; return the day label, daily.index[k]"
             elif got_day == int(daily.index[np.argmax(np.abs(np.diff(daily.to_numpy()))) + 1]):
-                hint = ("the largest jump between two neighbouring days is noise (an outlier); "
-                        "compare the MEAN before and the MEAN after each candidate day")
+                hint = (
+                    "the largest jump between two neighbouring days is noise (an outlier); "
+                    "compare the MEAN before and the MEAN after each candidate day"
+                )
             elif got_day < daily.index[0] + min_size or got_day > daily.index[-1] - min_size + 1:
                 hint = f"keep at least min_size={min_size} days on each side"
             fail("5.3", call, f"day {got_day}", expected=expected, got=got_day, hint=hint)

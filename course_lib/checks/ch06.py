@@ -25,8 +25,9 @@ from course_lib.checks._core import (
 __all__ = ["check_6_1", "check_6_2", "check_6_3"]
 
 
-def _user_bias_ref(r: np.ndarray, mu: float, item_bias: np.ndarray, user_idx: np.ndarray,
-                   n_users: int, reg: float) -> np.ndarray:
+def _user_bias_ref(
+    r: np.ndarray, mu: float, item_bias: np.ndarray, user_idx: np.ndarray, n_users: int, reg: float
+) -> np.ndarray:
     num = np.bincount(user_idx, r - mu - item_bias, minlength=n_users)
     return num / (reg + np.bincount(user_idx, minlength=n_users))
 
@@ -38,10 +39,15 @@ def check_6_1(user_biases: Callable[..., Any]) -> CheckResult:
     user_idx = np.array([0, 0, 1, 1, 2])
     cases: list[Case] = []
     for reg in (0.5, 2.0):
-        args = (r, 3.0, item_bias, user_idx, 4, reg)   # user 3 has no rating: bias 0
-        cases.append(Case(args=args, expected=_user_bias_ref(*args),
-                          note="b_u = sum over u's ratings of (r - mu - b_i), divided by "
-                               "(reg + number of u's ratings)"))
+        args = (r, 3.0, item_bias, user_idx, 4, reg)  # user 3 has no rating: bias 0
+        cases.append(
+            Case(
+                args=args,
+                expected=_user_bias_ref(*args),
+                note="b_u = sum over u's ratings of (r - mu - b_i), divided by "
+                "(reg + number of u's ratings)",
+            )
+        )
     rng = np.random.default_rng(6)
     u = rng.integers(0, 6, 40)
     args = (rng.integers(1, 6, 40).astype(float), 3.2, rng.normal(0, 0.3, 40), u, 6, 5.0)
@@ -62,12 +68,20 @@ def check_6_1(user_biases: Callable[..., Any]) -> CheckResult:
     def forgot_minlength(got: Any, case: Case) -> bool:
         return bool(np.ndim(got) == 1 and len(got) < case.args[4])
 
-    return run_cases("6.1", user_biases, cases, hints=[
-        (forgot_minlength, "np.bincount stops at the largest user_idx present: pass "
-                           "minlength=n_users so that users without ratings get a bias of 0"),
-        (forgot_reg, "the regularisation reg is missing from the denominator"),
-        (forgot_item_bias, "subtract the item bias of each rating, not only mu"),
-    ])
+    return run_cases(
+        "6.1",
+        user_biases,
+        cases,
+        hints=[
+            (
+                forgot_minlength,
+                "np.bincount stops at the largest user_idx present: pass "
+                "minlength=n_users so that users without ratings get a bias of 0",
+            ),
+            (forgot_reg, "the regularisation reg is missing from the denominator"),
+            (forgot_item_bias, "subtract the item bias of each rating, not only mu"),
+        ],
+    )
 
 
 def _followed_by_relu(layer: Any, layers: list[Any], keras: Any) -> bool:
@@ -78,8 +92,10 @@ def _followed_by_relu(layer: Any, layers: list[Any], keras: Any) -> bool:
     nxt = layers[position + 1] if position + 1 < len(layers) else None
     if isinstance(nxt, keras.layers.ReLU):
         return float(getattr(nxt, "negative_slope", 0.0) or 0.0) == 0.0
-    return (isinstance(nxt, keras.layers.Activation)
-            and getattr(nxt.activation, "__name__", "") == "relu")
+    return (
+        isinstance(nxt, keras.layers.Activation)
+        and getattr(nxt.activation, "__name__", "") == "relu"
+    )
 
 
 _Y_TRUE = np.array([[1.0], [2.0], [3.0], [4.0]], dtype="float32")
@@ -99,8 +115,9 @@ def _is_mse(loss: Any, keras: Any) -> bool:
 _N_ITEMS = 7
 
 
-def _predict(exercise: str, model: Any, features: np.ndarray, items: np.ndarray,
-             call: str) -> np.ndarray:
+def _predict(
+    exercise: str, model: Any, features: np.ndarray, items: np.ndarray, call: str
+) -> np.ndarray:
     """The model's predictions for a batch, as a flat NumPy array; a crash is explained."""
     import keras
 
@@ -108,10 +125,13 @@ def _predict(exercise: str, model: Any, features: np.ndarray, items: np.ndarray,
         out = model({"features": features, "item_idx": items}, training=False)
         return np.asarray(keras.ops.convert_to_numpy(out), dtype=float).ravel()
     except Exception as exc:  # noqa: BLE001 - the student's model could not run: explain
-        fail(exercise, call, f"a model that fails on item rows 0..{_N_ITEMS - 1} "
-             f"({type(exc).__name__})",
-             hint=f"the embedding needs one row per item: keras.layers.Embedding(n_items, 8) "
-                  f"with n_items={_N_ITEMS} here, on an input of shape () and dtype int32")
+        fail(
+            exercise,
+            call,
+            f"a model that fails on item rows 0..{_N_ITEMS - 1} ({type(exc).__name__})",
+            hint=f"the embedding needs one row per item: keras.layers.Embedding(n_items, 8) "
+            f"with n_items={_N_ITEMS} here, on an input of shape () and dtype int32",
+        )
         raise  # not reached: fail() raises
 
 
@@ -134,89 +154,158 @@ def check_6_2(build_mlp: Callable[..., Any]) -> CheckResult:
     call = f"build_mlp(X_train, n_items={_N_ITEMS}, seed=0)"
     model = call_student("6.2", build_mlp, X.astype("float32"), _N_ITEMS, seed=0, call=call)
     if not isinstance(model, keras.Model):
-        fail("6.2", call, f"a {type(model).__name__}, not a keras.Model",
-             hint="return the model itself: keras.Model(inputs, outputs)")
+        fail(
+            "6.2",
+            call,
+            f"a {type(model).__name__}, not a keras.Model",
+            hint="return the model itself: keras.Model(inputs, outputs)",
+        )
     names = sorted(getattr(t, "name", "?") for t in model.inputs)
     if names != ["features", "item_idx"]:
-        fail("6.2", call, f"a model with the inputs {names}",
-             expected=["features", "item_idx"], got=names,
-             hint="two inputs: keras.Input(shape=(n_features,), name='features') and "
-                  "keras.Input(shape=(), dtype='int32', name='item_idx')")
+        fail(
+            "6.2",
+            call,
+            f"a model with the inputs {names}",
+            expected=["features", "item_idx"],
+            got=names,
+            hint="two inputs: keras.Input(shape=(n_features,), name='features') and "
+            "keras.Input(shape=(), dtype='int32', name='item_idx')",
+        )
     if model.output_shape != (None, 1):
-        fail("6.2", call, f"a model whose output shape is {model.output_shape}",
-             expected=(None, 1), got=model.output_shape,
-             hint="end with keras.layers.Dense(1) and no activation (a rating is a number)")
+        fail(
+            "6.2",
+            call,
+            f"a model whose output shape is {model.output_shape}",
+            expected=(None, 1),
+            got=model.output_shape,
+            hint="end with keras.layers.Dense(1) and no activation (a rating is a number)",
+        )
     layers = list(model.layers)
     dense = [layer for layer in layers if isinstance(layer, keras.layers.Dense)]
     widths = [layer.units for layer in dense]
     if widths != [64, 32, 1]:
         fail("6.2", call, f"Dense layers of widths {widths}", expected=[64, 32, 1], got=widths)
     if not all(_followed_by_relu(layer, layers, keras) for layer in dense[:2]):
-        fail("6.2", call, "hidden layers without ReLU",
-             hint="activation='relu' on the 64 and 32 layers (or a ReLU() layer after each)")
+        fail(
+            "6.2",
+            call,
+            "hidden layers without ReLU",
+            hint="activation='relu' on the 64 and 32 layers (or a ReLU() layer after each)",
+        )
     last = dense[-1]
-    after_last = layers[layers.index(last) + 1:]
+    after_last = layers[layers.index(last) + 1 :]
     squashing = getattr(last.activation, "__name__", "linear")
     if squashing == "linear" and after_last:
         nxt = after_last[0]
-        squashing = (getattr(nxt.activation, "__name__", "?")
-                     if isinstance(nxt, keras.layers.Activation) else type(nxt).__name__)
+        squashing = (
+            getattr(nxt.activation, "__name__", "?")
+            if isinstance(nxt, keras.layers.Activation)
+            else type(nxt).__name__
+        )
     if squashing != "linear":
-        squeeze = ("a sigmoid can only output values between 0 and 1"
-                   if squashing == "sigmoid" else f"{squashing} limits the range of the output")
-        fail("6.2", call, f"a model whose output layer has activation {squashing!r}",
-             hint=f"a rating of 1-5 stars is a number, not a probability: {squeeze}; "
-                  "use keras.layers.Dense(1) with no activation")
+        squeeze = (
+            "a sigmoid can only output values between 0 and 1"
+            if squashing == "sigmoid"
+            else f"{squashing} limits the range of the output"
+        )
+        fail(
+            "6.2",
+            call,
+            f"a model whose output layer has activation {squashing!r}",
+            hint=f"a rating of 1-5 stars is a number, not a probability: {squeeze}; "
+            "use keras.layers.Dense(1) with no activation",
+        )
     norms = [layer for layer in layers if isinstance(layer, keras.layers.Normalization)]
     if not norms:
-        fail("6.2", call, "a model in which no keras.layers.Normalization layer reaches the output",
-             hint="the features must reach the output through a Normalization layer adapted on "
-                  "X_train, inside the model so that the statistics are saved with it")
+        fail(
+            "6.2",
+            call,
+            "a model in which no keras.layers.Normalization layer reaches the output",
+            hint="the features must reach the output through a Normalization layer adapted on "
+            "X_train, inside the model so that the statistics are saved with it",
+        )
     mean = np.asarray(norms[0].mean).ravel()
     if not np.allclose(mean, X.mean(axis=0), rtol=1e-3):
-        fail("6.2", call, "a Normalization layer whose mean is not the mean of X_train",
-             expected=X.mean(axis=0), got=mean, hint="call norm.adapt(X_train) before using it")
+        fail(
+            "6.2",
+            call,
+            "a Normalization layer whose mean is not the mean of X_train",
+            expected=X.mean(axis=0),
+            got=mean,
+            hint="call norm.adapt(X_train) before using it",
+        )
     tables = [layer for layer in layers if isinstance(layer, keras.layers.Embedding)]
     dims = [(layer.input_dim, layer.output_dim) for layer in tables]
     if not dims:
-        fail("6.2", call, "a model in which no Embedding layer reaches the output",
-             hint="look up the item's row with keras.layers.Embedding(n_items, 8)(item_idx) and "
-                  "concatenate it with the normalised features; without it every item gets "
-                  "the same rating")
+        fail(
+            "6.2",
+            call,
+            "a model in which no Embedding layer reaches the output",
+            hint="look up the item's row with keras.layers.Embedding(n_items, 8)(item_idx) and "
+            "concatenate it with the normalised features; without it every item gets "
+            "the same rating",
+        )
     if dims != [(_N_ITEMS, 8)]:
-        fail("6.2", call, f"Embedding layers of (rows, width) {dims}",
-             expected=[(_N_ITEMS, 8)], got=dims,
-             hint="one item table with one row per item and 8 numbers per row: "
-                  "keras.layers.Embedding(n_items, 8)")
+        fail(
+            "6.2",
+            call,
+            f"Embedding layers of (rows, width) {dims}",
+            expected=[(_N_ITEMS, 8)],
+            got=dims,
+            hint="one item table with one row per item and 8 numbers per row: "
+            "keras.layers.Embedding(n_items, 8)",
+        )
     one_user = np.repeat(X[:1], _N_ITEMS, axis=0).astype("float32")
     by_item = _predict("6.2", model, one_user, np.arange(_N_ITEMS, dtype="int32"), call)
     if np.ptp(by_item) < 1e-7:
-        fail("6.2", call, "a model that gives every item the same rating",
-             hint="the item embedding must reach the output: concatenate it with the "
-                  "normalised features, keras.layers.Concatenate()([x, item_vector])")
-    by_user = _predict("6.2", model, X[:_N_ITEMS].astype("float32"),
-                       np.zeros(_N_ITEMS, dtype="int32"), call)
+        fail(
+            "6.2",
+            call,
+            "a model that gives every item the same rating",
+            hint="the item embedding must reach the output: concatenate it with the "
+            "normalised features, keras.layers.Concatenate()([x, item_vector])",
+        )
+    by_user = _predict(
+        "6.2", model, X[:_N_ITEMS].astype("float32"), np.zeros(_N_ITEMS, dtype="int32"), call
+    )
     if np.ptp(by_user) < 1e-7:
-        fail("6.2", call, "a model that gives every customer the same rating for one item",
-             hint="the normalised features must reach the output too: concatenate them "
-                  "with the item embedding")
+        fail(
+            "6.2",
+            call,
+            "a model that gives every customer the same rating for one item",
+            hint="the normalised features must reach the output too: concatenate them "
+            "with the item embedding",
+        )
     optimizer, loss = getattr(model, "optimizer", None), getattr(model, "loss", None)
     if optimizer is None or loss is None:
-        fail("6.2", call, "an uncompiled model", hint="call model.compile(optimizer=keras."
-             "optimizers.Adam(learning_rate=1e-3), loss='mse') before returning the model")
+        fail(
+            "6.2",
+            call,
+            "an uncompiled model",
+            hint="call model.compile(optimizer=keras."
+            "optimizers.Adam(learning_rate=1e-3), loss='mse') before returning the model",
+        )
     if not _is_mse(loss, keras):
-        fail("6.2", call, f"a model compiled with loss {loss!r}",
-             hint="a rating predictor minimises the mean squared error: loss='mse'")
+        fail(
+            "6.2",
+            call,
+            f"a model compiled with loss {loss!r}",
+            hint="a rating predictor minimises the mean squared error: loss='mse'",
+        )
     if not isinstance(optimizer, keras.optimizers.Adam):
-        fail("6.2", call, f"a {type(optimizer).__name__} optimizer",
-             hint="keras.optimizers.Adam(learning_rate=1e-3)")
+        fail(
+            "6.2",
+            call,
+            f"a {type(optimizer).__name__} optimizer",
+            hint="keras.optimizers.Adam(learning_rate=1e-3)",
+        )
     lr = float(optimizer.learning_rate.numpy())
     if not np.isclose(lr, 1e-3):
         fail("6.2", call, f"an optimizer with learning rate {lr}", expected=1e-3, got=lr)
     return passed("6.2", getattr(build_mlp, "__name__", "build_mlp"), 1)
 
 
-_CLIP_CASES = (1.0, 10.0)   # the gradient's global norm is 3.29: clipping bites, then not at all
+_CLIP_CASES = (1.0, 10.0)  # the gradient's global norm is 3.29: clipping bites, then not at all
 _LR = 0.1
 
 
@@ -225,22 +314,27 @@ def _tiny_model() -> Any:
     import keras
 
     inputs = keras.Input(shape=(3,))
-    h = keras.layers.Dense(4, activation="relu",
-                           kernel_initializer=keras.initializers.GlorotUniform(seed=1))(inputs)
-    out = keras.layers.Dense(1, kernel_initializer=keras.initializers.GlorotUniform(seed=2),
-                             bias_initializer=keras.initializers.Constant(3.0))(h)
+    h = keras.layers.Dense(
+        4, activation="relu", kernel_initializer=keras.initializers.GlorotUniform(seed=1)
+    )(inputs)
+    out = keras.layers.Dense(
+        1,
+        kernel_initializer=keras.initializers.GlorotUniform(seed=2),
+        bias_initializer=keras.initializers.Constant(3.0),
+    )(h)
     return keras.Model(inputs, out)
 
 
 def _step_data() -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(3)
     X = rng.normal(size=(16, 3)).astype("float32")
-    y = rng.normal(3.0, 1.0, size=16).astype("float32")       # shape (16,) on purpose
+    y = rng.normal(3.0, 1.0, size=16).astype("float32")  # shape (16,) on purpose
     return X, y
 
 
-def _gradients(model: Any, x: np.ndarray, y: np.ndarray, *, broadcast: bool = False
-               ) -> tuple[float, list[np.ndarray]]:
+def _gradients(
+    model: Any, x: np.ndarray, y: np.ndarray, *, broadcast: bool = False
+) -> tuple[float, list[np.ndarray]]:
     """The mean squared error of ``model`` on ``(x, y)`` and its gradient, as NumPy arrays."""
     import keras
     import tensorflow as tf
@@ -256,8 +350,9 @@ def _global_norm(grads: list[np.ndarray]) -> float:
     return float(np.sqrt(sum(float(np.sum(np.square(g, dtype=np.float64))) for g in grads)))
 
 
-def _train_step_ref(model: Any, optimizer: Any, x: np.ndarray, y: np.ndarray,
-                    clip_norm: float) -> tuple[float, float]:
+def _train_step_ref(
+    model: Any, optimizer: Any, x: np.ndarray, y: np.ndarray, clip_norm: float
+) -> tuple[float, float]:
     """One clipped step, the reference: Keras ops, ``GradientTape``, one scale for all tensors."""
     import keras
     import tensorflow as tf
@@ -268,7 +363,9 @@ def _train_step_ref(model: Any, optimizer: Any, x: np.ndarray, y: np.ndarray,
     grads = tape.gradient(loss, model.trainable_variables)
     norm = keras.ops.sqrt(sum(keras.ops.sum(keras.ops.square(g)) for g in grads))
     scale = keras.ops.minimum(1.0, clip_norm / norm)
-    optimizer.apply_gradients(zip([g * scale for g in grads], model.trainable_variables, strict=True))
+    optimizer.apply_gradients(
+        zip([g * scale for g in grads], model.trainable_variables, strict=True)
+    )
     return float(loss), float(norm)
 
 
@@ -305,75 +402,129 @@ def check_6_3(train_step: Callable[..., Any]) -> CheckResult:
     for clip_norm in _CLIP_CASES:
         ref_model, model = _tiny_model(), _tiny_model()
         before = [w.copy() for w in model.get_weights()]
-        ref_loss, ref_norm = _train_step_ref(ref_model, keras.optimizers.SGD(learning_rate=_LR),
-                                             X, y, clip_norm)
-        call = (f"train_step(model, SGD(learning_rate={_LR}), X of shape (16, 3), "
-                f"y of shape (16,), clip_norm={clip_norm})")
-        got = call_student("6.3", train_step, model, keras.optimizers.SGD(learning_rate=_LR),
-                           X.copy(), y.copy(), clip_norm, call=call)
+        ref_loss, ref_norm = _train_step_ref(
+            ref_model, keras.optimizers.SGD(learning_rate=_LR), X, y, clip_norm
+        )
+        call = (
+            f"train_step(model, SGD(learning_rate={_LR}), X of shape (16, 3), "
+            f"y of shape (16,), clip_norm={clip_norm})"
+        )
+        got = call_student(
+            "6.3",
+            train_step,
+            model,
+            keras.optimizers.SGD(learning_rate=_LR),
+            X.copy(),
+            y.copy(),
+            clip_norm,
+            call=call,
+        )
         if not _is_two_numbers(got):
-            fail("6.3", call, show_value(got),
-                 hint="return two numbers: the loss and the global norm of the gradient, both "
-                      "from before the step (return float(loss), float(norm))")
+            fail(
+                "6.3",
+                call,
+                show_value(got),
+                hint="return two numbers: the loss and the global norm of the gradient, both "
+                "from before the step (return float(loss), float(norm))",
+            )
         got_loss, got_norm = float(np.asarray(got[0])), float(np.asarray(got[1]))
         if not np.isclose(got_loss, ref_loss, rtol=1e-4):
             hint = ""
             broadcast_loss, _ = _gradients(_tiny_model(), X, y, broadcast=True)
             after, _ = _gradients(ref_model, X, y)
             if np.isclose(got_loss, broadcast_loss, rtol=1e-3):
-                hint = ("y has shape (16,) and the prediction (16, 1): y - y_pred broadcast to "
-                        "(16, 16); reshape y to (-1, 1)")
+                hint = (
+                    "y has shape (16,) and the prediction (16, 1): y - y_pred broadcast to "
+                    "(16, 16); reshape y to (-1, 1)"
+                )
             elif np.isclose(got_loss, 16 * ref_loss, rtol=1e-4):
                 hint = "you summed the squared errors; the MSE is their mean"
             elif np.isclose(got_loss, after, rtol=1e-4):
-                hint = ("that is the loss *after* the step: return the loss computed inside the "
-                        "tape, before the optimizer changes the weights")
-            fail("6.3", call, "a loss that is not the mean squared error before the step",
-                 expected=ref_loss, got=got_loss, hint=hint)
+                hint = (
+                    "that is the loss *after* the step: return the loss computed inside the "
+                    "tape, before the optimizer changes the weights"
+                )
+            fail(
+                "6.3",
+                call,
+                "a loss that is not the mean squared error before the step",
+                expected=ref_loss,
+                got=got_loss,
+                hint=hint,
+            )
         if not np.isclose(got_norm, ref_norm, rtol=1e-4):
             hint = "the global norm is sqrt(sum over all tensors of the sum of their squares)"
             if np.isclose(got_norm, min(ref_norm, clip_norm), rtol=1e-4):
-                hint = ("that is the norm after clipping: return the norm of the gradient as "
-                        "tape.gradient gave it (what you would log to see how often clipping bites)")
-            elif np.isclose(got_norm, ref_norm ** 2, rtol=1e-4):
+                hint = (
+                    "that is the norm after clipping: return the norm of the gradient as "
+                    "tape.gradient gave it (what you would log to see how often clipping bites)"
+                )
+            elif np.isclose(got_norm, ref_norm**2, rtol=1e-4):
                 hint = "that is the squared norm: take its square root"
             elif np.isclose(got_norm, sum(float(np.linalg.norm(g)) for g in raw), rtol=1e-4):
-                hint = ("that is the sum of the per-tensor norms; the global norm is the norm of "
-                        "all gradient entries together: sqrt of the sum of the squared norms")
-            fail("6.3", call, "a gradient norm that is not the global norm before clipping",
-                 expected=ref_norm, got=got_norm, hint=hint)
+                hint = (
+                    "that is the sum of the per-tensor norms; the global norm is the norm of "
+                    "all gradient entries together: sqrt of the sum of the squared norms"
+                )
+            fail(
+                "6.3",
+                call,
+                "a gradient norm that is not the global norm before clipping",
+                expected=ref_norm,
+                got=got_norm,
+                hint=hint,
+            )
         expected = [(a - b) / _LR for a, b in zip(before, ref_model.get_weights(), strict=True)]
         applied = [(a - b) / _LR for a, b in zip(before, model.get_weights(), strict=False)]
         if not _same_arrays(applied, expected):
-            fail("6.3", call, "weights that differ from one clipped gradient step",
-                 hint=_clipping_hint(applied, raw, raw_norm, clip_norm))
+            fail(
+                "6.3",
+                call,
+                "weights that differ from one clipped gradient step",
+                hint=_clipping_hint(applied, raw, raw_norm, clip_norm),
+            )
     return passed("6.3", getattr(train_step, "__name__", "train_step"), len(_CLIP_CASES))
 
 
 def _same_arrays(a: list[np.ndarray], b: list[np.ndarray], atol: float = 1e-4) -> bool:
     return len(a) == len(b) and all(
-        x.shape == y.shape and np.allclose(x, y, rtol=1e-3, atol=atol) for x, y in zip(a, b, strict=True))
+        x.shape == y.shape and np.allclose(x, y, rtol=1e-3, atol=atol)
+        for x, y in zip(a, b, strict=True)
+    )
 
 
-def _clipping_hint(applied: list[np.ndarray], raw: list[np.ndarray], raw_norm: float,
-                   clip_norm: float) -> str:
+def _clipping_hint(
+    applied: list[np.ndarray], raw: list[np.ndarray], raw_norm: float, clip_norm: float
+) -> str:
     """Name the mistake behind a wrong step from the gradient it applied (weight change / lr)."""
     if all(np.allclose(g, 0.0, atol=1e-7) for g in applied):
-        return ("the weights did not change: apply the clipped gradient with "
-                "optimizer.apply_gradients(zip(clipped, model.trainable_variables))")
+        return (
+            "the weights did not change: apply the clipped gradient with "
+            "optimizer.apply_gradients(zip(clipped, model.trainable_variables))"
+        )
     if _same_arrays(applied, raw):
-        return ("that is the unclipped gradient: rescale it by min(1, clip_norm / norm) "
-                "(tf.clip_by_global_norm(grads, clip_norm)) and apply the result")
+        return (
+            "that is the unclipped gradient: rescale it by min(1, clip_norm / norm) "
+            "(tf.clip_by_global_norm(grads, clip_norm)) and apply the result"
+        )
     per_tensor = [g * min(1.0, clip_norm / float(np.linalg.norm(g))) for g in raw]
     if _same_arrays(applied, per_tensor):
-        return ("each tensor was clipped on its own (tf.clip_by_norm), which changes the gradient's "
-                "direction; clip by the *global* norm, one scale for all tensors: "
-                "tf.clip_by_global_norm(grads, clip_norm)")
+        return (
+            "each tensor was clipped on its own (tf.clip_by_norm), which changes the gradient's "
+            "direction; clip by the *global* norm, one scale for all tensors: "
+            "tf.clip_by_global_norm(grads, clip_norm)"
+        )
     if _same_arrays(applied, [np.clip(g, -clip_norm, clip_norm) for g in raw]):
-        return ("tf.clip_by_value clips each entry and changes the gradient's direction; "
-                "clip by the global norm: tf.clip_by_global_norm(grads, clip_norm)")
+        return (
+            "tf.clip_by_value clips each entry and changes the gradient's direction; "
+            "clip by the global norm: tf.clip_by_global_norm(grads, clip_norm)"
+        )
     if _same_arrays(applied, [g * (clip_norm / raw_norm) for g in raw]):
-        return ("the gradient was rescaled to norm clip_norm although it was shorter: clipping "
-                "only shrinks, the scale is min(1, clip_norm / norm)")
-    return ("apply exactly the clipped gradient of the mean squared error, with y reshaped to "
-            "(batch, 1), once")
+        return (
+            "the gradient was rescaled to norm clip_norm although it was shorter: clipping "
+            "only shrinks, the scale is min(1, clip_norm / norm)"
+        )
+    return (
+        "apply exactly the clipped gradient of the mean squared error, with y reshaped to "
+        "(batch, 1), once"
+    )

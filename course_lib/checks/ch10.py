@@ -60,8 +60,9 @@ def _reference_clean(batch: pd.DataFrame, rating_range: tuple[float, float]) -> 
     return batch[ok].sort_values("timestamp", kind="stable").drop_duplicates(keep="first")
 
 
-def _count_hint(got: pd.DataFrame, expected: pd.DataFrame, batch: pd.DataFrame, low: float,
-                high: float) -> str:
+def _count_hint(
+    got: pd.DataFrame, expected: pd.DataFrame, batch: pd.DataFrame, low: float, high: float
+) -> str:
     """Which mistake gives ``len(got)`` rows instead of ``len(expected)``."""
     same_event = (
         "a user who rates the same item again at another time is a new event, not a "
@@ -82,8 +83,9 @@ def _count_hint(got: pd.DataFrame, expected: pd.DataFrame, batch: pd.DataFrame, 
     return ""
 
 
-def _check_clean(call: str, got: Any, expected: pd.DataFrame, batch: pd.DataFrame, low: float,
-                 high: float) -> None:
+def _check_clean(
+    call: str, got: Any, expected: pd.DataFrame, batch: pd.DataFrame, low: float, high: float
+) -> None:
     """One case of 10.1: the ratings, the number of rows, their order, index and values."""
     if not isinstance(got, pd.DataFrame):
         fail("10.1", call, f"a {type(got).__name__}", hint="return the cleaned DataFrame")
@@ -134,9 +136,12 @@ def check_10_1(clean_batch: Callable[..., Any]) -> CheckResult:
 _SEGMENT_SIZES = {"books": 40, "fashion": 12, "garden": 6}
 
 
-def _segment_data(seed: int, cand_off: dict[str, float], prod_off: dict[str, float],
-                  bad: dict[str, float] | None = None,
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _segment_data(
+    seed: int,
+    cand_off: dict[str, float],
+    prod_off: dict[str, float],
+    bad: dict[str, float] | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Stars and two predictions whose RMSE in each segment is exactly its offset.
 
     The offsets alternate in sign, so each segment's mean error is 0 and its RMSE
@@ -155,9 +160,14 @@ def _segment_data(seed: int, cand_off: dict[str, float], prod_off: dict[str, flo
     return y, cand, prod, segments
 
 
-def _segment_gate_ref(y_true: np.ndarray, candidate_pred: np.ndarray,
-                      production_pred: np.ndarray, segments: np.ndarray, tolerance: float,
-                      min_rows: int) -> bool:
+def _segment_gate_ref(
+    y_true: np.ndarray,
+    candidate_pred: np.ndarray,
+    production_pred: np.ndarray,
+    segments: np.ndarray,
+    tolerance: float,
+    min_rows: int,
+) -> bool:
     if not np.all(np.isfinite(candidate_pred)):
         return False
     for seg in np.unique(segments):
@@ -171,8 +181,9 @@ def _segment_gate_ref(y_true: np.ndarray, candidate_pred: np.ndarray,
 
 
 _EVEN = {"books": 0.5, "fashion": 0.5, "garden": 0.5}
-_SEGMENT_CASES: list[tuple[dict[str, float], dict[str, float], float, int,
-                           dict[str, float] | None, str]] = [
+_SEGMENT_CASES: list[
+    tuple[dict[str, float], dict[str, float], float, int, dict[str, float] | None, str]
+] = [
     # (candidate offsets, production offsets, tolerance, min_rows, bad values, hint if wrong)
     (
         {"books": 0.25, "fashion": 0.25, "garden": 0.25},
@@ -366,10 +377,13 @@ def _accept(candidate: _MeanModel, production: _MeanModel, held: pd.DataFrame) -
     return rmse(y, candidate.predict(held)) <= rmse(y, production.predict(held))
 
 
-def _reference_loop(model: _MeanModel, batches: Sequence[pd.DataFrame],
-                    make_candidate: Callable[[_MeanModel, pd.DataFrame], _MeanModel],
-                    accept: Callable[[_MeanModel, _MeanModel, pd.DataFrame], bool],
-                    holdout: float) -> tuple[list[float], list[bool], _MeanModel]:
+def _reference_loop(
+    model: _MeanModel,
+    batches: Sequence[pd.DataFrame],
+    make_candidate: Callable[[_MeanModel, pd.DataFrame], _MeanModel],
+    accept: Callable[[_MeanModel, _MeanModel, pd.DataFrame], bool],
+    holdout: float,
+) -> tuple[list[float], list[bool], _MeanModel]:
     live: list[float] = []
     accepted: list[bool] = []
     for batch in batches:
@@ -384,8 +398,9 @@ def _reference_loop(model: _MeanModel, batches: Sequence[pd.DataFrame],
     return live, accepted, model
 
 
-def _check_training_rows(call: str, trace: _Trace, ref_trace: _Trace,
-                         batches: Sequence[pd.DataFrame]) -> None:
+def _check_training_rows(
+    call: str, trace: _Trace, ref_trace: _Trace, batches: Sequence[pd.DataFrame]
+) -> None:
     """Each candidate learned the first part of its batch, from the current model."""
     if len(trace) != len(batches):
         fail(
@@ -415,8 +430,9 @@ def _check_training_rows(call: str, trace: _Trace, ref_trace: _Trace,
             fail("10.3", call, f"a candidate trained on rows {rows[:3]}...{rows[-2:]}", hint=hint)
 
 
-def _scored_after_update(batches: Sequence[pd.DataFrame], exp_acc: list[bool],
-                         ref_trace: _Trace) -> list[float]:
+def _scored_after_update(
+    batches: Sequence[pd.DataFrame], exp_acc: list[bool], ref_trace: _Trace
+) -> list[float]:
     """The live RMSEs of a loop that scores each batch after the update (a mistake)."""
     post: list[float] = []
     m = _MeanModel(3.0, "initial")
@@ -426,9 +442,14 @@ def _scored_after_update(batches: Sequence[pd.DataFrame], exp_acc: list[bool],
     return post
 
 
-def _check_loop(call: str, got: Any, trace: _Trace, ref_trace: _Trace,
-                batches: Sequence[pd.DataFrame],
-                expected: tuple[list[float], list[bool], _MeanModel]) -> None:
+def _check_loop(
+    call: str,
+    got: Any,
+    trace: _Trace,
+    ref_trace: _Trace,
+    batches: Sequence[pd.DataFrame],
+    expected: tuple[list[float], list[bool], _MeanModel],
+) -> None:
     """One case of 10.3: the candidates' rows, the decisions, the live RMSEs, the model."""
     exp_live, exp_acc, exp_model = expected
     if not isinstance(got, tuple) or len(got) != 3:

@@ -51,19 +51,31 @@ def check_12_1(laplace_counts: Callable[..., Any]) -> CheckResult:
     n = 20_000
     for sens, eps in [(1.0, 1.0), (3.0, 0.5), (2.0, 4.0)]:
         call = f"laplace_counts(np.zeros({n}), sensitivity={sens}, epsilon={eps}, seed=0)"
-        out = _as_float_array(laplace_counts(np.zeros(n), sens, eps, seed=0),
-                              "it should be an array of noisy counts", ex, call)
+        out = _as_float_array(
+            laplace_counts(np.zeros(n), sens, eps, seed=0),
+            "it should be an array of noisy counts",
+            ex,
+            call,
+        )
         if out.shape != (n,):
-            _fail(ex, f"{call} returned shape {out.shape}; expected ({n},), one noisy value per count.")
+            _fail(
+                ex,
+                f"{call} returned shape {out.shape}; expected ({n},), one noisy value per count.",
+            )
         scale = sens / eps
         mad, sd = float(np.mean(np.abs(out))), float(np.std(out))
         if np.allclose(out, 0.0):
             _fail(ex, f"{call} returned the counts unchanged: add the noise.")
         if np.ptp(out) == 0.0:
-            _fail(ex, f"{call} added the same noise value {out[0]:.3f} to every count: draw one "
-                     "independent value per count (rng.laplace(0, scale, size=counts.shape)).")
+            _fail(
+                ex,
+                f"{call} added the same noise value {out[0]:.3f} to every count: draw one "
+                "independent value per count (rng.laplace(0, scale, size=counts.shape)).",
+            )
         if abs(np.mean(out)) > 0.05 * scale + 0.02:
-            _fail(ex, f"{call}: the noise has mean {np.mean(out):.3f}; Laplace noise is centred on 0.")
+            _fail(
+                ex, f"{call}: the noise has mean {np.mean(out):.3f}; Laplace noise is centred on 0."
+            )
         if abs(mad / scale - 1) > 0.05:
             hint = ""
             if abs(mad / (sens * eps) - 1) < 0.05:
@@ -71,31 +83,50 @@ def check_12_1(laplace_counts: Callable[..., Any]) -> CheckResult:
             elif abs(mad / (eps / sens) - 1) < 0.05:
                 hint = " It looks like epsilon / sensitivity: the scale is sensitivity / epsilon."
             elif abs(sd / scale - 1) < 0.05:
-                hint = (" Its standard deviation is the scale: Gaussian noise? Use "
-                        "rng.laplace(0, scale), whose mean |noise| is the scale.")
-            _fail(ex, f"{call}: mean |noise| is {mad:.3f}, expected about sensitivity / epsilon = "
-                     f"{scale:.3f}.{hint}")
+                hint = (
+                    " Its standard deviation is the scale: Gaussian noise? Use "
+                    "rng.laplace(0, scale), whose mean |noise| is the scale."
+                )
+            _fail(
+                ex,
+                f"{call}: mean |noise| is {mad:.3f}, expected about sensitivity / epsilon = "
+                f"{scale:.3f}.{hint}",
+            )
         if abs(sd / (np.sqrt(2) * scale) - 1) > 0.06:
-            _fail(ex, f"{call}: the noise has standard deviation {sd:.3f}; Laplace noise of scale "
-                     f"{scale:.3f} has sqrt(2) * scale = {np.sqrt(2) * scale:.3f}. Use rng.laplace.")
+            _fail(
+                ex,
+                f"{call}: the noise has standard deviation {sd:.3f}; Laplace noise of scale "
+                f"{scale:.3f} has sqrt(2) * scale = {np.sqrt(2) * scale:.3f}. Use rng.laplace.",
+            )
     counts = np.array([120.0, 45.0, 3.0])
     a, b = (np.asarray(laplace_counts(counts, 1.0, 1.0, seed=s), dtype=float) for s in (7, 7))
     c = np.asarray(laplace_counts(counts, 1.0, 1.0, seed=8), dtype=float)
     if not np.array_equal(a, b):
-        _fail(ex, "two calls with seed=7 gave different results: build the generator from the seed "
-                 "(rng = np.random.default_rng(seed)) instead of using global randomness.")
+        _fail(
+            ex,
+            "two calls with seed=7 gave different results: build the generator from the seed "
+            "(rng = np.random.default_rng(seed)) instead of using global randomness.",
+        )
     if np.array_equal(a, c):
         _fail(ex, "seed=7 and seed=8 gave the same noise: use the seed argument.")
     if np.max(np.abs(a - counts)) > 30:
-        _fail(ex, f"laplace_counts({counts.tolist()}, 1.0, 1.0) returned {a.tolist()}: the noise "
-                 "must be ADDED to the counts.")
+        _fail(
+            ex,
+            f"laplace_counts({counts.tolist()}, 1.0, 1.0) returned {a.tolist()}: the noise "
+            "must be ADDED to the counts.",
+        )
     return passed(ex, getattr(laplace_counts, "__name__", "your function"), 5)
 
 
 def _importance_data() -> tuple[pd.DataFrame, np.ndarray]:
     rng = np.random.default_rng(3)
-    df = pd.DataFrame({"x1": rng.normal(size=20_000), "x2": rng.normal(size=20_000),
-                       "x3": rng.normal(size=20_000)})
+    df = pd.DataFrame(
+        {
+            "x1": rng.normal(size=20_000),
+            "x2": rng.normal(size=20_000),
+            "x3": rng.normal(size=20_000),
+        }
+    )
     y = 2.0 * df["x1"].to_numpy() + 0.5 * df["x3"].to_numpy() + rng.normal(0, 0.5, size=20_000)
     return df, y
 
@@ -110,7 +141,7 @@ def check_12_2(column_importance: Callable[..., Any]) -> CheckResult:
     require_callable(ex, column_importance, "column_importance")
     df, y = _importance_data()
     copy = df.copy()
-    base = 0.5   # RMSE of _predict (the noise sd)
+    base = 0.5  # RMSE of _predict (the noise sd)
     # permuting x1: error 2 (x1 - x1') + e, var = 8 + 0.25; x3: 0.5 + 0.25
     expected = {"x2": 0.0, "x1": np.sqrt(8.25) - base, "x3": np.sqrt(0.75) - base}
     for col, value in expected.items():
@@ -123,34 +154,47 @@ def check_12_2(column_importance: Callable[..., Any]) -> CheckResult:
         except (TypeError, ValueError):
             _fail(ex, f"{call} returned {got!r}; expected one number (the mean RMSE increase).")
         if col == "x2" and abs(got) > 1e-9:
-            hint = (" A ratio permuted / baseline gives 1 here: report the difference."
-                    if np.isclose(got, 1.0) else " Are you permuting y, or all columns?")
-            _fail(ex, f"{call} returned {got:.4f}, but predict never reads x2, so shuffling it "
-                     f"cannot change the error: expected 0.{hint}")
+            hint = (
+                " A ratio permuted / baseline gives 1 here: report the difference."
+                if np.isclose(got, 1.0)
+                else " Are you permuting y, or all columns?"
+            )
+            _fail(
+                ex,
+                f"{call} returned {got:.4f}, but predict never reads x2, so shuffling it "
+                f"cannot change the error: expected 0.{hint}",
+            )
         if abs(got - value) > 0.03:
             hint = ""
             if abs(got) < 1e-9:
-                hint = (" Shuffling changed nothing. If you assigned a shuffled pandas Series "
-                        "(e.g. df[column].sample(frac=1)), pandas aligned it back on the index: "
-                        "assign a NumPy array instead (.to_numpy()).")
-            elif abs(got - (value + base) ** 2 + base ** 2) < 0.1:
+                hint = (
+                    " Shuffling changed nothing. If you assigned a shuffled pandas Series "
+                    "(e.g. df[column].sample(frac=1)), pandas aligned it back on the index: "
+                    "assign a NumPy array instead (.to_numpy())."
+                )
+            elif abs(got - (value + base) ** 2 + base**2) < 0.1:
                 hint = " That is the increase of the MSE: take the square root (RMSE)."
             elif abs(got - (value + base) / base) < 0.1:
                 hint = " That is a ratio permuted / baseline: report the difference."
             elif abs(got - (value + base)) < 0.03:
                 hint = " That is the permuted RMSE itself: subtract the baseline RMSE."
-            _fail(ex, f"{call} returned {got:.4f}, expected about {value:.4f} (the increase of "
-                     f"the RMSE over the unpermuted {base:.2f}).{hint}")
+            _fail(
+                ex,
+                f"{call} returned {got:.4f}, expected about {value:.4f} (the increase of "
+                f"the RMSE over the unpermuted {base:.2f}).{hint}",
+            )
     a = column_importance(_predict, df.iloc[:500], y[:500], "x1", n_repeats=2, seed=5)
     b = column_importance(_predict, df.iloc[:500], y[:500], "x1", n_repeats=2, seed=5)
     if not np.isclose(float(a), float(b)):
-        _fail(ex, "two calls with seed=5 gave different results: permute with "
-                 "np.random.default_rng(seed).")
+        _fail(
+            ex,
+            "two calls with seed=5 gave different results: permute with "
+            "np.random.default_rng(seed).",
+        )
     return passed(ex, getattr(column_importance, "__name__", "your function"), 4)
 
 
-def _gap_reference(df: pd.DataFrame, y_true: str, y_pred: str,
-                   by: str) -> tuple[float, Hashable]:
+def _gap_reference(df: pd.DataFrame, y_true: str, y_pred: str, by: str) -> tuple[float, Hashable]:
     per = segment_report(df, y_true, y_pred, by=by)["rmse"]
     return float(per.max() - per.min()), per.idxmax()
 
@@ -162,8 +206,14 @@ def _gap_data() -> pd.DataFrame:
     noise_sd = pd.Series({"north": 0.5, "south": 1.2, "east": 0.7, "west": 0.6})[seg].to_numpy()
     truth = rng.uniform(1, 5, n)
     pred = truth + rng.normal(0, 1, n) * noise_sd + (seg == "east") * 0.3
-    return pd.DataFrame({"region": seg, "rating": truth, "pred": pred,
-                         "band": np.where(np.arange(n) % 3 == 0, "young", "old")})
+    return pd.DataFrame(
+        {
+            "region": seg,
+            "rating": truth,
+            "pred": pred,
+            "band": np.where(np.arange(n) % 3 == 0, "young", "old"),
+        }
+    )
 
 
 def check_12_3(rmse_gap: Callable[..., Any]) -> CheckResult:
@@ -174,16 +224,24 @@ def check_12_3(rmse_gap: Callable[..., Any]) -> CheckResult:
     cases: list[Case] = []
     for by in ["region", "band"]:
         gap, worst = _gap_reference(df, "rating", "pred", by)
-        cases.append(Case(args=(df, "rating", "pred", by), expected=_expect_gap(gap, worst, df, by)))
-    small = pd.DataFrame({"seg": ["a", "a", "b", "b"], "y": [4.0, 2.0, 5.0, 1.0],
-                          "p": [4.0, 3.0, 3.0, 3.0]})
-    cases.append(Case(args=(small, "y", "p", "seg"), expected=_expect_gap(2.0 - np.sqrt(0.5), "b",
-                                                                         small, "seg")))
+        cases.append(
+            Case(args=(df, "rating", "pred", by), expected=_expect_gap(gap, worst, df, by))
+        )
+    small = pd.DataFrame(
+        {"seg": ["a", "a", "b", "b"], "y": [4.0, 2.0, 5.0, 1.0], "p": [4.0, 3.0, 3.0, 3.0]}
+    )
+    cases.append(
+        Case(
+            args=(small, "y", "p", "seg"),
+            expected=_expect_gap(2.0 - np.sqrt(0.5), "b", small, "seg"),
+        )
+    )
     return run_cases(ex, rmse_gap, cases)
 
 
-def _expect_gap(gap: float, worst: Hashable, df: pd.DataFrame,
-                by: str) -> Callable[[Any], str | None]:
+def _expect_gap(
+    gap: float, worst: Hashable, df: pd.DataFrame, by: str
+) -> Callable[[Any], str | None]:
     def judge(got: Any) -> str | None:
         if not isinstance(got, tuple) or len(got) != 2:
             return f"{got!r}: return a tuple (gap, worst_segment)"
@@ -196,7 +254,7 @@ def _expect_gap(gap: float, worst: Hashable, df: pd.DataFrame,
             hint = ""
             col_t, col_p = _cols(df)
             err = df[col_p] - df[col_t]
-            mse = (err ** 2).groupby(df[by]).mean()
+            mse = (err**2).groupby(df[by]).mean()
             mae = err.abs().groupby(df[by]).mean()
             if np.isclose(g, mse.max() - mse.min()):
                 hint = " (that is the gap of the MSE: take the square root per segment)"
@@ -208,12 +266,15 @@ def _expect_gap(gap: float, worst: Hashable, df: pd.DataFrame,
                 std = err.groupby(df[by]).std(ddof=0)
                 std1 = err.groupby(df[by]).std()
                 if np.isclose(g, std.max() - std.min()) or np.isclose(g, std1.max() - std1.min()):
-                    hint = (" (that is the gap of the standard deviation of the errors, which "
-                            "ignores a segment's mean error: RMSE = sqrt(mean(error ** 2)))")
+                    hint = (
+                        " (that is the gap of the standard deviation of the errors, which "
+                        "ignores a segment's mean error: RMSE = sqrt(mean(error ** 2)))"
+                    )
             return f"gap {g:.6f} instead of {gap:.6f}{hint}"
         if w != worst:
             return f"worst segment {w!r} instead of {worst!r} (the one with the LARGEST RMSE)"
         return None
+
     return judge
 
 
@@ -229,10 +290,13 @@ _PUBLIC_CATEGORIES = ["toys", "books", "garden", "home", "sports"]
 def _purchases_12_4() -> pd.DataFrame:
     rng = np.random.default_rng(5)
     n = 3000
-    return pd.DataFrame({"user_id": rng.integers(0, 300, n),
-                         "timestamp": rng.permutation(n),
-                         "category": np.array(["books", "toys", "home", "sports"])[
-                             rng.integers(0, 4, n)]})
+    return pd.DataFrame(
+        {
+            "user_id": rng.integers(0, 300, n),
+            "timestamp": rng.permutation(n),
+            "category": np.array(["books", "toys", "home", "sports"])[rng.integers(0, 4, n)],
+        }
+    )
 
 
 def _clipped_counts(purchases: pd.DataFrame, categories: Sequence[str], m: int) -> pd.Series:
@@ -243,20 +307,27 @@ def _clipped_counts(purchases: pd.DataFrame, categories: Sequence[str], m: int) 
 def _as_release(ex: str, got: Any, call: str, categories: Sequence[str]) -> pd.Series:
     """The student's release as a float Series in the order of ``categories``, or a failure."""
     if not isinstance(got, pd.Series):
-        _fail(ex, f"{call} returned {type(got).__name__}; return a pandas Series indexed by "
-                 "category.")
+        _fail(
+            ex, f"{call} returned {type(got).__name__}; return a pandas Series indexed by category."
+        )
     have = list(got.index)
     missing = [c for c in categories if c not in have]
     if missing:
-        _fail(ex, f"{call} has categories {have} but the public list is {list(categories)}: "
-                 f"{missing} are missing. Release every category of the list, zeros included "
-                 "(e.g. value_counts().reindex(categories, fill_value=0)). A release that leaves "
-                 "out the categories nobody bought tells exactly that, and no noise can hide it: "
-                 "the set of released categories must not depend on the data.")
+        _fail(
+            ex,
+            f"{call} has categories {have} but the public list is {list(categories)}: "
+            f"{missing} are missing. Release every category of the list, zeros included "
+            "(e.g. value_counts().reindex(categories, fill_value=0)). A release that leaves "
+            "out the categories nobody bought tells exactly that, and no noise can hide it: "
+            "the set of released categories must not depend on the data.",
+        )
     extra = [c for c in have if c not in categories]
     if extra or len(have) != len(categories):
-        _fail(ex, f"{call} has categories {have}; release each category of the public list "
-                 f"{list(categories)} exactly once, and nothing else.")
+        _fail(
+            ex,
+            f"{call} has categories {have}; release each category of the public list "
+            f"{list(categories)} exactly once, and nothing else.",
+        )
     try:
         return got.reindex(categories).astype(float)
     except (TypeError, ValueError):
@@ -272,8 +343,10 @@ def check_12_4(private_category_counts: Callable[..., Any]) -> CheckResult:
     copy, categories_copy = purchases.copy(), list(categories)
     for m in (1, 3):
         exact = _clipped_counts(purchases, categories, m)
-        call = (f"private_category_counts(purchases, {categories}, max_per_user={m}, "
-                "epsilon=1e6, seed=0)")
+        call = (
+            f"private_category_counts(purchases, {categories}, max_per_user={m}, "
+            "epsilon=1e6, seed=0)"
+        )
         got = private_category_counts(purchases, categories, m, 1e6, seed=0)
         if not purchases.equals(copy) or categories != categories_copy:
             _fail(ex, f"{call} modified the caller's arguments.")
@@ -282,45 +355,76 @@ def check_12_4(private_category_counts: Callable[..., Any]) -> CheckResult:
             ordered = purchases.sort_values("timestamp", kind="mergesort")
             variants = {
                 "total": purchases["category"].value_counts(),
-                "per_cat": ordered.groupby(["user_id", "category"]).head(m)["category"].value_counts(),
+                "per_cat": ordered.groupby(["user_id", "category"])
+                .head(m)["category"]
+                .value_counts(),
                 "latest": ordered.groupby("user_id").tail(m)["category"].value_counts(),
                 "unsorted": purchases.groupby("user_id").head(m)["category"].value_counts(),
             }
-            same = {k: np.allclose(got.to_numpy(), v.reindex(categories, fill_value=0).to_numpy(
-                dtype=float), atol=0.01) for k, v in variants.items()}
+            same = {
+                k: np.allclose(
+                    got.to_numpy(),
+                    v.reindex(categories, fill_value=0).to_numpy(dtype=float),
+                    atol=0.01,
+                )
+                for k, v in variants.items()
+            }
             hint = ""
             if same["total"]:
                 hint = " These are the unclipped counts: keep at most max_per_user rows per user."
             elif same["per_cat"]:
-                hint = (" You kept max_per_user rows per user AND category: the bound is per "
-                        "user over all categories (otherwise one user changes the counts by "
-                        "up to max_per_user in every category).")
+                hint = (
+                    " You kept max_per_user rows per user AND category: the bound is per "
+                    "user over all categories (otherwise one user changes the counts by "
+                    "up to max_per_user in every category)."
+                )
             elif same["latest"]:
                 hint = " You kept each user's LAST rows: keep the first ones by timestamp."
             elif same["unsorted"]:
-                hint = (" You kept each user's first rows in table order: sort by timestamp "
-                        "first (the rows are not in time order).")
-            _fail(ex, f"{call} (almost no noise) returned {got.round(2).to_dict()}, expected the "
-                     f"clipped counts {exact.to_dict()}.{hint}")
+                hint = (
+                    " You kept each user's first rows in table order: sort by timestamp "
+                    "first (the rows are not in time order)."
+                )
+            _fail(
+                ex,
+                f"{call} (almost no noise) returned {got.round(2).to_dict()}, expected the "
+                f"clipped counts {exact.to_dict()}.{hint}",
+            )
     # noise scale = max_per_user / epsilon, on every category (the empty one too)
     m, eps = 4, 0.5
     exact = _clipped_counts(purchases, categories, m).to_numpy(dtype=float)
-    call = f"private_category_counts(purchases, {categories}, max_per_user={m}, epsilon={eps}, seed=s)"
-    noisy = np.array([_as_release(ex, private_category_counts(purchases, categories, m, eps, seed=s),
-                                  call, categories).to_numpy() for s in range(400)])
+    call = (
+        f"private_category_counts(purchases, {categories}, max_per_user={m}, epsilon={eps}, seed=s)"
+    )
+    noisy = np.array(
+        [
+            _as_release(
+                ex, private_category_counts(purchases, categories, m, eps, seed=s), call, categories
+            ).to_numpy()
+            for s in range(400)
+        ]
+    )
     empty = categories.index("garden")
     if np.allclose(noisy[:, empty], 0.0):
-        _fail(ex, f"{call} for s = 0..399: the count of 'garden' (nobody bought any) is always "
-                 "exactly 0. Add noise to every category, zeros included: an exact 0 tells "
-                 "everyone that no customer bought there.")
+        _fail(
+            ex,
+            f"{call} for s = 0..399: the count of 'garden' (nobody bought any) is always "
+            "exactly 0. Add noise to every category, zeros included: an exact 0 tells "
+            "everyone that no customer bought there.",
+        )
     mad = float(np.mean(np.abs(noisy - exact)))
     if abs(mad / (m / eps) - 1) > 0.08:
         hint = ""
         if abs(mad / (1 / eps) - 1) < 0.08:
-            hint = (" That is sensitivity 1: after clipping, one user can change the counts by "
-                    "up to max_per_user, so the sensitivity is max_per_user.")
-        _fail(ex, f"{call} for s = 0..399: mean |noise| {mad:.3f}, expected max_per_user / "
-                 f"epsilon = {m / eps:.3f}.{hint}")
+            hint = (
+                " That is sensitivity 1: after clipping, one user can change the counts by "
+                "up to max_per_user, so the sensitivity is max_per_user."
+            )
+        _fail(
+            ex,
+            f"{call} for s = 0..399: mean |noise| {mad:.3f}, expected max_per_user / "
+            f"epsilon = {m / eps:.3f}.{hint}",
+        )
     if np.array_equal(noisy[0], noisy[1]):
         _fail(ex, "seed=0 and seed=1 gave the same noise: use the seed argument.")
     return passed(ex, getattr(private_category_counts, "__name__", "your function"), 4)

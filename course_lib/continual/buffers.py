@@ -62,12 +62,13 @@ class ReservoirBuffer:
         df = df.reset_index(drop=True)
         free = max(0, self.capacity - len(self))
         head = df.iloc[:free]
-        self._data = head.copy() if self._data is None else pd.concat(
-            [self._data, head], ignore_index=True)
+        self._data = (
+            head.copy() if self._data is None else pd.concat([self._data, head], ignore_index=True)
+        )
         self.n_seen += len(head)
         rest = df.iloc[free:]
         if len(rest):
-            t = self.n_seen + np.arange(len(rest))              # 0-based position in the stream
+            t = self.n_seen + np.arange(len(rest))  # 0-based position in the stream
             slot = np.floor(self.rng.random(len(rest)) * (t + 1)).astype(np.int64)
             keep = slot < self.capacity
             # a later row replacing the same slot wins, as in the sequential algorithm

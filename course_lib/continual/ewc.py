@@ -30,15 +30,23 @@ from course_lib.core.validation import (
 __all__ = ["ewc_penalty", "ewc_gradient", "fisher_diagonal", "ewc_regularizer"]
 
 
-def _as_arrays(weights: Sequence[ArrayLike], anchor: Sequence[ArrayLike],
-               fisher: Sequence[ArrayLike], where: str
-               ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+def _as_arrays(
+    weights: Sequence[ArrayLike],
+    anchor: Sequence[ArrayLike],
+    fisher: Sequence[ArrayLike],
+    where: str,
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """The three lists as float arrays, array by array, after checking that they match."""
     fix = "pass one array per weight array, in the order of model.get_weights()"
     for name, value in (("anchor", anchor), ("fisher", fisher)):
         if len(value) != len(weights):
-            raise argument_error(where, name, value, f"a list of as many arrays as weights "
-                                 f"({len(weights)}), got {len(value)}", fix)
+            raise argument_error(
+                where,
+                name,
+                value,
+                f"a list of as many arrays as weights ({len(weights)}), got {len(value)}",
+                fix,
+            )
     out = []
     for k, (w, a, f) in enumerate(zip(weights, anchor, fisher, strict=False)):
         w = check_array(w, f"weights[{k}]", where, allow_empty=True)
@@ -46,14 +54,19 @@ def _as_arrays(weights: Sequence[ArrayLike], anchor: Sequence[ArrayLike],
         f = check_array(f, f"fisher[{k}]", where, allow_empty=True)
         for name, x in ((f"anchor[{k}]", a), (f"fisher[{k}]", f)):
             if x.shape != w.shape:
-                raise argument_error(where, name, x, f"of the shape of weights[{k}] {w.shape}, "
-                                     f"got {x.shape}", fix)
+                raise argument_error(
+                    where, name, x, f"of the shape of weights[{k}] {w.shape}, got {x.shape}", fix
+                )
         out.append((w, a, f))
     return out
 
 
-def ewc_penalty(weights: Sequence[ArrayLike], anchor: Sequence[ArrayLike],
-                fisher: Sequence[ArrayLike], lam: float) -> float:
+def ewc_penalty(
+    weights: Sequence[ArrayLike],
+    anchor: Sequence[ArrayLike],
+    fisher: Sequence[ArrayLike],
+    lam: float,
+) -> float:
     r"""The EWC penalty :math:`\frac{\lambda}{2}\sum_k F_k (w_k - w^*_k)^2`.
 
     ``weights``, ``anchor`` (the weights after the previous update, :math:`w^*`)
@@ -69,8 +82,12 @@ def ewc_penalty(weights: Sequence[ArrayLike], anchor: Sequence[ArrayLike],
     return float(0.5 * lam * sum(np.sum(f * (w - a) ** 2) for w, a, f in arrays))
 
 
-def ewc_gradient(weights: Sequence[ArrayLike], anchor: Sequence[ArrayLike],
-                 fisher: Sequence[ArrayLike], lam: float) -> list[np.ndarray]:
+def ewc_gradient(
+    weights: Sequence[ArrayLike],
+    anchor: Sequence[ArrayLike],
+    fisher: Sequence[ArrayLike],
+    lam: float,
+) -> list[np.ndarray]:
     r"""Gradient of :func:`ewc_penalty` with respect to the weights: :math:`\lambda F (w - w^*)`.
 
     >>> w, a, f = [np.array([1.0, 2.0])], [np.array([0.0, 2.0])], [np.array([3.0, 5.0])]
@@ -81,8 +98,14 @@ def ewc_gradient(weights: Sequence[ArrayLike], anchor: Sequence[ArrayLike],
     return [lam * f * (w - a) for w, a, f in _as_arrays(weights, anchor, fisher, "ewc_gradient")]
 
 
-def fisher_diagonal(model: Any, df: pd.DataFrame, *, n_samples: int = 512, chunk: int = 128,
-                    seed: int | np.random.Generator = 0) -> list[np.ndarray]:
+def fisher_diagonal(
+    model: Any,
+    df: pd.DataFrame,
+    *,
+    n_samples: int = 512,
+    chunk: int = 128,
+    seed: int | np.random.Generator = 0,
+) -> list[np.ndarray]:
     r"""Diagonal empirical Fisher of a Keras rating model on (a sample of) ``df``.
 
     :math:`F_k = \frac{1}{n}\sum_i \big(\partial \ell_i / \partial w_k\big)^2` with
@@ -101,16 +124,21 @@ def fisher_diagonal(model: Any, df: pd.DataFrame, *, n_samples: int = 512, chunk
     chunk = check_int(chunk, "chunk", "fisher_diagonal", minimum=1)
     rng = as_generator(seed, "fisher_diagonal")
     if len(df) == 0:
-        raise argument_error("fisher_diagonal", "df", df, "a non-empty DataFrame",
-                             "pass the data of the period whose knowledge EWC should protect")
+        raise argument_error(
+            "fisher_diagonal",
+            "df",
+            df,
+            "a non-empty DataFrame",
+            "pass the data of the period whose knowledge EWC should protect",
+        )
     if len(df) > n_samples:
         df = df.iloc[np.sort(rng.choice(len(df), size=n_samples, replace=False))]
     variables = model.trainable_variables
     total = [np.zeros(v.shape, dtype=np.float64) for v in variables]
     inputs, y = model.inputs(df), df["rating"].to_numpy(dtype="float32")
     for start in range(0, len(df), chunk):
-        part = {k: tf.constant(v[start:start + chunk]) for k, v in inputs.items()}
-        target = tf.constant(y[start:start + chunk])
+        part = {k: tf.constant(v[start : start + chunk]) for k, v in inputs.items()}
+        target = tf.constant(y[start : start + chunk])
         with tf.GradientTape() as tape:
             pred = tf.reshape(model.keras_model(part, training=False), [-1])
             losses = tf.square(target - pred)

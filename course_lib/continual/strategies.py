@@ -61,8 +61,18 @@ from course_lib.core.validation import (
     check_number,
 )
 
-__all__ = ["UpdateCost", "Strategy", "Static", "FullRetrain", "SlidingWindow", "FineTune",
-           "Replay", "EWC", "WarmStartALS", "canonical_order"]
+__all__ = [
+    "UpdateCost",
+    "Strategy",
+    "Static",
+    "FullRetrain",
+    "SlidingWindow",
+    "FineTune",
+    "Replay",
+    "EWC",
+    "WarmStartALS",
+    "canonical_order",
+]
 
 
 def canonical_order(df: pd.DataFrame) -> pd.DataFrame:
@@ -88,8 +98,11 @@ class UpdateCost:
 
 
 def _positive_or_none(value: float | None, name: str, where: str, fix: str) -> float | None:
-    return None if value is None else check_number(value, name, where, low=0,
-                                                   low_inclusive=False, fix=fix)
+    return (
+        None
+        if value is None
+        else check_number(value, name, where, low=0, low_inclusive=False, fix=fix)
+    )
 
 
 class Strategy:
@@ -108,14 +121,21 @@ class Strategy:
 
     default_name = "strategy"
 
-    def __init__(self, *, epochs: int = 1, batch_size: int = 256,
-                 learning_rate: float | None = None, clipnorm: float | None = None,
-                 name: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        epochs: int = 1,
+        batch_size: int = 256,
+        learning_rate: float | None = None,
+        clipnorm: float | None = None,
+        name: str | None = None,
+    ) -> None:
         owner = type(self).__name__
         self.epochs = check_int(epochs, "epochs", owner, minimum=1)
         self.batch_size = check_int(batch_size, "batch_size", owner, minimum=1)
-        self.learning_rate = _positive_or_none(learning_rate, "learning_rate", owner,
-                                               "or None (the model's own)")
+        self.learning_rate = _positive_or_none(
+            learning_rate, "learning_rate", owner, "or None (the model's own)"
+        )
         self.clipnorm = _positive_or_none(clipnorm, "clipnorm", owner, "or None (no clipping)")
         self.name: str = name or self.default_name
         self.model_: Any = None
@@ -126,12 +146,17 @@ class Strategy:
         """Take ``model`` (already trained on ``history``) as the starting point; return self."""
         owner = type(self).__name__
         if not isinstance(model, RatingEstimator):
-            raise argument_error(f"{owner}.start", "model", model,
-                                 "a RatingEstimator (fit, partial_fit, predict, clone), got "
-                                 f"{type(model).__name__}",
-                                 "use RatingModel or MatrixFactorization", exc=TypeError)
-        check_frame(history, "history", f"{owner}.start",
-                    fix="pass the DataFrame the model was trained on")
+            raise argument_error(
+                f"{owner}.start",
+                "model",
+                model,
+                f"a RatingEstimator (fit, partial_fit, predict, clone), got {type(model).__name__}",
+                "use RatingModel or MatrixFactorization",
+                exc=TypeError,
+            )
+        check_frame(
+            history, "history", f"{owner}.start", fix="pass the DataFrame the model was trained on"
+        )
         self.model_ = self._prepare(model)
         self.costs_ = []
         self._start(history)
@@ -172,9 +197,12 @@ class Strategy:
         learning rate: it gets none of them, so every strategy works with every
         RatingEstimator.
         """
-        wanted = {"epochs": self.epochs if epochs is None else epochs,
-                  "batch_size": self.batch_size, "learning_rate": self.learning_rate,
-                  "clipnorm": self.clipnorm}
+        wanted = {
+            "epochs": self.epochs if epochs is None else epochs,
+            "batch_size": self.batch_size,
+            "learning_rate": self.learning_rate,
+            "clipnorm": self.clipnorm,
+        }
         params = inspect.signature(method).parameters
         if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
             return wanted
@@ -228,9 +256,13 @@ class FullRetrain(Strategy):
         self._require_started("training_set")
         data = self.history_
         if self.window_days is not None and len(data):
-            check_frame(data, "history", f"{type(self).__name__}(window_days="
-                        f"{self.window_days})", columns=("day",),
-                        fix="window on data with a `day` column, or use window_days=None")
+            check_frame(
+                data,
+                "history",
+                f"{type(self).__name__}(window_days={self.window_days})",
+                columns=("day",),
+                fix="window on data with a `day` column, or use window_days=None",
+            )
             data = data[data["day"] > data["day"].max() - self.window_days]
         return canonical_order(data)
 
@@ -273,11 +305,18 @@ class Replay(FineTune):
 
     default_name = "replay"
 
-    def __init__(self, *, buffer_size: int = 5000, replay_ratio: float = 1.0,
-                 seed: int | np.random.Generator = 0, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        buffer_size: int = 5000,
+        replay_ratio: float = 1.0,
+        seed: int | np.random.Generator = 0,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
-        self.replay_ratio = check_number(replay_ratio, "replay_ratio", "Replay", low=0,
-                                         fix="1.0 = as many old rows as new ones")
+        self.replay_ratio = check_number(
+            replay_ratio, "replay_ratio", "Replay", low=0, fix="1.0 = as many old rows as new ones"
+        )
         self.buffer = ReservoirBuffer(buffer_size, seed=seed)
 
     def _start(self, history: pd.DataFrame) -> None:
@@ -285,8 +324,11 @@ class Replay(FineTune):
 
     def _update(self, batch: pd.DataFrame) -> int:
         old = self.buffer.sample(int(round(self.replay_ratio * len(batch))))
-        mixed = pd.concat([batch.reset_index(drop=True), old[batch.columns]], ignore_index=True) \
-            if len(old) else batch
+        mixed = (
+            pd.concat([batch.reset_index(drop=True), old[batch.columns]], ignore_index=True)
+            if len(old)
+            else batch
+        )
         n = self._continue(mixed)
         self.buffer.add(batch)
         return n
@@ -315,8 +357,15 @@ class EWC(FineTune):
 
     default_name = "EWC"
 
-    def __init__(self, *, lam: float = 100.0, decay: float = 0.9, fisher_samples: int = 512,
-                 seed: int | np.random.Generator = 0, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        lam: float = 100.0,
+        decay: float = 0.9,
+        fisher_samples: int = 512,
+        seed: int | np.random.Generator = 0,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.lam = check_number(lam, "lam", "EWC", low=0, fix="0 = plain fine-tuning")
         self.decay = check_number(decay, "decay", "EWC", low=0, high=1)
@@ -325,20 +374,25 @@ class EWC(FineTune):
         self.fisher_: list[np.ndarray] | None = None
         self.anchor_: list[np.ndarray] | None = None
         self._slots: list[tuple[Any, Any]] | None = None
-        self.regularizers_: list[Callable[[Any], Any]] = []   # one per trainable variable
+        self.regularizers_: list[Callable[[Any], Any]] = []  # one per trainable variable
 
     def _variables(self) -> list[Any]:
         return list(self.model_.trainable_variables)
 
     def _start(self, history: pd.DataFrame) -> None:
         if not hasattr(self.model_, "set_weight_penalties"):
-            raise argument_error("EWC.start", "model", self.model_,
-                                 f"a Keras RatingModel, got {type(self.model_).__name__}",
-                                 "EWC needs a Keras model; use FineTune or Replay for other "
-                                 "models", exc=TypeError)
+            raise argument_error(
+                "EWC.start",
+                "model",
+                self.model_,
+                f"a Keras RatingModel, got {type(self.model_).__name__}",
+                "EWC needs a Keras model; use FineTune or Replay for other models",
+                exc=TypeError,
+            )
         self._slots, self.regularizers_ = None, []
-        self.fisher_ = fisher_diagonal(self.model_, history, n_samples=self.fisher_samples,
-                                       seed=self.rng)
+        self.fisher_ = fisher_diagonal(
+            self.model_, history, n_samples=self.fisher_samples, seed=self.rng
+        )
         self._install()
 
     def _install(self) -> None:
@@ -348,16 +402,23 @@ class EWC(FineTune):
         assert self.fisher_ is not None
         self.anchor_ = [np.asarray(v.numpy(), dtype=np.float64) for v in self._variables()]
         if self.lam == 0:
-            return   # no penalty at all: exactly fine-tuning (see the class docstring)
+            return  # no penalty at all: exactly fine-tuning (see the class docstring)
         if self._slots is None:
-            self._slots = [(keras.Variable(a.astype("float32"), trainable=False),
-                            keras.Variable(f.astype("float32"), trainable=False))
-                           for a, f in zip(self.anchor_, self.fisher_, strict=False)]
-            self.regularizers_ = [ewc_regularizer(anchor, fisher, self.lam)
-                                  for anchor, fisher in self._slots]
+            self._slots = [
+                (
+                    keras.Variable(a.astype("float32"), trainable=False),
+                    keras.Variable(f.astype("float32"), trainable=False),
+                )
+                for a, f in zip(self.anchor_, self.fisher_, strict=False)
+            ]
+            self.regularizers_ = [
+                ewc_regularizer(anchor, fisher, self.lam) for anchor, fisher in self._slots
+            ]
             self.model_.set_weight_penalties(self.regularizers_)
         else:
-            for (anchor, fisher), a, f in zip(self._slots, self.anchor_, self.fisher_, strict=False):
+            for (anchor, fisher), a, f in zip(
+                self._slots, self.anchor_, self.fisher_, strict=False
+            ):
                 anchor.assign(a.astype("float32"))
                 fisher.assign(f.astype("float32"))
 
@@ -411,10 +472,14 @@ class WarmStartALS(Strategy):
 
     def _start(self, history: pd.DataFrame) -> None:
         if getattr(self.model_, "solver", "als") != "als":
-            raise argument_error("WarmStartALS.start", "model", self.model_,
-                                 "an ALS matrix factorisation, got "
-                                 f"{type(self.model_).__name__}",
-                                 "use MatrixFactorization(solver='als')", exc=TypeError)
+            raise argument_error(
+                "WarmStartALS.start",
+                "model",
+                self.model_,
+                f"an ALS matrix factorisation, got {type(self.model_).__name__}",
+                "use MatrixFactorization(solver='als')",
+                exc=TypeError,
+            )
 
     def _update(self, batch: pd.DataFrame) -> int:
         self.model_.partial_fit(batch, epochs=self.n_sweeps)

@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # what a type checker and an IDE see; at run time names load 
         check_int,
         check_number,
         check_rating_range,
+        check_role,
         describe,
     )
 
@@ -49,6 +50,7 @@ _EXPORTS = {
     "check_int": ".validation",
     "check_number": ".validation",
     "check_rating_range": ".validation",
+    "check_role": ".validation",
     "describe": ".validation",
 }
 __all__ = sorted(_EXPORTS)

@@ -27,13 +27,15 @@ from typing import Any
 __all__ = ["lazy_exports"]
 
 
-def lazy_exports(package: str, exports: Mapping[str, str]
-                 ) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
+def lazy_exports(
+    package: str, exports: Mapping[str, str]
+) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
     """``__getattr__`` and ``__dir__`` for a package that re-exports ``exports``.
 
     ``exports`` maps each public name to the module that defines it, either absolute
     (``"math"``) or relative to ``package`` (``".losses"``).
     """
+
     def __getattr__(name: str) -> Any:
         try:
             module = exports[name]

@@ -29,14 +29,27 @@ import warnings
 
 from course_lib.core.validation import check_int
 
-__all__ = ["setup_notebook", "library_versions", "quiet_tensorflow_environment",
-           "check_python", "TESTED_PYTHONS"]
+__all__ = [
+    "setup_notebook",
+    "library_versions",
+    "quiet_tensorflow_environment",
+    "check_python",
+    "TESTED_PYTHONS",
+]
 
 _STATE = {"configured": False}
 #: CPython versions the course is tested on (CI runs the tests on each one present).
 TESTED_PYTHONS = ((3, 10), (3, 11), (3, 12), (3, 13))
-_LIBRARIES = ("python", "numpy", "pandas", "matplotlib", "seaborn", "tensorflow", "keras",
-              "ipywidgets")
+_LIBRARIES = (
+    "python",
+    "numpy",
+    "pandas",
+    "matplotlib",
+    "seaborn",
+    "tensorflow",
+    "keras",
+    "ipywidgets",
+)
 
 
 def quiet_tensorflow_environment() -> None:
@@ -50,11 +63,11 @@ def quiet_tensorflow_environment() -> None:
     '3'
     """
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"          # C++ logs: errors only
+    os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"  # C++ logs: errors only
     # oneDNN reorders float sums; off unless the environment asks for it on purpose
     # (CI runs every notebook a second time with it on, to prove no claim depends on it)
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-    os.environ["CUDA_VISIBLE_DEVICES"] = "-1"         # the course runs on the CPU
+    os.environ["CUDA_VISIBLE_DEVICES"] = "-1"  # the course runs on the CPU
     os.environ["TF_DETERMINISTIC_OPS"] = "1"
     os.environ.setdefault("PYTHONHASHSEED", "0")
 
@@ -73,10 +86,12 @@ def check_python(version: tuple[int, ...] | None = None) -> str | None:
     if major_minor in TESTED_PYTHONS:
         return None
     tested = ", ".join(f"{a}.{b}" for a, b in TESTED_PYTHONS)
-    return (f"Python {major_minor[0]}.{major_minor[1]} is not one the course is tested on "
-            f"({tested}); TensorFlow may have no wheels for it. Create the environment with a "
-            "tested Python, e.g. `uv venv --python 3.12 .venv`, `pyenv install 3.12`, or "
-            "`conda create -n course python=3.12`.")
+    return (
+        f"Python {major_minor[0]}.{major_minor[1]} is not one the course is tested on "
+        f"({tested}); TensorFlow may have no wheels for it. Create the environment with a "
+        "tested Python, e.g. `uv venv --python 3.12 .venv`, `pyenv install 3.12`, or "
+        "`conda create -n course python=3.12`."
+    )
 
 
 def library_versions() -> dict[str, str]:
@@ -150,8 +165,9 @@ def _configure_tensorflow(seed: int, n_threads: int) -> None:
     keras.utils.disable_interactive_logging()  # no progress bars in saved outputs
 
 
-def setup_notebook(seed: int = 42, *, tensorflow: bool = True, n_threads: int = 2,
-                   precision: int = 4) -> dict[str, str]:
+def setup_notebook(
+    seed: int = 42, *, tensorflow: bool = True, n_threads: int = 2, precision: int = 4
+) -> dict[str, str]:
     """Make the notebook deterministic and quiet; return library versions.
 
     Parameters
@@ -181,18 +197,18 @@ def setup_notebook(seed: int = 42, *, tensorflow: bool = True, n_threads: int = 
     ...
     ValueError: setup_notebook(seed=-1): seed must be ... pass e.g. seed=42.
     """
-    check_int(seed, "seed", "setup_notebook", minimum=0, maximum=2**32 - 1,
-              fix="pass e.g. seed=42")
+    check_int(seed, "seed", "setup_notebook", minimum=0, maximum=2**32 - 1, fix="pass e.g. seed=42")
     check_int(n_threads, "n_threads", "setup_notebook", minimum=1, fix="use e.g. n_threads=2")
     import sys
 
-    if tensorflow and "tensorflow" in sys.modules and not _STATE["configured"] \
-            and _in_notebook():
+    if tensorflow and "tensorflow" in sys.modules and not _STATE["configured"] and _in_notebook():
         warnings.warn(
             "TensorFlow was imported before setup_notebook(), so its logging and CPU settings "
             "could not be applied. Restart the kernel and call setup_notebook() before "
             "`import keras` / `import tensorflow` (put those imports below it).",
-            UserWarning, stacklevel=2)
+            UserWarning,
+            stacklevel=2,
+        )
     advice = check_python()
     if advice:
         warnings.warn(advice, UserWarning, stacklevel=2)
@@ -238,5 +254,11 @@ def _set_plot_theme() -> None:
             sns.set_theme(context="notebook", style="whitegrid", palette="colorblind")
         except ImportError:  # pragma: no cover
             pass
-    matplotlib.rcParams.update({"figure.figsize": (7.0, 4.0), "figure.dpi": 100,
-                                "axes.titleweight": "bold", "savefig.bbox": "tight"})
+    matplotlib.rcParams.update(
+        {
+            "figure.figsize": (7.0, 4.0),
+            "figure.dpi": 100,
+            "axes.titleweight": "bold",
+            "savefig.bbox": "tight",
+        }
+    )

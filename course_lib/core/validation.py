@@ -23,6 +23,7 @@ raises ``ValueError``.  The message has the form::
 
     where(name=value): name must be <what is allowed>; <how to fix it>.
 """
+
 from __future__ import annotations
 
 import math
@@ -36,9 +37,19 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-__all__ = ["ArgumentTypeError", "check_number", "check_int", "check_rating_range",
-           "check_array", "check_frame", "check_choice", "as_generator", "argument_error",
-           "describe"]
+__all__ = [
+    "ArgumentTypeError",
+    "check_number",
+    "check_int",
+    "check_rating_range",
+    "check_array",
+    "check_frame",
+    "check_choice",
+    "check_role",
+    "as_generator",
+    "argument_error",
+    "describe",
+]
 
 _REAL_TYPES = (int, float, np.integer, np.floating)
 _INT_TYPES = (int, np.integer)
@@ -63,8 +74,9 @@ def _fmt(x: float) -> str:
     return str(int(x)) if isinstance(x, _INT_TYPES) else f"{x:g}"
 
 
-def _bound(name: str, low: float | None, high: float | None, low_inclusive: bool,
-           high_inclusive: bool) -> str:
+def _bound(
+    name: str, low: float | None, high: float | None, low_inclusive: bool, high_inclusive: bool
+) -> str:
     """The allowed range in words, e.g. ``'with 0 <= rho < 1'`` or ``'>= 0'``."""
     lo_op = "<=" if low_inclusive else "<"
     hi_op = "<=" if high_inclusive else "<"
@@ -99,8 +111,15 @@ def describe(value: object) -> str:
     return f"{text[:57]}..." if text.startswith(kind) else f"{kind} {text[:50]}..."
 
 
-def argument_error(where: str, name: str, value: object, rule: str, fix: str | None = None, *,
-                   exc: type[Exception] = ValueError) -> Exception:
+def argument_error(
+    where: str,
+    name: str,
+    value: object,
+    rule: str,
+    fix: str | None = None,
+    *,
+    exc: type[Exception] = ValueError,
+) -> Exception:
     """The error for an argument that breaks ``rule``, in the course's one message style.
 
     For the rules the ``check_*`` functions do not cover (two arguments that must
@@ -117,15 +136,24 @@ def argument_error(where: str, name: str, value: object, rule: str, fix: str | N
     return exc(f"{where}({name}={describe(value)}): {name} must be {rule}{tail}.")
 
 
-def _raise(exc: type[Exception], where: str, name: str, value: object, rule: str,
-           fix: str | None) -> None:
+def _raise(
+    exc: type[Exception], where: str, name: str, value: object, rule: str, fix: str | None
+) -> None:
     raise argument_error(where, name, value, rule, fix, exc=exc)
 
 
-def check_number(value: Any, name: str, where: str, *, low: float | None = None,
-                 high: float | None = None, low_inclusive: bool = True,
-                 high_inclusive: bool = True, allow_inf: bool = False,
-                 fix: str | None = None) -> float:
+def check_number(
+    value: Any,
+    name: str,
+    where: str,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_inclusive: bool = True,
+    high_inclusive: bool = True,
+    allow_inf: bool = False,
+    fix: str | None = None,
+) -> float:
     """Check that ``value`` is a real number within the given bounds; return it as a float.
 
     Parameters
@@ -198,8 +226,15 @@ def check_number(value: Any, name: str, where: str, *, low: float | None = None,
     return number
 
 
-def check_int(value: Any, name: str, where: str, *, minimum: int | None = None,
-              maximum: int | None = None, fix: str | None = None) -> int:
+def check_int(
+    value: Any,
+    name: str,
+    where: str,
+    *,
+    minimum: int | None = None,
+    maximum: int | None = None,
+    fix: str | None = None,
+) -> int:
     """Check that ``value`` is a whole number within ``[minimum, maximum]``; return it as an int.
 
     Parameters
@@ -265,8 +300,10 @@ def check_rating_range(rating_range: Any, where: str) -> tuple[float, float]:
     except (TypeError, ValueError):
         low = high = float("nan")
     if not (math.isfinite(low) and math.isfinite(high) and low < high):
-        raise ValueError(f"{where}(rating_range={rating_range!r}): give (low, high) with low < high, "
-                         "both finite, e.g. (1, 5), or (0.5, 5) for half stars.")
+        raise ValueError(
+            f"{where}(rating_range={rating_range!r}): give (low, high) with low < high, "
+            "both finite, e.g. (1, 5), or (0.5, 5) for half stars."
+        )
     return low, high
 
 
@@ -292,14 +329,24 @@ def as_generator(seed: Any, where: str = "") -> np.random.Generator:
         return seed
     if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, _INT_TYPES) or seed < 0:
         prefix = f"{where}(seed={seed!r})" if where else f"seed={seed!r}"
-        raise ValueError(f"{prefix}: seed must be a non-negative int or an np.random.Generator; "
-                         "pass e.g. seed=0.")
+        raise ValueError(
+            f"{prefix}: seed must be a non-negative int or an np.random.Generator; "
+            "pass e.g. seed=0."
+        )
     return np.random.default_rng(int(seed))
 
 
-def check_array(value: Any, name: str, where: str, *, min_ndim: int = 0, ndim: int | None = None,
-                allow_empty: bool = False, allow_nan: bool = False,
-                fix: str | None = None) -> np.ndarray:
+def check_array(
+    value: Any,
+    name: str,
+    where: str,
+    *,
+    min_ndim: int = 0,
+    ndim: int | None = None,
+    allow_empty: bool = False,
+    allow_nan: bool = False,
+    fix: str | None = None,
+) -> np.ndarray:
     """Check that ``value`` converts to a float array of the right shape; return the array.
 
     Examples
@@ -322,26 +369,49 @@ def check_array(value: Any, name: str, where: str, *, min_ndim: int = 0, ndim: i
     try:
         arr = np.asarray(value, dtype=float)
     except (TypeError, ValueError):
-        _raise(ArgumentTypeError, where, name, value,
-               f"numbers (an array or a list of floats), got {type(value).__name__}", fix)
+        _raise(
+            ArgumentTypeError,
+            where,
+            name,
+            value,
+            f"numbers (an array or a list of floats), got {type(value).__name__}",
+            fix,
+        )
     if arr.size == 0 and not allow_empty:
         _raise(ValueError, where, name, arr, "non-empty", fix or "pass at least one value")
     if ndim is not None and arr.ndim != ndim:
         _raise(ValueError, where, name, arr, f"{ndim}-dimensional, got shape {arr.shape}", fix)
     if arr.ndim < min_ndim:
-        _raise(ValueError, where, name, arr,
-               f"at least {min_ndim}-dimensional, got shape {arr.shape}", fix)
+        _raise(
+            ValueError,
+            where,
+            name,
+            arr,
+            f"at least {min_ndim}-dimensional, got shape {arr.shape}",
+            fix,
+        )
     if not allow_nan:
         n_nan = int(np.isnan(arr).sum())
         if n_nan:
-            _raise(ValueError, where, name, arr,
-                   f"numbers without NaN, found {n_nan} NaN of {arr.size}",
-                   fix or "drop or impute missing values first")
+            _raise(
+                ValueError,
+                where,
+                name,
+                arr,
+                f"numbers without NaN, found {n_nan} NaN of {arr.size}",
+                fix or "drop or impute missing values first",
+            )
     return arr
 
 
-def check_frame(value: Any, name: str, where: str, *,
-                columns: tuple[str, ...] | list[str] = (), fix: str | None = None) -> pd.DataFrame:
+def check_frame(
+    value: Any,
+    name: str,
+    where: str,
+    *,
+    columns: tuple[str, ...] | list[str] = (),
+    fix: str | None = None,
+) -> pd.DataFrame:
     """Check that ``value`` is a pandas DataFrame with ``columns``; return it.
 
     Examples
@@ -363,17 +433,30 @@ def check_frame(value: Any, name: str, where: str, *,
 
     fix = fix or "use the ratings schema (user_id, item_id, rating, timestamp), e.g. shop.ratings"
     if not isinstance(value, pd.DataFrame):
-        _raise(ArgumentTypeError, where, name, value,
-               f"a pandas DataFrame, got {type(value).__name__}", fix)
+        _raise(
+            ArgumentTypeError,
+            where,
+            name,
+            value,
+            f"a pandas DataFrame, got {type(value).__name__}",
+            fix,
+        )
     missing = [c for c in columns if c not in value.columns]
     if missing:
-        _raise(ValueError, where, name, value,
-               f"a DataFrame with the column(s) {missing}, it has {list(value.columns)}", fix)
+        _raise(
+            ValueError,
+            where,
+            name,
+            value,
+            f"a DataFrame with the column(s) {missing}, it has {list(value.columns)}",
+            fix,
+        )
     return value
 
 
-def check_choice(value: T, name: str, where: str, options: Iterable[object], *,
-                 fix: str | None = None) -> T:
+def check_choice(
+    value: T, name: str, where: str, options: Iterable[object], *, fix: str | None = None
+) -> T:
     """Check that ``value`` is one of ``options``; return it.
 
     >>> check_choice("als", "solver", "MatrixFactorization", ("als", "sgd"))
@@ -386,9 +469,26 @@ def check_choice(value: T, name: str, where: str, options: Iterable[object], *,
     options = tuple(options)
     try:
         ok = value in options
-    except TypeError:           # unhashable value against a set/dict of options
+    except TypeError:  # unhashable value against a set/dict of options
         ok = False
     if not ok:
-        _raise(ValueError, where, name, value,
-               "one of " + ", ".join(repr(o) for o in options), fix)
+        _raise(ValueError, where, name, value, "one of " + ", ".join(repr(o) for o in options), fix)
+    return value
+
+
+def check_role(value: Any, role: type, name: str, where: str, *, fix: str | None = None) -> Any:
+    """Check that ``value`` plays ``role`` (a Protocol of :mod:`course_lib.core.roles`); return it.
+
+    The message lists what the role needs, so a student's own class can be fixed.
+
+    >>> from course_lib.core.roles import DriftDetector
+    >>> check_role(object(), DriftDetector, "detector", "run_detector")
+    Traceback (most recent call last):
+    ...
+    course_lib.core.validation.ArgumentTypeError: run_detector(detector=<object object at ...>): detector must be a DriftDetector (drift_detected, reset, update), got object.
+    """
+    if not isinstance(value, role):
+        members = sorted(m for m in vars(role) if not m.startswith("_"))
+        rule = f"a {role.__name__} ({', '.join(members)}), got {type(value).__name__}"
+        raise argument_error(where, name, value, rule, fix, exc=ArgumentTypeError)
     return value

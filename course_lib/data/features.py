@@ -37,13 +37,26 @@ from numpy.typing import ArrayLike
 
 from course_lib.core.validation import argument_error, check_array, check_frame, check_int
 
-__all__ = ["IdEncoder", "Standardizer", "FeatureTable", "default_feature_columns",
-           "HIDDEN_COLUMN_HINTS"]
+__all__ = [
+    "IdEncoder",
+    "Standardizer",
+    "FeatureTable",
+    "default_feature_columns",
+    "HIDDEN_COLUMN_HINTS",
+]
 
 # Columns of a simulated world that a real shop could not observe (or that would
 # let a model peek at the answer).  ``default_feature_columns`` leaves them out.
-HIDDEN_COLUMN_HINTS = ("quality", "true_", "latent", "truth", "expected_", "taste", "pref_",
-                       "segment")
+HIDDEN_COLUMN_HINTS = (
+    "quality",
+    "true_",
+    "latent",
+    "truth",
+    "expected_",
+    "taste",
+    "pref_",
+    "segment",
+)
 _TABLE_FIX = "pass a side table indexed by id, e.g. shop.users or shop.items"
 
 
@@ -52,9 +65,14 @@ def _as_id_array(ids: Iterable[Any], name: str, where: str) -> np.ndarray:
     arr = np.asarray(ids.to_numpy() if isinstance(ids, (pd.Series, pd.Index)) else ids)
     if arr.ndim == 0:
         arr = arr.reshape(1)
-    if arr.ndim != 1:    # ids may be text, so check_array (numbers only) does not apply
-        raise argument_error(where, name, arr, f"a 1-D sequence of ids, got shape {arr.shape}",
-                             "pass e.g. df['user_id']")
+    if arr.ndim != 1:  # ids may be text, so check_array (numbers only) does not apply
+        raise argument_error(
+            where,
+            name,
+            arr,
+            f"a 1-D sequence of ids, got shape {arr.shape}",
+            "pass e.g. df['user_id']",
+        )
     return arr
 
 
@@ -88,9 +106,13 @@ class IdEncoder:
 
     def __init__(self, capacity: int | None = None) -> None:
         if capacity is not None:
-            capacity = check_int(capacity, "capacity", "IdEncoder", minimum=0,
-                                 fix="pass the number of ids that get their own row, or None "
-                                     "for no limit")
+            capacity = check_int(
+                capacity,
+                "capacity",
+                "IdEncoder",
+                minimum=0,
+                fix="pass the number of ids that get their own row, or None for no limit",
+            )
         self.capacity = capacity
         self.ids_: list[Hashable] = []
         self._index: dict[Hashable, int] = {}
@@ -147,8 +169,11 @@ class IdEncoder:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-serialisable description (ids as Python ints/strings)."""
-        return {"capacity": self.capacity, "ids": list(self.ids_),
-                "overflow": sorted(self._overflow, key=str)}
+        return {
+            "capacity": self.capacity,
+            "ids": list(self.ids_),
+            "overflow": sorted(self._overflow, key=str),
+        }
 
     @classmethod
     def from_dict(cls, state: dict[str, Any]) -> IdEncoder:
@@ -214,18 +239,30 @@ class Standardizer:
     def _check_X(X: ArrayLike, where: str, n_columns: int | None = None) -> np.ndarray:
         """``X`` as a 2-D float array (NaN allowed: a missing value), of ``n_columns`` columns."""
         where = f"Standardizer.{where}"
-        arr = check_array(X, "X", where, ndim=2, allow_empty=True, allow_nan=True,
-                          fix="pass (n_samples, n_features); for one feature use "
-                              "X.reshape(-1, 1)")
+        arr = check_array(
+            X,
+            "X",
+            where,
+            ndim=2,
+            allow_empty=True,
+            allow_nan=True,
+            fix="pass (n_samples, n_features); for one feature use X.reshape(-1, 1)",
+        )
         if n_columns is not None and arr.shape[1] != n_columns:
-            raise argument_error(where, "X", arr, f"an array with {n_columns} columns, like the "
-                                 "data the statistics were fitted on", "pass the same columns")
+            raise argument_error(
+                where,
+                "X",
+                arr,
+                f"an array with {n_columns} columns, like the data the statistics were fitted on",
+                "pass the same columns",
+            )
         return arr
 
     def _require_fitted(self, what: str) -> None:
         if not self.is_fitted:
-            raise RuntimeError(f"Standardizer.{what}: not fitted yet; call fit(X) or "
-                               "partial_fit(X) first.")
+            raise RuntimeError(
+                f"Standardizer.{what}: not fitted yet; call fit(X) or partial_fit(X) first."
+            )
 
     def fit(self, X: ArrayLike) -> Standardizer:
         """Fit mean and variance on ``X`` (NaN entries are ignored); return self."""
@@ -235,8 +272,7 @@ class Standardizer:
 
     def partial_fit(self, X: ArrayLike) -> Standardizer:
         """Merge the moments of a new batch into the running ones (Chan et al.); return self."""
-        arr = self._check_X(X, "partial_fit",
-                            len(self.mean_) if self.mean_ is not None else None)
+        arr = self._check_X(X, "partial_fit", len(self.mean_) if self.mean_ is not None else None)
         n_b = np.sum(~np.isnan(arr), axis=0).astype(float)
         if arr.shape[0] == 0 or np.all(n_b == 0):
             if not self.is_fitted:
@@ -256,7 +292,7 @@ class Standardizer:
         delta = mean_b - mean_a
         safe_n = np.maximum(n, 1)
         self.mean_ = mean_a + delta * n_b / safe_n
-        m2 = m2_a + m2_b + delta ** 2 * n_a * n_b / safe_n
+        m2 = m2_a + m2_b + delta**2 * n_a * n_b / safe_n
         self.var_ = np.where(n > 0, m2 / safe_n, 1.0)
         self._counts = n
         self.n_seen_ += arr.shape[0]
@@ -279,8 +315,13 @@ class Standardizer:
         """A JSON-serialisable description of the statistics."""
         if self.mean_ is None or self.var_ is None:
             return {"fitted": False}
-        return {"fitted": True, "mean": self.mean_.tolist(), "var": self.var_.tolist(),
-                "counts": self._counts.tolist(), "n_seen": int(self.n_seen_)}
+        return {
+            "fitted": True,
+            "mean": self.mean_.tolist(),
+            "var": self.var_.tolist(),
+            "counts": self._counts.tolist(),
+            "n_seen": int(self.n_seen_),
+        }
 
     @classmethod
     def from_dict(cls, state: dict[str, Any]) -> Standardizer:
@@ -315,8 +356,11 @@ def default_feature_columns(table: pd.DataFrame, *, max_categories: int = 30) ->
     cols = []
     for col in table.columns:
         name = str(col).lower()
-        if any(h in name for h in HIDDEN_COLUMN_HINTS) or name.endswith("_day") \
-                or name in ("day", "timestamp"):
+        if (
+            any(h in name for h in HIDDEN_COLUMN_HINTS)
+            or name.endswith("_day")
+            or name in ("day", "timestamp")
+        ):
             continue
         s = table[col]
         if pd.api.types.is_bool_dtype(s) or pd.api.types.is_numeric_dtype(s):
@@ -352,12 +396,21 @@ class FeatureTable:
         check_frame(table, "table", "FeatureTable", fix=_TABLE_FIX)
         if table.index.has_duplicates:
             dup = table.index[table.index.duplicated()][:3].tolist()
-            raise argument_error("FeatureTable", "table", table,
-                                 f"indexed by unique ids, but {dup} appear twice",
-                                 "use table.drop_duplicates() or set_index('..._id')")
+            raise argument_error(
+                "FeatureTable",
+                "table",
+                table,
+                f"indexed by unique ids, but {dup} appear twice",
+                "use table.drop_duplicates() or set_index('..._id')",
+            )
         columns = default_feature_columns(table) if columns is None else list(columns)
-        check_frame(table, "table", "FeatureTable", columns=columns,
-                    fix="pick columns= among the table's columns")
+        check_frame(
+            table,
+            "table",
+            "FeatureTable",
+            columns=columns,
+            fix="pick columns= among the table's columns",
+        )
         self.columns = columns
         self.categories: dict[str, list] = {}
         for col in columns:
@@ -385,9 +438,11 @@ class FeatureTable:
             s = table[col]
             if col in self.categories:
                 vals = s.to_numpy()
-                parts.append(np.stack([(vals == v) for v in self.categories[col]], axis=1)
-                             .astype(float) if self.categories[col]
-                             else np.zeros((len(table), 0)))
+                parts.append(
+                    np.stack([(vals == v) for v in self.categories[col]], axis=1).astype(float)
+                    if self.categories[col]
+                    else np.zeros((len(table), 0))
+                )
                 nan_rows = s.isna().to_numpy()
                 parts[-1][nan_rows] = np.nan
             else:
@@ -398,8 +453,13 @@ class FeatureTable:
 
     def add(self, table: pd.DataFrame) -> FeatureTable:
         """Add or update rows (new users arriving with their demographics); return self."""
-        check_frame(table, "table", "FeatureTable.add", columns=self.columns,
-                    fix="the new rows need the columns the table was built with")
+        check_frame(
+            table,
+            "table",
+            "FeatureTable.add",
+            columns=self.columns,
+            fix="the new rows need the columns the table was built with",
+        )
         new_X = self.encode(table)
         new_ids = np.asarray(table.index)
         pos = pd.Index(self.ids).get_indexer(new_ids)
@@ -420,8 +480,11 @@ class FeatureTable:
 
     def to_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         """``(config, arrays)``: JSON-able config and numpy arrays, for saving."""
-        config = {"columns": [str(c) for c in self.columns], "categories": self.categories,
-                  "feature_names": self.feature_names}
+        config = {
+            "columns": [str(c) for c in self.columns],
+            "categories": self.categories,
+            "feature_names": self.feature_names,
+        }
         return config, {"ids": self.ids, "X": self.X}
 
     @classmethod

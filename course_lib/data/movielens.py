@@ -59,19 +59,24 @@ def _extract_archive(data: bytes, target: Path) -> None:
             f"MovieLens 100K download from {ML100K_URL} has MD5 {_md5(data)} ({len(data)} bytes) "
             f"but the official archive has MD5 {ML100K_MD5} (4924029 bytes): the download is "
             "truncated or corrupted. Nothing was cached; try again, or download the zip by hand, "
-            "unzip it and pass path='.../ml-100k'.")
+            "unzip it and pass path='.../ml-100k'."
+        )
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = {Path(m).name: m for m in archive.namelist()}
     except zipfile.BadZipFile as exc:
-        raise DatasetError(f"MovieLens 100K download from {ML100K_URL} is not a zip archive "
-                           f"({exc}). Nothing was cached; download it by hand, unzip it and pass "
-                           "path='.../ml-100k'.") from None
+        raise DatasetError(
+            f"MovieLens 100K download from {ML100K_URL} is not a zip archive "
+            f"({exc}). Nothing was cached; download it by hand, unzip it and pass "
+            "path='.../ml-100k'."
+        ) from None
     missing = [name for name in ML100K_REQUIRED if name not in members]
     if missing:
-        raise DatasetError(f"MovieLens 100K download from {ML100K_URL} has no {missing} inside. "
-                           "Nothing was cached; download it by hand, unzip it and pass "
-                           "path='.../ml-100k'.")
+        raise DatasetError(
+            f"MovieLens 100K download from {ML100K_URL} has no {missing} inside. "
+            "Nothing was cached; download it by hand, unzip it and pass "
+            "path='.../ml-100k'."
+        )
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=".ml-100k-"))
@@ -81,9 +86,9 @@ def _extract_archive(data: bytes, target: Path) -> None:
         for name in ("u.data", "u.user", "u.item", "u.genre", "README"):
             if name in members:
                 (tmp / name).write_bytes(archive.read(members[name]))
-        read_movielens_folder(tmp)           # refuse to cache something we cannot read
+        read_movielens_folder(tmp)  # refuse to cache something we cannot read
         (tmp / "ml-100k.zip.md5").write_text(ML100K_MD5 + "\n")
-        if target.exists():                  # a broken earlier copy: replace it
+        if target.exists():  # a broken earlier copy: replace it
             shutil.rmtree(target)
         os.replace(tmp, target)
     except OSError as exc:
@@ -95,14 +100,18 @@ def _extract_archive(data: bytes, target: Path) -> None:
 
 
 def _cache_problem(target: Path, exc: OSError) -> DatasetError:
-    return DatasetError(f"{target}: cannot write the MovieLens cache there ({exc}). Set "
-                        "COURSE_LIB_CACHE (or pass cache_dir=) to a folder you may write to, or "
-                        "unzip the archive yourself and pass path='.../ml-100k'.")
+    return DatasetError(
+        f"{target}: cannot write the MovieLens cache there ({exc}). Set "
+        "COURSE_LIB_CACHE (or pass cache_dir=) to a folder you may write to, or "
+        "unzip the archive yourself and pass path='.../ml-100k'."
+    )
 
 
-
-def load_movielens_100k(path: str | os.PathLike | None = None, download: bool = False,
-                        cache_dir: str | os.PathLike | None = None) -> ShopData:
+def load_movielens_100k(
+    path: str | os.PathLike | None = None,
+    download: bool = False,
+    cache_dir: str | os.PathLike | None = None,
+) -> ShopData:
     """The real MovieLens 100K ratings in the course's ratings schema.
 
     943 users rated 1,682 movies 100,000 times (1-5 stars) between September
@@ -143,8 +152,11 @@ def load_movielens_100k(path: str | os.PathLike | None = None, download: bool = 
     target = target / "ml-100k"
     marker = target / "ml-100k.zip.md5"
     try:
-        good = (marker.is_file() and marker.read_text().strip() == ML100K_MD5
-                and all((target / name).is_file() for name in ML100K_REQUIRED))
+        good = (
+            marker.is_file()
+            and marker.read_text().strip() == ML100K_MD5
+            and all((target / name).is_file() for name in ML100K_REQUIRED)
+        )
     except (OSError, UnicodeDecodeError):
         good = False
     if not good:
@@ -153,13 +165,15 @@ def load_movielens_100k(path: str | os.PathLike | None = None, download: bool = 
                 f"MovieLens 100K is not in the cache folder {target}. Call "
                 "load_movielens_100k(download=True) to fetch it once (about 5 MB, from "
                 f"{ML100K_URL}), or pass path= to a folder with the unzipped files. Set "
-                "COURSE_LIB_CACHE to use another cache folder.")
+                "COURSE_LIB_CACHE to use another cache folder."
+            )
         try:
             data = _fetch(ML100K_URL)
-        except OSError as exc:           # URLError, timeouts, refused connections
+        except OSError as exc:  # URLError, timeouts, refused connections
             raise DatasetError(
                 f"could not download MovieLens 100K from {ML100K_URL} ({exc}). Nothing was "
                 "cached. Check your internet connection and try again, or download the zip "
-                "by hand (e.g. in a browser), unzip it and pass path='.../ml-100k'.") from None
+                "by hand (e.g. in a browser), unzip it and pass path='.../ml-100k'."
+            ) from None
         _extract_archive(data, target)
     return read_movielens_folder(target)

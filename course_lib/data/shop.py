@@ -83,10 +83,11 @@ from course_lib.data.shop_world import (
 )
 from course_lib.foundations.activations import sigmoid
 
-__all__ = ["simulate"]   # main(argv) is the command line (`course shop`, `python -m ...`)
+__all__ = ["simulate"]  # main(argv) is the command line (`course shop`, `python -m ...`)
 
-_HOUR_WEIGHTS = np.array([2, 1, 1, 1, 1, 1, 2, 3, 4, 5, 5, 6, 7, 6, 5, 5, 6, 7, 8, 9,
-                          10, 10, 7, 4], dtype=float)
+_HOUR_WEIGHTS = np.array(
+    [2, 1, 1, 1, 1, 1, 2, 3, 4, 5, 5, 6, 7, 6, 5, 5, 6, 7, 8, 9, 10, 10, 7, 4], dtype=float
+)
 
 
 def simulate(scenario: str = "all", seed: int = DEFAULT_SEED, **overrides: Any) -> ShopData:
@@ -145,8 +146,11 @@ def simulate(scenario: str = "all", seed: int = DEFAULT_SEED, **overrides: Any) 
         w = activity[active] * np.where(d - signup[active] < 14, 2.0, 1.0)
         u_pos = active[rng.choice(len(active), size=n_v, p=w / w.sum())]
         # category: what the user likes (taste + drift) and what the shop pushes (demand)
-        logits = (np.log(BASE_CATEGORY_SHARE) + np.log(truth._demand[d])
-                  + 0.8 * (taste[u_pos] + truth._expected[d, region[u_pos]]))
+        logits = (
+            np.log(BASE_CATEGORY_SHARE)
+            + np.log(truth._demand[d])
+            + 0.8 * (taste[u_pos] + truth._expected[d, region[u_pos]])
+        )
         cat = np.argmax(logits + rng.gumbel(size=logits.shape), axis=1)
         # item within the category: popularity, boosted while new (novelty decays in ~2 weeks)
         i_pos = np.empty(n_v, dtype=int)
@@ -158,13 +162,12 @@ def simulate(scenario: str = "all", seed: int = DEFAULT_SEED, **overrides: Any) 
                 continue
             cand = np.flatnonzero(cat_of_item == c)
             wc = weight[cand]
-            if wc.sum() == 0:       # nothing of this category on sale yet: pick any live item
+            if wc.sum() == 0:  # nothing of this category on sale yet: pick any live item
                 cand, wc = np.flatnonzero(live), weight[live]
             i_pos[rows] = cand[rng.choice(cand.size, size=rows.size, p=wc / wc.sum())]
         promo_p = 0.4 if traffic[d] > 1 else 0.2
         discount = np.where(rng.random(n_v) < promo_p, rng.choice([0.1, 0.2, 0.3], n_v), 0.0)
-        second = (rng.choice(24, size=n_v, p=hour_p) * 3600
-                  + rng.integers(0, 3600, n_v))
+        second = rng.choice(24, size=n_v, p=hour_p) * 3600 + rng.integers(0, 3600, n_v)
         chunks.append((np.full(n_v, d), u_pos, i_pos, discount, second))
 
     day = np.concatenate([c[0] for c in chunks])
@@ -195,22 +198,31 @@ def simulate(scenario: str = "all", seed: int = DEFAULT_SEED, **overrides: Any) 
     list_price = items["price"].to_numpy()[i_pos]
     price = np.round(list_price * (1 - discount), 2)
     view_id = np.arange(1, n_v + 1)
-    view_truth = pd.DataFrame({"purchase_prob": np.round(p_buy, 4),
-                               "expected_rating": np.round(exp_rating, 4)})
-    ev = [("view", np.ones(n_v, bool), view_ts, 0), ("cart", carted, cart_ts, 1),
-          ("purchase", purchased, buy_ts, 2)]
-    inter = pd.DataFrame({
-        "user_id": np.concatenate([user_id[m] for _, m, _, _ in ev]),
-        "item_id": np.concatenate([item_id[m] for _, m, _, _ in ev]),
-        "event": np.concatenate([np.full(m.sum(), name) for name, m, _, _ in ev]),
-        "price": np.concatenate([price[m] for _, m, _, _ in ev]),
-        "timestamp": np.concatenate([ts[m] for _, m, ts, _ in ev]),
-        "view_id": np.concatenate([view_id[m] for _, m, _, _ in ev]),
-        "discount": np.concatenate([discount[m] for _, m, _, _ in ev]),
-        "rank": np.concatenate([np.full(m.sum(), k) for _, m, _, k in ev]),
-    })
-    inter = inter.iloc[np.lexsort((inter["rank"].to_numpy(), inter["view_id"].to_numpy(),
-                                   inter["timestamp"].to_numpy()))]
+    view_truth = pd.DataFrame(
+        {"purchase_prob": np.round(p_buy, 4), "expected_rating": np.round(exp_rating, 4)}
+    )
+    ev = [
+        ("view", np.ones(n_v, bool), view_ts, 0),
+        ("cart", carted, cart_ts, 1),
+        ("purchase", purchased, buy_ts, 2),
+    ]
+    inter = pd.DataFrame(
+        {
+            "user_id": np.concatenate([user_id[m] for _, m, _, _ in ev]),
+            "item_id": np.concatenate([item_id[m] for _, m, _, _ in ev]),
+            "event": np.concatenate([np.full(m.sum(), name) for name, m, _, _ in ev]),
+            "price": np.concatenate([price[m] for _, m, _, _ in ev]),
+            "timestamp": np.concatenate([ts[m] for _, m, ts, _ in ev]),
+            "view_id": np.concatenate([view_id[m] for _, m, _, _ in ev]),
+            "discount": np.concatenate([discount[m] for _, m, _, _ in ev]),
+            "rank": np.concatenate([np.full(m.sum(), k) for _, m, _, k in ev]),
+        }
+    )
+    inter = inter.iloc[
+        np.lexsort(
+            (inter["rank"].to_numpy(), inter["view_id"].to_numpy(), inter["timestamp"].to_numpy())
+        )
+    ]
     inter = inter.drop(columns="rank").reset_index(drop=True)
     inter.insert(5, "day", (inter["timestamp"].to_numpy() - _START_TS) // 86400)
     views = views_from_interactions(inter, items)
@@ -220,19 +232,33 @@ def simulate(scenario: str = "all", seed: int = DEFAULT_SEED, **overrides: Any) 
     r_order = r_idx[np.lexsort((item_id[r_idx], user_id[r_idx], rate_ts[r_idx]))]
     first = ~pd.DataFrame({"u": user_id[r_order], "i": item_id[r_order]}).duplicated().to_numpy()
     r_order = r_order[first]
-    ratings = pd.DataFrame({"user_id": user_id[r_order], "item_id": item_id[r_order],
-                            "rating": rating[r_order].astype(float),
-                            "timestamp": rate_ts[r_order],
-                            "day": (rate_ts[r_order] - _START_TS) // 86400})
+    ratings = pd.DataFrame(
+        {
+            "user_id": user_id[r_order],
+            "item_id": item_id[r_order],
+            "rating": rating[r_order].astype(float),
+            "timestamp": rate_ts[r_order],
+            "day": (rate_ts[r_order] - _START_TS) // 86400,
+        }
+    )
     rating_truth = pd.DataFrame({"expected_rating": np.round(exp_rating[r_order], 4)})
 
-    shop = ShopData(ratings=ratings, users=users, items=items, rating_truth=rating_truth,
-                    interactions=inter, views=views, view_truth=view_truth,
-                    drift_events=drift_events, n_days=cfg.n_days, scenario=cfg.scenario,
-                    seed=cfg.seed, truth=truth,
-                    config=dataclasses.asdict(cfg))
+    shop = ShopData(
+        ratings=ratings,
+        users=users,
+        items=items,
+        rating_truth=rating_truth,
+        interactions=inter,
+        views=views,
+        view_truth=view_truth,
+        drift_events=drift_events,
+        n_days=cfg.n_days,
+        scenario=cfg.scenario,
+        seed=cfg.seed,
+        truth=truth,
+        config=dataclasses.asdict(cfg),
+    )
     return shop
-
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -247,7 +273,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m course_lib.data.shop",
         description="Regenerate a ShopSim world (default: the shipped one, into datasets/); "
-                    "all or nothing.")
+        "all or nothing.",
+    )
     parser.add_argument("--out", default="datasets", help="folder to write (default: datasets)")
     parser.add_argument("--scenario", default="all", choices=list(SCENARIOS))
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
@@ -264,8 +291,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{parser.prog}: error: {exc}", file=sys.stderr)
         return 2
     t2 = time.perf_counter()
-    print(f"{shop!r}\nsimulated in {t1 - t0:.1f} s, written in {t2 - t1:.1f} s to {args.out}/ "
-          f"({sum(p.stat().st_size for p in paths) / 1e6:.1f} MB)")
+    print(
+        f"{shop!r}\nsimulated in {t1 - t0:.1f} s, written in {t2 - t1:.1f} s to {args.out}/ "
+        f"({sum(p.stat().st_size for p in paths) / 1e6:.1f} MB)"
+    )
     return 0
 
 

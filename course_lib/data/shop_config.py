@@ -32,18 +32,32 @@ from course_lib.core.validation import (
     check_number,
 )
 
-__all__ = ["BASE_CATEGORY_SHARE", "CATEGORIES", "REGIONS", "EDUCATION_LEVELS", "SCENARIOS",
-           "DEFAULT_SEED", "START_DATE", "ShopConfig", "make_config"]
+__all__ = [
+    "BASE_CATEGORY_SHARE",
+    "CATEGORIES",
+    "REGIONS",
+    "EDUCATION_LEVELS",
+    "SCENARIOS",
+    "DEFAULT_SEED",
+    "START_DATE",
+    "ShopConfig",
+    "make_config",
+]
 
 CATEGORIES = ("electronics", "fashion", "home", "sports", "books", "beauty", "toys", "grocery")
 REGIONS = ("north", "south", "east", "west")
 EDUCATION_LEVELS = ("secondary", "bachelor", "master", "doctorate")  # users.education = 0..3
 DEFAULT_SEED = 2024
-START_DATE = "2024-07-01"          # day 0, 00:00 UTC; day 144 = 22 Nov, day 176 = 24 Dec
-_START_TS = 1719792000             # 2024-07-01T00:00:00Z in Unix seconds
+START_DATE = "2024-07-01"  # day 0, 00:00 UTC; day 144 = 22 Nov, day 176 = 24 Dec
+_START_TS = 1719792000  # 2024-07-01T00:00:00Z in Unix seconds
 _DRIFTS = ("gradual", "sudden", "seasonal")
-SCENARIOS = {"stable": (), "seasonal": ("seasonal",), "sudden": ("sudden",),
-             "gradual": ("gradual",), "all": _DRIFTS}
+SCENARIOS = {
+    "stable": (),
+    "seasonal": ("seasonal",),
+    "sudden": ("sudden",),
+    "gradual": ("gradual",),
+    "all": _DRIFTS,
+}
 
 # Category-level constants (order of CATEGORIES).
 # BASE_CATEGORY_SHARE: how often each category is browsed before tastes, demand and
@@ -65,11 +79,11 @@ class ShopConfig:
     n_days: int = 180
     n_users: int = 3000
     n_items: int = 500
-    initial_user_frac: float = 0.5      # users present on day 0; the rest arrive
-    initial_item_frac: float = 0.7      # items on sale on day 0; the rest launch later
-    views_per_user_day: float = 0.65    # mean logged views per signed-up user and day
-    rating_prob: float = 0.8            # P(rating | purchase)
-    rating_noise: float = 0.95          # sd of eps in rating = round(mu + eps)
+    initial_user_frac: float = 0.5  # users present on day 0; the rest arrive
+    initial_item_frac: float = 0.7  # items on sale on day 0; the rest launch later
+    views_per_user_day: float = 0.65  # mean logged views per signed-up user and day
+    rating_prob: float = 0.8  # P(rating | purchase)
+    rating_noise: float = 0.95  # sd of eps in rating = round(mu + eps)
     latent_dim: int = 4
     # drift: gradual migration of one region's taste
     gradual_start: int | None = None
@@ -83,7 +97,7 @@ class ShopConfig:
     sudden_category: str = "fashion"
     sudden_appeal: float = -1.4
     sudden_demand: float = 0.8
-    sudden_awareness: float = 0.25     # share of the drop customers anticipate when choosing
+    sudden_awareness: float = 0.25  # share of the drop customers anticipate when choosing
     # drift: holiday season
     seasonal_start: int | None = None
     seasonal_end: int | None = None
@@ -98,11 +112,15 @@ class ShopConfig:
         return SCENARIOS[self.scenario]
 
 
-
-_WHERE = "simulate"          # make_config checks the arguments of simulate()
+_WHERE = "simulate"  # make_config checks the arguments of simulate()
 _FRACTIONS = ("initial_user_frac", "initial_item_frac", "rating_prob", "sudden_awareness")
-_POSITIVE = ("views_per_user_day", "rating_noise", "sudden_demand", "seasonal_demand",
-             "seasonal_traffic")
+_POSITIVE = (
+    "views_per_user_day",
+    "rating_noise",
+    "sudden_demand",
+    "seasonal_demand",
+    "seasonal_traffic",
+)
 _SIGNED = ("gradual_amount", "sudden_appeal", "seasonal_appeal")
 
 
@@ -136,9 +154,14 @@ def make_config(scenario: str = "all", seed: int = DEFAULT_SEED, **overrides: An
     names = {f.name for f in dataclasses.fields(ShopConfig)} - {"scenario", "seed"}
     unknown = sorted(set(overrides) - names)
     if unknown:
-        raise argument_error(_WHERE, unknown[0], overrides[unknown[0]],
-                             f"a knob of ShopConfig, but {unknown} are unknown override(s)",
-                             f"the knobs are {sorted(names)}", exc=ArgumentTypeError)
+        raise argument_error(
+            _WHERE,
+            unknown[0],
+            overrides[unknown[0]],
+            f"a knob of ShopConfig, but {unknown} are unknown override(s)",
+            f"the knobs are {sorted(names)}",
+            exc=ArgumentTypeError,
+        )
     cfg = ShopConfig(scenario=scenario, seed=int(seed), **overrides)
     _check_knobs(cfg)
     return dataclasses.replace(cfg, **_drift_days(cfg))
@@ -148,11 +171,18 @@ def _check_knobs(cfg: ShopConfig) -> None:
     """Check every knob except the drift days, in the one message style."""
     for name in ("n_users", "n_items", "latent_dim"):
         check_int(getattr(cfg, name), name, _WHERE, minimum=1)
-    check_int(cfg.n_days, "n_days", _WHERE, minimum=14,
-              fix="simulate at least 14 days so drift fits in")
+    check_int(
+        cfg.n_days, "n_days", _WHERE, minimum=14, fix="simulate at least 14 days so drift fits in"
+    )
     for name in _FRACTIONS:
-        check_number(getattr(cfg, name), name, _WHERE, low=0, high=1,
-                     low_inclusive=name == "sudden_awareness")
+        check_number(
+            getattr(cfg, name),
+            name,
+            _WHERE,
+            low=0,
+            high=1,
+            low_inclusive=name == "sudden_awareness",
+        )
     for name in _POSITIVE:
         check_number(getattr(cfg, name), name, _WHERE, low=0, low_inclusive=False)
     for name in _SIGNED:
@@ -160,23 +190,43 @@ def _check_knobs(cfg: ShopConfig) -> None:
     for name in ("sudden_category", "gradual_from", "gradual_to"):
         check_choice(getattr(cfg, name), name, _WHERE, CATEGORIES)
     for category in cfg.seasonal_categories:
-        check_choice(category, "seasonal_categories", _WHERE, CATEGORIES,
-                     fix=f"every entry must be a category; got {cfg.seasonal_categories!r}")
+        check_choice(
+            category,
+            "seasonal_categories",
+            _WHERE,
+            CATEGORIES,
+            fix=f"every entry must be a category; got {cfg.seasonal_categories!r}",
+        )
     check_choice(cfg.gradual_region, "gradual_region", _WHERE, REGIONS)
 
 
 def _drift_days(cfg: ShopConfig) -> dict[str, Any]:
     """The drift days, defaults filled in at fixed fractions of ``n_days``, checked."""
     n = cfg.n_days
-    defaults = {"gradual_start": round(n * 2 / 9), "gradual_end": round(n * 0.47),
-                "sudden_day": round(n * 5 / 9), "seasonal_start": round(n * 0.8),
-                "seasonal_end": min(n - 1, round(n * 0.98))}
+    defaults = {
+        "gradual_start": round(n * 2 / 9),
+        "gradual_end": round(n * 0.47),
+        "sudden_day": round(n * 5 / 9),
+        "seasonal_start": round(n * 0.8),
+        "seasonal_end": min(n - 1, round(n * 0.98)),
+    }
     resolved = {k: (v if getattr(cfg, k) is None else getattr(cfg, k)) for k, v in defaults.items()}
     for name, value in resolved.items():
-        resolved[name] = check_int(value, name, _WHERE, minimum=1, maximum=n - 1,
-                                   fix="a drift day lies inside the simulated days")
+        resolved[name] = check_int(
+            value,
+            name,
+            _WHERE,
+            minimum=1,
+            maximum=n - 1,
+            fix="a drift day lies inside the simulated days",
+        )
     for a, b in (("gradual_start", "gradual_end"), ("seasonal_start", "seasonal_end")):
         if resolved[a] >= resolved[b]:
-            raise argument_error(_WHERE, a, resolved[a], f"smaller than {b}={resolved[b]}",
-                                 "a drift ends after it starts")
+            raise argument_error(
+                _WHERE,
+                a,
+                resolved[a],
+                f"smaller than {b}={resolved[b]}",
+                "a drift ends after it starts",
+            )
     return resolved

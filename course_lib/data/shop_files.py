@@ -43,39 +43,92 @@ __all__ = ["DATA_DIR", "SHOP_FILES", "load_shop"]
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "datasets"
 REGENERATE = "python -m course_lib.data.shop --out datasets"
-FORMAT_VERSION = 2          # 2: checksums of the decompressed text (1: of the .gz bytes)
+FORMAT_VERSION = 2  # 2: checksums of the decompressed text (1: of the .gz bytes)
 
 
 # file name -> (attribute, required columns with dtype kind: i=int, f=float, O=text)
 SHOP_FILES = {
-    "users.csv.gz": ("users", {"user_id": "i", "age": "i", "income": "f", "education": "i",
-                               "region": "O", "signup_day": "i"}),
-    "items.csv.gz": ("items", {"item_id": "i", "category": "O", "brand": "O", "price": "f",
-                               "quality": "f", "launch_day": "i"}),
-    "ratings.csv.gz": ("ratings", {"user_id": "i", "item_id": "i", "rating": "f",
-                                   "timestamp": "i", "day": "i"}),
-    "interactions.csv.gz": ("interactions", {"user_id": "i", "item_id": "i", "event": "O",
-                                             "price": "f", "timestamp": "i", "day": "i",
-                                             "view_id": "i", "discount": "f"}),
+    "users.csv.gz": (
+        "users",
+        {
+            "user_id": "i",
+            "age": "i",
+            "income": "f",
+            "education": "i",
+            "region": "O",
+            "signup_day": "i",
+        },
+    ),
+    "items.csv.gz": (
+        "items",
+        {
+            "item_id": "i",
+            "category": "O",
+            "brand": "O",
+            "price": "f",
+            "quality": "f",
+            "launch_day": "i",
+        },
+    ),
+    "ratings.csv.gz": (
+        "ratings",
+        {"user_id": "i", "item_id": "i", "rating": "f", "timestamp": "i", "day": "i"},
+    ),
+    "interactions.csv.gz": (
+        "interactions",
+        {
+            "user_id": "i",
+            "item_id": "i",
+            "event": "O",
+            "price": "f",
+            "timestamp": "i",
+            "day": "i",
+            "view_id": "i",
+            "discount": "f",
+        },
+    ),
     "truth/rating_truth.csv.gz": ("rating_truth", {"expected_rating": "f"}),
     "truth/view_truth.csv.gz": ("view_truth", {"purchase_prob": "f", "expected_rating": "f"}),
-    "truth/drift_events.csv": ("drift_events", {"day": "i", "kind": "O", "category": "O",
-                                                "region": "O", "magnitude": "f",
-                                                "description": "O"}),
-    "truth/timeline.csv.gz": ("timeline", {"day": "i", "region": "O", "category": "O",
-                                           "appeal": "f", "expected_appeal": "f", "demand": "f",
-                                           "traffic": "f"}),
+    "truth/drift_events.csv": (
+        "drift_events",
+        {
+            "day": "i",
+            "kind": "O",
+            "category": "O",
+            "region": "O",
+            "magnitude": "f",
+            "description": "O",
+        },
+    ),
+    "truth/timeline.csv.gz": (
+        "timeline",
+        {
+            "day": "i",
+            "region": "O",
+            "category": "O",
+            "appeal": "f",
+            "expected_appeal": "f",
+            "demand": "f",
+            "traffic": "f",
+        },
+    ),
     "truth/users_latent.csv.gz": ("users_latent", {"user_id": "i", "bias": "f"}),
     "truth/items_latent.csv.gz": ("items_latent", {"item_id": "i", "bias": "f"}),
 }
-_INDEX = {"users": "user_id", "items": "item_id", "users_latent": "user_id",
-          "items_latent": "item_id"}
+_INDEX = {
+    "users": "user_id",
+    "items": "item_id",
+    "users_latent": "user_id",
+    "items_latent": "item_id",
+}
 
 
 # --------------------------------------------------------------------------- reading
 def _fail(path: Path, problem: str) -> DatasetError:
-    return DatasetError(f"{path}: {problem}. Regenerate the shipped data with `{REGENERATE}` "
-                        "(run from the repository root; takes a few seconds).")
+    return DatasetError(
+        f"{path}: {problem}. Regenerate the shipped data with `{REGENERATE}` "
+        "(run from the repository root; takes a few seconds)."
+    )
 
 
 def _read_manifest(path: Path) -> dict[str, Any]:
@@ -87,24 +140,38 @@ def _read_manifest(path: Path) -> dict[str, Any]:
     except (ValueError, UnicodeDecodeError) as exc:
         raise _fail(path, f"not valid JSON ({exc})") from None
     if not isinstance(manifest, dict):
-        raise _fail(path, f"should hold a JSON object (with 'files', 'n_days', ...), found a "
-                          f"{type(manifest).__name__}")
+        raise _fail(
+            path,
+            f"should hold a JSON object (with 'files', 'n_days', ...), found a "
+            f"{type(manifest).__name__}",
+        )
     version = manifest.get("format_version")
     if version != FORMAT_VERSION:
-        raise _fail(path, f"format_version is {version!r}, this course_lib reads "
-                          f"{FORMAT_VERSION} (checksums of the decompressed text)")
+        raise _fail(
+            path,
+            f"format_version is {version!r}, this course_lib reads "
+            f"{FORMAT_VERSION} (checksums of the decompressed text)",
+        )
     expected: dict[str, type | tuple[type, ...]] = {
-        "files": dict, "n_days": int, "scenario": str, "rating_noise": (int, float)}
+        "files": dict,
+        "n_days": int,
+        "scenario": str,
+        "rating_noise": (int, float),
+    }
     for key, kind in expected.items():
         if key not in manifest:
             raise _fail(path, f"has no {key!r} entry")
         value = manifest[key]
         if isinstance(value, bool) or not isinstance(value, kind):
-            raise _fail(path, f"{key!r} should be a {getattr(kind, '__name__', 'number')}, "
-                              f"found {value!r}")
+            raise _fail(
+                path, f"{key!r} should be a {getattr(kind, '__name__', 'number')}, found {value!r}"
+            )
     if manifest["n_days"] < 1 or not manifest["rating_noise"] > 0:
-        raise _fail(path, f"n_days={manifest['n_days']} and rating_noise="
-                          f"{manifest['rating_noise']} must be positive")
+        raise _fail(
+            path,
+            f"n_days={manifest['n_days']} and rating_noise="
+            f"{manifest['rating_noise']} must be positive",
+        )
     seed = manifest.get("seed")
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
         raise _fail(path, f"'seed' should be an int, found {seed!r}")
@@ -119,13 +186,22 @@ def _check_file_entries(files: dict[str, Any], path: Path) -> None:
     for name in SHOP_FILES:
         entry = files.get(name)
         if not isinstance(entry, dict):
-            raise _fail(path, f"has no entry for {name}" if entry is None else
-                        f"the entry for {name} should be an object, found {entry!r}")
+            raise _fail(
+                path,
+                f"has no entry for {name}"
+                if entry is None
+                else f"the entry for {name} should be an object, found {entry!r}",
+            )
         digest, rows = entry.get("content_sha256"), entry.get("rows")
-        if not (isinstance(digest, str) and len(digest) == 64
-                and all(ch in "0123456789abcdef" for ch in digest)):
-            raise _fail(path, f"the entry for {name} needs 'content_sha256', 64 hex digits; "
-                              f"found {digest!r}")
+        if not (
+            isinstance(digest, str)
+            and len(digest) == 64
+            and all(ch in "0123456789abcdef" for ch in digest)
+        ):
+            raise _fail(
+                path,
+                f"the entry for {name} needs 'content_sha256', 64 hex digits; found {digest!r}",
+            )
         if isinstance(rows, bool) or not isinstance(rows, int) or rows < 0:
             raise _fail(path, f"the entry for {name} needs 'rows', a count; found {rows!r}")
 
@@ -150,8 +226,7 @@ def _first_bad(path: Path, column: str, values: pd.Series, bad: np.ndarray, rule
         row = int(np.flatnonzero(bad)[0])
         value = values.iloc[row]
         value = value.item() if isinstance(value, np.generic) else value
-        raise _fail(path, f"line {row + 2} (data row {row + 1}): {column} = {value!r}, "
-                          f"but {rule}")
+        raise _fail(path, f"line {row + 2} (data row {row + 1}): {column} = {value!r}, but {rule}")
 
 
 def _check_values(t: dict[str, pd.DataFrame], folder: Path, n_days: int) -> None:
@@ -163,23 +238,48 @@ def _check_values(t: dict[str, pd.DataFrame], folder: Path, n_days: int) -> None
             raise _fail(folder / f"{attr}.csv.gz", f"{key} {dup} appears more than once")
     for attr, name in (("ratings", "ratings.csv.gz"), ("interactions", "interactions.csv.gz")):
         df, path = t[attr], folder / name
-        _first_bad(path, "user_id", df["user_id"], ~df["user_id"].isin(t["users"].index),
-                   "that user is not in users.csv.gz")
-        _first_bad(path, "item_id", df["item_id"], ~df["item_id"].isin(t["items"].index),
-                   "that item is not in items.csv.gz")
-        _first_bad(path, "day", df["day"], ~df["day"].between(0, n_days - 1),
-                   f"days run from 0 to n_days - 1 = {n_days - 1}")
+        _first_bad(
+            path,
+            "user_id",
+            df["user_id"],
+            ~df["user_id"].isin(t["users"].index),
+            "that user is not in users.csv.gz",
+        )
+        _first_bad(
+            path,
+            "item_id",
+            df["item_id"],
+            ~df["item_id"].isin(t["items"].index),
+            "that item is not in items.csv.gz",
+        )
+        _first_bad(
+            path,
+            "day",
+            df["day"],
+            ~df["day"].between(0, n_days - 1),
+            f"days run from 0 to n_days - 1 = {n_days - 1}",
+        )
     r = t["ratings"]["rating"]
-    _first_bad(folder / "ratings.csv.gz", "rating", r, ~r.isin([1.0, 2.0, 3.0, 4.0, 5.0]),
-               "a rating is 1, 2, 3, 4 or 5 stars")
+    _first_bad(
+        folder / "ratings.csv.gz",
+        "rating",
+        r,
+        ~r.isin([1.0, 2.0, 3.0, 4.0, 5.0]),
+        "a rating is 1, 2, 3, 4 or 5 stars",
+    )
     events = t["interactions"]["event"]
-    _first_bad(folder / "interactions.csv.gz", "event", events,
-               ~events.isin(["view", "cart", "purchase"]),
-               "an event is 'view', 'cart' or 'purchase'")
+    _first_bad(
+        folder / "interactions.csv.gz",
+        "event",
+        events,
+        ~events.isin(["view", "cart", "purchase"]),
+        "an event is 'view', 'cart' or 'purchase'",
+    )
 
 
-def _read_table(fpath: Path, spec: dict[str, str], attr: str, entry: dict[str, Any],
-                verify: bool) -> pd.DataFrame:
+def _read_table(
+    fpath: Path, spec: dict[str, str], attr: str, entry: dict[str, Any], verify: bool
+) -> pd.DataFrame:
     """One file of the world as a table, checked against its manifest ``entry`` and ``spec``."""
     if not fpath.is_file():
         raise _fail(fpath, "file not found")
@@ -195,9 +295,14 @@ def _read_table(fpath: Path, spec: dict[str, str], attr: str, entry: dict[str, A
         df = pd.read_csv(io.BytesIO(text), dtype=floats)
     except (ValueError, pd.errors.ParserError) as exc:
         raise _fail(fpath, f"cannot be read ({type(exc).__name__}: {exc})") from None
-    if df.empty:        # no rows (a world without drift events): no dtype to infer
-        df = df.astype({c: "int64" if k == "i" else "float64" for c, k in spec.items()
-                        if k in "if" and c in df.columns})
+    if df.empty:  # no rows (a world without drift events): no dtype to infer
+        df = df.astype(
+            {
+                c: "int64" if k == "i" else "float64"
+                for c, k in spec.items()
+                if k in "if" and c in df.columns
+            }
+        )
     if attr in _INDEX and _INDEX[attr] in df.columns:
         df = df.set_index(_INDEX[attr])
     _check_columns(df, spec, fpath)
@@ -244,22 +349,39 @@ def load_shop(path: str | os.PathLike | None = None, *, verify: bool = True) -> 
     folder = DATA_DIR if path is None else Path(path)
     manifest_path = folder / "manifest.json"
     manifest = _read_manifest(manifest_path)
-    tables = {attr: _read_table(folder / name, spec, attr, manifest["files"][name], verify)
-              for name, (attr, spec) in SHOP_FILES.items()}
+    tables = {
+        attr: _read_table(folder / name, spec, attr, manifest["files"][name], verify)
+        for name, (attr, spec) in SHOP_FILES.items()
+    }
     _check_values(tables, folder, manifest["n_days"])
-    if len(tables["rating_truth"]) != len(tables["ratings"]) or \
-            len(tables["view_truth"]) != int((tables["interactions"]["event"] == "view").sum()):
+    if len(tables["rating_truth"]) != len(tables["ratings"]) or len(tables["view_truth"]) != int(
+        (tables["interactions"]["event"] == "view").sum()
+    ):
         raise _fail(folder, "truth tables are not aligned with the logs")
     try:
-        truth = ShopTruth(users=tables["users_latent"], items=tables["items_latent"],
-                          timeline=tables["timeline"], rating_noise=float(manifest["rating_noise"]))
+        truth = ShopTruth(
+            users=tables["users_latent"],
+            items=tables["items_latent"],
+            timeline=tables["timeline"],
+            rating_noise=float(manifest["rating_noise"]),
+        )
         views = views_from_interactions(tables["interactions"], tables["items"])
     except (KeyError, ValueError, IndexError) as exc:
-        raise _fail(folder, f"the truth tables are inconsistent ({type(exc).__name__}: {exc})") \
-            from None
-    return ShopData(ratings=tables["ratings"], users=tables["users"], items=tables["items"],
-                    rating_truth=tables["rating_truth"], interactions=tables["interactions"],
-                    views=views, view_truth=tables["view_truth"],
-                    drift_events=tables["drift_events"], n_days=manifest["n_days"],
-                    scenario=manifest["scenario"], seed=manifest.get("seed", DEFAULT_SEED),
-                    truth=truth, config=dict(manifest.get("config", {})))
+        raise _fail(
+            folder, f"the truth tables are inconsistent ({type(exc).__name__}: {exc})"
+        ) from None
+    return ShopData(
+        ratings=tables["ratings"],
+        users=tables["users"],
+        items=tables["items"],
+        rating_truth=tables["rating_truth"],
+        interactions=tables["interactions"],
+        views=views,
+        view_truth=tables["view_truth"],
+        drift_events=tables["drift_events"],
+        n_days=manifest["n_days"],
+        scenario=manifest["scenario"],
+        seed=manifest.get("seed", DEFAULT_SEED),
+        truth=truth,
+        config=dict(manifest.get("config", {})),
+    )

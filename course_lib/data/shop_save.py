@@ -51,8 +51,7 @@ def _gzip_bytes(data: bytes, level: int = 6) -> bytes:
     >>> blob[:10] == _GZIP_HEADER, gzip.decompress(blob)
     (True, b'user_id,age\n1,30\n')
     """
-    deflate = zlib.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS, 8,
-                               zlib.Z_DEFAULT_STRATEGY)
+    deflate = zlib.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS, 8, zlib.Z_DEFAULT_STRATEGY)
     body = deflate.compress(data) + deflate.flush()
     return _GZIP_HEADER + body + struct.pack("<II", zlib.crc32(data), len(data) & 0xFFFFFFFF)
 
@@ -89,24 +88,31 @@ def _write_problem(out: Path, exc: OSError, changed: str) -> DatasetError:
         f"{out}: cannot write the world there ({where}: {exc.strerror or exc}). {changed} "
         "Check that you may write to that folder and that no file stands where a folder is "
         "expected (or a folder where a file is), or pass another folder, e.g. "
-        "`python -m course_lib.data.shop --out /tmp/shop`.")
+        "`python -m course_lib.data.shop --out /tmp/shop`."
+    )
 
 
 def _check_targets(out: Path, names: list[str]) -> None:
     """Refuse before writing anything if a path we must write is of the wrong kind."""
     if out.exists() and not out.is_dir():
-        raise DatasetError(f"{out}: this is a file, but the world is written to a folder. "
-                           "Pass a folder (it is created if needed), e.g. --out datasets.")
+        raise DatasetError(
+            f"{out}: this is a file, but the world is written to a folder. "
+            "Pass a folder (it is created if needed), e.g. --out datasets."
+        )
     for name in names:
         target = out / name
         for parent in list(target.relative_to(out).parents)[:-1]:
             if (out / parent).exists() and not (out / parent).is_dir():
-                raise DatasetError(f"{out / parent}: a file stands where the folder "
-                                   f"{parent}/ of the world belongs; move it away or pass "
-                                   "another folder. Nothing was changed.")
+                raise DatasetError(
+                    f"{out / parent}: a file stands where the folder "
+                    f"{parent}/ of the world belongs; move it away or pass "
+                    "another folder. Nothing was changed."
+                )
         if target.exists() and not target.is_file():
-            raise DatasetError(f"{target}: a folder stands where the file {name} belongs; "
-                               "move it away or pass another folder. Nothing was changed.")
+            raise DatasetError(
+                f"{target}: a folder stands where the file {name} belongs; "
+                "move it away or pass another folder. Nothing was changed."
+            )
 
 
 def _swap_in(stage: Path, out: Path, names: list[str]) -> None:
@@ -118,8 +124,11 @@ def _swap_in(stage: Path, out: Path, names: list[str]) -> None:
     """
     backup = Path(tempfile.mkdtemp(dir=out, prefix=".shop-old-"))
     done: list[tuple[str, bool]] = []
-    made_dirs = [out / d for d in sorted({str(Path(n).parent) for n in names} - {"."})
-                 if not (out / d).exists()]
+    made_dirs = [
+        out / d
+        for d in sorted({str(Path(n).parent) for n in names} - {"."})
+        if not (out / d).exists()
+    ]
     try:
         for name in names:
             target = out / name
@@ -143,9 +152,11 @@ def _swap_in(stage: Path, out: Path, names: list[str]) -> None:
         for folder in made_dirs:
             if folder.is_dir() and not any(folder.iterdir()):
                 folder.rmdir()
-        if failed:   # keep the backup: it holds the only copy of the old files
-            raise DatasetError(f"{out}: writing failed and the old files {failed} could not be "
-                               f"put back; they are in {backup}. Move them back by hand.") from exc
+        if failed:  # keep the backup: it holds the only copy of the old files
+            raise DatasetError(
+                f"{out}: writing failed and the old files {failed} could not be "
+                f"put back; they are in {backup}. Move them back by hand."
+            ) from exc
         shutil.rmtree(backup, ignore_errors=True)
         raise
     shutil.rmtree(backup, ignore_errors=True)
@@ -174,12 +185,16 @@ def save_shop(shop: ShopData, out: str | os.PathLike) -> list[Path]:
     True
     """
     if shop.truth is None or shop.interactions is None:
-        raise argument_error("save_shop", "shop", shop,
-                             "a simulated world, with truth and interactions",
-                             "only the output of course_lib.data.simulate can be saved")
+        raise argument_error(
+            "save_shop",
+            "shop",
+            shop,
+            "a simulated world, with truth and interactions",
+            "only the output of course_lib.data.simulate can be saved",
+        )
     out = Path(out)
     blobs = _serialise(shop)
-    names = list(blobs)                       # manifest.json last
+    names = list(blobs)  # manifest.json last
     _check_targets(out, names)
     existed = out.is_dir()
     try:
@@ -192,39 +207,52 @@ def save_shop(shop: ShopData, out: str | os.PathLike) -> list[Path]:
             _write_file(stage / name, blobs[name])
         _swap_in(stage, out, names)
     except OSError as exc:
-        raise _write_problem(out, exc, "The files already in that folder were left as they "
-                                       "were.") from exc
+        raise _write_problem(
+            out, exc, "The files already in that folder were left as they were."
+        ) from exc
     finally:
         shutil.rmtree(stage, ignore_errors=True)
         if not existed and out.is_dir() and not any(out.iterdir()):
-            out.rmdir()                       # a failed first write leaves no empty folder
+            out.rmdir()  # a failed first write leaves no empty folder
     return [out / name for name in names]
 
 
 def _serialise(shop: ShopData) -> dict[str, bytes]:
     """Every file of the world as bytes, in the order of ``SHOP_FILES``, ``manifest.json`` last."""
     assert shop.truth is not None and shop.interactions is not None
-    tables = {"users": (shop.users, True), "items": (shop.items, True),
-              "ratings": (shop.ratings, False), "interactions": (shop.interactions, False),
-              "rating_truth": (shop.rating_truth, False), "view_truth": (shop.view_truth, False),
-              "drift_events": (shop.drift_events, False),
-              "timeline": (shop.truth.timeline, False),
-              "users_latent": (shop.truth.users, True), "items_latent": (shop.truth.items, True)}
+    tables = {
+        "users": (shop.users, True),
+        "items": (shop.items, True),
+        "ratings": (shop.ratings, False),
+        "interactions": (shop.interactions, False),
+        "rating_truth": (shop.rating_truth, False),
+        "view_truth": (shop.view_truth, False),
+        "drift_events": (shop.drift_events, False),
+        "timeline": (shop.truth.timeline, False),
+        "users_latent": (shop.truth.users, True),
+        "items_latent": (shop.truth.items, True),
+    }
     blobs: dict[str, bytes] = {}
     entries: dict[str, dict[str, Any]] = {}
     for name, (attr, _) in SHOP_FILES.items():
         df, index = tables[attr]
         text = _csv_text(df, index)
         blobs[name] = _gzip_bytes(text) if name.endswith(".gz") else text
-        entries[name] = {"content_sha256": hashlib.sha256(text).hexdigest(),
-                         "content_bytes": len(text), "rows": len(df)}
+        entries[name] = {
+            "content_sha256": hashlib.sha256(text).hexdigest(),
+            "content_bytes": len(text),
+            "rows": len(df),
+        }
     manifest = {
         "format_version": FORMAT_VERSION,
         "generator": "course_lib.data.shop.simulate",
         "command": f"python -m course_lib.data.shop --out datasets --scenario {shop.scenario} "
-                   f"--seed {shop.seed}",
-        "scenario": shop.scenario, "seed": shop.seed, "n_days": shop.n_days,
-        "start_date": START_DATE, "rating_noise": shop.truth.rating_noise,
+        f"--seed {shop.seed}",
+        "scenario": shop.scenario,
+        "seed": shop.seed,
+        "n_days": shop.n_days,
+        "start_date": START_DATE,
+        "rating_noise": shop.truth.rating_noise,
         "config": {k: (list(v) if isinstance(v, tuple) else v) for k, v in shop.config.items()},
         "files": entries,
     }

@@ -47,8 +47,9 @@ def _erf(x: np.ndarray) -> np.ndarray:
     sign = np.sign(x)
     x = np.abs(x)
     t = 1.0 / (1.0 + 0.3275911 * x)
-    poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027
-                                                                          + t * 1.061405429))))
+    poly = t * (
+        0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))
+    )
     return sign * (1.0 - poly * np.exp(-x * x))
 
 
@@ -89,9 +90,14 @@ class ShopTruth:
         r = pd.Categorical(t["region"], categories=REGIONS).codes
         c = pd.Categorical(t["category"], categories=CATEGORIES).codes
         if np.any(r < 0) or np.any(c < 0) or len(t) != np.prod(shape):
-            raise argument_error("ShopTruth", "timeline", t,
-                                 "a table with one row per day, region and category, with "
-                                 "names from REGIONS and CATEGORIES", "use shop.truth.timeline")
+            raise argument_error(
+                "ShopTruth",
+                "timeline",
+                t,
+                "a table with one row per day, region and category, with "
+                "names from REGIONS and CATEGORIES",
+                "use shop.truth.timeline",
+            )
         self._appeal = np.zeros(shape)
         self._appeal[t["day"].to_numpy(), r, c] = t["appeal"].to_numpy()
         self._expected = np.zeros(shape)
@@ -119,30 +125,43 @@ class ShopTruth:
         zcols = [c for c in u.columns if c.startswith("z")]
         vcols = [c for c in it.columns if c.startswith("v")]
         match = np.sum(u[zcols].to_numpy()[up] * it[vcols].to_numpy()[ip], axis=1)
-        score = (u["bias"].to_numpy()[up] + it["bias"].to_numpy()[ip] + taste
-                 + u["quality_weight"].to_numpy()[up] * it["quality_c"].to_numpy()[ip]
-                 - 0.3 * u["price_sens"].to_numpy()[up] * it["log_rel_price"].to_numpy()[ip]
-                 + match + self._appeal[d, region, cat])
+        score = (
+            u["bias"].to_numpy()[up]
+            + it["bias"].to_numpy()[ip]
+            + taste
+            + u["quality_weight"].to_numpy()[up] * it["quality_c"].to_numpy()[ip]
+            - 0.3 * u["price_sens"].to_numpy()[up] * it["log_rel_price"].to_numpy()[ip]
+            + match
+            + self._appeal[d, region, cat]
+        )
         return self.mu0 + score
 
-    def expected_rating(self, user_id: ArrayLike, item_id: ArrayLike,
-                        day: ArrayLike) -> np.ndarray:
+    def expected_rating(self, user_id: ArrayLike, item_id: ArrayLike, day: ArrayLike) -> np.ndarray:
         """True expected rating (1..5) of each ``(user_id, item_id, day)`` triple."""
         return expected_rating_from_mu(self.mu(user_id, item_id, day), self.rating_noise)
 
-    def purchase_prob(self, user_id: ArrayLike, item_id: ArrayLike, day: ArrayLike,
-                      discount: ArrayLike = 0.0) -> np.ndarray:
+    def purchase_prob(
+        self, user_id: ArrayLike, item_id: ArrayLike, day: ArrayLike, discount: ArrayLike = 0.0
+    ) -> np.ndarray:
         """True probability that a view of the item ends in a purchase."""
         up, ip = self._user_pos(user_id), self._item_pos(item_id)
         d = np.clip(np.broadcast_to(np.asarray(day, dtype=int), up.shape), 0, self._n_days - 1)
         cat = self.items["cat_idx"].to_numpy()[ip]
         region = self.users["region_idx"].to_numpy()[up]
         # customers choose on the appeal they *expect*, which may lag the experienced one
-        mu = (self.mu(user_id, item_id, d) - self._appeal[d, region, cat]
-              + self._expected[d, region, cat])
-        logit = (-2.1 + 1.4 * (mu - self.mu0 - 0.4) + 4.0 * np.asarray(discount, dtype=float)
-                 - 0.7 * self.users["price_sens"].to_numpy()[up]
-                 * self.items["log_rel_price"].to_numpy()[ip])
+        mu = (
+            self.mu(user_id, item_id, d)
+            - self._appeal[d, region, cat]
+            + self._expected[d, region, cat]
+        )
+        logit = (
+            -2.1
+            + 1.4 * (mu - self.mu0 - 0.4)
+            + 4.0 * np.asarray(discount, dtype=float)
+            - 0.7
+            * self.users["price_sens"].to_numpy()[up]
+            * self.items["log_rel_price"].to_numpy()[ip]
+        )
         return sigmoid(logit)
 
 
@@ -162,8 +181,11 @@ class ShopData:
     interactions: pd.DataFrame | None = None
     views: pd.DataFrame | None = None
     view_truth: pd.DataFrame | None = None
-    drift_events: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
-        columns=["day", "kind", "category", "region", "magnitude", "description"]))
+    drift_events: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(
+            columns=["day", "kind", "category", "region", "magnitude", "description"]
+        )
+    )
     n_days: int = 0
     scenario: str = ""
     seed: int | None = None
@@ -171,9 +193,14 @@ class ShopData:
     config: dict[str, Any] = field(default_factory=dict)
 
     def __repr__(self) -> str:
-        parts = [f"scenario={self.scenario!r}", f"seed={self.seed}", f"n_days={self.n_days}",
-                 f"ratings={len(self.ratings)}", f"users={len(self.users)}",
-                 f"items={len(self.items)}"]
+        parts = [
+            f"scenario={self.scenario!r}",
+            f"seed={self.seed}",
+            f"n_days={self.n_days}",
+            f"ratings={len(self.ratings)}",
+            f"users={len(self.users)}",
+            f"items={len(self.items)}",
+        ]
         if self.views is not None:
             parts.append(f"views={len(self.views)}")
         return f"ShopData({', '.join(parts)})"
@@ -187,8 +214,10 @@ def views_from_interactions(interactions: pd.DataFrame, items: pd.DataFrame) -> 
     (0 = Monday).  Rows are in view order, aligned with ``shop.view_truth``.
     """
     inter = interactions
-    views = inter.loc[inter["event"] == "view", ["view_id", "user_id", "item_id", "timestamp",
-                                                  "day", "price", "discount"]]
+    views = inter.loc[
+        inter["event"] == "view",
+        ["view_id", "user_id", "item_id", "timestamp", "day", "price", "discount"],
+    ]
     views = views.sort_values("view_id", kind="stable").reset_index(drop=True)
     vid = views["view_id"].to_numpy()
     for label, event in (("carted", "cart"), ("purchased", "purchase")):

@@ -96,15 +96,24 @@ def split_by_fraction(df: pd.DataFrame, frac: float) -> tuple[pd.DataFrame, pd.D
     ValueError: split_by_fraction(frac=70): frac must be a number with 0 < frac < 1; ...
     """
     check_frame(df, "df", "split_by_fraction", columns=("timestamp",))
-    check_number(frac, "frac", "split_by_fraction", low=0, high=1, low_inclusive=False,
-                 high_inclusive=False, fix="pass the share of events used for training, e.g. 0.8")
+    check_number(
+        frac,
+        "frac",
+        "split_by_fraction",
+        low=0,
+        high=1,
+        low_inclusive=False,
+        high_inclusive=False,
+        fix="pass the share of events used for training, e.g. 0.8",
+    )
     df = ensure_time_order(df)
     cut = int(round(frac * len(df)))
     return df.iloc[:cut], df.iloc[cut:]
 
 
-def iter_batches(df: pd.DataFrame, by: str | int = "day", *,
-                 n_batches: int | None = None) -> Iterator[pd.DataFrame]:
+def iter_batches(
+    df: pd.DataFrame, by: str | int = "day", *, n_batches: int | None = None
+) -> Iterator[pd.DataFrame]:
     """Yield the rows of ``df`` as consecutive, time-ordered batches.
 
     Parameters
@@ -138,11 +147,12 @@ def iter_batches(df: pd.DataFrame, by: str | int = "day", *,
         check_int(n_batches, "n_batches", "iter_batches", minimum=1, fix="e.g. n_batches=10")
         for part in np.array_split(np.arange(len(df)), n_batches):
             if part.size:
-                yield df.iloc[part[0]:part[-1] + 1]
+                yield df.iloc[part[0] : part[-1] + 1]
         return
     if isinstance(by, str):
-        width = {"day": 1, "week": 7}[check_choice(by, "by", "iter_batches", ("day", "week"),
-                                                   fix=_BY_FIX)]
+        width = {"day": 1, "week": 7}[
+            check_choice(by, "by", "iter_batches", ("day", "week"), fix=_BY_FIX)
+        ]
     else:
         width = check_int(by, "by", "iter_batches", minimum=1, fix=_BY_FIX)
     check_frame(df, "df", "iter_batches", columns=("timestamp", "day"))
@@ -150,10 +160,14 @@ def iter_batches(df: pd.DataFrame, by: str | int = "day", *,
     if period.size == 0:
         return
     if np.any(np.diff(period) < 0):
-        raise argument_error("iter_batches", "df", df,
-                             "a table whose 'day' never decreases while 'timestamp' increases, "
-                             "but in df 'day' decreases while 'timestamp' increases",
-                             "the two columns disagree, fix 'day' (days since the first event)")
+        raise argument_error(
+            "iter_batches",
+            "df",
+            df,
+            "a table whose 'day' never decreases while 'timestamp' increases, "
+            "but in df 'day' decreases while 'timestamp' increases",
+            "the two columns disagree, fix 'day' (days since the first event)",
+        )
     starts = np.flatnonzero(np.r_[True, period[1:] != period[:-1]])
     ends = np.r_[starts[1:], period.size]
     for s, e in zip(starts, ends, strict=True):

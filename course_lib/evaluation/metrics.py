@@ -30,28 +30,51 @@ from numpy.typing import ArrayLike
 
 from course_lib.core.validation import argument_error, check_array, check_int, check_number
 
-__all__ = ["rmse", "mae", "confusion_counts", "accuracy", "precision", "recall", "f1",
-           "roc_auc", "roc_curve", "precision_recall_curve", "average_precision",
-           "calibration_bins", "threshold_for_precision"]
+__all__ = [
+    "rmse",
+    "mae",
+    "confusion_counts",
+    "accuracy",
+    "precision",
+    "recall",
+    "f1",
+    "roc_auc",
+    "roc_curve",
+    "precision_recall_curve",
+    "average_precision",
+    "calibration_bins",
+    "threshold_for_precision",
+]
 
 
-def _pair(y_true: ArrayLike, y_pred: ArrayLike, func: str,
-          pred_name: str = "y_pred") -> tuple[np.ndarray, np.ndarray]:
+def _pair(
+    y_true: ArrayLike, y_pred: ArrayLike, func: str, pred_name: str = "y_pred"
+) -> tuple[np.ndarray, np.ndarray]:
     """Both arrays as flat floats, checked: same shape, non-empty, no NaN."""
     t = check_array(y_true, "y_true", func)
     p = check_array(y_pred, pred_name, func)
     if t.shape != p.shape:
-        raise argument_error(func, pred_name, p, f"of the shape of y_true {t.shape}",
-                             "a (n, 1) model output needs .ravel() (or .reshape(-1)) before it "
-                             "is compared with (n,) labels")
+        raise argument_error(
+            func,
+            pred_name,
+            p,
+            f"of the shape of y_true {t.shape}",
+            "a (n, 1) model output needs .ravel() (or .reshape(-1)) before it "
+            "is compared with (n,) labels",
+        )
     return t.ravel(), p.ravel()
 
 
 def _binary(y: np.ndarray, name: str, func: str) -> np.ndarray:
     if not np.all((y == 0) | (y == 1)):
         bad = np.unique(y[(y != 0) & (y != 1)])[:3]
-        raise argument_error(func, name, y, f"labels that are only 0 and 1, found {bad.tolist()}",
-                             "for probabilities, threshold first: (p >= 0.5).astype(int)")
+        raise argument_error(
+            func,
+            name,
+            y,
+            f"labels that are only 0 and 1, found {bad.tolist()}",
+            "for probabilities, threshold first: (p >= 0.5).astype(int)",
+        )
     return y.astype(int)
 
 
@@ -89,8 +112,12 @@ def confusion_counts(y_true: ArrayLike, y_pred: ArrayLike) -> dict[str, int]:
     """
     t, p = _pair(y_true, y_pred, "confusion_counts")
     t, p = _binary(t, "y_true", "confusion_counts"), _binary(p, "y_pred", "confusion_counts")
-    return {"tp": int(np.sum((t == 1) & (p == 1))), "fp": int(np.sum((t == 0) & (p == 1))),
-            "fn": int(np.sum((t == 1) & (p == 0))), "tn": int(np.sum((t == 0) & (p == 0)))}
+    return {
+        "tp": int(np.sum((t == 1) & (p == 1))),
+        "fp": int(np.sum((t == 0) & (p == 1))),
+        "fn": int(np.sum((t == 1) & (p == 0))),
+        "tn": int(np.sum((t == 0) & (p == 0))),
+    }
 
 
 def _ratio(num: int, den: int) -> float:
@@ -141,9 +168,13 @@ def _check_scores(y_true: ArrayLike, scores: ArrayLike, func: str) -> tuple[np.n
     t, s = _pair(y_true, scores, func, "scores")
     t = _binary(t, "y_true", func)
     if t.min() == t.max():
-        raise argument_error(func, "y_true", t,
-                             f"labels of both classes, it contains only class {t[0]}",
-                             "use a larger or time-wider sample")
+        raise argument_error(
+            func,
+            "y_true",
+            t,
+            f"labels of both classes, it contains only class {t[0]}",
+            "use a larger or time-wider sample",
+        )
     return t, s
 
 
@@ -195,7 +226,9 @@ def roc_curve(y_true: ArrayLike, scores: ArrayLike) -> tuple[np.ndarray, np.ndar
     return fpr, tpr, np.r_[np.inf, thr]
 
 
-def precision_recall_curve(y_true: ArrayLike, scores: ArrayLike) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def precision_recall_curve(
+    y_true: ArrayLike, scores: ArrayLike
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(precision, recall, thresholds)`` for ``scores >= thresholds[k]``, from the
     highest threshold (few, confident positives) to the lowest (everything positive).
 
@@ -226,14 +259,25 @@ def threshold_for_precision(y_true: ArrayLike, scores: ArrayLike, target: float)
     >>> threshold_for_precision([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8], 0.6)
     0.35
     """
-    target = check_number(target, "target", "threshold_for_precision", low=0, low_inclusive=False,
-                          high=1, fix="use a precision such as 0.8")
+    target = check_number(
+        target,
+        "target",
+        "threshold_for_precision",
+        low=0,
+        low_inclusive=False,
+        high=1,
+        fix="use a precision such as 0.8",
+    )
     p, _, thr = precision_recall_curve(y_true, scores)
     ok = np.nonzero(p >= target)[0]
     if len(ok) == 0:
-        raise argument_error("threshold_for_precision", "target", target,
-                             f"a precision that some threshold reaches, the best is {p.max():.3f}",
-                             "lower target")
+        raise argument_error(
+            "threshold_for_precision",
+            "target",
+            target,
+            f"a precision that some threshold reaches, the best is {p.max():.3f}",
+            "lower target",
+        )
     return float(thr[ok[-1]])
 
 
@@ -253,8 +297,13 @@ def calibration_bins(y_true: ArrayLike, prob: ArrayLike, n_bins: int = 10) -> di
     t, p = _pair(y_true, prob, "calibration_bins", "prob")
     t = _binary(t, "y_true", "calibration_bins")
     if np.any((p < 0) | (p > 1)):
-        raise argument_error("calibration_bins", "prob", p, "probabilities in [0, 1]",
-                             "apply the sigmoid to logits first")
+        raise argument_error(
+            "calibration_bins",
+            "prob",
+            p,
+            "probabilities in [0, 1]",
+            "apply the sigmoid to logits first",
+        )
     n_bins = check_int(n_bins, "n_bins", "calibration_bins", minimum=1, fix="e.g. n_bins=10")
     idx = np.minimum((p * n_bins).astype(int), n_bins - 1)
     count = np.bincount(idx, minlength=n_bins)
@@ -263,5 +312,11 @@ def calibration_bins(y_true: ArrayLike, prob: ArrayLike, n_bins: int = 10) -> di
     obs = np.bincount(idx, t, minlength=n_bins)[keep] / count[keep]
     edges = np.linspace(0.0, 1.0, n_bins + 1)
     ece = float(np.sum(count[keep] / len(t) * np.abs(obs - pred)))
-    return {"predicted": pred, "observed": obs, "count": count[keep],
-            "lower": edges[:-1][keep], "upper": edges[1:][keep], "ece": np.float64(ece)}
+    return {
+        "predicted": pred,
+        "observed": obs,
+        "count": count[keep],
+        "lower": edges[:-1][keep],
+        "upper": edges[1:][keep],
+        "ece": np.float64(ece),
+    }

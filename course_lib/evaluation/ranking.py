@@ -29,30 +29,44 @@ from course_lib.core.validation import ArgumentTypeError, argument_error, check_
 __all__ = ["precision_at_k", "recall_at_k", "ndcg_at_k", "ranking_scores"]
 
 
-def _check_ranking(recommended: ArrayLike, relevant: Collection, k: int,
-                   func: str) -> tuple[list, set, int]:
+def _check_ranking(
+    recommended: ArrayLike, relevant: Collection, k: int, func: str
+) -> tuple[list, set, int]:
     """The first ``k`` recommendations, the relevant set and ``k``, all checked."""
     k = check_int(k, "k", func, minimum=1, fix="e.g. k=10")
     rec = list(np.asarray(recommended).ravel().tolist())
     if isinstance(relevant, (str, bytes)) or not hasattr(relevant, "__iter__"):
-        raise argument_error(func, "relevant", relevant,
-                             f"a collection of item ids, got {type(relevant).__name__}",
-                             "pass a set or a list, e.g. {3, 7}", exc=ArgumentTypeError)
+        raise argument_error(
+            func,
+            "relevant",
+            relevant,
+            f"a collection of item ids, got {type(relevant).__name__}",
+            "pass a set or a list, e.g. {3, 7}",
+            exc=ArgumentTypeError,
+        )
     rel = set(np.asarray(list(relevant)).ravel().tolist())
     top = rec[:k]
     shown = [r for r in top if r != -1]
     if len(set(shown)) != len(shown):
-        raise argument_error(func, "recommended", top,
-                             f"a list of distinct items, it contains duplicates in its first {k}",
-                             "a list recommends each item once")
+        raise argument_error(
+            func,
+            "recommended",
+            top,
+            f"a list of distinct items, it contains duplicates in its first {k}",
+            "a list recommends each item once",
+        )
     return top, rel, k
 
 
 def _require_relevant(rel: set, func: str, what: str) -> None:
     if not rel:
-        raise argument_error(func, "relevant", rel,
-                             f"non-empty ({what} is undefined without relevant items)",
-                             "skip this user")
+        raise argument_error(
+            func,
+            "relevant",
+            rel,
+            f"non-empty ({what} is undefined without relevant items)",
+            "skip this user",
+        )
 
 
 def precision_at_k(recommended: ArrayLike, relevant: Collection, k: int) -> float:
@@ -93,8 +107,9 @@ def ndcg_at_k(recommended: ArrayLike, relevant: Collection, k: int) -> float:
     return dcg / ideal
 
 
-def ranking_scores(recommended: Iterable[ArrayLike], relevant: Iterable[Collection],
-                   k: int) -> dict[str, float]:
+def ranking_scores(
+    recommended: Iterable[ArrayLike], relevant: Iterable[Collection], k: int
+) -> dict[str, float]:
     """Mean precision@k, recall@k and NDCG@k over users.
 
     ``recommended`` has one row per user; ``relevant`` one collection per user.
@@ -105,9 +120,14 @@ def ranking_scores(recommended: Iterable[ArrayLike], relevant: Iterable[Collecti
     rec: Sequence = list(recommended)
     rel: Sequence = list(relevant)
     if len(rec) != len(rel) or not rec:
-        raise argument_error("ranking_scores", "relevant", rel,
-                             f"a list of one collection per recommendation list, got {len(rel)} for "
-                             f"{len(rec)} lists", "pass one of each per user (at least one user)")
+        raise argument_error(
+            "ranking_scores",
+            "relevant",
+            rel,
+            f"a list of one collection per recommendation list, got {len(rel)} for "
+            f"{len(rec)} lists",
+            "pass one of each per user (at least one user)",
+        )
     p = [precision_at_k(a, b, k) for a, b in zip(rec, rel, strict=True)]
     r = [recall_at_k(a, b, k) for a, b in zip(rec, rel, strict=True)]
     n = [ndcg_at_k(a, b, k) for a, b in zip(rec, rel, strict=True)]

@@ -44,12 +44,19 @@ from numpy.typing import ArrayLike
 from course_lib.core.validation import argument_error, as_generator, check_array, check_number
 from course_lib.evaluation.metrics import mae, rmse
 
-__all__ = ["holdout_split", "forgetting", "backward_transfer", "final_rmse",
-           "PrequentialResult", "prequential"]
+__all__ = [
+    "holdout_split",
+    "forgetting",
+    "backward_transfer",
+    "final_rmse",
+    "PrequentialResult",
+    "prequential",
+]
 
 
-def holdout_split(batches: Iterable[pd.DataFrame], frac: float = 0.1,
-                  seed: int | np.random.Generator = 0) -> tuple[list[pd.DataFrame], list[pd.DataFrame]]:
+def holdout_split(
+    batches: Iterable[pd.DataFrame], frac: float = 0.1, seed: int | np.random.Generator = 0
+) -> tuple[list[pd.DataFrame], list[pd.DataFrame]]:
     """Split every batch into (train part, held-out part) with a seeded share ``frac``.
 
     Returns two lists of DataFrames of the same length as ``batches``.
@@ -59,8 +66,16 @@ def holdout_split(batches: Iterable[pd.DataFrame], frac: float = 0.1,
     >>> [len(t) for t in train], [len(h) for h in held]
     ([8, 8], [2, 2])
     """
-    frac = check_number(frac, "frac", "holdout_split", low=0, high=1, low_inclusive=False,
-                        high_inclusive=False, fix="use a share such as 0.1")
+    frac = check_number(
+        frac,
+        "frac",
+        "holdout_split",
+        low=0,
+        high=1,
+        low_inclusive=False,
+        high_inclusive=False,
+        fix="use a share such as 0.1",
+    )
     rng = as_generator(seed, "holdout_split")
     train, held = [], []
     for batch in batches:
@@ -73,11 +88,21 @@ def holdout_split(batches: Iterable[pd.DataFrame], frac: float = 0.1,
 
 
 def _last_row(R: ArrayLike, where: str) -> np.ndarray:
-    R = check_array(R, "R", where, ndim=2, allow_nan=True,
-                    fix="pass the square matrix R[i, j] (error on period j after update i)")
+    R = check_array(
+        R,
+        "R",
+        where,
+        ndim=2,
+        allow_nan=True,
+        fix="pass the square matrix R[i, j] (error on period j after update i)",
+    )
     if R.shape[0] != R.shape[1]:
-        raise argument_error(where, "R", R, "a square matrix R[i, j] (error on period j after "
-                             f"update i), got shape {R.shape}")
+        raise argument_error(
+            where,
+            "R",
+            R,
+            f"a square matrix R[i, j] (error on period j after update i), got shape {R.shape}",
+        )
     return R[-1]
 
 
@@ -148,21 +173,30 @@ class PrequentialResult:
         if self.R is not None:
             row["final_rmse_old"] = final_rmse(self.R)
             row["forgetting"] = forgetting(self.R)
-        row.update({"seconds_per_update": self.seconds_per_update,
-                    "total_seconds": self.total_seconds,
-                    "examples_per_update": self.examples_per_update})
+        row.update(
+            {
+                "seconds_per_update": self.seconds_per_update,
+                "total_seconds": self.total_seconds,
+                "examples_per_update": self.examples_per_update,
+            }
+        )
         row.update(self.extra)
         return row
 
 
-def _batch_row(i: int, batch: pd.DataFrame, y_true: np.ndarray, y_pred: np.ndarray,
-               truth: np.ndarray | None) -> dict[str, Any]:
+def _batch_row(
+    i: int, batch: pd.DataFrame, y_true: np.ndarray, y_pred: np.ndarray, truth: np.ndarray | None
+) -> dict[str, Any]:
     """The scores of one batch; ``nan`` for an empty one (metrics.rmse raises on empty input)."""
     empty = len(batch) == 0
     nan = float("nan")
-    row = {"batch": i, "first_day": int(batch["day"].min()) if "day" in batch and not empty else i,
-           "n": len(batch), "rmse": nan if empty else rmse(y_true, y_pred),
-           "mae": nan if empty else mae(y_true, y_pred)}
+    row = {
+        "batch": i,
+        "first_day": int(batch["day"].min()) if "day" in batch and not empty else i,
+        "n": len(batch),
+        "rmse": nan if empty else rmse(y_true, y_pred),
+        "mae": nan if empty else mae(y_true, y_pred),
+    }
     if truth is not None:
         row["rmse_vs_truth"] = nan if empty else rmse(truth, y_pred)
     return row
@@ -175,11 +209,16 @@ def _truth_of(truth: pd.Series | np.ndarray, batch: pd.DataFrame) -> np.ndarray:
     return np.asarray(truth)[batch.index]
 
 
-def prequential(strategy: Any, batches: Iterable[pd.DataFrame], *,
-                truth: pd.Series | np.ndarray | None = None,
-                holdout: Sequence[pd.DataFrame] | None = None,
-                rating_range: tuple[float, float] = (1.0, 5.0), update: bool = True,
-                progress: Callable[[int, int], Any] | None = None) -> PrequentialResult:
+def prequential(
+    strategy: Any,
+    batches: Iterable[pd.DataFrame],
+    *,
+    truth: pd.Series | np.ndarray | None = None,
+    holdout: Sequence[pd.DataFrame] | None = None,
+    rating_range: tuple[float, float] = (1.0, 5.0),
+    update: bool = True,
+    progress: Callable[[int, int], Any] | None = None,
+) -> PrequentialResult:
     """Run the predict-then-learn loop of ``strategy`` over ``batches``.
 
     Parameters
@@ -204,9 +243,13 @@ def prequential(strategy: Any, batches: Iterable[pd.DataFrame], *,
     """
     batches = list(batches)
     if holdout is not None and len(holdout) != len(batches):
-        raise argument_error("prequential", "holdout", holdout,
-                             f"a list of one slice per batch, got {len(holdout)} for {len(batches)} batches",
-                             "use holdout_split")
+        raise argument_error(
+            "prequential",
+            "holdout",
+            holdout,
+            f"a list of one slice per batch, got {len(holdout)} for {len(batches)} batches",
+            "use holdout_split",
+        )
     rows, ys, preds, truths = [], [], [], []
     R = np.full((len(batches), len(batches)), np.nan) if holdout is not None else None
     for i, batch in enumerate(batches):
@@ -232,12 +275,16 @@ def prequential(strategy: Any, batches: Iterable[pd.DataFrame], *,
         if R is not None and holdout is not None:
             for j in range(i + 1):
                 if len(holdout[j]):
-                    p = np.clip(np.asarray(strategy.predict(holdout[j]), dtype=np.float64),
-                                *rating_range)
+                    p = np.clip(
+                        np.asarray(strategy.predict(holdout[j]), dtype=np.float64), *rating_range
+                    )
                     R[i, j] = rmse(holdout[j]["rating"].to_numpy(float), p)
         rows.append(row)
     return PrequentialResult(
-        name=getattr(strategy, "name", type(strategy).__name__), per_batch=pd.DataFrame(rows),
+        name=getattr(strategy, "name", type(strategy).__name__),
+        per_batch=pd.DataFrame(rows),
         y_true=np.concatenate(ys) if ys else np.zeros(0),
         y_pred=np.concatenate(preds) if preds else np.zeros(0),
-        truth=np.concatenate(truths) if truths else None, R=R)
+        truth=np.concatenate(truths) if truths else None,
+        R=R,
+    )

@@ -57,7 +57,7 @@ def sigmoid(z: ArrayLike) -> np.ndarray:
     ValueError: sigmoid(z=array of shape (1,)): z must be numbers without NaN, found 1 NaN of 1; drop or impute missing values first.
     """
     z = check_array(z, "z", "sigmoid")
-    e = np.exp(-np.abs(z))                       # in (0, 1]: never overflows
+    e = np.exp(-np.abs(z))  # in (0, 1]: never overflows
     return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
@@ -92,11 +92,17 @@ def softmax(z: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.nda
     ...
     ValueError: softmax(temperature=0): temperature must be a positive number (> 0); use e.g. temperature=1.0.
     """
-    t = check_number(temperature, "temperature", "softmax", low=0, low_inclusive=False,
-                     fix="use e.g. temperature=1.0")
+    t = check_number(
+        temperature,
+        "temperature",
+        "softmax",
+        low=0,
+        low_inclusive=False,
+        fix="use e.g. temperature=1.0",
+    )
     z = check_array(z, "z", "softmax", min_ndim=1)
     axis = check_int(axis, "axis", "softmax", minimum=-z.ndim, maximum=z.ndim - 1)
-    with np.errstate(over="ignore"):          # -1e308 - 1e308 = -inf, whose exp is 0: fine
+    with np.errstate(over="ignore"):  # -1e308 - 1e308 = -inf, whose exp is 0: fine
         z = z / t if t != 1.0 else z
         z = z - np.max(z, axis=axis, keepdims=True)
     e = np.exp(z)

@@ -21,35 +21,37 @@ False
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from course_lib.core.validation import (ArgumentTypeError, argument_error, check_array,
-                                        check_number)
+from course_lib.core.validation import ArgumentTypeError, argument_error, check_array, check_number
 
 __all__ = ["numerical_gradient", "relative_error", "check_gradient", "GradientCheck"]
 
 
 def _as_point(x: ArrayLike, func: str) -> np.ndarray:
     fix = "differentiate at a finite point, e.g. np.array([0.5, -1.0])"
-    arr = check_array(x, "x", func, allow_nan=True).copy()   # a copy: we perturb it
+    arr = check_array(x, "x", func, allow_nan=True).copy()  # a copy: we perturb it
     if not np.all(np.isfinite(arr)):
-        raise argument_error(func, "x", arr,
-                             f"finite, found {int(np.sum(~np.isfinite(arr)))} NaN or inf", fix)
+        raise argument_error(
+            func, "x", arr, f"finite, found {int(np.sum(~np.isfinite(arr)))} NaN or inf", fix
+        )
     return arr
 
 
 def _check_callable(f: object, name: str, func: str, what: str) -> None:
     if not callable(f):
-        raise argument_error(func, name, f, f"a function {what}, got {type(f).__name__}",
-                             exc=ArgumentTypeError)
+        raise argument_error(
+            func, name, f, f"a function {what}, got {type(f).__name__}", exc=ArgumentTypeError
+        )
 
 
-def numerical_gradient(f: Callable[[np.ndarray], float], x: ArrayLike,
-                       eps: float = 1e-6) -> np.ndarray:
+def numerical_gradient(
+    f: Callable[[np.ndarray], float], x: ArrayLike, eps: float = 1e-6
+) -> np.ndarray:
     """Central-difference gradient of a scalar function ``f`` at ``x``.
 
     Parameters
@@ -71,11 +73,17 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x: ArrayLike,
     array([4., 3.])
     """
     _check_callable(f, "f", "numerical_gradient", "x -> float")
-    eps = check_number(eps, "eps", "numerical_gradient", low=0, low_inclusive=False,
-                       fix="use a small positive number such as 1e-6")
+    eps = check_number(
+        eps,
+        "eps",
+        "numerical_gradient",
+        low=0,
+        low_inclusive=False,
+        fix="use a small positive number such as 1e-6",
+    )
     x = _as_point(x, "numerical_gradient")
     grad = np.zeros_like(x)
-    flat, gflat = x.reshape(-1), grad.reshape(-1)       # views into x and grad
+    flat, gflat = x.reshape(-1), grad.reshape(-1)  # views into x and grad
     for i in range(flat.size):
         old = flat[i]
         flat[i] = old + eps
@@ -111,9 +119,13 @@ def relative_error(a: ArrayLike, b: ArrayLike, floor: float = 1e-12) -> float:
     a = check_array(a, "a", "relative_error", allow_empty=True, allow_nan=True)
     b = check_array(b, "b", "relative_error", allow_empty=True, allow_nan=True)
     if a.shape != b.shape:
-        raise argument_error("relative_error", "b", b,
-                             f"the same shape as a {a.shape}, got {b.shape}",
-                             "a gradient must have the shape of the parameters")
+        raise argument_error(
+            "relative_error",
+            "b",
+            b,
+            f"the same shape as a {a.shape}, got {b.shape}",
+            "a gradient must have the shape of the parameters",
+        )
     return float(np.linalg.norm(a - b) / max(np.linalg.norm(a) + np.linalg.norm(b), floor))
 
 
@@ -136,12 +148,20 @@ class GradientCheck:
 
     def __repr__(self) -> str:
         verdict = "passed" if self.passed else "FAILED"
-        return (f"GradientCheck({verdict}: relative error {self.relative_error:.2e} "
-                f"vs tol {self.tol:g})")
+        return (
+            f"GradientCheck({verdict}: relative error {self.relative_error:.2e} "
+            f"vs tol {self.tol:g})"
+        )
 
 
-def check_gradient(f: Callable[[np.ndarray], float], grad: Callable[[np.ndarray], np.ndarray],
-                   x: ArrayLike, *, eps: float = 1e-6, tol: float = 1e-6) -> GradientCheck:
+def check_gradient(
+    f: Callable[[np.ndarray], float],
+    grad: Callable[[np.ndarray], np.ndarray],
+    x: ArrayLike,
+    *,
+    eps: float = 1e-6,
+    tol: float = 1e-6,
+) -> GradientCheck:
     """Compare ``grad(x)`` with :func:`numerical_gradient` of ``f`` at ``x``.
 
     Parameters
@@ -168,12 +188,17 @@ def check_gradient(f: Callable[[np.ndarray], float], grad: Callable[[np.ndarray]
     x = _as_point(x, "check_gradient")
     _check_callable(f, "f", "check_gradient", "x -> float")
     _check_callable(grad, "grad", "check_gradient", "x -> gradient array")
-    tol = check_number(tol, "tol", "check_gradient", low=0, low_inclusive=False,
-                       fix="use e.g. 1e-6")
+    tol = check_number(
+        tol, "tol", "check_gradient", low=0, low_inclusive=False, fix="use e.g. 1e-6"
+    )
     analytic = np.asarray(grad(x.copy()), dtype=float)
     if analytic.shape != x.shape:
-        raise argument_error("check_gradient", "grad", grad,
-                             f"a function whose grad(x) has the shape of x {x.shape}, got "
-                             f"{analytic.shape}", "a gradient has one entry per parameter")
+        raise argument_error(
+            "check_gradient",
+            "grad",
+            grad,
+            f"a function whose grad(x) has the shape of x {x.shape}, got {analytic.shape}",
+            "a gradient has one entry per parameter",
+        )
     numeric = numerical_gradient(f, x, eps=eps)
     return GradientCheck(analytic, numeric, relative_error(analytic, numeric), float(tol))

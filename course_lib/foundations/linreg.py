@@ -23,53 +23,91 @@ array([0., 2.])
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 import numpy as np
-
 from numpy.typing import ArrayLike
 
-from course_lib.core.validation import (ArgumentTypeError, argument_error, as_generator,
-                                        check_array, check_int, check_number)
+from course_lib.core.validation import (
+    ArgumentTypeError,
+    argument_error,
+    as_generator,
+    check_array,
+    check_int,
+    check_number,
+)
 
-__all__ = ["design_matrix", "predict", "mse_loss", "mse_gradient_wrt_theta", "gradient_descent_step",
-           "gradient_descent", "GDRun", "least_squares", "run_summary"]
+__all__ = [
+    "design_matrix",
+    "predict",
+    "mse_loss",
+    "mse_gradient_wrt_theta",
+    "gradient_descent_step",
+    "gradient_descent",
+    "GDRun",
+    "least_squares",
+    "run_summary",
+]
 
 
 # --------------------------------------------------------------------------- validation
 def _check_X(X: ArrayLike, func: str) -> np.ndarray:
-    return check_array(X, "X", func, ndim=2,
-                       fix="X is (n_samples, n_features): build it with design_matrix(x), "
-                           "which also adds the intercept column")
+    return check_array(
+        X,
+        "X",
+        func,
+        ndim=2,
+        fix="X is (n_samples, n_features): build it with design_matrix(x), "
+        "which also adds the intercept column",
+    )
 
 
 def _check_Xy(X: ArrayLike, y: ArrayLike, func: str) -> tuple[np.ndarray, np.ndarray]:
     X = _check_X(X, func)
     y = check_array(y, "y", func)
     if y.ndim != 1 or y.shape[0] != X.shape[0]:
-        raise argument_error(func, "y", y, f"of shape ({X.shape[0]},) to match X {X.shape}, got "
-                             f"{y.shape}", "one target per row of X (use y.ravel() for a column)")
+        raise argument_error(
+            func,
+            "y",
+            y,
+            f"of shape ({X.shape[0]},) to match X {X.shape}, got {y.shape}",
+            "one target per row of X (use y.ravel() for a column)",
+        )
     return X, y
 
 
 def _check_theta(theta: ArrayLike, X: np.ndarray, func: str, name: str = "theta") -> np.ndarray:
     theta = check_array(theta, name, func, fix="start from finite weights, e.g. zeros")
     if theta.shape != (X.shape[1],):
-        raise argument_error(func, name, theta, f"of shape ({X.shape[1]},), one weight per "
-                             f"column of X {X.shape}, got {theta.shape}",
-                             f"start from e.g. np.zeros({X.shape[1]})")
+        raise argument_error(
+            func,
+            name,
+            theta,
+            f"of shape ({X.shape[1]},), one weight per column of X {X.shape}, got {theta.shape}",
+            f"start from e.g. np.zeros({X.shape[1]})",
+        )
     if not np.all(np.isfinite(theta)):
-        raise argument_error(func, name, theta,
-                             f"finite, found {int(np.sum(~np.isfinite(theta)))} inf",
-                             "start from finite weights, e.g. zeros")
+        raise argument_error(
+            func,
+            name,
+            theta,
+            f"finite, found {int(np.sum(~np.isfinite(theta)))} inf",
+            "start from finite weights, e.g. zeros",
+        )
     return theta
 
 
 def _check_learning_rate(learning_rate: float, func: str) -> float:
-    return check_number(learning_rate, "learning_rate", func, low=0, low_inclusive=False,
-                        fix="use a small positive number such as 0.01 (a negative rate climbs "
-                            "the loss instead of descending it)")
+    return check_number(
+        learning_rate,
+        "learning_rate",
+        func,
+        low=0,
+        low_inclusive=False,
+        fix="use a small positive number such as 0.01 (a negative rate climbs "
+        "the loss instead of descending it)",
+    )
 
 
 # --------------------------------------------------------------------------- model
@@ -95,8 +133,13 @@ def design_matrix(x: ArrayLike) -> np.ndarray:
     if x.ndim == 1:
         x = x[:, None]
     if x.ndim != 2:
-        raise argument_error("design_matrix", "x", x, f"1-D or 2-D, got shape {x.shape}",
-                             "pass one feature (n,) or a table (n, d)")
+        raise argument_error(
+            "design_matrix",
+            "x",
+            x,
+            f"1-D or 2-D, got shape {x.shape}",
+            "pass one feature (n,) or a table (n, d)",
+        )
     return np.hstack([np.ones((x.shape[0], 1)), x])
 
 
@@ -141,7 +184,7 @@ def mse_loss(X: ArrayLike, y: ArrayLike, theta: ArrayLike) -> float:
     """
     X, y = _check_Xy(X, y, "mse_loss")
     r = X @ _check_theta(theta, X, "mse_loss") - y
-    return float(np.mean(r ** 2))
+    return float(np.mean(r**2))
 
 
 def mse_gradient_wrt_theta(X: ArrayLike, y: ArrayLike, theta: ArrayLike) -> np.ndarray:
@@ -171,8 +214,9 @@ def mse_gradient_wrt_theta(X: ArrayLike, y: ArrayLike, theta: ArrayLike) -> np.n
     return 2.0 / X.shape[0] * (X.T @ (X @ theta - y))
 
 
-def gradient_descent_step(X: ArrayLike, y: ArrayLike, theta: ArrayLike,
-                          learning_rate: float) -> np.ndarray:
+def gradient_descent_step(
+    X: ArrayLike, y: ArrayLike, theta: ArrayLike, learning_rate: float
+) -> np.ndarray:
     """One gradient-descent update ``theta - learning_rate * grad`` (a new array).
 
     Parameters
@@ -259,21 +303,28 @@ class GDRun:
         return np.arange(self.losses.size) * per_step
 
 
-def _batches(n: int, batch_size: int | None,
-             rng: np.random.Generator) -> Iterator[np.ndarray | slice]:
+def _batches(
+    n: int, batch_size: int | None, rng: np.random.Generator
+) -> Iterator[np.ndarray | slice]:
     """Row indices of each update: all rows, or shuffled mini-batches epoch after epoch."""
     while True:
         if batch_size is None:
             yield slice(None)
             continue
-        order = rng.permutation(n)                            # a new epoch
+        order = rng.permutation(n)  # a new epoch
         for i in range(0, n, batch_size):
-            yield order[i:i + batch_size]
+            yield order[i : i + batch_size]
 
 
-def gradient_descent(X: ArrayLike, y: ArrayLike, theta0: ArrayLike, learning_rate: float,
-                     n_steps: int, batch_size: int | None = None,
-                     seed: int | np.random.Generator = 0) -> GDRun:
+def gradient_descent(
+    X: ArrayLike,
+    y: ArrayLike,
+    theta0: ArrayLike,
+    learning_rate: float,
+    n_steps: int,
+    batch_size: int | None = None,
+    seed: int | np.random.Generator = 0,
+) -> GDRun:
     """Run ``n_steps`` updates of (full-batch, mini-batch or stochastic) gradient descent.
 
     Parameters
@@ -320,14 +371,16 @@ def gradient_descent(X: ArrayLike, y: ArrayLike, theta0: ArrayLike, learning_rat
     learning_rate = _check_learning_rate(learning_rate, func)
     X, y = _check_Xy(X, y, func)
     theta = _check_theta(theta0, X, func, name="theta0").copy()
-    n_steps = check_int(n_steps, "n_steps", func, minimum=0,
-                        fix="it counts parameter updates, not epochs")
+    n_steps = check_int(
+        n_steps, "n_steps", func, minimum=0, fix="it counts parameter updates, not epochs"
+    )
     n = X.shape[0]
     if batch_size is not None:
-        batch_size = check_int(batch_size, "batch_size", func, minimum=1, maximum=n,
-                               fix="pass None for full batch")
+        batch_size = check_int(
+            batch_size, "batch_size", func, minimum=1, maximum=n, fix="pass None for full batch"
+        )
     if batch_size == n:
-        batch_size = None                                    # the same algorithm
+        batch_size = None  # the same algorithm
     batches = _batches(n, batch_size, as_generator(seed, func))
 
     thetas = np.full((n_steps + 1, X.shape[1]), np.nan)
@@ -342,7 +395,7 @@ def gradient_descent(X: ArrayLike, y: ArrayLike, theta0: ArrayLike, learning_rat
             theta = theta - learning_rate * grad
             loss = float(np.mean((X @ theta - y) ** 2))
             if not (np.all(np.isfinite(theta)) and math.isfinite(loss)):
-                break                                            # diverged: rest stays nan/inf
+                break  # diverged: rest stays nan/inf
             thetas[step] = theta
             losses[step] = loss
     return GDRun(thetas, losses, learning_rate, batch_size, n)
@@ -371,8 +424,14 @@ def run_summary(run: GDRun, optimum: ArrayLike | None = None) -> str:
     'learning_rate=0.1, full batch, 100 steps: DIVERGED (loss 44 -> 5.56e+28)'
     """
     if not isinstance(run, GDRun):
-        raise argument_error("run_summary", "run", run, f"a GDRun, got {type(run).__name__}",
-                             "pass the GDRun returned by gradient_descent", exc=ArgumentTypeError)
+        raise argument_error(
+            "run_summary",
+            "run",
+            run,
+            f"a GDRun, got {type(run).__name__}",
+            "pass the GDRun returned by gradient_descent",
+            exc=ArgumentTypeError,
+        )
     batch = "full batch" if run.batch_size is None else f"batch_size={run.batch_size}"
     head = f"learning_rate={run.learning_rate:g}, {batch}, {run.losses.size - 1} steps"
     final = run.losses[-1]

@@ -37,11 +37,18 @@ from course_lib.core.validation import argument_error, check_array, check_number
 from course_lib.foundations.activations import sigmoid, softmax
 
 __all__ = [
-    "EPSILON", "check_same_shape",
-    "mse", "mse_gradient", "mae_gradient",
-    "log_sigmoid", "logsumexp", "log_softmax",
-    "binary_crossentropy", "binary_crossentropy_gradient",
-    "categorical_crossentropy", "categorical_crossentropy_gradient",
+    "EPSILON",
+    "check_same_shape",
+    "mse",
+    "mse_gradient",
+    "mae_gradient",
+    "log_sigmoid",
+    "logsumexp",
+    "log_softmax",
+    "binary_crossentropy",
+    "binary_crossentropy_gradient",
+    "categorical_crossentropy",
+    "categorical_crossentropy_gradient",
 ]
 
 EPSILON = 1e-7
@@ -69,9 +76,12 @@ def check_same_shape(a: np.ndarray, b: np.ndarray, names: tuple[str, str], func:
     ValueError: mse(y_pred=array of shape (3, 1)): y_pred must be the same shape as y_true (3,); ...
     """
     if a.shape != b.shape:
-        hint = ("a (n,) vs (n, 1) mismatch would silently broadcast to (n, n): "
-                "use .ravel() or .reshape(-1, 1) on one of them"
-                if a.size == b.size else "they must hold one value per sample")
+        hint = (
+            "a (n,) vs (n, 1) mismatch would silently broadcast to (n, n): "
+            "use .ravel() or .reshape(-1, 1) on one of them"
+            if a.size == b.size
+            else "they must hold one value per sample"
+        )
         raise argument_error(func, names[1], b, f"the same shape as {names[0]} {a.shape}", hint)
 
 
@@ -84,13 +94,15 @@ def _pair(y_true: ArrayLike, y_pred: ArrayLike, func: str) -> tuple[np.ndarray, 
 
 def _check_probabilities(y: np.ndarray, name: str, func: str, hint: str) -> None:
     if np.any(y < 0) or np.any(y > 1):
-        raise argument_error(func, name, y,
-                             f"in [0, 1], got values from {y.min():g} to {y.max():g}", hint)
+        raise argument_error(
+            func, name, y, f"in [0, 1], got values from {y.min():g} to {y.max():g}", hint
+        )
 
 
 def _check_epsilon(epsilon: float, func: str) -> float:
-    return check_number(epsilon, "epsilon", func, low=0, high=0.5, high_inclusive=False,
-                        fix="use Keras' 1e-7")
+    return check_number(
+        epsilon, "epsilon", func, low=0, high=0.5, high_inclusive=False, fix="use Keras' 1e-7"
+    )
 
 
 # --------------------------------------------------------------------------- regression
@@ -188,18 +200,21 @@ def log_softmax(z: ArrayLike, axis: int = -1) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- binary CE
-def _binary_inputs(y_true: ArrayLike, y_pred: ArrayLike, func: str,
-                   from_logits: bool) -> tuple[np.ndarray, np.ndarray]:
+def _binary_inputs(
+    y_true: ArrayLike, y_pred: ArrayLike, func: str, from_logits: bool
+) -> tuple[np.ndarray, np.ndarray]:
     t, p = _pair(y_true, y_pred, func)
     _check_probabilities(t, "y_true", func, "labels are 0 (no purchase) or 1 (purchase)")
     if not from_logits:
-        _check_probabilities(p, "y_pred", func,
-                             "if these are raw scores (logits), pass from_logits=True")
+        _check_probabilities(
+            p, "y_pred", func, "if these are raw scores (logits), pass from_logits=True"
+        )
     return t, p
 
 
-def binary_crossentropy(y_true: ArrayLike, y_pred: ArrayLike, *, from_logits: bool = False,
-                        epsilon: float = EPSILON) -> float:
+def binary_crossentropy(
+    y_true: ArrayLike, y_pred: ArrayLike, *, from_logits: bool = False, epsilon: float = EPSILON
+) -> float:
     r"""Binary cross-entropy, averaged over all elements (``keras.losses.BinaryCrossentropy``).
 
     .. math:: L = -\frac{1}{n}\sum_i \big[y_i \log p_i + (1-y_i)\log(1-p_i)\big]
@@ -233,8 +248,9 @@ def binary_crossentropy(y_true: ArrayLike, y_pred: ArrayLike, *, from_logits: bo
     return float(np.mean(per))
 
 
-def binary_crossentropy_gradient(y_true: ArrayLike, y_pred: ArrayLike, *, from_logits: bool = False,
-                                 epsilon: float = EPSILON) -> np.ndarray:
+def binary_crossentropy_gradient(
+    y_true: ArrayLike, y_pred: ArrayLike, *, from_logits: bool = False, epsilon: float = EPSILON
+) -> np.ndarray:
     r"""Gradient of :func:`binary_crossentropy` with respect to ``y_pred``.
 
     From logits it is the famous :math:`(\sigma(z) - y)/n`.  From
@@ -255,29 +271,36 @@ def binary_crossentropy_gradient(y_true: ArrayLike, y_pred: ArrayLike, *, from_l
     n = t.size
     if from_logits:
         return (sigmoid(p) - t) / n
-    inside = (p >= epsilon) & (p <= 1.0 - epsilon)   # bounds included, like Keras
+    inside = (p >= epsilon) & (p <= 1.0 - epsilon)  # bounds included, like Keras
     q = np.clip(p, epsilon, 1.0 - epsilon)
     return np.where(inside, (q - t) / (q * (1.0 - q)), 0.0) / n
 
 
 # --------------------------------------------------------------------------- categorical CE
-def _categorical_inputs(y_true: ArrayLike, y_pred: ArrayLike, func: str,
-                        from_logits: bool) -> tuple[np.ndarray, np.ndarray]:
+def _categorical_inputs(
+    y_true: ArrayLike, y_pred: ArrayLike, func: str, from_logits: bool
+) -> tuple[np.ndarray, np.ndarray]:
     t = check_array(y_true, "y_true", func, min_ndim=1)
     p = check_array(y_pred, "y_pred", func, min_ndim=1)
     check_same_shape(t, p, ("y_true", "y_pred"), func)
-    _check_probabilities(t, "y_true", func,
-                         "pass one-hot rows (use np.eye(k)[labels] for integer labels)")
+    _check_probabilities(
+        t, "y_true", func, "pass one-hot rows (use np.eye(k)[labels] for integer labels)"
+    )
     if not from_logits:
         if np.any(p < 0):
-            raise argument_error(func, "y_pred", p, "probabilities (>= 0) when from_logits=False, "
-                                 f"got values down to {p.min():g}",
-                                 "if these are raw scores, pass from_logits=True")
+            raise argument_error(
+                func,
+                "y_pred",
+                p,
+                f"probabilities (>= 0) when from_logits=False, got values down to {p.min():g}",
+                "if these are raw scores, pass from_logits=True",
+            )
     return t, p
 
 
-def categorical_crossentropy(y_true: ArrayLike, y_pred: ArrayLike, *, from_logits: bool = False,
-                             epsilon: float = EPSILON) -> float:
+def categorical_crossentropy(
+    y_true: ArrayLike, y_pred: ArrayLike, *, from_logits: bool = False, epsilon: float = EPSILON
+) -> float:
     r"""Categorical cross-entropy over the last axis, averaged over samples.
 
     .. math:: L = -\frac{1}{n}\sum_i \sum_j y_{ij} \log p_{ij}
@@ -311,8 +334,9 @@ def categorical_crossentropy(y_true: ArrayLike, y_pred: ArrayLike, *, from_logit
     return float(np.mean(per))
 
 
-def categorical_crossentropy_gradient(y_true: ArrayLike, y_pred: ArrayLike, *, from_logits: bool = False,
-                                      epsilon: float = EPSILON) -> np.ndarray:
+def categorical_crossentropy_gradient(
+    y_true: ArrayLike, y_pred: ArrayLike, *, from_logits: bool = False, epsilon: float = EPSILON
+) -> np.ndarray:
     r"""Gradient of :func:`categorical_crossentropy` with respect to ``y_pred``.
 
     From logits: :math:`(\operatorname{softmax}(z) - y)/n` when each row of
@@ -335,8 +359,12 @@ def categorical_crossentropy_gradient(y_true: ArrayLike, y_pred: ArrayLike, *, f
     s = np.sum(p, axis=-1, keepdims=True)
     q = p / s
     if np.any((q <= epsilon) | (q >= 1.0 - epsilon)):
-        raise argument_error("categorical_crossentropy_gradient", "y_pred", p,
-                             f"probabilities inside ({epsilon:g}, 1 - {epsilon:g}) once normalised "
-                             "(outside, the clipped loss is flat)",
-                             "compute the gradient from logits (from_logits=True) instead")
+        raise argument_error(
+            "categorical_crossentropy_gradient",
+            "y_pred",
+            p,
+            f"probabilities inside ({epsilon:g}, 1 - {epsilon:g}) once normalised "
+            "(outside, the clipped loss is flat)",
+            "compute the gradient from logits (from_logits=True) instead",
+        )
     return (-t / p + row_sum_t / s) / n

@@ -36,20 +36,36 @@ True
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
+from course_lib.core.validation import (
+    ArgumentTypeError,
+    argument_error,
+    check_array,
+    check_choice,
+    check_int,
+)
 from course_lib.core.validation import as_generator as _rng
-from course_lib.core.validation import (ArgumentTypeError, argument_error, check_array,
-                                        check_choice, check_int)
 from course_lib.foundations.activations import sigmoid
 from course_lib.foundations.optimizers import Optimizer
 
-__all__ = ["ACTIVATIONS", "LOSSES", "activate", "activation_derivative",
-           "init_params", "forward", "loss", "backward", "train", "keras_weights",
-           "params_from_keras"]
+__all__ = [
+    "ACTIVATIONS",
+    "LOSSES",
+    "activate",
+    "activation_derivative",
+    "init_params",
+    "forward",
+    "loss",
+    "backward",
+    "train",
+    "keras_weights",
+    "params_from_keras",
+]
 
 ACTIVATIONS = ("sigmoid", "relu", "tanh")
 LOSSES = ("binary_crossentropy", "mse")
@@ -120,8 +136,9 @@ def activation_derivative(z: ArrayLike, name: str = "relu") -> np.ndarray:
     return 1.0 - np.tanh(z) ** 2
 
 
-def init_params(n_inputs: int, n_hidden: int, n_outputs: int = 1,
-                seed: int | np.random.Generator = 0) -> dict[str, np.ndarray]:
+def init_params(
+    n_inputs: int, n_hidden: int, n_outputs: int = 1, seed: int | np.random.Generator = 0
+) -> dict[str, np.ndarray]:
     """Glorot-uniform weights and zero biases, like a fresh ``keras.layers.Dense``.
 
     Parameters
@@ -146,8 +163,7 @@ def init_params(n_inputs: int, n_hidden: int, n_outputs: int = 1,
     ...
     ValueError: init_params(n_hidden=0): n_hidden must be an int >= 1; a layer needs at least one unit.
     """
-    for name, value in (("n_inputs", n_inputs), ("n_hidden", n_hidden),
-                        ("n_outputs", n_outputs)):
+    for name, value in (("n_inputs", n_inputs), ("n_hidden", n_hidden), ("n_outputs", n_outputs)):
         check_int(value, name, "init_params", minimum=1, fix="a layer needs at least one unit")
     rng = _rng(seed, "init_params")
 
@@ -155,15 +171,20 @@ def init_params(n_inputs: int, n_hidden: int, n_outputs: int = 1,
         limit = np.sqrt(6.0 / (fan_in + fan_out))
         return rng.uniform(-limit, limit, size=(fan_in, fan_out))
 
-    return {"W1": glorot(n_inputs, n_hidden), "b1": np.zeros(n_hidden),
-            "W2": glorot(n_hidden, n_outputs), "b2": np.zeros(n_outputs)}
+    return {
+        "W1": glorot(n_inputs, n_hidden),
+        "b1": np.zeros(n_hidden),
+        "W2": glorot(n_hidden, n_outputs),
+        "b2": np.zeros(n_outputs),
+    }
 
 
 def _finite(arr: np.ndarray, name: str, where: str, fix: str) -> np.ndarray:
     """``arr`` if it holds no inf (``check_array`` has already refused NaN)."""
     if not np.all(np.isfinite(arr)):
-        raise argument_error(where, name, arr,
-                             f"finite numbers, found {int(np.sum(~np.isfinite(arr)))} inf", fix)
+        raise argument_error(
+            where, name, arr, f"finite numbers, found {int(np.sum(~np.isfinite(arr)))} inf", fix
+        )
     return arr
 
 
@@ -171,44 +192,78 @@ def _check_params(params: Any, where: str) -> dict[str, np.ndarray]:
     if not isinstance(params, Mapping) or set(params) != set(_KEYS):
         is_dict = isinstance(params, Mapping)
         got = sorted(params) if is_dict else type(params).__name__
-        raise argument_error(where, "params", params, f"a dict with keys {list(_KEYS)}, got {got}",
-                             "build it with init_params(...)",
-                             exc=ValueError if is_dict else ArgumentTypeError)
+        raise argument_error(
+            where,
+            "params",
+            params,
+            f"a dict with keys {list(_KEYS)}, got {got}",
+            "build it with init_params(...)",
+            exc=ValueError if is_dict else ArgumentTypeError,
+        )
     fix = "training diverged: lower the learning rate"
-    p = {k: _finite(check_array(params[k], f"params[{k!r}]", where, fix=fix),
-                    f"params[{k!r}]", where, fix) for k in _KEYS}
-    if p["W1"].ndim != 2 or p["W2"].ndim != 2 or p["b1"].shape != (p["W1"].shape[1],) or \
-            p["W2"].shape[0] != p["W1"].shape[1] or p["b2"].shape != (p["W2"].shape[1],):
+    p = {
+        k: _finite(
+            check_array(params[k], f"params[{k!r}]", where, fix=fix), f"params[{k!r}]", where, fix
+        )
+        for k in _KEYS
+    }
+    if (
+        p["W1"].ndim != 2
+        or p["W2"].ndim != 2
+        or p["b1"].shape != (p["W1"].shape[1],)
+        or p["W2"].shape[0] != p["W1"].shape[1]
+        or p["b2"].shape != (p["W2"].shape[1],)
+    ):
         shapes = {k: v.shape for k, v in p.items()}
-        raise argument_error(where, "params", params, "arrays of consistent shapes W1 (d, h), "
-                             f"b1 (h,), W2 (h, k), b2 (k,), got {shapes}",
-                             "build them with init_params(...)")
+        raise argument_error(
+            where,
+            "params",
+            params,
+            f"arrays of consistent shapes W1 (d, h), b1 (h,), W2 (h, k), b2 (k,), got {shapes}",
+            "build them with init_params(...)",
+        )
     return p
 
 
 def _check_X(X: ArrayLike, params: dict[str, np.ndarray], where: str) -> np.ndarray:
-    X = check_array(X, "X", where, ndim=2,
-                    fix="X is (n_samples, n_features); for one example use X.reshape(1, -1)")
+    X = check_array(
+        X,
+        "X",
+        where,
+        ndim=2,
+        fix="X is (n_samples, n_features); for one example use X.reshape(1, -1)",
+    )
     X = _finite(X, "X", where, "fill or drop missing values first")
     if X.shape[1] != params["W1"].shape[0]:
-        raise argument_error(where, "X", X, f"of shape (n, {params['W1'].shape[0]}): one column "
-                             "per row of W1 (n_features, n_hidden), got "
-                             f"{X.shape[1]} columns", "check the columns of X")
+        raise argument_error(
+            where,
+            "X",
+            X,
+            f"of shape (n, {params['W1'].shape[0]}): one column "
+            "per row of W1 (n_features, n_hidden), got "
+            f"{X.shape[1]} columns",
+            "check the columns of X",
+        )
     return X
 
 
 def _check_y(y: ArrayLike, n: int, k: int, where: str) -> np.ndarray:
     given = check_array(y, "y", where, fix="drop the rows with missing labels")
-    y = given.reshape(-1, 1) if given.ndim == 1 and k == 1 else given   # never (n,) - (n, 1)
+    y = given.reshape(-1, 1) if given.ndim == 1 and k == 1 else given  # never (n,) - (n, 1)
     if y.shape != (n, k):
-        raise argument_error(where, "y", given, f"of the shape ({n}, {k}) that the network "
-                             f"predicts, got {given.shape}",
-                             "pass one label per row of X (shape (n,) or (n, 1))")
+        raise argument_error(
+            where,
+            "y",
+            given,
+            f"of the shape ({n}, {k}) that the network predicts, got {given.shape}",
+            "pass one label per row of X (shape (n,) or (n, 1))",
+        )
     return _finite(y, "y", where, "drop those rows")
 
 
-def forward(params: Mapping[str, ArrayLike], X: ArrayLike,
-            hidden_activation: str = "relu") -> dict[str, np.ndarray]:
+def forward(
+    params: Mapping[str, ArrayLike], X: ArrayLike, hidden_activation: str = "relu"
+) -> dict[str, np.ndarray]:
     """The forward pass; returns the cache ``{"X", "Z1", "H", "Z2", "Y"}``.
 
     Parameters
@@ -255,8 +310,13 @@ def _mean_loss(Y: np.ndarray, Z2: np.ndarray, y: np.ndarray, loss: str) -> float
     return float(np.mean(np.maximum(Z2, 0) - Z2 * y + np.log1p(np.exp(-np.abs(Z2)))))
 
 
-def loss(params: Mapping[str, ArrayLike], X: ArrayLike, y: ArrayLike,
-         hidden_activation: str = "relu", loss: str = "binary_crossentropy") -> float:
+def loss(
+    params: Mapping[str, ArrayLike],
+    X: ArrayLike,
+    y: ArrayLike,
+    hidden_activation: str = "relu",
+    loss: str = "binary_crossentropy",
+) -> float:
     """Mean loss of the network on ``(X, y)``.
 
     Binary cross-entropy is computed from the logits ``Z2`` (stable for any
@@ -286,9 +346,13 @@ def loss(params: Mapping[str, ArrayLike], X: ArrayLike, y: ArrayLike,
     return _mean_loss(cache["Y"], cache["Z2"], y, loss)
 
 
-def backward(params: Mapping[str, ArrayLike], cache: Mapping[str, np.ndarray], y: ArrayLike,
-             hidden_activation: str = "relu",
-             loss: str = "binary_crossentropy") -> dict[str, np.ndarray]:
+def backward(
+    params: Mapping[str, ArrayLike],
+    cache: Mapping[str, np.ndarray],
+    y: ArrayLike,
+    hidden_activation: str = "relu",
+    loss: str = "binary_crossentropy",
+) -> dict[str, np.ndarray]:
     """Gradients of the mean loss with respect to every parameter.
 
     Parameters
@@ -321,14 +385,18 @@ def backward(params: Mapping[str, ArrayLike], cache: Mapping[str, np.ndarray], y
     p = _check_params(params, "backward")
     missing = {"X", "Z1", "H", "Y"} - set(cache)
     if missing:
-        raise argument_error("backward", "cache", sorted(cache),
-                             f"a dict holding X, Z1, H and Y, it lacks {sorted(missing)}",
-                             "pass what forward(params, X) returned")
+        raise argument_error(
+            "backward",
+            "cache",
+            sorted(cache),
+            f"a dict holding X, Z1, H and Y, it lacks {sorted(missing)}",
+            "pass what forward(params, X) returned",
+        )
     X, Z1, H, Y = (np.asarray(cache[k], dtype=float) for k in ("X", "Z1", "H", "Y"))
     n, k = Y.shape
     y = _check_y(y, n, k, "backward")
     if loss == "binary_crossentropy":
-        delta2 = (Y - y) / n                       # the sigmoid's derivative cancels
+        delta2 = (Y - y) / n  # the sigmoid's derivative cancels
     else:
         delta2 = 2.0 * (Y - y) / (n * k) * Y * (1.0 - Y)
     grads = {"W2": H.T @ delta2, "b2": delta2.sum(axis=0)}
@@ -337,9 +405,16 @@ def backward(params: Mapping[str, ArrayLike], cache: Mapping[str, np.ndarray], y
     return {key: grads[key] for key in _KEYS}
 
 
-def train(params: Mapping[str, ArrayLike], X: ArrayLike, y: ArrayLike, optimizer: Optimizer,
-          n_epochs: int, *, hidden_activation: str = "relu",
-          loss: str = "binary_crossentropy") -> tuple[dict[str, np.ndarray], list[float]]:
+def train(
+    params: Mapping[str, ArrayLike],
+    X: ArrayLike,
+    y: ArrayLike,
+    optimizer: Optimizer,
+    n_epochs: int,
+    *,
+    hidden_activation: str = "relu",
+    loss: str = "binary_crossentropy",
+) -> tuple[dict[str, np.ndarray], list[float]]:
     """Full-batch training: ``n_epochs`` steps of ``optimizer`` on the whole of ``(X, y)``.
 
     Returns the trained parameters (new arrays; ``params`` is not modified)
@@ -374,9 +449,14 @@ def train(params: Mapping[str, ArrayLike], X: ArrayLike, y: ArrayLike, optimizer
     True
     """
     if not isinstance(optimizer, Optimizer):
-        raise argument_error("train", "optimizer", optimizer, "a course_lib.foundations "
-                             f"optimizer, got {type(optimizer).__name__}",
-                             "pass e.g. SGD(learning_rate=0.1)", exc=ArgumentTypeError)
+        raise argument_error(
+            "train",
+            "optimizer",
+            optimizer,
+            f"a course_lib.foundations optimizer, got {type(optimizer).__name__}",
+            "pass e.g. SGD(learning_rate=0.1)",
+            exc=ArgumentTypeError,
+        )
     n_epochs = check_int(n_epochs, "n_epochs", "train", minimum=0)
     _check_loss(loss, "train")
     optimizer.reset()
@@ -428,8 +508,14 @@ def params_from_keras(weights: list[ArrayLike]) -> dict[str, np.ndarray]:
     """
     weights = list(weights)
     if len(weights) != 4:
-        raise argument_error("params_from_keras", "weights", weights,
-                             f"4 arrays [W1, b1, W2, b2] (two Dense layers), got {len(weights)}",
-                             "pass keras_model.get_weights() of a 2-layer model")
-    return _check_params(dict(zip(_KEYS, (np.asarray(w, dtype=float) for w in weights))),
-                         "params_from_keras")
+        raise argument_error(
+            "params_from_keras",
+            "weights",
+            weights,
+            f"4 arrays [W1, b1, W2, b2] (two Dense layers), got {len(weights)}",
+            "pass keras_model.get_weights() of a 2-layer model",
+        )
+    return _check_params(
+        dict(zip(_KEYS, (np.asarray(w, dtype=float) for w in weights), strict=True)),
+        "params_from_keras",
+    )

@@ -39,48 +39,65 @@ The test problems and the optimisation loop are in
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Union
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from course_lib.core.validation import (ArgumentTypeError, argument_error, check_array,
-                                        check_choice, check_number)
+from course_lib.core.validation import (
+    ArgumentTypeError,
+    argument_error,
+    check_array,
+    check_choice,
+    check_number,
+)
 
 __all__ = ["Optimizer", "SGD", "Momentum", "RMSProp", "Adam", "adam_step_scale"]
 
 _DTYPES = ("float64", "float32")
 
-Params = Union[np.ndarray, Mapping[str, ArrayLike], ArrayLike]
+Params = np.ndarray | Mapping[str, ArrayLike] | ArrayLike
 """An array of parameters, or a dict of them (``{"W1": ..., "b1": ...}``)."""
 
 
 def _check_learning_rate(value: float, where: str) -> float:
-    return check_number(value, "learning_rate", where, low=0, low_inclusive=False,
-                        fix="use a small positive number such as 0.01 (a negative rate "
-                            "climbs the loss instead of descending it)")
+    return check_number(
+        value,
+        "learning_rate",
+        where,
+        low=0,
+        low_inclusive=False,
+        fix="use a small positive number such as 0.01 (a negative rate "
+        "climbs the loss instead of descending it)",
+    )
 
 
 def _check_decay(value: float, name: str, where: str, usual: str) -> float:
     """A decay rate (momentum, rho, beta_1, beta_2) in [0, 1)."""
-    return check_number(value, name, where, low=0, high=1, high_inclusive=False,
-                        fix=f"the usual value is {usual}")
+    return check_number(
+        value, name, where, low=0, high=1, high_inclusive=False, fix=f"the usual value is {usual}"
+    )
 
 
 def _check_epsilon(value: float, where: str) -> float:
-    return check_number(value, "epsilon", where, low=0,
-                        fix="use a small positive number such as 1e-7")
+    return check_number(
+        value, "epsilon", where, low=0, fix="use a small positive number such as 1e-7"
+    )
 
 
 def _finite_array(value: ArrayLike, name: str, where: str, dtype: str) -> np.ndarray:
     """``value`` as an array of ``dtype``; refuses text, empty arrays, NaN and inf."""
-    fix = ("the optimisation has diverged or the gradient code divides by zero: lower "
-           "learning_rate or check the gradient")
+    fix = (
+        "the optimisation has diverged or the gradient code divides by zero: lower "
+        "learning_rate or check the gradient"
+    )
     arr = check_array(value, name, where, allow_nan=True).astype(dtype)
     n_bad = int(np.sum(~np.isfinite(arr)))
     if n_bad:
-        raise argument_error(where, name, arr,
-                             f"finite numbers, found {n_bad} NaN or inf of {arr.size}", fix)
+        raise argument_error(
+            where, name, arr, f"finite numbers, found {n_bad} NaN or inf of {arr.size}", fix
+        )
     return arr
 
 
@@ -103,11 +120,12 @@ class Optimizer:
     def __init__(self, learning_rate: float = 0.01, *, dtype: str = "float64") -> None:
         name = type(self).__name__
         self.learning_rate = _check_learning_rate(learning_rate, name)
-        self.dtype = check_choice(dtype, "dtype", name, _DTYPES,
-                                  fix="float32 imitates Keras' arithmetic")
+        self.dtype = check_choice(
+            dtype, "dtype", name, _DTYPES, fix="float32 imitates Keras' arithmetic"
+        )
         self.reset()
 
-    def reset(self) -> "Optimizer":
+    def reset(self) -> Optimizer:
         """Forget all state (velocities, moments, step count); return self.
 
         Returns
@@ -134,21 +152,37 @@ class Optimizer:
         """``[(key, param, grad), ...]``; the key is None for a single array."""
         if isinstance(params, Mapping):
             if not isinstance(grads, Mapping):
-                raise argument_error("step", "grads", grads, "a dict like params, with the keys "
-                                     f"{sorted(params)}, got {type(grads).__name__}",
-                                     "return one gradient per parameter, with the same names",
-                                     exc=ArgumentTypeError)
+                raise argument_error(
+                    "step",
+                    "grads",
+                    grads,
+                    "a dict like params, with the keys "
+                    f"{sorted(params)}, got {type(grads).__name__}",
+                    "return one gradient per parameter, with the same names",
+                    exc=ArgumentTypeError,
+                )
             if set(params) != set(grads):
-                raise argument_error("step", "grads", grads, "a dict with the keys of params "
-                                     f"{sorted(params)}, it has {sorted(grads)}",
-                                     "return one gradient per parameter, with the same names")
+                raise argument_error(
+                    "step",
+                    "grads",
+                    grads,
+                    f"a dict with the keys of params {sorted(params)}, it has {sorted(grads)}",
+                    "return one gradient per parameter, with the same names",
+                )
             if not params:
-                raise argument_error("step", "params", params, "a non-empty dict",
-                                     "pass at least one array")
+                raise argument_error(
+                    "step", "params", params, "a non-empty dict", "pass at least one array"
+                )
             return [(key, params[key], grads[key]) for key in params]
         if isinstance(grads, Mapping):
-            raise argument_error("step", "grads", grads, "an array like params, got a dict",
-                                 "pass the gradient array itself", exc=ArgumentTypeError)
+            raise argument_error(
+                "step",
+                "grads",
+                grads,
+                "an array like params, got a dict",
+                "pass the gradient array itself",
+                exc=ArgumentTypeError,
+            )
         return [(None, params, grads)]
 
     def _checked(self, key: Any, p: ArrayLike, g: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
@@ -156,14 +190,22 @@ class Optimizer:
         x = _finite_array(p, "params" + suffix, "step", self.dtype)
         gx = _finite_array(g, "grads" + suffix, "step", self.dtype)
         if x.shape != gx.shape:
-            raise argument_error("step", f"grads{suffix}", gx, f"the same shape as "
-                                 f"params{suffix} {x.shape}, got {gx.shape}", "the gradient must "
-                                 "have the shape of the parameter it belongs to")
+            raise argument_error(
+                "step",
+                f"grads{suffix}",
+                gx,
+                f"the same shape as params{suffix} {x.shape}, got {gx.shape}",
+                "the gradient must have the shape of the parameter it belongs to",
+            )
         state = self._state.get(key)
         if state is not None and state["shape"] != x.shape:
-            raise argument_error("step", f"params{suffix}", x, f"of the shape {state['shape']} "
-                                 "used in the earlier steps",
-                                 "call reset() before optimising a different problem")
+            raise argument_error(
+                "step",
+                f"params{suffix}",
+                x,
+                f"of the shape {state['shape']} used in the earlier steps",
+                "call reset() before optimising a different problem",
+            )
         return x, gx
 
     def step(self, params: Params, grads: Params) -> Any:
@@ -260,8 +302,9 @@ class Momentum(Optimizer):
     [0.439]
     """
 
-    def __init__(self, learning_rate: float = 0.01, momentum: float = 0.9, *,
-                 dtype: str = "float64") -> None:
+    def __init__(
+        self, learning_rate: float = 0.01, momentum: float = 0.9, *, dtype: str = "float64"
+    ) -> None:
         self.momentum = _check_decay(momentum, "momentum", "Momentum", "0.9 or 0.99")
         super().__init__(learning_rate, dtype=dtype)
 
@@ -302,8 +345,14 @@ class RMSProp(Optimizer):
     [0.9684 0.9684]
     """
 
-    def __init__(self, learning_rate: float = 0.001, rho: float = 0.9, epsilon: float = 1e-7,
-                 *, dtype: str = "float64") -> None:
+    def __init__(
+        self,
+        learning_rate: float = 0.001,
+        rho: float = 0.9,
+        epsilon: float = 1e-7,
+        *,
+        dtype: str = "float64",
+    ) -> None:
         self.rho = _check_decay(rho, "rho", "RMSProp", "0.9 or 0.99")
         self.epsilon = _check_epsilon(epsilon, "RMSProp")
         super().__init__(learning_rate, dtype=dtype)
@@ -361,16 +410,27 @@ class Adam(Optimizer):
     ValueError: Adam(beta_2=1.0): beta_2 must be a number with 0 <= beta_2 < 1; the usual value is 0.999.
     """
 
-    def __init__(self, learning_rate: float = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
-                 epsilon: float = 1e-7, *, bias_correction: bool = True,
-                 dtype: str = "float64") -> None:
+    def __init__(
+        self,
+        learning_rate: float = 0.001,
+        beta_1: float = 0.9,
+        beta_2: float = 0.999,
+        epsilon: float = 1e-7,
+        *,
+        bias_correction: bool = True,
+        dtype: str = "float64",
+    ) -> None:
         self.beta_1 = _check_decay(beta_1, "beta_1", "Adam", "0.9")
         self.beta_2 = _check_decay(beta_2, "beta_2", "Adam", "0.999")
         self.epsilon = _check_epsilon(epsilon, "Adam")
         if not isinstance(bias_correction, (bool, np.bool_)):
-            raise argument_error("Adam", "bias_correction", bias_correction,
-                                 f"True or False, got {type(bias_correction).__name__}",
-                                 exc=ArgumentTypeError)
+            raise argument_error(
+                "Adam",
+                "bias_correction",
+                bias_correction,
+                f"True or False, got {type(bias_correction).__name__}",
+                exc=ArgumentTypeError,
+            )
         self.bias_correction = bool(bias_correction)
         super().__init__(learning_rate, dtype=dtype)
 
@@ -392,13 +452,18 @@ class Adam(Optimizer):
         return x - (m * alpha) / (np.sqrt(v) + self._c(self.epsilon))
 
     def _config(self) -> dict[str, Any]:
-        return {"learning_rate": self.learning_rate, "beta_1": self.beta_1,
-                "beta_2": self.beta_2, "epsilon": self.epsilon,
-                "bias_correction": self.bias_correction}
+        return {
+            "learning_rate": self.learning_rate,
+            "beta_1": self.beta_1,
+            "beta_2": self.beta_2,
+            "epsilon": self.epsilon,
+            "bias_correction": self.bias_correction,
+        }
 
 
-def adam_step_scale(t: ArrayLike, beta_1: float = 0.9, beta_2: float = 0.999,
-                    bias_correction: bool = True) -> np.ndarray:
+def adam_step_scale(
+    t: ArrayLike, beta_1: float = 0.9, beta_2: float = 0.999, bias_correction: bool = True
+) -> np.ndarray:
     """Size of Adam's ``t``-th step, in units of the learning rate, for a constant gradient.
 
     With a constant gradient ``g``, ``m_t = (1 - beta_1**t) g`` and
@@ -429,10 +494,15 @@ def adam_step_scale(t: ArrayLike, beta_1: float = 0.9, beta_2: float = 0.999,
     """
     t = check_array(t, "t", "adam_step_scale")
     if np.any(t < 1) or np.any(t != np.round(t)):
-        raise argument_error("adam_step_scale", "t", t, "whole step numbers >= 1 (Adam counts "
-                             "from 1)", "pass e.g. np.arange(1, 101)")
+        raise argument_error(
+            "adam_step_scale",
+            "t",
+            t,
+            "whole step numbers >= 1 (Adam counts from 1)",
+            "pass e.g. np.arange(1, 101)",
+        )
     b1 = _check_decay(beta_1, "beta_1", "adam_step_scale", "0.9")
     b2 = _check_decay(beta_2, "beta_2", "adam_step_scale", "0.999")
     if bias_correction:
         return np.ones_like(t)
-    return (1 - b1 ** t) / np.sqrt(1 - b2 ** t)
+    return (1 - b1**t) / np.sqrt(1 - b2**t)

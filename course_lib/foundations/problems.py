@@ -16,20 +16,31 @@ whole trajectory.
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from course_lib.core.validation import (ArgumentTypeError, argument_error, check_array,
-                                        check_int, check_number)
+from course_lib.core.validation import (
+    ArgumentTypeError,
+    argument_error,
+    check_array,
+    check_int,
+    check_number,
+)
 from course_lib.foundations.optimizers import Optimizer, _finite_array
 
 __all__ = ["minimize", "Quadratic", "Rosenbrock"]
 
 
-def minimize(grad: Callable[[np.ndarray], np.ndarray], x0: ArrayLike, optimizer: Optimizer,
-             n_steps: int = 100, *, max_abs: float = 1e6) -> np.ndarray:
+def minimize(
+    grad: Callable[[np.ndarray], np.ndarray],
+    x0: ArrayLike,
+    optimizer: Optimizer,
+    n_steps: int = 100,
+    *,
+    max_abs: float = 1e6,
+) -> np.ndarray:
     """Run ``optimizer`` from ``x0`` for ``n_steps`` steps; return the trajectory.
 
     The optimizer is ``reset()`` first, so two calls give the same result.
@@ -67,25 +78,45 @@ def minimize(grad: Callable[[np.ndarray], np.ndarray], x0: ArrayLike, optimizer:
     True
     """
     if not callable(grad):
-        raise argument_error("minimize", "grad", grad, "a function x -> gradient, got "
-                             f"{type(grad).__name__}", "pass e.g. problem.grad",
-                             exc=ArgumentTypeError)
+        raise argument_error(
+            "minimize",
+            "grad",
+            grad,
+            f"a function x -> gradient, got {type(grad).__name__}",
+            "pass e.g. problem.grad",
+            exc=ArgumentTypeError,
+        )
     if not isinstance(optimizer, Optimizer):
-        raise argument_error("minimize", "optimizer", optimizer, "a course_lib.foundations "
-                             f"optimizer, got {type(optimizer).__name__}",
-                             "pass e.g. Adam(learning_rate=0.1)", exc=ArgumentTypeError)
+        raise argument_error(
+            "minimize",
+            "optimizer",
+            optimizer,
+            f"a course_lib.foundations optimizer, got {type(optimizer).__name__}",
+            "pass e.g. Adam(learning_rate=0.1)",
+            exc=ArgumentTypeError,
+        )
     n_steps = check_int(n_steps, "n_steps", "minimize", minimum=0)
-    max_abs = check_number(max_abs, "max_abs", "minimize", low=0, low_inclusive=False,
-                           fix="use a large positive number such as 1e6")
+    max_abs = check_number(
+        max_abs,
+        "max_abs",
+        "minimize",
+        low=0,
+        low_inclusive=False,
+        fix="use a large positive number such as 1e6",
+    )
     x = _finite_array(x0, "x0", "minimize", optimizer.dtype).copy()
     optimizer.reset()
     path = [x]
     for _ in range(n_steps):
         g = np.asarray(grad(x), dtype=float)
         if g.shape != x.shape:
-            raise argument_error("minimize", "grad", grad, "a function whose grad(x) has the "
-                                 f"shape of x {x.shape}, got {g.shape}",
-                                 "return one partial derivative per coordinate of x")
+            raise argument_error(
+                "minimize",
+                "grad",
+                grad,
+                f"a function whose grad(x) has the shape of x {x.shape}, got {g.shape}",
+                "return one partial derivative per coordinate of x",
+            )
         if not np.all(np.isfinite(g)):
             break
         x = optimizer.step(x, g)
@@ -119,8 +150,13 @@ class Quadratic:
     def __init__(self, scales: ArrayLike = (1.0, 25.0), angle: float = 0.0) -> None:
         scales = check_array(scales, "scales", "Quadratic", ndim=1)
         if scales.shape != (2,) or not np.all(np.isfinite(scales)) or np.any(scales <= 0):
-            raise argument_error("Quadratic", "scales", scales.tolist(),
-                                 "two positive curvatures", "pass e.g. (1.0, 25.0)")
+            raise argument_error(
+                "Quadratic",
+                "scales",
+                scales.tolist(),
+                "two positive curvatures",
+                "pass e.g. (1.0, 25.0)",
+            )
         angle = check_number(angle, "angle", "Quadratic", fix="give an angle in radians")
         c, s = math.cos(angle), math.sin(angle)
         rot = np.array([[c, -s], [s, c]])
@@ -167,9 +203,10 @@ class Rosenbrock:
 
     def __init__(self, a: float = 1.0, b: float = 100.0) -> None:
         self.a = check_number(a, "a", "Rosenbrock", fix="the usual value is 1")
-        self.b = check_number(b, "b", "Rosenbrock", low=0, low_inclusive=False,
-                              fix="the usual value is 100")
-        self.minimum = np.array([self.a, self.a ** 2])
+        self.b = check_number(
+            b, "b", "Rosenbrock", low=0, low_inclusive=False, fix="the usual value is 100"
+        )
+        self.minimum = np.array([self.a, self.a**2])
 
     def value(self, x: ArrayLike) -> float | np.ndarray:
         """``f(x)``; ``x`` of shape (2,) or a grid of shape (2, ...).
@@ -183,8 +220,9 @@ class Rosenbrock:
     def grad(self, x: ArrayLike) -> np.ndarray:
         """The gradient at ``x`` of shape (2,); returns an array of shape (2,)."""
         x0, x1 = np.asarray(x, dtype=float)
-        return np.array([-2 * (self.a - x0) - 4 * self.b * x0 * (x1 - x0 ** 2),
-                         2 * self.b * (x1 - x0 ** 2)])
+        return np.array(
+            [-2 * (self.a - x0) - 4 * self.b * x0 * (x1 - x0**2), 2 * self.b * (x1 - x0**2)]
+        )
 
     def __repr__(self) -> str:
         return f"Rosenbrock(a={self.a:g}, b={self.b:g})"

@@ -18,7 +18,7 @@ def group_rows(idx: np.ndarray, n_rows: int) -> list[np.ndarray]:
     """
     order = np.argsort(idx, kind="stable")
     bounds = np.searchsorted(idx[order], np.arange(n_rows + 1))
-    return [order[bounds[k]:bounds[k + 1]] for k in range(n_rows)]
+    return [order[bounds[k] : bounds[k + 1]] for k in range(n_rows)]
 
 
 def group_some(idx: np.ndarray, rows: np.ndarray) -> dict[int, np.ndarray]:
@@ -33,8 +33,15 @@ def group_some(idx: np.ndarray, rows: np.ndarray) -> dict[int, np.ndarray]:
     return dict(zip(keys.tolist(), np.split(order, starts[1:]), strict=True))
 
 
-def ridge_rows(W: np.ndarray, groups: Any, X_other: np.ndarray, other_idx: np.ndarray,
-               target: np.ndarray, penalty: np.ndarray, rows: Any = None) -> None:
+def ridge_rows(
+    W: np.ndarray,
+    groups: Any,
+    X_other: np.ndarray,
+    other_idx: np.ndarray,
+    target: np.ndarray,
+    penalty: np.ndarray,
+    rows: Any = None,
+) -> None:
     """For each row k >= 1: ``W[k] = argmin |X w - t|^2 + w' penalty w`` over its ratings.
 
     The last column of ``W`` is the bias; the regression's design matrix is
@@ -43,7 +50,7 @@ def ridge_rows(W: np.ndarray, groups: Any, X_other: np.ndarray, other_idx: np.nd
     (``None``: all); ``groups`` a list or dict of each row's rating positions.
     """
     d = W.shape[1]
-    for k in (range(1, W.shape[0]) if rows is None else rows):
+    for k in range(1, W.shape[0]) if rows is None else rows:
         if k == 0:
             continue
         mine = groups[k] if not isinstance(groups, dict) else groups.get(k, np.zeros(0, int))

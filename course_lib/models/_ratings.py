@@ -18,8 +18,9 @@ IDS = ("user_id", "item_id")
 RATINGS = ("user_id", "item_id", "rating")
 
 
-def check_ratings(ratings: object, where: str, *, need_rating: bool = True,
-                  name: str = "ratings") -> pd.DataFrame:
+def check_ratings(
+    ratings: object, where: str, *, need_rating: bool = True, name: str = "ratings"
+) -> pd.DataFrame:
     """Check a ratings frame (``user_id``, ``item_id`` and, to learn from it, ``rating``).
 
     With ``need_rating`` the frame must also be non-empty and its ratings finite.
@@ -34,11 +35,20 @@ def check_ratings(ratings: object, where: str, *, need_rating: bool = True,
     assert isinstance(ratings, pd.DataFrame)
     if need_rating:
         if len(ratings) == 0:
-            raise argument_error(where, name, ratings, "a table with at least one row",
-                                 "there is nothing to learn from")
+            raise argument_error(
+                where,
+                name,
+                ratings,
+                "a table with at least one row",
+                "there is nothing to learn from",
+            )
         bad = int((~np.isfinite(ratings["rating"].to_numpy(dtype=float))).sum())
         if bad:
-            raise argument_error(where, name, ratings,
-                                 f"a table of finite ratings, found {bad} NaN or inf",
-                                 "drop those rows first")
+            raise argument_error(
+                where,
+                name,
+                ratings,
+                f"a table of finite ratings, found {bad} NaN or inf",
+                "drop those rows first",
+            )
     return ratings

@@ -14,8 +14,17 @@ def _counts(rows: np.ndarray) -> np.ndarray:
     return counts[inverse].astype(float)
 
 
-def sgd_step(U: np.ndarray, V: np.ndarray, mu: float, reg: float, u: np.ndarray, i: np.ndarray,
-             y: np.ndarray, learning_rate: float, clipnorm: float | None) -> None:
+def sgd_step(
+    U: np.ndarray,
+    V: np.ndarray,
+    mu: float,
+    reg: float,
+    u: np.ndarray,
+    i: np.ndarray,
+    y: np.ndarray,
+    learning_rate: float,
+    clipnorm: float | None,
+) -> None:
     """Update the user table ``U`` and item table ``V`` in place on one mini-batch.
 
     Columns ``0..k-1`` of a table are the factors, column ``k`` the bias; ``u``
@@ -30,7 +39,7 @@ def sgd_step(U: np.ndarray, V: np.ndarray, mu: float, reg: float, u: np.ndarray,
     ([0.0, 1.0], [0.0, 1.0])
     """
     k = U.shape[1] - 1
-    P, Q = U[:, :k], V[:, :k]          # views: updated in place
+    P, Q = U[:, :k], V[:, :k]  # views: updated in place
     bu, bi = U[:, k], V[:, k]
     pu, qi = P[u], Q[i]
     err = mu + bu[u] + bi[i] + np.sum(pu * qi, axis=1) - y

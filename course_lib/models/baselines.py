@@ -133,8 +133,14 @@ class BiasBaseline:
     True
     """
 
-    def __init__(self, reg_user: float = 5.0, reg_item: float = 5.0, n_iter: int = 10, *,
-                 rating_range: tuple[float, float] = (RATING_MIN, RATING_MAX)) -> None:
+    def __init__(
+        self,
+        reg_user: float = 5.0,
+        reg_item: float = 5.0,
+        n_iter: int = 10,
+        *,
+        rating_range: tuple[float, float] = (RATING_MIN, RATING_MAX),
+    ) -> None:
         self.reg_user = check_number(reg_user, "reg_user", "BiasBaseline", low=0)
         self.reg_item = check_number(reg_item, "reg_item", "BiasBaseline", low=0)
         self.n_iter = check_int(n_iter, "n_iter", "BiasBaseline", minimum=1)
@@ -158,10 +164,12 @@ class BiasBaseline:
         self.objective_history_: list[float] = []
         for _ in range(self.n_iter):
             bu = np.bincount(u, r - self.mu_ - bi[i], minlength=n_u) / np.maximum(
-                self.reg_user + cnt_u, 1e-12)
+                self.reg_user + cnt_u, 1e-12
+            )
             bi = np.bincount(i, r - self.mu_ - bu[u], minlength=n_i) / np.maximum(
-                self.reg_item + cnt_i, 1e-12)
-            bu[0], bi[0] = 0.0, 0.0   # row 0: unknown ids
+                self.reg_item + cnt_i, 1e-12
+            )
+            bu[0], bi[0] = 0.0, 0.0  # row 0: unknown ids
             self.b_user_, self.b_item_ = bu, bi
             self.objective_history_.append(self.objective(ratings))
         return self
@@ -195,13 +203,17 @@ class BiasBaseline:
     def objective(self, ratings: pd.DataFrame) -> float:
         """The regularised squared error that ``fit`` minimises (unclipped predictions)."""
         err = ratings["rating"].to_numpy(dtype=float) - self._raw(ratings)
-        return float(np.sum(err ** 2) + self.reg_user * np.sum(self.b_user_ ** 2)
-                     + self.reg_item * np.sum(self.b_item_ ** 2))
+        return float(
+            np.sum(err**2)
+            + self.reg_user * np.sum(self.b_user_**2)
+            + self.reg_item * np.sum(self.b_item_**2)
+        )
 
     def clone(self) -> BiasBaseline:
         """A new, unfitted model with the same settings."""
-        return BiasBaseline(self.reg_user, self.reg_item, self.n_iter,
-                            rating_range=self.rating_range)
+        return BiasBaseline(
+            self.reg_user, self.reg_item, self.n_iter, rating_range=self.rating_range
+        )
 
     def copy(self) -> BiasBaseline:
         """A copy with the fitted biases."""

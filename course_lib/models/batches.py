@@ -30,15 +30,23 @@ class ShuffledBatches(keras.utils.PyDataset):
     (3, (2,))
     """
 
-    def __init__(self, inputs: dict[str, np.ndarray], y: np.ndarray, *, batch_size: int,
-                 rng: np.random.Generator, unknown_rate: float = 0.0) -> None:
+    def __init__(
+        self,
+        inputs: dict[str, np.ndarray],
+        y: np.ndarray,
+        *,
+        batch_size: int,
+        rng: np.random.Generator,
+        unknown_rate: float = 0.0,
+    ) -> None:
         super().__init__(workers=1, use_multiprocessing=False)
         self.inputs, self.y = inputs, y
         self.n = len(y)
         self.batch_size = check_int(batch_size, "batch_size", "ShuffledBatches", minimum=1)
         self.rng = rng
-        self.unknown_rate = check_number(unknown_rate, "unknown_rate", "ShuffledBatches", low=0,
-                                         high=1, high_inclusive=False)
+        self.unknown_rate = check_number(
+            unknown_rate, "unknown_rate", "ShuffledBatches", low=0, high=1, high_inclusive=False
+        )
         self._new_epoch()
 
     def _new_epoch(self) -> None:
@@ -53,7 +61,7 @@ class ShuffledBatches(keras.utils.PyDataset):
         return math.ceil(self.n / self.batch_size)
 
     def __getitem__(self, index: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
-        rows = self.order[index * self.batch_size:(index + 1) * self.batch_size]
+        rows = self.order[index * self.batch_size : (index + 1) * self.batch_size]
         batch = {}
         for key, arr in self.inputs.items():
             part = arr[rows]

@@ -108,31 +108,60 @@ class MatrixFactorization:
     4.8
     """
 
-    def __init__(self, n_factors: int = 8, *, solver: str = "als", reg: float | None = None,
-                 epochs: int | None = None, learning_rate: float = 0.01, batch_size: int = 128,
-                 reg_user_bias: float | None = None, reg_item_bias: float | None = None,
-                 init_std: float = 0.1, seed: int | np.random.Generator = 0,
-                 rating_range: tuple[float, float] = (RATING_MIN, RATING_MAX)) -> None:
+    def __init__(
+        self,
+        n_factors: int = 8,
+        *,
+        solver: str = "als",
+        reg: float | None = None,
+        epochs: int | None = None,
+        learning_rate: float = 0.01,
+        batch_size: int = 128,
+        reg_user_bias: float | None = None,
+        reg_item_bias: float | None = None,
+        init_std: float = 0.1,
+        seed: int | np.random.Generator = 0,
+        rating_range: tuple[float, float] = (RATING_MIN, RATING_MAX),
+    ) -> None:
         self.solver = check_choice(solver, "solver", _NAME, SOLVERS)
         self.n_factors = check_int(n_factors, "n_factors", _NAME, minimum=1)
         self.reg = _DEFAULT_REG[solver] if reg is None else check_number(reg, "reg", _NAME, low=0)
-        self.epochs = _DEFAULT_EPOCHS[solver] if epochs is None else check_int(
-            epochs, "epochs", _NAME, minimum=1)
-        self.learning_rate = check_number(learning_rate, "learning_rate", _NAME, low=0,
-                                          low_inclusive=False, fix="use e.g. 0.01")
+        self.epochs = (
+            _DEFAULT_EPOCHS[solver]
+            if epochs is None
+            else check_int(epochs, "epochs", _NAME, minimum=1)
+        )
+        self.learning_rate = check_number(
+            learning_rate, "learning_rate", _NAME, low=0, low_inclusive=False, fix="use e.g. 0.01"
+        )
         self.batch_size = check_int(batch_size, "batch_size", _NAME, minimum=1)
-        self.reg_user_bias = self.reg if reg_user_bias is None else check_number(
-            reg_user_bias, "reg_user_bias", _NAME, low=0)
-        self.reg_item_bias = self.reg if reg_item_bias is None else check_number(
-            reg_item_bias, "reg_item_bias", _NAME, low=0)
+        self.reg_user_bias = (
+            self.reg
+            if reg_user_bias is None
+            else check_number(reg_user_bias, "reg_user_bias", _NAME, low=0)
+        )
+        self.reg_item_bias = (
+            self.reg
+            if reg_item_bias is None
+            else check_number(reg_item_bias, "reg_item_bias", _NAME, low=0)
+        )
         self.init_std = check_number(init_std, "init_std", _NAME, low=0)
         as_generator(seed, _NAME)  # a bad seed fails here, not at fit time
         self.seed = seed
         self.rating_range = check_rating_range(rating_range, _NAME)
-        self._settings = {"n_factors": n_factors, "solver": solver, "reg": reg, "epochs": epochs,
-                          "learning_rate": learning_rate, "batch_size": batch_size,
-                          "reg_user_bias": reg_user_bias, "reg_item_bias": reg_item_bias,
-                          "init_std": init_std, "seed": seed, "rating_range": rating_range}
+        self._settings = {
+            "n_factors": n_factors,
+            "solver": solver,
+            "reg": reg,
+            "epochs": epochs,
+            "learning_rate": learning_rate,
+            "batch_size": batch_size,
+            "reg_user_bias": reg_user_bias,
+            "reg_item_bias": reg_item_bias,
+            "init_std": init_std,
+            "seed": seed,
+            "rating_range": rating_range,
+        }
         self._reset()
 
     # ------------------------------------------------------------------ state
@@ -146,7 +175,7 @@ class MatrixFactorization:
         self.U_ = np.zeros((1, k + 1))
         self.V_ = np.zeros((1, k + 1))
         self._rng = as_generator(self.seed, _NAME)
-        self._u = np.zeros(0, dtype=np.int64)   # ALS keeps the ratings for warm starts
+        self._u = np.zeros(0, dtype=np.int64)  # ALS keeps the ratings for warm starts
         self._i = np.zeros(0, dtype=np.int64)
         self._r = np.zeros(0)
 
@@ -195,14 +224,22 @@ class MatrixFactorization:
             return W
         extra = np.zeros((n_new, self.n_factors + 1))
         if self.solver == "sgd":
-            extra[:, :self.n_factors] = self._rng.normal(0.0, self.init_std,
-                                                         size=(n_new, self.n_factors))
+            extra[:, : self.n_factors] = self._rng.normal(
+                0.0, self.init_std, size=(n_new, self.n_factors)
+            )
         return np.vstack([W, extra])
 
     # ------------------------------------------------------------------ learn
-    def fit(self, ratings: pd.DataFrame, *, epochs: int | None = None,
-            batch_size: int | None = None, learning_rate: float | None = None,
-            clipnorm: float | None = None, verbose: int = 0) -> MatrixFactorization:
+    def fit(
+        self,
+        ratings: pd.DataFrame,
+        *,
+        epochs: int | None = None,
+        batch_size: int | None = None,
+        learning_rate: float | None = None,
+        clipnorm: float | None = None,
+        verbose: int = 0,
+    ) -> MatrixFactorization:
         """Forget what was learned and learn from ``ratings``; return self.
 
         ``epochs`` (``None``: the constructor's) ALS sweeps or SGD epochs; the
@@ -218,9 +255,16 @@ class MatrixFactorization:
             return self._fit_als(ratings, epochs)
         return self._continue_sgd(ratings, epochs, batch_size, learning_rate, clipnorm)
 
-    def partial_fit(self, ratings: pd.DataFrame, *, epochs: int | None = None,
-                    batch_size: int | None = None, learning_rate: float | None = None,
-                    clipnorm: float | None = None, verbose: int = 0) -> MatrixFactorization:
+    def partial_fit(
+        self,
+        ratings: pd.DataFrame,
+        *,
+        epochs: int | None = None,
+        batch_size: int | None = None,
+        learning_rate: float | None = None,
+        clipnorm: float | None = None,
+        verbose: int = 0,
+    ) -> MatrixFactorization:
         """Continue learning from ``ratings`` (from scratch if never fitted); return self.
 
         ALS: warm-started sweeps (``epochs``, default 1) over the users and
@@ -232,8 +276,13 @@ class MatrixFactorization:
         """
         where = f"{_NAME}.partial_fit"
         if self.mu_ is None:
-            return self.fit(ratings, epochs=epochs, batch_size=batch_size,
-                            learning_rate=learning_rate, clipnorm=clipnorm)
+            return self.fit(
+                ratings,
+                epochs=epochs,
+                batch_size=batch_size,
+                learning_rate=learning_rate,
+                clipnorm=clipnorm,
+            )
         check_ratings(ratings, where)
         if self.solver == "als":
             self._check_no_sgd_options(where, learning_rate, clipnorm)
@@ -243,13 +292,18 @@ class MatrixFactorization:
         return self._continue_sgd(ratings, epochs, batch_size, learning_rate, clipnorm)
 
     @staticmethod
-    def _check_no_sgd_options(where: str, learning_rate: float | None,
-                              clipnorm: float | None) -> None:
+    def _check_no_sgd_options(
+        where: str, learning_rate: float | None, clipnorm: float | None
+    ) -> None:
         for name, value in (("learning_rate", learning_rate), ("clipnorm", clipnorm)):
             if value is not None:
-                raise argument_error(where, name, value,
-                                     "None with solver='als' (each ALS step is an exact solve)",
-                                     "use solver='sgd' for a step size")
+                raise argument_error(
+                    where,
+                    name,
+                    value,
+                    "None with solver='als' (each ALS step is an exact solve)",
+                    "use solver='sgd' for a step size",
+                )
 
     # ALS ---------------------------------------------------------------------------------
     def _fit_als(self, ratings: pd.DataFrame, n_sweeps: int) -> MatrixFactorization:
@@ -280,11 +334,25 @@ class MatrixFactorization:
         assert self.mu_ is not None
         k, u, i, r = self.n_factors, self._u, self._i, self._r
         X_items = np.hstack([self.V_[:, :k], np.ones((len(self.V_), 1))])
-        ridge_rows(self.U_, by_user, X_items, i, r - self.mu_ - self.V_[i, k],
-                   self._penalty(self.reg_user_bias), user_rows)
+        ridge_rows(
+            self.U_,
+            by_user,
+            X_items,
+            i,
+            r - self.mu_ - self.V_[i, k],
+            self._penalty(self.reg_user_bias),
+            user_rows,
+        )
         X_users = np.hstack([self.U_[:, :k], np.ones((len(self.U_), 1))])
-        ridge_rows(self.V_, by_item, X_users, u, r - self.mu_ - self.U_[u, k],
-                   self._penalty(self.reg_item_bias), item_rows)
+        ridge_rows(
+            self.V_,
+            by_item,
+            X_users,
+            u,
+            r - self.mu_ - self.U_[u, k],
+            self._penalty(self.reg_item_bias),
+            item_rows,
+        )
 
     def _warm_als(self, ratings: pd.DataFrame, n_sweeps: int) -> MatrixFactorization:
         self.observe(ratings)
@@ -296,19 +364,32 @@ class MatrixFactorization:
         users, items = np.unique(u_new), np.unique(i_new)
         by_user, by_item = group_some(self._u, users), group_some(self._i, items)
         self.n_touched_ = sum(len(g) for g in by_user.values()) + sum(
-            len(g) for g in by_item.values())
+            len(g) for g in by_item.values()
+        )
         for _ in range(n_sweeps):
             self._sweep(by_user, by_item, users, items)
         return self
 
     # SGD ---------------------------------------------------------------------------------
-    def _continue_sgd(self, ratings: pd.DataFrame, epochs: int, batch_size: int | None,
-                      learning_rate: float | None, clipnorm: float | None) -> MatrixFactorization:
+    def _continue_sgd(
+        self,
+        ratings: pd.DataFrame,
+        epochs: int,
+        batch_size: int | None,
+        learning_rate: float | None,
+        clipnorm: float | None,
+    ) -> MatrixFactorization:
         where = f"{_NAME}.partial_fit"
-        batch = self.batch_size if batch_size is None else check_int(
-            batch_size, "batch_size", where, minimum=1)
-        lr = self.learning_rate if learning_rate is None else check_number(
-            learning_rate, "learning_rate", where, low=0, low_inclusive=False)
+        batch = (
+            self.batch_size
+            if batch_size is None
+            else check_int(batch_size, "batch_size", where, minimum=1)
+        )
+        lr = (
+            self.learning_rate
+            if learning_rate is None
+            else check_number(learning_rate, "learning_rate", where, low=0, low_inclusive=False)
+        )
         if clipnorm is not None:
             clipnorm = check_number(clipnorm, "clipnorm", where, low=0, low_inclusive=False)
         y = ratings["rating"].to_numpy(dtype=float)
@@ -320,9 +401,10 @@ class MatrixFactorization:
         for _ in range(epochs):
             order = self._rng.permutation(len(y))
             for start in range(0, len(y), batch):
-                b = order[start:start + batch]
-                sgd_step(self.U_, self.V_, self.mu_, self.reg, users[b], items[b], y[b],
-                         lr, clipnorm)
+                b = order[start : start + batch]
+                sgd_step(
+                    self.U_, self.V_, self.mu_, self.reg, users[b], items[b], y[b], lr, clipnorm
+                )
         return self
 
     # ------------------------------------------------------------------ predict
@@ -330,8 +412,12 @@ class MatrixFactorization:
         u = self.user_encoder_.transform(ratings["user_id"])
         i = self.item_encoder_.transform(ratings["item_id"])
         k = self.n_factors
-        return (self.mu_ + self.U_[u, k] + self.V_[i, k]
-                + np.sum(self.U_[u, :k] * self.V_[i, :k], axis=1))
+        return (
+            self.mu_
+            + self.U_[u, k]
+            + self.V_[i, k]
+            + np.sum(self.U_[u, :k] * self.V_[i, :k], axis=1)
+        )
 
     def predict(self, ratings: pd.DataFrame) -> np.ndarray:
         """Predicted ratings, shape ``(n,)``, clipped to ``rating_range``."""
@@ -345,26 +431,35 @@ class MatrixFactorization:
         """The regularised squared error that ALS minimises (unclipped predictions)."""
         k = self.n_factors
         err = ratings["rating"].to_numpy(dtype=float) - self._raw(ratings)
-        return float(np.sum(err ** 2) + self.reg * (np.sum(self.U_[:, :k] ** 2)
-                                                    + np.sum(self.V_[:, :k] ** 2))
-                     + self.reg_user_bias * np.sum(self.U_[:, k] ** 2)
-                     + self.reg_item_bias * np.sum(self.V_[:, k] ** 2))
+        return float(
+            np.sum(err**2)
+            + self.reg * (np.sum(self.U_[:, :k] ** 2) + np.sum(self.V_[:, :k] ** 2))
+            + self.reg_user_bias * np.sum(self.U_[:, k] ** 2)
+            + self.reg_item_bias * np.sum(self.V_[:, k] ** 2)
+        )
 
     # ------------------------------------------------------------------ weights
     def get_weights(self) -> list[np.ndarray]:
         """``[user_bias, item_bias, user_factors, item_factors]`` (copies; row 0 = unknown id)."""
         k = self.n_factors
-        return [self.U_[:, k].copy(), self.V_[:, k].copy(), self.U_[:, :k].copy(),
-                self.V_[:, :k].copy()]
+        return [
+            self.U_[:, k].copy(),
+            self.V_[:, k].copy(),
+            self.U_[:, :k].copy(),
+            self.V_[:, :k].copy(),
+        ]
 
     def set_weights(self, weights: list[np.ndarray]) -> MatrixFactorization:
         """Set the four arrays of :meth:`get_weights` (copied); return self."""
-        user_bias, item_bias, user_factors, item_factors = (np.asarray(w, dtype=float)
-                                                            for w in weights)
+        user_bias, item_bias, user_factors, item_factors = (
+            np.asarray(w, dtype=float) for w in weights
+        )
         self.U_ = np.column_stack([user_factors, user_bias])
         self.V_ = np.column_stack([item_factors, item_bias])
         return self
 
     def __repr__(self) -> str:
-        return (f"MatrixFactorization(n_factors={self.n_factors}, solver={self.solver!r}, "
-                f"reg={self.reg:g}, epochs={self.epochs})")
+        return (
+            f"MatrixFactorization(n_factors={self.n_factors}, solver={self.solver!r}, "
+            f"reg={self.reg:g}, epochs={self.epochs})"
+        )

@@ -53,38 +53,54 @@ def check_hidden(hidden: object, where: str) -> tuple[int, ...]:
         units = tuple(hidden)  # type: ignore[arg-type]
     except TypeError:
         units = None
-    ok = units is not None and all(isinstance(u, (int, np.integer)) and not isinstance(u, bool)
-                                   and u >= 1 for u in units)
+    ok = units is not None and all(
+        isinstance(u, (int, np.integer)) and not isinstance(u, bool) and u >= 1 for u in units
+    )
     if not ok:
-        raise argument_error(where, "hidden", hidden,
-                             "a sequence of layer widths, every layer width >= 1",
-                             "e.g. hidden=(64, 32), or hidden=() for none")
+        raise argument_error(
+            where,
+            "hidden",
+            hidden,
+            "a sequence of layer widths, every layer width >= 1",
+            "e.g. hidden=(64, 32), or hidden=() for none",
+        )
     return tuple(int(u) for u in units)  # type: ignore[union-attr]
 
 
 def check_learning_rate(learning_rate: object, where: str) -> float:
-    return check_number(learning_rate, "learning_rate", where, low=0, low_inclusive=False,
-                        fix="use a positive float such as 1e-3")
+    return check_number(
+        learning_rate,
+        "learning_rate",
+        where,
+        low=0,
+        low_inclusive=False,
+        fix="use a positive float such as 1e-3",
+    )
 
 
 def _dense_stack(x: Any, hidden: Sequence[int], seed: int, prefix: str) -> Any:
     """ReLU layers ``prefix1``, ``prefix2`` ... each with its own seeded initializer."""
     for k, units in enumerate(hidden):
-        x = keras.layers.Dense(units, activation="relu", name=f"{prefix}{k + 1}",
-                               kernel_initializer=keras.initializers.GlorotUniform(seed=seed + k),
-                               )(x)
+        x = keras.layers.Dense(
+            units,
+            activation="relu",
+            name=f"{prefix}{k + 1}",
+            kernel_initializer=keras.initializers.GlorotUniform(seed=seed + k),
+        )(x)
     return x
 
 
-def _normalized_trunk(X_train: ArrayLike, hidden: object, seed: object, learning_rate: object,
-                      where: str) -> tuple[Any, Any, int, float]:
+def _normalized_trunk(
+    X_train: ArrayLike, hidden: object, seed: object, learning_rate: object, where: str
+) -> tuple[Any, Any, int, float]:
     """Validate the builder's arguments; return ``(inputs, trunk, seed, learning_rate)``.
 
     The trunk is ``Normalization`` adapted on ``X_train`` (training data only)
     followed by the hidden ReLU layers; the builders add their output layer.
     """
-    X = check_array(X_train, "X_train", where, ndim=2,
-                    fix="use X.reshape(-1, 1) for a single feature").astype("float32")
+    X = check_array(
+        X_train, "X_train", where, ndim=2, fix="use X.reshape(-1, 1) for a single feature"
+    ).astype("float32")
     seed = check_seed(seed, where)
     units = check_hidden(hidden, where)
     learning_rate = check_learning_rate(learning_rate, where)
@@ -94,8 +110,13 @@ def _normalized_trunk(X_train: ArrayLike, hidden: object, seed: object, learning
     return inputs, _dense_stack(norm(inputs), units, seed, "dense"), seed, learning_rate
 
 
-def build_feature_mlp(X_train: ArrayLike, *, hidden: Sequence[int] = (64, 32),
-                      learning_rate: float = 1e-3, seed: int = 0) -> keras.Model:
+def build_feature_mlp(
+    X_train: ArrayLike,
+    *,
+    hidden: Sequence[int] = (64, 32),
+    learning_rate: float = 1e-3,
+    seed: int = 0,
+) -> keras.Model:
     """A rating predictor from a feature vector: features -> Dense 64 -> Dense 32 -> 1, compiled.
 
     The source articles' model.  They standardise ``X`` with the mean and std
@@ -132,20 +153,30 @@ def build_feature_mlp(X_train: ArrayLike, *, hidden: Sequence[int] = (64, 32),
     ...
     ValueError: build_feature_mlp(X_train=array of shape (100,)): X_train must be 2-dimensional, got shape (100,); use X.reshape(-1, 1) for a single feature.
     """
-    inputs, x, seed, learning_rate = _normalized_trunk(X_train, hidden, seed, learning_rate,
-                                                       "build_feature_mlp")
-    out = keras.layers.Dense(1, name="rating",
-                             kernel_initializer=keras.initializers.GlorotUniform(seed=seed + 100)
-                             )(x)
+    inputs, x, seed, learning_rate = _normalized_trunk(
+        X_train, hidden, seed, learning_rate, "build_feature_mlp"
+    )
+    out = keras.layers.Dense(
+        1, name="rating", kernel_initializer=keras.initializers.GlorotUniform(seed=seed + 100)
+    )(x)
     model = keras.Model(inputs, out, name="feature_mlp")
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate), loss="mse",
-                  metrics=[keras.metrics.RootMeanSquaredError(name="rmse")], jit_compile=False)
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
+        loss="mse",
+        metrics=[keras.metrics.RootMeanSquaredError(name="rmse")],
+        jit_compile=False,
+    )
     return model
 
 
-def build_purchase_model(X_train: ArrayLike, *, hidden: Sequence[int] = (20,),
-                         learning_rate: float = 1e-3, seed: int = 0,
-                         output_bias: float | None = None) -> keras.Model:
+def build_purchase_model(
+    X_train: ArrayLike,
+    *,
+    hidden: Sequence[int] = (20,),
+    learning_rate: float = 1e-3,
+    seed: int = 0,
+    output_bias: float | None = None,
+) -> keras.Model:
     """Purchase probability: normalised features -> Dense 20 ReLU -> 1 sigmoid (source articles).
 
     Compiled with binary cross-entropy and an ``auc`` metric.  ``output_bias``
@@ -163,18 +194,26 @@ def build_purchase_model(X_train: ArrayLike, *, hidden: Sequence[int] = (20,),
     >>> bool(((p > 0) & (p < 1)).all())
     True
     """
-    inputs, x, seed, learning_rate = _normalized_trunk(X_train, hidden, seed, learning_rate,
-                                                       "build_purchase_model")
+    inputs, x, seed, learning_rate = _normalized_trunk(
+        X_train, hidden, seed, learning_rate, "build_purchase_model"
+    )
     if output_bias is not None:
         output_bias = check_number(output_bias, "output_bias", "build_purchase_model")
     bias = keras.initializers.Constant(output_bias) if output_bias is not None else "zeros"
-    out = keras.layers.Dense(1, activation="sigmoid", name="purchase_prob",
-                             kernel_initializer=keras.initializers.GlorotUniform(seed=seed + 100),
-                             bias_initializer=bias)(x)
+    out = keras.layers.Dense(
+        1,
+        activation="sigmoid",
+        name="purchase_prob",
+        kernel_initializer=keras.initializers.GlorotUniform(seed=seed + 100),
+        bias_initializer=bias,
+    )(x)
     model = keras.Model(inputs, out, name="purchase_model")
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
-                  loss=keras.losses.BinaryCrossentropy(),
-                  metrics=[keras.metrics.AUC(name="auc")], jit_compile=False)
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
+        loss=keras.losses.BinaryCrossentropy(),
+        metrics=[keras.metrics.AUC(name="auc")],
+        jit_compile=False,
+    )
     return model
 
 
@@ -204,34 +243,63 @@ class TableL2(keras.regularizers.Regularizer):
         return {"l2": self.l2, "scale": float(keras.ops.convert_to_numpy(self.scale))}
 
 
-def _embedding_tables(n_user_rows: int, n_item_rows: int, embedding_dim: int, *, l2: float,
-                      seed: int, regularization: str,
-                      bias_l2: Sequence[float] | None) -> dict[str, keras.layers.Embedding]:
+def _embedding_tables(
+    n_user_rows: int,
+    n_item_rows: int,
+    embedding_dim: int,
+    *,
+    l2: float,
+    seed: int,
+    regularization: str,
+    bias_l2: Sequence[float] | None,
+) -> dict[str, keras.layers.Embedding]:
     """The four tables: user/item embeddings (seeded normal) and biases (zeros)."""
     per_row = keras.regularizers.L2(l2) if l2 and regularization == "batch" else None
-    strength = {"user_embedding": l2, "item_embedding": l2,
-                "user_bias": l2 if bias_l2 is None else float(bias_l2[0]),
-                "item_bias": l2 if bias_l2 is None else float(bias_l2[1])}
-    shapes = {"user_embedding": (n_user_rows, embedding_dim, 1),
-              "item_embedding": (n_item_rows, embedding_dim, 2),
-              "user_bias": (n_user_rows, 1, 3), "item_bias": (n_item_rows, 1, 4)}
+    strength = {
+        "user_embedding": l2,
+        "item_embedding": l2,
+        "user_bias": l2 if bias_l2 is None else float(bias_l2[0]),
+        "item_bias": l2 if bias_l2 is None else float(bias_l2[1]),
+    }
+    shapes = {
+        "user_embedding": (n_user_rows, embedding_dim, 1),
+        "item_embedding": (n_item_rows, embedding_dim, 2),
+        "user_bias": (n_user_rows, 1, 3),
+        "item_bias": (n_item_rows, 1, 4),
+    }
     tables = {}
     for name, (rows, dim, k) in shapes.items():
-        init = ("zeros" if name.endswith("bias")
-                else keras.initializers.RandomNormal(0.0, 0.05, seed=seed + k))
-        whole = (TableL2(strength[name]) if regularization == "table" and strength[name]
-                 else None)
-        tables[name] = keras.layers.Embedding(rows, dim, embeddings_initializer=init,
-                                              activity_regularizer=per_row,
-                                              embeddings_regularizer=whole, name=name)
+        init = (
+            "zeros"
+            if name.endswith("bias")
+            else keras.initializers.RandomNormal(0.0, 0.05, seed=seed + k)
+        )
+        whole = TableL2(strength[name]) if regularization == "table" and strength[name] else None
+        tables[name] = keras.layers.Embedding(
+            rows,
+            dim,
+            embeddings_initializer=init,
+            activity_regularizer=per_row,
+            embeddings_regularizer=whole,
+            name=name,
+        )
     return tables
 
 
-def build_rating_network(n_user_rows: int, n_item_rows: int, n_user_features: int,
-                         n_item_features: int, *, embedding_dim: int = 8,
-                         hidden: Sequence[int] = (32,), l2: float = 0.03,
-                         global_mean: float = 3.0, seed: int = 0, regularization: str = "batch",
-                         bias_l2: tuple[float, float] | None = None) -> keras.Model:
+def build_rating_network(
+    n_user_rows: int,
+    n_item_rows: int,
+    n_user_features: int,
+    n_item_features: int,
+    *,
+    embedding_dim: int = 8,
+    hidden: Sequence[int] = (32,),
+    l2: float = 0.03,
+    global_mean: float = 3.0,
+    seed: int = 0,
+    regularization: str = "batch",
+    bias_l2: tuple[float, float] | None = None,
+) -> keras.Model:
     """The rating network: embeddings + biases + side features + an MLP head (uncompiled).
 
     ``rating = head(MLP([u, v, user_features, item_features])) + b_user + b_item + u . v``
@@ -268,10 +336,22 @@ def build_rating_network(n_user_rows: int, n_item_rows: int, n_user_features: in
         check_int(n, name, where, minimum=0)
     embedding_dim = check_int(embedding_dim, "embedding_dim", where, minimum=1, fix="e.g. 8")
     l2 = check_number(l2, "l2", where, low=0)
-    check_choice(regularization, "regularization", where, REGULARIZATIONS,
-                 fix="'batch' penalises the rows of each batch, 'table' the whole tables (as MF)")
-    tables = _embedding_tables(int(n_user_rows), int(n_item_rows), embedding_dim, l2=l2,
-                               seed=seed, regularization=regularization, bias_l2=bias_l2)
+    check_choice(
+        regularization,
+        "regularization",
+        where,
+        REGULARIZATIONS,
+        fix="'batch' penalises the rows of each batch, 'table' the whole tables (as MF)",
+    )
+    tables = _embedding_tables(
+        int(n_user_rows),
+        int(n_item_rows),
+        embedding_dim,
+        l2=l2,
+        seed=seed,
+        regularization=regularization,
+        bias_l2=bias_l2,
+    )
     user_idx = keras.Input(shape=(), dtype="int32", name="user_idx")
     item_idx = keras.Input(shape=(), dtype="int32", name="item_idx")
     inputs = {"user_idx": user_idx, "item_idx": item_idx}
@@ -286,8 +366,11 @@ def build_rating_network(n_user_rows: int, n_item_rows: int, n_user_features: in
             parts.append(inputs[name])
     x = _dense_stack(keras.layers.Concatenate(name="concat")(parts), units, seed + 10, "hidden")
     head = keras.layers.Dense(
-        1, name="head", kernel_initializer=keras.initializers.GlorotUniform(seed=seed + 50),
-        bias_initializer=keras.initializers.Constant(float(global_mean)))(x)
+        1,
+        name="head",
+        kernel_initializer=keras.initializers.GlorotUniform(seed=seed + 50),
+        bias_initializer=keras.initializers.Constant(float(global_mean)),
+    )(x)
     dot = keras.layers.Dot(axes=1, name="dot")([u, v])
     out = keras.layers.Add(name="rating")([head, b_u, b_i, dot])
     return keras.Model(inputs, out, name="rating_model")

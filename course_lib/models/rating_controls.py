@@ -51,8 +51,14 @@ class TrainingControls:
         The training graph is rebuilt only when the value changes.
         """
         if clipnorm is not None:
-            clipnorm = check_number(clipnorm, "clipnorm", "RatingModel.set_clipnorm", low=0,
-                                    low_inclusive=False, fix="use a positive float or None")
+            clipnorm = check_number(
+                clipnorm,
+                "clipnorm",
+                "RatingModel.set_clipnorm",
+                low=0,
+                low_inclusive=False,
+                fix="use a positive float or None",
+            )
         self.hyper["clipnorm"] = clipnorm
         self._apply_clipnorm(clipnorm)
         return self
@@ -61,7 +67,7 @@ class TrainingControls:
         opt = self.keras_model.optimizer
         if opt.clipnorm != clipnorm:
             opt.clipnorm = clipnorm
-            self.keras_model.train_function = None   # clipping is baked into the traced graph
+            self.keras_model.train_function = None  # clipping is baked into the traced graph
 
     @property
     def trainable_variables(self) -> list[Any]:
@@ -72,8 +78,9 @@ class TrainingControls:
         """The values of :attr:`trainable_variables` as NumPy arrays (copies)."""
         return [np.array(keras.ops.convert_to_numpy(v)) for v in self.trainable_variables]
 
-    def set_weight_penalties(self: _T, penalties: Sequence[Callable[[Any], Any] | None] | None
-                             ) -> _T:
+    def set_weight_penalties(
+        self: _T, penalties: Sequence[Callable[[Any], Any] | None] | None
+    ) -> _T:
         """Add one extra penalty per trainable variable to the training loss; return self.
 
         ``penalties[k]`` is a function of the variable ``trainable_variables[k]``
@@ -87,10 +94,13 @@ class TrainingControls:
             self._base_regularizers = [v.regularizer for v in variables]
         extra = [None] * len(variables) if penalties is None else list(penalties)
         if len(extra) != len(variables):
-            raise argument_error("RatingModel.set_weight_penalties", "penalties", penalties,
-                                 f"a list of one entry per trainable variable ({len(variables)}), "
-                                 f"got {len(extra)}",
-                                 "use None for a variable without a penalty")
+            raise argument_error(
+                "RatingModel.set_weight_penalties",
+                "penalties",
+                penalties,
+                f"a list of one entry per trainable variable ({len(variables)}), got {len(extra)}",
+                "use None for a variable without a penalty",
+            )
         for v, base, fn in zip(variables, self._base_regularizers, extra, strict=True):
             v.regularizer = base if fn is None else _PlusPenalty(base, fn)
         self.keras_model.train_function = None

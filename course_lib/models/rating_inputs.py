@@ -39,8 +39,9 @@ class RatingInputs:
     def n_seen_items(self) -> int:
         return self.item_encoder.n_seen
 
-    def update_tables(self: _T, users: pd.DataFrame | None = None,
-                      items: pd.DataFrame | None = None) -> _T:
+    def update_tables(
+        self: _T, users: pd.DataFrame | None = None, items: pd.DataFrame | None = None
+    ) -> _T:
         """Add (or update) side-table rows, e.g. the demographics of users who just signed up."""
         if users is not None:
             self.user_table.add(users)
@@ -49,8 +50,10 @@ class RatingInputs:
         return self
 
     def _fit_stats_if_needed(self, df: pd.DataFrame) -> None:
-        for table, stats, col in ((self.user_table, self.user_stats, "user_id"),
-                                  (self.item_table, self.item_stats, "item_id")):
+        for table, stats, col in (
+            (self.user_table, self.user_stats, "user_id"),
+            (self.item_table, self.item_stats, "item_id"),
+        ):
             if not stats.is_fitted:
                 stats.fit(table.lookup(pd.unique(df[col])))
 
@@ -76,18 +79,22 @@ class RatingInputs:
         """
         check_ratings(ratings, "RatingModel.inputs", need_rating=False)
         user_stats, item_stats = self.user_stats, self.item_stats
-        if not user_stats.is_fitted:   # nothing observed yet: whole side table, not stored
+        if not user_stats.is_fitted:  # nothing observed yet: whole side table, not stored
             user_stats = Standardizer().fit(self.user_table.X)
         if not item_stats.is_fitted:
             item_stats = Standardizer().fit(self.item_table.X)
-        out = {"user_idx": self.user_encoder.transform(ratings["user_id"]).astype("int32"),
-               "item_idx": self.item_encoder.transform(ratings["item_id"]).astype("int32")}
+        out = {
+            "user_idx": self.user_encoder.transform(ratings["user_id"]).astype("int32"),
+            "item_idx": self.item_encoder.transform(ratings["item_id"]).astype("int32"),
+        }
         if self.user_table.n_features:
             out["user_features"] = user_stats.transform(
-                self.user_table.lookup(ratings["user_id"])).astype("float32")
+                self.user_table.lookup(ratings["user_id"])
+            ).astype("float32")
         if self.item_table.n_features:
             out["item_features"] = item_stats.transform(
-                self.item_table.lookup(ratings["item_id"])).astype("float32")
+                self.item_table.lookup(ratings["item_id"])
+            ).astype("float32")
         return out
 
     @staticmethod

@@ -115,29 +115,46 @@ class RatingModel(TrainingControls, RatingInputs):
     ((2,), True)
     """
 
-    def __init__(self, users: pd.DataFrame, items: pd.DataFrame, *,
-                 user_capacity: int | None = None, item_capacity: int | None = None,
-                 embedding_dim: int = 8, hidden: Sequence[int] = (32,),
-                 learning_rate: float = 1e-3, seed: int = 0,
-                 user_features: Sequence[str] | None = None,
-                 item_features: Sequence[str] | None = None, l2: float = 0.03,
-                 unknown_rate: float = 0.05, feature_stats: dict[str, Any] | None = None,
-                 rating_range: tuple[float, float] = (RATING_MIN, RATING_MAX),
-                 regularization: str = "batch",
-                 bias_l2: tuple[float, float] | None = None) -> None:
+    def __init__(
+        self,
+        users: pd.DataFrame,
+        items: pd.DataFrame,
+        *,
+        user_capacity: int | None = None,
+        item_capacity: int | None = None,
+        embedding_dim: int = 8,
+        hidden: Sequence[int] = (32,),
+        learning_rate: float = 1e-3,
+        seed: int = 0,
+        user_features: Sequence[str] | None = None,
+        item_features: Sequence[str] | None = None,
+        l2: float = 0.03,
+        unknown_rate: float = 0.05,
+        feature_stats: dict[str, Any] | None = None,
+        rating_range: tuple[float, float] = (RATING_MIN, RATING_MAX),
+        regularization: str = "batch",
+        bias_l2: tuple[float, float] | None = None,
+    ) -> None:
         where = "RatingModel"
         for name, table in (("users", users), ("items", items)):
-            check_frame(table, name, where, fix=f"pass shop.{name} (a DataFrame indexed by "
-                                                f"{name[:-1]}_id)")
+            check_frame(
+                table, name, where, fix=f"pass shop.{name} (a DataFrame indexed by {name[:-1]}_id)"
+            )
         user_capacity = len(users) if user_capacity is None else user_capacity
         item_capacity = len(items) if item_capacity is None else item_capacity
         for name, cap in (("user_capacity", user_capacity), ("item_capacity", item_capacity)):
-            check_int(cap, name, where, minimum=1,
-                      fix="how many distinct ids get their own embedding row, or None")
+            check_int(
+                cap,
+                name,
+                where,
+                minimum=1,
+                fix="how many distinct ids get their own embedding row, or None",
+            )
         self.user_table = FeatureTable(users, user_features)
         self.item_table = FeatureTable(items, item_features)
         self.hyper = {
-            "user_capacity": int(user_capacity), "item_capacity": int(item_capacity),
+            "user_capacity": int(user_capacity),
+            "item_capacity": int(item_capacity),
             "embedding_dim": check_int(embedding_dim, "embedding_dim", where, minimum=1),
             "hidden": list(check_hidden(hidden, where)),
             "learning_rate": check_learning_rate(learning_rate, where),
@@ -145,13 +162,22 @@ class RatingModel(TrainingControls, RatingInputs):
             "user_features": list(self.user_table.columns),
             "item_features": list(self.item_table.columns),
             "l2": check_number(l2, "l2", where, low=0),
-            "unknown_rate": check_number(unknown_rate, "unknown_rate", where, low=0, high=1,
-                                         high_inclusive=False, fix="e.g. 0.05"),
+            "unknown_rate": check_number(
+                unknown_rate,
+                "unknown_rate",
+                where,
+                low=0,
+                high=1,
+                high_inclusive=False,
+                fix="e.g. 0.05",
+            ),
             "rating_range": list(check_rating_range(rating_range, where)),
-            "regularization": check_choice(regularization, "regularization", where,
-                                           REGULARIZATIONS),
+            "regularization": check_choice(
+                regularization, "regularization", where, REGULARIZATIONS
+            ),
             "bias_l2": None if bias_l2 is None else [float(b) for b in bias_l2],
-            "clipnorm": None}
+            "clipnorm": None,
+        }
         self._passed_stats = feature_stats is not None
         self._reset_state(feature_stats)
 
@@ -170,10 +196,17 @@ class RatingModel(TrainingControls, RatingInputs):
         self.history_ = None
         self._base_regularizers: list[Any] | None = None
         self.keras_model = build_rating_network(
-            h["user_capacity"] + 1, h["item_capacity"] + 1, self.user_table.n_features,
-            self.item_table.n_features, embedding_dim=h["embedding_dim"], hidden=h["hidden"],
-            l2=h["l2"], seed=h["seed"], regularization=h.get("regularization", "batch"),
-            bias_l2=h.get("bias_l2"))
+            h["user_capacity"] + 1,
+            h["item_capacity"] + 1,
+            self.user_table.n_features,
+            self.item_table.n_features,
+            embedding_dim=h["embedding_dim"],
+            hidden=h["hidden"],
+            l2=h["l2"],
+            seed=h["seed"],
+            regularization=h.get("regularization", "batch"),
+            bias_l2=h.get("bias_l2"),
+        )
         self.n_ratings_learned = 0
         self._compile()
 
@@ -181,16 +214,21 @@ class RatingModel(TrainingControls, RatingInputs):
         """The statistics a reset keeps: those passed as ``feature_stats``, else none."""
         if not self._passed_stats:
             return None
-        return {"user": Standardizer.from_dict(self.user_stats.to_dict()),
-                "item": Standardizer.from_dict(self.item_stats.to_dict())}
+        return {
+            "user": Standardizer.from_dict(self.user_stats.to_dict()),
+            "item": Standardizer.from_dict(self.item_stats.to_dict()),
+        }
 
     def _compile(self) -> None:
         clipnorm = self.hyper.get("clipnorm")
         self.keras_model.compile(
-            optimizer=keras.optimizers.Adam(learning_rate=self.hyper["learning_rate"],
-                                            clipnorm=clipnorm),
-            loss="mse", metrics=[keras.metrics.RootMeanSquaredError(name="rmse")],
-            jit_compile=False)
+            optimizer=keras.optimizers.Adam(
+                learning_rate=self.hyper["learning_rate"], clipnorm=clipnorm
+            ),
+            loss="mse",
+            metrics=[keras.metrics.RootMeanSquaredError(name="rmse")],
+            jit_compile=False,
+        )
 
     def reset_optimizer(self) -> RatingModel:
         """Forget Adam's moment estimates (a fresh optimizer, same settings); return self."""
@@ -202,10 +240,18 @@ class RatingModel(TrainingControls, RatingInputs):
         return int(self.keras_model.count_params())
 
     # ------------------------------------------------------------------ learn / predict
-    def fit(self, ratings: pd.DataFrame, *, epochs: int = 1, batch_size: int = 256,
-            learning_rate: float | None = None, clipnorm: float | None = None,
-            validation_data: pd.DataFrame | None = None, callbacks: list[Any] | None = None,
-            verbose: int = 0) -> RatingModel:
+    def fit(
+        self,
+        ratings: pd.DataFrame,
+        *,
+        epochs: int = 1,
+        batch_size: int = 256,
+        learning_rate: float | None = None,
+        clipnorm: float | None = None,
+        validation_data: pd.DataFrame | None = None,
+        callbacks: list[Any] | None = None,
+        verbose: int = 0,
+    ) -> RatingModel:
         """Forget what was learned and train on ``ratings`` from the initial weights; return self.
 
         From scratch: the seeded initial weights, a new optimizer, empty id
@@ -217,15 +263,29 @@ class RatingModel(TrainingControls, RatingInputs):
         check_ratings(ratings, "RatingModel.fit")
         if self._touched or self.trained:
             self._reset_state(self._kept_stats())
-        return self.partial_fit(ratings, epochs=epochs, batch_size=batch_size,
-                                learning_rate=learning_rate, clipnorm=clipnorm,
-                                validation_data=validation_data, callbacks=callbacks,
-                                verbose=verbose)
+        return self.partial_fit(
+            ratings,
+            epochs=epochs,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            clipnorm=clipnorm,
+            validation_data=validation_data,
+            callbacks=callbacks,
+            verbose=verbose,
+        )
 
-    def partial_fit(self, ratings: pd.DataFrame, *, epochs: int = 1, batch_size: int = 256,
-                    learning_rate: float | None = None, clipnorm: float | None = None,
-                    validation_data: pd.DataFrame | None = None,
-                    callbacks: list[Any] | None = None, verbose: int = 0) -> RatingModel:
+    def partial_fit(
+        self,
+        ratings: pd.DataFrame,
+        *,
+        epochs: int = 1,
+        batch_size: int = 256,
+        learning_rate: float | None = None,
+        clipnorm: float | None = None,
+        validation_data: pd.DataFrame | None = None,
+        callbacks: list[Any] | None = None,
+        verbose: int = 0,
+    ) -> RatingModel:
         """Grow the encoders with the ids of ``ratings``, then continue training; return self.
 
         ``learning_rate`` and ``clipnorm`` (``None``: the model's own) apply to
@@ -239,8 +299,14 @@ class RatingModel(TrainingControls, RatingInputs):
         if learning_rate is not None:
             learning_rate = check_learning_rate(learning_rate, where)
         if clipnorm is not None:
-            clipnorm = check_number(clipnorm, "clipnorm", where, low=0, low_inclusive=False,
-                                    fix="use a positive float or None")
+            clipnorm = check_number(
+                clipnorm,
+                "clipnorm",
+                where,
+                low=0,
+                low_inclusive=False,
+                fix="use a positive float or None",
+            )
         if validation_data is not None:
             check_ratings(validation_data, where, name="validation_data")
         self.observe(ratings)
@@ -264,11 +330,20 @@ class RatingModel(TrainingControls, RatingInputs):
             table = getattr(layer, "embeddings_regularizer", None)
             if isinstance(table, TableL2):
                 table.scale.assign(1.0 / self.n_ratings_learned)
-        return ShuffledBatches(X, y, batch_size=batch_size, rng=self._rng,
-                               unknown_rate=self.hyper["unknown_rate"])
+        return ShuffledBatches(
+            X, y, batch_size=batch_size, rng=self._rng, unknown_rate=self.hyper["unknown_rate"]
+        )
 
-    def _train(self, data: ShuffledBatches, epochs: int, val: Any, learning_rate: float | None,
-               clipnorm: float | None, callbacks: list[Any] | None, verbose: int) -> None:
+    def _train(
+        self,
+        data: ShuffledBatches,
+        epochs: int,
+        val: Any,
+        learning_rate: float | None,
+        clipnorm: float | None,
+        callbacks: list[Any] | None,
+        verbose: int,
+    ) -> None:
         """``keras_model.fit`` with this call's learning rate and clipnorm, then restore them."""
         opt = self.keras_model.optimizer
         saved_lr = float(keras.ops.convert_to_numpy(opt.learning_rate))
@@ -278,9 +353,14 @@ class RatingModel(TrainingControls, RatingInputs):
         if clipnorm is not None:
             self._apply_clipnorm(clipnorm)
         try:
-            self.history_ = self.keras_model.fit(data, epochs=epochs, validation_data=val,
-                                                 callbacks=callbacks, verbose=verbose,
-                                                 shuffle=False)   # ShuffledBatches shuffles
+            self.history_ = self.keras_model.fit(
+                data,
+                epochs=epochs,
+                validation_data=val,
+                callbacks=callbacks,
+                verbose=verbose,
+                shuffle=False,
+            )  # ShuffledBatches shuffles
         finally:
             opt.learning_rate = saved_lr
             self._apply_clipnorm(own_clip)
@@ -291,9 +371,10 @@ class RatingModel(TrainingControls, RatingInputs):
         n = len(ratings)
         out = np.empty(n, dtype="float32")
         for start in range(0, n, batch_size):
-            part = {k: v[start:start + batch_size] for k, v in X.items()}
-            out[start:start + batch_size] = keras.ops.convert_to_numpy(
-                self.keras_model(part, training=False)).reshape(-1)
+            part = {k: v[start : start + batch_size] for k, v in X.items()}
+            out[start : start + batch_size] = keras.ops.convert_to_numpy(
+                self.keras_model(part, training=False)
+            ).reshape(-1)
         low, high = self.hyper.get("rating_range", (RATING_MIN, RATING_MAX))
         return np.clip(out.astype(float), low, high)
 
@@ -327,8 +408,12 @@ class RatingModel(TrainingControls, RatingInputs):
         """A trained copy: weights, encoders and statistics; a new optimizer (Adam's
         moments are not copied), no extra weight penalties, and a batch-order generator
         seeded from this one's."""
-        new = self._twin({"user": Standardizer.from_dict(self.user_stats.to_dict()),
-                          "item": Standardizer.from_dict(self.item_stats.to_dict())})
+        new = self._twin(
+            {
+                "user": Standardizer.from_dict(self.user_stats.to_dict()),
+                "item": Standardizer.from_dict(self.item_stats.to_dict()),
+            }
+        )
         new.user_encoder = self.user_encoder.copy()
         new.item_encoder = self.item_encoder.copy()
         new.keras_model.set_weights(self.get_weights())
@@ -352,6 +437,8 @@ class RatingModel(TrainingControls, RatingInputs):
         return rating_io.load(cls, path)
 
     def __repr__(self) -> str:
-        return (f"RatingModel(n_seen_users={self.n_seen_users}, n_seen_items={self.n_seen_items}, "
-                f"embedding_dim={self.hyper['embedding_dim']}, hidden={tuple(self.hyper['hidden'])}, "
-                f"params={self.n_params})")
+        return (
+            f"RatingModel(n_seen_users={self.n_seen_users}, n_seen_items={self.n_seen_items}, "
+            f"embedding_dim={self.hyper['embedding_dim']}, hidden={tuple(self.hyper['hidden'])}, "
+            f"params={self.n_params})"
+        )

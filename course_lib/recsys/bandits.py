@@ -44,20 +44,30 @@ class _Arms:
     n_arms: int
 
     def _arm(self, arm: int) -> int:
-        if type(arm) is int and 0 <= arm < self.n_arms:      # the usual case, kept fast
+        if type(arm) is int and 0 <= arm < self.n_arms:  # the usual case, kept fast
             return arm
-        return check_int(arm, "arm", f"{type(self).__name__}.update", minimum=0,
-                         maximum=self.n_arms - 1)
+        return check_int(
+            arm, "arm", f"{type(self).__name__}.update", minimum=0, maximum=self.n_arms - 1
+        )
 
 
 class _ValueLearner(_Arms):
     """Shared value estimates: ``Q[a] += step * (reward - Q[a])`` with step ``1/n`` or constant."""
 
-    def __init__(self, n_arms: int, step_size: float | None, initial: float,
-                 seed: int | np.random.Generator, owner: str) -> None:
+    def __init__(
+        self,
+        n_arms: int,
+        step_size: float | None,
+        initial: float,
+        seed: int | np.random.Generator,
+        owner: str,
+    ) -> None:
         self.n_arms = check_int(n_arms, "n_arms", owner, minimum=2)
-        self.step_size = None if step_size is None else check_number(
-            step_size, "step_size", owner, low=0, low_inclusive=False, high=1)
+        self.step_size = (
+            None
+            if step_size is None
+            else check_number(step_size, "step_size", owner, low=0, low_inclusive=False, high=1)
+        )
         self.initial = check_number(initial, "initial", owner)
         self.rng = _rng(seed, owner)
         self.values_ = np.full(self.n_arms, self.initial)
@@ -66,8 +76,11 @@ class _ValueLearner(_Arms):
     def update(self, arm: int, reward: float) -> _ValueLearner:
         """Move the value of ``arm`` towards ``reward``; returns ``self``."""
         a = self._arm(arm)
-        r = reward if type(reward) is float and math.isfinite(reward) else check_number(
-            reward, "reward", f"{type(self).__name__}.update")
+        r = (
+            reward
+            if type(reward) is float and math.isfinite(reward)
+            else check_number(reward, "reward", f"{type(self).__name__}.update")
+        )
         self.counts_[a] += 1
         step = 1.0 / self.counts_[a] if self.step_size is None else self.step_size
         self.values_[a] += step * (r - self.values_[a])
@@ -86,8 +99,14 @@ class EpsilonGreedy(_ValueLearner):
     (2, [0.0, 0.0, 1.0])
     """
 
-    def __init__(self, n_arms: int, epsilon: float = 0.1, step_size: float | None = None,
-                 initial: float = 0.0, seed: int | np.random.Generator = 0) -> None:
+    def __init__(
+        self,
+        n_arms: int,
+        epsilon: float = 0.1,
+        step_size: float | None = None,
+        initial: float = 0.0,
+        seed: int | np.random.Generator = 0,
+    ) -> None:
         super().__init__(n_arms, step_size, initial, seed, "EpsilonGreedy")
         self.epsilon = check_number(epsilon, "epsilon", "EpsilonGreedy", low=0, high=1)
 
@@ -111,11 +130,18 @@ class SoftmaxBandit(_ValueLearner):
     array([0.998, 0.002])
     """
 
-    def __init__(self, n_arms: int, temperature: float = 0.05, step_size: float | None = None,
-                 initial: float = 0.0, seed: int | np.random.Generator = 0) -> None:
+    def __init__(
+        self,
+        n_arms: int,
+        temperature: float = 0.05,
+        step_size: float | None = None,
+        initial: float = 0.0,
+        seed: int | np.random.Generator = 0,
+    ) -> None:
         super().__init__(n_arms, step_size, initial, seed, "SoftmaxBandit")
-        self.temperature = check_number(temperature, "temperature", "SoftmaxBandit", low=0,
-                                        low_inclusive=False)
+        self.temperature = check_number(
+            temperature, "temperature", "SoftmaxBandit", low=0, low_inclusive=False
+        )
 
     def probabilities(self) -> np.ndarray:
         """The current policy: one probability per arm."""
@@ -125,10 +151,11 @@ class SoftmaxBandit(_ValueLearner):
         """The arm to play now (``greedy=True``: the best-looking one)."""
         if greedy:
             return int(np.argmax(self.values_))
-        z = self.values_ / self.temperature     # the stable softmax, inlined: this runs every step
-        cdf = np.cumsum(np.exp(z - z.max()))     # inverse-CDF draw (rng.choice(p=) is slow)
-        return min(int(np.searchsorted(cdf, self.rng.random() * cdf[-1], side="right")),
-                   self.n_arms - 1)
+        z = self.values_ / self.temperature  # the stable softmax, inlined: this runs every step
+        cdf = np.cumsum(np.exp(z - z.max()))  # inverse-CDF draw (rng.choice(p=) is slow)
+        return min(
+            int(np.searchsorted(cdf, self.rng.random() * cdf[-1], side="right")), self.n_arms - 1
+        )
 
 
 class _DecayedCounts(_Arms):
@@ -141,23 +168,43 @@ class _DecayedCounts(_Arms):
     about ``1 / (1 - discount)`` recommendations.
     """
 
-    def __init__(self, n_arms: int, discount: float | None, seed: int | np.random.Generator,
-                 owner: str) -> None:
+    def __init__(
+        self, n_arms: int, discount: float | None, seed: int | np.random.Generator, owner: str
+    ) -> None:
         self.n_arms = check_int(n_arms, "n_arms", owner, minimum=2)
-        self.discount = None if discount is None else check_number(
-            discount, "discount", owner, low=0, low_inclusive=False, high=1,
-            fix="use a number just below 1, e.g. 0.99 (a memory of about 100 plays)")
+        self.discount = (
+            None
+            if discount is None
+            else check_number(
+                discount,
+                "discount",
+                owner,
+                low=0,
+                low_inclusive=False,
+                high=1,
+                fix="use a number just below 1, e.g. 0.99 (a memory of about 100 plays)",
+            )
+        )
         self.rng = _rng(seed, owner)
-        self.weights_ = np.zeros(self.n_arms)     # n_a: discounted number of shows
-        self.sums_ = np.zeros(self.n_arms)        # s_a: discounted sum of rewards
+        self.weights_ = np.zeros(self.n_arms)  # n_a: discounted number of shows
+        self.sums_ = np.zeros(self.n_arms)  # s_a: discounted sum of rewards
         self.counts_ = np.zeros(self.n_arms, dtype=int)
 
     def update(self, arm: int, reward: float) -> _DecayedCounts:
         """Record ``reward`` for ``arm`` (after discounting every arm's past); returns ``self``."""
         a = self._arm(arm)
-        r = reward if type(reward) is float and 0.0 <= reward <= 1.0 else check_number(
-            reward, "reward", f"{type(self).__name__}.update", low=0, high=1,
-            fix="rewards are purchases (0 or 1) or rates in [0, 1]")
+        r = (
+            reward
+            if type(reward) is float and 0.0 <= reward <= 1.0
+            else check_number(
+                reward,
+                "reward",
+                f"{type(self).__name__}.update",
+                low=0,
+                high=1,
+                fix="rewards are purchases (0 or 1) or rates in [0, 1]",
+            )
+        )
         if self.discount is not None and self.discount < 1:
             self.weights_ *= self.discount
             self.sums_ *= self.discount
@@ -191,22 +238,28 @@ class UCB1(_DecayedCounts):
     0
     """
 
-    def __init__(self, n_arms: int, c: float = math.sqrt(2.0), discount: float | None = None,
-                 seed: int | np.random.Generator = 0) -> None:
+    def __init__(
+        self,
+        n_arms: int,
+        c: float = math.sqrt(2.0),
+        discount: float | None = None,
+        seed: int | np.random.Generator = 0,
+    ) -> None:
         super().__init__(n_arms, discount, seed, "UCB1")
         self.c = check_number(c, "c", "UCB1", low=0)
 
     @property
     def values_(self) -> np.ndarray:
         """Mean (recency-weighted) reward per arm; 0 for an arm never played."""
-        return np.divide(self.sums_, self.weights_, out=np.zeros(self.n_arms),
-                         where=self.weights_ > 0)
+        return np.divide(
+            self.sums_, self.weights_, out=np.zeros(self.n_arms), where=self.weights_ > 0
+        )
 
     def upper_bounds(self) -> np.ndarray:
         """``values_ + c * sqrt(ln t / n_a)`` per arm (``inf`` for an arm never played)."""
         w = self.weights_
         log_t = math.log(max(float(w.sum()), 1.0))
-        if w.all():                                   # the usual case, kept fast
+        if w.all():  # the usual case, kept fast
             return self.sums_ / w + self.c * np.sqrt(log_t / w)
         played = w > 0
         bonus = self.c * np.sqrt(log_t / np.where(played, w, 1.0))
@@ -242,15 +295,26 @@ class ThompsonSampling(_DecayedCounts):
     array([0.6, 0.5])
     """
 
-    def __init__(self, n_arms: int, prior: tuple[float, float] = (1.0, 1.0),
-                 discount: float | None = None, seed: int | np.random.Generator = 0) -> None:
+    def __init__(
+        self,
+        n_arms: int,
+        prior: tuple[float, float] = (1.0, 1.0),
+        discount: float | None = None,
+        seed: int | np.random.Generator = 0,
+    ) -> None:
         super().__init__(n_arms, discount, seed, "ThompsonSampling")
         if not isinstance(prior, (tuple, list)) or len(prior) != 2:
-            raise argument_error("ThompsonSampling", "prior", prior,
-                                 "a pair (a0, b0) of the Beta prior",
-                                 "use e.g. (1.0, 1.0) for a uniform prior")
-        self.prior = tuple(check_number(p, name, "ThompsonSampling", low=0, low_inclusive=False)
-                           for p, name in zip(prior, ("prior[0]", "prior[1]"), strict=True))
+            raise argument_error(
+                "ThompsonSampling",
+                "prior",
+                prior,
+                "a pair (a0, b0) of the Beta prior",
+                "use e.g. (1.0, 1.0) for a uniform prior",
+            )
+        self.prior = tuple(
+            check_number(p, name, "ThompsonSampling", low=0, low_inclusive=False)
+            for p, name in zip(prior, ("prior[0]", "prior[1]"), strict=True)
+        )
 
     @property
     def alpha_(self) -> np.ndarray:
@@ -273,8 +337,11 @@ class ThompsonSampling(_DecayedCounts):
         return int(np.argmax(score))
 
 
-def run_bandit(agent: EpsilonGreedy | SoftmaxBandit | UCB1 | ThompsonSampling, probs: ArrayLike,
-               seed: int | np.random.Generator = 0) -> dict[str, np.ndarray]:
+def run_bandit(
+    agent: EpsilonGreedy | SoftmaxBandit | UCB1 | ThompsonSampling,
+    probs: ArrayLike,
+    seed: int | np.random.Generator = 0,
+) -> dict[str, np.ndarray]:
     """Play ``agent`` for ``len(probs)`` steps; arm ``a`` at step ``t`` pays 1 w.p. ``probs[t, a]``.
 
     Returns ``{"actions", "rewards", "regret"}`` arrays of length ``n_steps``;
@@ -287,11 +354,20 @@ def run_bandit(agent: EpsilonGreedy | SoftmaxBandit | UCB1 | ThompsonSampling, p
     >>> round(float(out["regret"].sum()), 1) < 0.8 * 250       # far better than random
     True
     """
-    p = check_array(probs, "probs", "run_bandit", ndim=2,
-                    fix=f"pass shape (n_steps, {agent.n_arms}): one row of probabilities per step")
+    p = check_array(
+        probs,
+        "probs",
+        "run_bandit",
+        ndim=2,
+        fix=f"pass shape (n_steps, {agent.n_arms}): one row of probabilities per step",
+    )
     if p.shape[1] != agent.n_arms:
-        raise argument_error("run_bandit", "probs", p,
-                             f"of shape (n_steps, {agent.n_arms}), one column per arm of the agent")
+        raise argument_error(
+            "run_bandit",
+            "probs",
+            p,
+            f"of shape (n_steps, {agent.n_arms}), one column per arm of the agent",
+        )
     if np.any((p < 0) | (p > 1)):
         raise argument_error("run_bandit", "probs", p, "purchase probabilities in [0, 1]")
     rng = _rng(seed, "run_bandit")

@@ -44,8 +44,14 @@ def decay_factor(elapsed: ArrayLike, half_life: float | None) -> np.ndarray:
     elapsed = np.asarray(elapsed, dtype=float)
     if half_life is None:
         return np.ones_like(elapsed)
-    h = check_number(half_life, "half_life", "decay_factor", low=0, low_inclusive=False,
-                     fix="use a number of days, or None to never forget")
+    h = check_number(
+        half_life,
+        "half_life",
+        "decay_factor",
+        low=0,
+        low_inclusive=False,
+        fix="use a number of days, or None to never forget",
+    )
     return np.power(0.5, elapsed / h)
 
 
@@ -55,8 +61,13 @@ def _category_names(categories: Sequence[Hashable] | int, owner: str) -> list:
         return list(range(check_int(categories, "categories", owner, minimum=2)))
     names = [categories] if isinstance(categories, bool) else list(categories)
     if len(names) < 2 or len(set(names)) != len(names):
-        raise argument_error(owner, "categories", names, "at least two distinct names",
-                             "pass distinct category names, or their number as an int")
+        raise argument_error(
+            owner,
+            "categories",
+            names,
+            "at least two distinct names",
+            "pass distinct category names, or their number as an int",
+        )
     return names
 
 
@@ -103,16 +114,29 @@ class CategoryPreferenceTracker:
     array([[0.5, 0.5]])
     """
 
-    def __init__(self, categories: Sequence[Hashable] | int, half_life: float | None = None,
-                 prior: float = 1.0) -> None:
+    def __init__(
+        self,
+        categories: Sequence[Hashable] | int,
+        half_life: float | None = None,
+        prior: float = 1.0,
+    ) -> None:
         owner = "CategoryPreferenceTracker"
         names = _category_names(categories, owner)
         self.categories = names
         self.n_categories = len(names)
         self._code = {name: i for i, name in enumerate(names)}
-        self.half_life = None if half_life is None else check_number(
-            half_life, "half_life", owner, low=0, low_inclusive=False,
-            fix="use a number of days, or None to never forget")
+        self.half_life = (
+            None
+            if half_life is None
+            else check_number(
+                half_life,
+                "half_life",
+                owner,
+                low=0,
+                low_inclusive=False,
+                fix="use a number of days, or None to never forget",
+            )
+        )
         self.prior = check_number(prior, "prior", owner, low=0)
         self.counts_ = np.zeros((0, self.n_categories))
         self.last_day_ = np.zeros(0)
@@ -123,16 +147,24 @@ class CategoryPreferenceTracker:
         if categories.dtype.kind in "iu":
             codes = categories.astype(int)
             if np.any((codes < 0) | (codes >= self.n_categories)):
-                raise argument_error(where, "categories", categories,
-                                     f"category codes in 0..{self.n_categories - 1}, found "
-                                     f"{sorted(set(codes.tolist()))[:5]}")
+                raise argument_error(
+                    where,
+                    "categories",
+                    categories,
+                    f"category codes in 0..{self.n_categories - 1}, found "
+                    f"{sorted(set(codes.tolist()))[:5]}",
+                )
             return codes
         try:
             return np.array([self._code[c] for c in categories.tolist()], dtype=int)
         except KeyError as err:
-            raise argument_error(where, "categories", categories,
-                                 f"known to the tracker, found unknown category {err.args[0]!r}",
-                                 f"the tracker knows {self.categories}") from None
+            raise argument_error(
+                where,
+                "categories",
+                categories,
+                f"known to the tracker, found unknown category {err.args[0]!r}",
+                f"the tracker knows {self.categories}",
+            ) from None
 
     def _rows(self, user_ids: list, *, grow: bool) -> np.ndarray:
         rows = np.empty(len(user_ids), dtype=int)
@@ -151,30 +183,43 @@ class CategoryPreferenceTracker:
             self.last_day_ = np.concatenate([self.last_day_, np.full(extra, -np.inf)])
         return rows
 
-    def _events(self, user_ids: ArrayLike, categories: ArrayLike, days: ArrayLike,
-                weights: ArrayLike | None) -> tuple[list, np.ndarray, np.ndarray, np.ndarray]:
+    def _events(
+        self, user_ids: ArrayLike, categories: ArrayLike, days: ArrayLike, weights: ArrayLike | None
+    ) -> tuple[list, np.ndarray, np.ndarray, np.ndarray]:
         """The events of :meth:`update` as four checked flat arrays of one length."""
         where = "CategoryPreferenceTracker.update"
         users = np.asarray(user_ids).ravel().tolist()
         codes = self._codes(np.asarray(categories).ravel())
         d = check_array(days, "days", where, allow_empty=True).ravel()
-        w = np.ones(1) if weights is None else check_array(
-            weights, "weights", where, allow_empty=True).ravel()
+        w = (
+            np.ones(1)
+            if weights is None
+            else check_array(weights, "weights", where, allow_empty=True).ravel()
+        )
         d = np.repeat(d, len(users)) if d.size == 1 else d
         w = np.repeat(w, len(users)) if w.size == 1 else w
         if not len(users) == len(codes) == len(d) == len(w):
-            raise argument_error(where, "days", d,
-                                 "as long as user_ids, categories and weights (the same length),"
-                                 f" got {len(users)}, {len(codes)}, {len(d)}, {len(w)}",
-                                 "pass one value per event (or one day/weight for all)")
+            raise argument_error(
+                where,
+                "days",
+                d,
+                "as long as user_ids, categories and weights (the same length),"
+                f" got {len(users)}, {len(codes)}, {len(d)}, {len(w)}",
+                "pass one value per event (or one day/weight for all)",
+            )
         if np.any(~np.isfinite(d)):
             raise argument_error(where, "days", d, "finite numbers")
         if np.any(~np.isfinite(w)) or np.any(w < 0):
             raise argument_error(where, "weights", w, "finite and >= 0")
         return users, codes, d, w
 
-    def update(self, user_ids: ArrayLike, categories: ArrayLike, days: ArrayLike,
-               weights: ArrayLike | None = None) -> CategoryPreferenceTracker:
+    def update(
+        self,
+        user_ids: ArrayLike,
+        categories: ArrayLike,
+        days: ArrayLike,
+        weights: ArrayLike | None = None,
+    ) -> CategoryPreferenceTracker:
         """Add events (one per position of the arrays); returns ``self``.
 
         ``weights`` (default 1 per event) can say how much an event tells about
@@ -188,8 +233,11 @@ class CategoryPreferenceTracker:
         # bring every touched user to a common reference day, then add the events there
         ref = max(float(days_.max()), float(np.max(self.last_day_[touched])))
         old = self.last_day_[touched]
-        factor = np.where(np.isfinite(old), decay_factor(ref - np.where(np.isfinite(old), old, ref),
-                                                         self.half_life), 0.0)
+        factor = np.where(
+            np.isfinite(old),
+            decay_factor(ref - np.where(np.isfinite(old), old, ref), self.half_life),
+            0.0,
+        )
         self.counts_[touched] *= factor[:, None]
         np.add.at(self.counts_, (rows, codes), w * decay_factor(ref - days_, self.half_life))
         self.last_day_[touched] = ref
@@ -204,13 +252,18 @@ class CategoryPreferenceTracker:
         out = np.zeros((len(users), self.n_categories))
         known = rows >= 0
         if np.any(self.last_day_[rows[known]] > day):
-            raise argument_error(where, "day", day,
-                                 "no earlier than the last update of the users asked about "
-                                 f"(day {np.max(self.last_day_[rows[known]]):g})",
-                                 "ask about today or later, the tracker cannot forget events it "
-                                 "has already added")
-        out[known] = self.counts_[rows[known]] * decay_factor(
-            day - self.last_day_[rows[known]], self.half_life)[:, None]
+            raise argument_error(
+                where,
+                "day",
+                day,
+                "no earlier than the last update of the users asked about "
+                f"(day {np.max(self.last_day_[rows[known]]):g})",
+                "ask about today or later, the tracker cannot forget events it has already added",
+            )
+        out[known] = (
+            self.counts_[rows[known]]
+            * decay_factor(day - self.last_day_[rows[known]], self.half_life)[:, None]
+        )
         return out
 
     def shares(self, user_ids: ArrayLike, day: float) -> np.ndarray:

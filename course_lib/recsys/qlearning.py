@@ -62,14 +62,22 @@ class QLearningAgent:
     [0.5, 2.3]
     """
 
-    def __init__(self, n_states: int, n_actions: int, learning_rate: float = 0.1,
-                 discount: float = 0.9, epsilon: float = 0.1, initial_q: float = 0.0,
-                 seed: int | np.random.Generator = 0) -> None:
+    def __init__(
+        self,
+        n_states: int,
+        n_actions: int,
+        learning_rate: float = 0.1,
+        discount: float = 0.9,
+        epsilon: float = 0.1,
+        initial_q: float = 0.0,
+        seed: int | np.random.Generator = 0,
+    ) -> None:
         owner = "QLearningAgent"
         self.n_states = check_int(n_states, "n_states", owner, minimum=1)
         self.n_actions = check_int(n_actions, "n_actions", owner, minimum=2)
-        self.learning_rate = check_number(learning_rate, "learning_rate", owner, low=0,
-                                          low_inclusive=False, high=1)
+        self.learning_rate = check_number(
+            learning_rate, "learning_rate", owner, low=0, low_inclusive=False, high=1
+        )
         self.discount = check_number(discount, "discount", owner, low=0, high=1)
         self.epsilon = check_number(epsilon, "epsilon", owner, low=0, high=1)
         self.initial_q = check_number(initial_q, "initial_q", owner)
@@ -78,7 +86,7 @@ class QLearningAgent:
         self.n_updates_ = 0
 
     def _state(self, state: int, name: str = "state", where: str = "QLearningAgent.act") -> int:
-        if type(state) is int and 0 <= state < self.n_states:     # the usual case, kept fast
+        if type(state) is int and 0 <= state < self.n_states:  # the usual case, kept fast
             return state
         return check_int(state, name, where, minimum=0, maximum=self.n_states - 1)
 
@@ -91,8 +99,7 @@ class QLearningAgent:
         best = np.flatnonzero(row == row.max())
         return int(best[0] if best.size == 1 else self.rng.choice(best))
 
-    def update(self, state: int, action: int, reward: float, next_state: int,
-               done: bool) -> float:
+    def update(self, state: int, action: int, reward: float, next_state: int, done: bool) -> float:
         """One Q-learning step; returns the TD error ``target - Q[s, a]``."""
         where = "QLearningAgent.update"
         s = self._state(state, "state", where)
@@ -130,39 +137,67 @@ class SessionEnv:
 
     probs: np.ndarray
 
-    def __init__(self, probs: ArrayLike, segment_weights: ArrayLike | None = None,
-                 repeat_penalty: float = 0.5, leave_after_buy: float = 0.2,
-                 leave_after_miss: float = 0.4, seed: int | np.random.Generator = 0) -> None:
+    def __init__(
+        self,
+        probs: ArrayLike,
+        segment_weights: ArrayLike | None = None,
+        repeat_penalty: float = 0.5,
+        leave_after_buy: float = 0.2,
+        leave_after_miss: float = 0.4,
+        seed: int | np.random.Generator = 0,
+    ) -> None:
         owner = "SessionEnv"
         self.set_probs(probs)
         g = self.probs.shape[0]
-        w = np.full(g, 1.0 / g) if segment_weights is None else check_array(
-            segment_weights, "segment_weights", owner)
+        w = (
+            np.full(g, 1.0 / g)
+            if segment_weights is None
+            else check_array(segment_weights, "segment_weights", owner)
+        )
         if w.shape != (g,) or np.any(w < 0) or not np.isclose(w.sum(), 1.0):
-            raise argument_error(owner, "segment_weights", w,
-                                 f"{g} non-negative numbers summing to 1, got "
-                                 f"{np.round(w, 3).tolist()}")
+            raise argument_error(
+                owner,
+                "segment_weights",
+                w,
+                f"{g} non-negative numbers summing to 1, got {np.round(w, 3).tolist()}",
+            )
         self.segment_weights = w
         self.repeat_penalty = check_number(repeat_penalty, "repeat_penalty", owner, low=0, high=1)
-        self.leave_after_buy = check_number(leave_after_buy, "leave_after_buy", owner, low=0,
-                                            high=1)
-        self.leave_after_miss = check_number(leave_after_miss, "leave_after_miss", owner, low=0,
-                                             low_inclusive=False, high=1)
+        self.leave_after_buy = check_number(
+            leave_after_buy, "leave_after_buy", owner, low=0, high=1
+        )
+        self.leave_after_miss = check_number(
+            leave_after_miss, "leave_after_miss", owner, low=0, low_inclusive=False, high=1
+        )
         self.rng = _rng(seed, owner)
         self.state: int | None = None
 
     def set_probs(self, probs: ArrayLike) -> SessionEnv:
         """Replace the purchase probabilities (e.g. the next day's truth); returns ``self``."""
         where = "SessionEnv.set_probs"
-        p = check_array(probs, "probs", where, ndim=2,
-                        fix="pass a (n_segments, n_categories) array of probabilities")
+        p = check_array(
+            probs,
+            "probs",
+            where,
+            ndim=2,
+            fix="pass a (n_segments, n_categories) array of probabilities",
+        )
         if p.shape[1] < 2 or np.any((p < 0) | (p > 1)):
-            raise argument_error(where, "probs", p, "a (n_segments, n_categories) array of "
-                                 "probabilities in [0, 1], with at least two categories")
+            raise argument_error(
+                where,
+                "probs",
+                p,
+                "a (n_segments, n_categories) array of "
+                "probabilities in [0, 1], with at least two categories",
+            )
         if hasattr(self, "probs") and p.shape != self.probs.shape:
-            raise argument_error(where, "probs", p,
-                                 f"of the environment's shape {self.probs.shape}",
-                                 "new probabilities must keep the shape")
+            raise argument_error(
+                where,
+                "probs",
+                p,
+                f"of the environment's shape {self.probs.shape}",
+                "new probabilities must keep the shape",
+            )
         self.probs = p
         self.n_segments, self.n_actions = p.shape
         self.n_states = self.n_segments * (self.n_actions + 1)
@@ -190,8 +225,9 @@ class SessionEnv:
         if self.state is None:
             raise RuntimeError("SessionEnv.step: call reset() first (or after done=True).")
         if not (type(action) is int and 0 <= action < self.n_actions):
-            action = check_int(action, "action", "SessionEnv.step", minimum=0,
-                               maximum=self.n_actions - 1)
+            action = check_int(
+                action, "action", "SessionEnv.step", minimum=0, maximum=self.n_actions - 1
+            )
         g = self.state // (self.n_actions + 1)
         bought = self.rng.random() < self._buy_prob(self.state, int(action))
         nxt = g * (self.n_actions + 1) + int(action) if bought else self.state
@@ -220,13 +256,15 @@ def _check_mdp(R: ArrayLike, P: ArrayLike, where: str) -> tuple[np.ndarray, np.n
     R = check_array(R, "R", where, ndim=2, fix="pass the expected rewards R[s, a]")
     P = check_array(P, "P", where, ndim=3, fix="pass the transition probabilities P[s, a, s']")
     if P.shape != R.shape + (R.shape[0],):
-        raise argument_error(where, "P", P,
-                             f"of shape (S, A, S) = {R.shape + (R.shape[0],)} to match R {R.shape}")
+        raise argument_error(
+            where, "P", P, f"of shape (S, A, S) = {R.shape + (R.shape[0],)} to match R {R.shape}"
+        )
     return R, P
 
 
-def optimal_q(R: ArrayLike, P: ArrayLike, discount: float, tol: float = 1e-10,
-              max_iter: int = 100_000) -> np.ndarray:
+def optimal_q(
+    R: ArrayLike, P: ArrayLike, discount: float, tol: float = 1e-10, max_iter: int = 100_000
+) -> np.ndarray:
     """Q* by value iteration: ``Q = R + discount * P @ max_a Q``.
 
     ``P[s, a, s']`` may sum to less than one over ``s'``: the missing mass is
@@ -247,29 +285,41 @@ def optimal_q(R: ArrayLike, P: ArrayLike, discount: float, tol: float = 1e-10,
         if np.max(np.abs(new - q)) < tol:
             return new
         q = new
-    raise RuntimeError(f"optimal_q: no convergence in {max_iter} iterations; with discount=1 "
-                       "every policy must end the episode with probability 1.")
+    raise RuntimeError(
+        f"optimal_q: no convergence in {max_iter} iterations; with discount=1 "
+        "every policy must end the episode with probability 1."
+    )
 
 
 def _policy_matrix(policy: ArrayLike, S: int, A: int) -> np.ndarray:
     """A policy as an (S, A) matrix of action probabilities."""
     where = "policy_value"
     pol = np.asarray(policy)
-    if pol.shape == (S, A):                      # a stochastic policy: probabilities per state
+    if pol.shape == (S, A):  # a stochastic policy: probabilities per state
         pi = pol.astype(float)
         if np.any(pi < 0) or not np.allclose(pi.sum(axis=1), 1.0):
-            raise argument_error(where, "policy", pol, "probabilities that sum to 1 in every "
-                                 "state, as it is a (n_states, n_actions) matrix")
+            raise argument_error(
+                where,
+                "policy",
+                pol,
+                "probabilities that sum to 1 in every "
+                "state, as it is a (n_states, n_actions) matrix",
+            )
         return pi
     if pol.shape != (S,) or pol.dtype.kind not in "iu" or np.any((pol < 0) | (pol >= A)):
-        raise argument_error(where, "policy", pol,
-                             f"an array of one action in 0..{A - 1} per state ({S} states), or a ({S}, {A}) "
-                             f"matrix of probabilities, got shape {pol.shape}")
+        raise argument_error(
+            where,
+            "policy",
+            pol,
+            f"an array of one action in 0..{A - 1} per state ({S} states), or a ({S}, {A}) "
+            f"matrix of probabilities, got shape {pol.shape}",
+        )
     return np.eye(A)[pol]
 
 
-def policy_value(R: ArrayLike, P: ArrayLike, policy: ArrayLike, discount: float,
-                 start: ArrayLike | None = None) -> np.ndarray | float:
+def policy_value(
+    R: ArrayLike, P: ArrayLike, policy: ArrayLike, discount: float, start: ArrayLike | None = None
+) -> np.ndarray | float:
     """Exact value ``V(s)`` of a ``policy``, by solving ``V = R_pi + discount * P_pi V``.
 
     ``policy`` is one action per state, or an (S, A) matrix of action
@@ -296,11 +346,15 @@ def run_q_learning(agent: QLearningAgent, env: SessionEnv, n_sessions: int) -> n
     """Train ``agent`` for ``n_sessions`` sessions; returns the purchases of each session."""
     n = check_int(n_sessions, "n_sessions", "run_q_learning", minimum=1)
     if agent.n_states != env.n_states or agent.n_actions != env.n_actions:
-        raise argument_error("run_q_learning", "agent", agent,
-                             f"sized to match the environment's {env.n_states} states and "
-                             f"{env.n_actions} actions, agent is "
-                             f"{agent.n_states}x{agent.n_actions}",
-                             "create the agent from env.n_states and env.n_actions")
+        raise argument_error(
+            "run_q_learning",
+            "agent",
+            agent,
+            f"sized to match the environment's {env.n_states} states and "
+            f"{env.n_actions} actions, agent is "
+            f"{agent.n_states}x{agent.n_actions}",
+            "create the agent from env.n_states and env.n_actions",
+        )
     returns = np.zeros(n)
     for i in range(n):
         s = env.reset()

@@ -32,20 +32,29 @@ def top_k(scores: ArrayLike, k: int, exclude: ArrayLike | None = None) -> np.nda
     >>> top_k(np.array([[3.0, 2.0, 1.0]]), k=2, exclude=np.array([[True, False, False]]))
     array([[1, 2]])
     """
-    s = check_array(scores, "scores", "top_k", min_ndim=1,
-                    fix="a ranking needs comparable numbers")
+    s = check_array(scores, "scores", "top_k", min_ndim=1, fix="a ranking needs comparable numbers")
     k = check_int(k, "k", "top_k", minimum=1, fix="e.g. k=10")
     one_d = s.ndim == 1
     s = np.atleast_2d(s)
     if s.ndim != 2:
-        raise argument_error("top_k", "scores", s, f"1-D or 2-D, got shape {s.shape}",
-                             "pass one row of scores per user")
+        raise argument_error(
+            "top_k",
+            "scores",
+            s,
+            f"1-D or 2-D, got shape {s.shape}",
+            "pass one row of scores per user",
+        )
     allowed = np.ones(s.shape, dtype=bool)
     if exclude is not None:
         ex = np.atleast_2d(np.asarray(exclude, dtype=bool))
         if ex.shape != s.shape:
-            raise argument_error("top_k", "exclude", ex, f"of the shape of scores {np.shape(scores)}",
-                                 "pass a boolean mask of the same shape")
+            raise argument_error(
+                "top_k",
+                "exclude",
+                ex,
+                f"of the shape of scores {np.shape(scores)}",
+                "pass a boolean mask of the same shape",
+            )
         allowed = ~ex
     order = np.argsort(np.where(allowed, -s, np.inf), axis=1, kind="stable")[:, :k]
     ok = np.take_along_axis(allowed, order, axis=1)
@@ -55,8 +64,9 @@ def top_k(scores: ArrayLike, k: int, exclude: ArrayLike | None = None) -> np.nda
     return out[0] if one_d else out
 
 
-def _exclusion_mask(users: np.ndarray, items: np.ndarray,
-                    exclude: Mapping[Hashable, Collection]) -> np.ndarray:
+def _exclusion_mask(
+    users: np.ndarray, items: np.ndarray, exclude: Mapping[Hashable, Collection]
+) -> np.ndarray:
     """Boolean (n_users, n_items) mask of the pairs ``exclude`` forbids."""
     pos = {item: j for j, item in enumerate(items.tolist())}
     mask = np.zeros((users.size, items.size), dtype=bool)
@@ -68,9 +78,14 @@ def _exclusion_mask(users: np.ndarray, items: np.ndarray,
     return mask
 
 
-def recommend_top_k(score_fn: Callable[[np.ndarray, np.ndarray, int], ArrayLike],
-                    user_ids: ArrayLike, item_ids: ArrayLike, day: int, k: int,
-                    exclude: Mapping[Hashable, Collection] | None = None) -> np.ndarray:
+def recommend_top_k(
+    score_fn: Callable[[np.ndarray, np.ndarray, int], ArrayLike],
+    user_ids: ArrayLike,
+    item_ids: ArrayLike,
+    day: int,
+    k: int,
+    exclude: Mapping[Hashable, Collection] | None = None,
+) -> np.ndarray:
     """Rank ``item_ids`` for every user with ``score_fn`` and keep the best ``k``.
 
     Parameters
@@ -100,10 +115,14 @@ def recommend_top_k(score_fn: Callable[[np.ndarray, np.ndarray, int], ArrayLike]
     """
     where = "recommend_top_k"
     if not callable(score_fn):
-        raise argument_error(where, "score_fn", score_fn,
-                             f"callable, got {type(score_fn).__name__}",
-                             "pass a function (users, items, day) -> scores, e.g. "
-                             "shop.truth.expected_rating", exc=ArgumentTypeError)
+        raise argument_error(
+            where,
+            "score_fn",
+            score_fn,
+            f"callable, got {type(score_fn).__name__}",
+            "pass a function (users, items, day) -> scores, e.g. shop.truth.expected_rating",
+            exc=ArgumentTypeError,
+        )
     users = np.asarray(user_ids).ravel()
     items = np.asarray(item_ids).ravel()
     for name, ids in (("user_ids", users), ("item_ids", items)):
@@ -113,9 +132,13 @@ def recommend_top_k(score_fn: Callable[[np.ndarray, np.ndarray, int], ArrayLike]
     ii = np.tile(items, users.size)
     scores = np.asarray(score_fn(uu, ii, day), dtype=float)
     if scores.shape != uu.shape:
-        raise argument_error(where, "score_fn", score_fn,
-                             f"a function that returns one score per (user, item) pair, shape "
-                             f"{uu.shape}, it returned shape {scores.shape}")
+        raise argument_error(
+            where,
+            "score_fn",
+            score_fn,
+            f"a function that returns one score per (user, item) pair, shape "
+            f"{uu.shape}, it returned shape {scores.shape}",
+        )
     scores = scores.reshape(users.size, items.size)
     mask = _exclusion_mask(users, items, exclude) if exclude else None
     idx = top_k(scores, k, exclude=mask)

@@ -34,9 +34,14 @@ def shop_category_probs(shop: Any, user_ids: ArrayLike, day: int) -> np.ndarray:
     users = np.asarray(user_ids).ravel()
     pos = truth.users.index.get_indexer(users)
     if np.any(pos < 0):
-        raise argument_error("shop_category_probs", "user_ids", users,
-                             "ids of users in this world, some are not",
-                             "use ids from shop.users.index", exc=KeyError)
+        raise argument_error(
+            "shop_category_probs",
+            "user_ids",
+            users,
+            "ids of users in this world, some are not",
+            "use ids from shop.users.index",
+            exc=KeyError,
+        )
     d = int(np.clip(check_number(day, "day", "shop_category_probs"), 0, shop.n_days - 1))
     cats = list(CATEGORIES)
     taste = truth.users[[f"taste_{c}" for c in cats]].to_numpy()[pos]
@@ -45,13 +50,13 @@ def shop_category_probs(shop: Any, user_ids: ArrayLike, day: int) -> np.ndarray:
     exp_appeal = tl.pivot(index="region", columns="category", values="expected_appeal")
     exp_appeal = exp_appeal.reindex(index=list(REGIONS), columns=cats).to_numpy()
     demand = tl.groupby("category")["demand"].first().reindex(cats).to_numpy()
-    logits = (np.log(BASE_CATEGORY_SHARE) + np.log(demand)
-              + 0.8 * (taste + exp_appeal[region]))
+    logits = np.log(BASE_CATEGORY_SHARE) + np.log(demand) + 0.8 * (taste + exp_appeal[region])
     return softmax(logits, axis=1)
 
 
-def _sample_items(items: pd.DataFrame, day: int, n_items: int,
-                  rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _sample_items(
+    items: pd.DataFrame, day: int, n_items: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """Up to ``n_items`` items on sale on ``day`` per category: (item ids, category codes)."""
     live = items["launch_day"].to_numpy() <= day
     item_cat = items["category"].to_numpy()
@@ -64,9 +69,14 @@ def _sample_items(items: pd.DataFrame, day: int, n_items: int,
     return np.concatenate(chosen), np.concatenate(codes)
 
 
-def shop_purchase_table(shop: Any, segment_of_user: pd.Series, days: Sequence[int],
-                        n_users: int = 60, n_items: int = 25,
-                        seed: int | np.random.Generator = 0) -> np.ndarray:
+def shop_purchase_table(
+    shop: Any,
+    segment_of_user: pd.Series,
+    days: Sequence[int],
+    n_users: int = 60,
+    n_items: int = 25,
+    seed: int | np.random.Generator = 0,
+) -> np.ndarray:
     """TRUE mean purchase probability per (day, segment, category), shape (n_days, G, K).
 
     For each day, a sample of up to ``n_users`` signed-up users per segment is
@@ -87,10 +97,14 @@ def shop_purchase_table(shop: Any, segment_of_user: pd.Series, days: Sequence[in
     n_users = check_int(n_users, "n_users", where, minimum=1)
     n_items = check_int(n_items, "n_items", where, minimum=1)
     if not isinstance(segment_of_user, pd.Series):
-        raise argument_error(where, "segment_of_user", segment_of_user,
-                             "a pandas Series indexed by user_id, got "
-                             f"{type(segment_of_user).__name__}", "e.g. shop.users['region']",
-                             exc=ArgumentTypeError)
+        raise argument_error(
+            where,
+            "segment_of_user",
+            segment_of_user,
+            f"a pandas Series indexed by user_id, got {type(segment_of_user).__name__}",
+            "e.g. shop.users['region']",
+            exc=ArgumentTypeError,
+        )
     n_cats = len(CATEGORIES)
     seg = segment_of_user.dropna()
     labels = sorted(seg.unique().tolist())
@@ -102,12 +116,18 @@ def shop_purchase_table(shop: Any, segment_of_user: pd.Series, days: Sequence[in
             pool = seg.index[(seg == label).to_numpy()]
             pool = pool[users.loc[pool, "signup_day"].to_numpy() <= day]
             if len(pool) == 0:
-                raise argument_error(where, "days", days,
-                                     f"days when every segment has users, but no user of segment "
-                                     f"{label!r} has signed up by day {day}", "start later")
+                raise argument_error(
+                    where,
+                    "days",
+                    days,
+                    f"days when every segment has users, but no user of segment "
+                    f"{label!r} has signed up by day {day}",
+                    "start later",
+                )
             us = pool if len(pool) <= n_users else rng.choice(pool, n_users, replace=False)
             uu, ii = np.meshgrid(us, it, indexing="ij")
             p = shop.truth.purchase_prob(uu.ravel(), ii.ravel(), day).reshape(uu.shape).mean(0)
             out[t, g] = np.bincount(ic, weights=p, minlength=n_cats) / np.bincount(
-                ic, minlength=n_cats)
+                ic, minlength=n_cats
+            )
     return out

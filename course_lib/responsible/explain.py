@@ -36,7 +36,7 @@ from course_lib.evaluation.metrics import rmse
 
 __all__ = ["permutation_importance"]
 
-Table = Any        # a pandas DataFrame or a 2-D numpy array
+Table = Any  # a pandas DataFrame or a 2-D numpy array
 
 
 def _column_groups(X: Table, columns: Sequence | None, where: str) -> list[tuple[str, list]]:
@@ -45,21 +45,32 @@ def _column_groups(X: Table, columns: Sequence | None, where: str) -> list[tuple
     if columns is None:
         columns = available
     if isinstance(columns, (str, int, np.integer)):
-        raise argument_error(where, "columns", columns,
-                             f"a list of columns, got {type(columns).__name__}",
-                             f"pass e.g. columns=[{columns!r}]", exc=ArgumentTypeError)
+        raise argument_error(
+            where,
+            "columns",
+            columns,
+            f"a list of columns, got {type(columns).__name__}",
+            f"pass e.g. columns=[{columns!r}]",
+            exc=ArgumentTypeError,
+        )
     groups = []
     for entry in columns:
         keys = list(entry) if isinstance(entry, (list, tuple)) else [entry]
         if not keys:
-            raise argument_error(where, "columns", columns, "a list without an empty group",
-                                 "name at least one column per group")
+            raise argument_error(
+                where,
+                "columns",
+                columns,
+                "a list without an empty group",
+                "name at least one column per group",
+            )
         for key in keys:
             check_choice(key, "columns", where, available)
         groups.append(("+".join(str(k) for k in keys), keys))
     if not groups:
-        raise argument_error(where, "columns", columns, "a non-empty list",
-                             "name at least one column to permute")
+        raise argument_error(
+            where, "columns", columns, "a non-empty list", "name at least one column to permute"
+        )
     return groups
 
 
@@ -67,9 +78,15 @@ def _working_copy(X: Table, where: str) -> Table:
     """A copy of ``X`` to permute in place: a DataFrame, or a 2-D float array."""
     if isinstance(X, pd.DataFrame):
         return X.copy()
-    return check_array(X, "X", where, ndim=2, allow_nan=True,
-                       fix="pass a DataFrame or a 2-D array (n, n_features); reshape a single "
-                           "feature with x.reshape(-1, 1)").copy()
+    return check_array(
+        X,
+        "X",
+        where,
+        ndim=2,
+        allow_nan=True,
+        fix="pass a DataFrame or a 2-D array (n, n_features); reshape a single "
+        "feature with x.reshape(-1, 1)",
+    ).copy()
 
 
 def _set_columns(X: Table, keys: list, values: Any) -> None:
@@ -80,8 +97,14 @@ def _set_columns(X: Table, keys: list, values: Any) -> None:
         X[:, keys] = values
 
 
-def _importance_of(X: Table, keys: list, score: Callable[[np.ndarray], float], baseline: float,
-                   n_repeats: int, rng: np.random.Generator) -> list[float]:
+def _importance_of(
+    X: Table,
+    keys: list,
+    score: Callable[[np.ndarray], float],
+    baseline: float,
+    n_repeats: int,
+    rng: np.random.Generator,
+) -> list[float]:
     """The error increase of ``n_repeats`` permutations of the columns ``keys``."""
     is_df = isinstance(X, pd.DataFrame)
     original = X[keys].copy() if is_df else X[:, keys].copy()
@@ -94,11 +117,16 @@ def _importance_of(X: Table, keys: list, score: Callable[[np.ndarray], float], b
     return losses
 
 
-def permutation_importance(predict_fn: Callable[[Table], ArrayLike], X: Table, y: ArrayLike,
-                           columns: Sequence[Hashable | Sequence[Hashable]] | None = None, *,
-                           n_repeats: int = 5, seed: int | np.random.Generator = 0,
-                           metric: Callable[[np.ndarray, np.ndarray], float] | None = None
-                           ) -> pd.DataFrame:
+def permutation_importance(
+    predict_fn: Callable[[Table], ArrayLike],
+    X: Table,
+    y: ArrayLike,
+    columns: Sequence[Hashable | Sequence[Hashable]] | None = None,
+    *,
+    n_repeats: int = 5,
+    seed: int | np.random.Generator = 0,
+    metric: Callable[[np.ndarray, np.ndarray], float] | None = None,
+) -> pd.DataFrame:
     """How much the error grows when a column is shuffled (Breiman, 2001).
 
     For each column (or group of columns), its values are permuted across rows,
@@ -157,17 +185,26 @@ def permutation_importance(predict_fn: Callable[[Table], ArrayLike], X: Table, y
     where = "permutation_importance"
     for name, fn in (("predict_fn", predict_fn), ("metric", metric)):
         if fn is not None and not callable(fn):
-            raise argument_error(where, name, fn, f"a function, got {type(fn).__name__}",
-                                 "pass e.g. model.predict (predict_fn) or a function "
-                                 "(y_true, y_pred) -> float (metric)", exc=ArgumentTypeError)
+            raise argument_error(
+                where,
+                name,
+                fn,
+                f"a function, got {type(fn).__name__}",
+                "pass e.g. model.predict (predict_fn) or a function "
+                "(y_true, y_pred) -> float (metric)",
+                exc=ArgumentTypeError,
+            )
     X_work = _working_copy(X, where)
     y = check_array(y, "y", where).ravel()
     if len(y) != len(X_work):
-        raise argument_error(where, "y", y, f"an array of one target per row of X ({len(X_work)} rows), "
-                             f"it has {len(y)} values")
+        raise argument_error(
+            where,
+            "y",
+            y,
+            f"an array of one target per row of X ({len(X_work)} rows), it has {len(y)} values",
+        )
     if len(y) < 2:
-        raise argument_error(where, "y", y, "at least 2 rows long, to permute",
-                             "pass more rows")
+        raise argument_error(where, "y", y, "at least 2 rows long, to permute", "pass more rows")
     n_repeats = check_int(n_repeats, "n_repeats", where, minimum=1, fix="e.g. 5")
     metric_fn = metric or rmse
     rng = as_generator(seed, where)
@@ -176,9 +213,13 @@ def permutation_importance(predict_fn: Callable[[Table], ArrayLike], X: Table, y
     def score(data: Table) -> float:
         pred = np.asarray(predict_fn(data), dtype=float).ravel()
         if pred.shape != y.shape:
-            raise argument_error(where, "predict_fn", predict_fn,
-                                 f"a function that returns one prediction per row (shape "
-                                 f"({len(y)},)), it returned {pred.shape[0]}")
+            raise argument_error(
+                where,
+                "predict_fn",
+                predict_fn,
+                f"a function that returns one prediction per row (shape "
+                f"({len(y)},)), it returned {pred.shape[0]}",
+            )
         return float(metric_fn(y, pred))
 
     baseline = score(X_work)

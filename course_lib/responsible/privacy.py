@@ -37,8 +37,9 @@ from course_lib.core.validation import (
 __all__ = ["laplace_mechanism", "clip_contributions"]
 
 
-def laplace_mechanism(values: ArrayLike, sensitivity: float, epsilon: float,
-                      seed: int | np.random.Generator = 0) -> np.ndarray:
+def laplace_mechanism(
+    values: ArrayLike, sensitivity: float, epsilon: float, seed: int | np.random.Generator = 0
+) -> np.ndarray:
     """Release ``values`` with epsilon-differential privacy (Dwork et al., 2006).
 
     Adds independent Laplace noise of scale ``b = sensitivity / epsilon`` to every
@@ -86,21 +87,36 @@ def laplace_mechanism(values: ArrayLike, sensitivity: float, epsilon: float,
     ValueError: laplace_mechanism(epsilon=0.0): epsilon must be a positive number (> 0); smaller = more private, e.g. 1.0.
     """
     where = "laplace_mechanism"
-    sensitivity = check_number(sensitivity, "sensitivity", where, low=0, low_inclusive=False,
-                               fix="how much one person can change the values, e.g. 1.0")
-    epsilon = check_number(epsilon, "epsilon", where, low=0, low_inclusive=False,
-                           fix="smaller = more private, e.g. 1.0")
-    arr = check_array(values, "values", where, allow_empty=True,
-                      fix="compute the exact aggregate first")
+    sensitivity = check_number(
+        sensitivity,
+        "sensitivity",
+        where,
+        low=0,
+        low_inclusive=False,
+        fix="how much one person can change the values, e.g. 1.0",
+    )
+    epsilon = check_number(
+        epsilon,
+        "epsilon",
+        where,
+        low=0,
+        low_inclusive=False,
+        fix="smaller = more private, e.g. 1.0",
+    )
+    arr = check_array(
+        values, "values", where, allow_empty=True, fix="compute the exact aggregate first"
+    )
     if not np.all(np.isfinite(arr)):
-        raise argument_error(where, "values", arr, "finite, they contain inf",
-                             "compute the exact aggregate first")
+        raise argument_error(
+            where, "values", arr, "finite, they contain inf", "compute the exact aggregate first"
+        )
     rng = as_generator(seed, where)
     return arr + rng.laplace(0.0, float(sensitivity) / float(epsilon), size=arr.shape)
 
 
-def clip_contributions(events: pd.DataFrame, key: str = "user_id", max_rows: int = 1,
-                       order_by: str | None = None) -> pd.DataFrame:
+def clip_contributions(
+    events: pd.DataFrame, key: str = "user_id", max_rows: int = 1, order_by: str | None = None
+) -> pd.DataFrame:
     """Keep at most ``max_rows`` rows per ``key`` (contribution bounding).
 
     Before a differentially private count, each customer's influence must be

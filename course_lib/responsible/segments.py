@@ -42,16 +42,21 @@ def _values(df: pd.DataFrame, ref: str | ArrayLike, name: str, where: str) -> np
     else:
         arr = check_array(ref, name, where).ravel()
         if len(arr) != len(df):
-            raise argument_error(where, name, arr,
-                                 f"an array of one value per row of df ({len(df)}), it has {len(arr)} values",
-                                 "or pass a column name")
+            raise argument_error(
+                where,
+                name,
+                arr,
+                f"an array of one value per row of df ({len(df)}), it has {len(arr)} values",
+                "or pass a column name",
+            )
     if not np.all(np.isfinite(arr)):
         raise argument_error(where, name, arr, "finite, it contains inf", "drop those rows first")
     return arr
 
 
-def _labels(df: pd.DataFrame, by: str | Sequence[str] | ArrayLike,
-            where: str) -> pd.Series | list[pd.Series]:
+def _labels(
+    df: pd.DataFrame, by: str | Sequence[str] | ArrayLike, where: str
+) -> pd.Series | list[pd.Series]:
     """The segment of every row: one column, several columns, or labels given per row."""
     if isinstance(by, str) or (isinstance(by, list) and all(isinstance(b, str) for b in by)):
         keys = [by] if isinstance(by, str) else list(by)
@@ -60,14 +65,21 @@ def _labels(df: pd.DataFrame, by: str | Sequence[str] | ArrayLike,
         return df[keys[0]] if len(keys) == 1 else [df[k] for k in keys]
     labels = np.asarray(by)
     if labels.ndim != 1 or len(labels) != len(df):
-        raise argument_error(where, "by", labels,
-                             f"a column name or one label per row ({len(df)}), got shape "
-                             f"{labels.shape}")
+        raise argument_error(
+            where,
+            "by",
+            labels,
+            f"a column name or one label per row ({len(df)}), got shape {labels.shape}",
+        )
     return pd.Series(labels, index=df.index, name="segment")
 
 
-def segment_report(df: pd.DataFrame, y_true: str | ArrayLike, y_pred: str | ArrayLike,
-                   by: str | Sequence[str] | ArrayLike) -> pd.DataFrame:
+def segment_report(
+    df: pd.DataFrame,
+    y_true: str | ArrayLike,
+    y_pred: str | ArrayLike,
+    by: str | Sequence[str] | ArrayLike,
+) -> pd.DataFrame:
     """Error metrics per segment of rows (e.g. per age band or region).
 
     Parameters
@@ -103,22 +115,30 @@ def segment_report(df: pd.DataFrame, y_true: str | ArrayLike, y_pred: str | Arra
     where = "segment_report"
     check_frame(df, "df", where, fix=_FIX_DF)
     if len(df) == 0:
-        raise argument_error(where, "df", df, "non-empty, there is nothing to report",
-                             "pass at least one row")
+        raise argument_error(
+            where, "df", df, "non-empty, there is nothing to report", "pass at least one row"
+        )
     t = _values(df, y_true, "y_true", where)
     p = _values(df, y_pred, "y_pred", where)
     labels = _labels(df, by, where)
     err = pd.DataFrame({"e": p - t}, index=df.index)
     err["se"], err["ae"] = err["e"] ** 2, err["e"].abs()
     g = err.groupby(labels, observed=True, sort=True)
-    out = pd.DataFrame({"n": g.size(), "rmse": np.sqrt(g["se"].mean()), "mae": g["ae"].mean(),
-                        "bias": g["e"].mean()})
+    out = pd.DataFrame(
+        {
+            "n": g.size(),
+            "rmse": np.sqrt(g["se"].mean()),
+            "mae": g["ae"].mean(),
+            "bias": g["e"].mean(),
+        }
+    )
     out.insert(1, "share", out["n"] / len(df))
     return out
 
 
-def segment_gap(report: pd.DataFrame, metric: Hashable = "rmse", *, min_n: int = 1,
-                kind: str = "difference") -> float:
+def segment_gap(
+    report: pd.DataFrame, metric: Hashable = "rmse", *, min_n: int = 1, kind: str = "difference"
+) -> float:
     """Spread of a metric between the worst and the best segment of a report.
 
     ``kind="difference"`` gives ``max - min`` (in the metric's unit, e.g.
@@ -138,7 +158,13 @@ def segment_gap(report: pd.DataFrame, metric: Hashable = "rmse", *, min_n: int =
     min_n = check_int(min_n, "min_n", where, minimum=0)
     rep = report[report["n"] >= min_n] if "n" in report.columns else report
     if len(rep) < 2:
-        raise argument_error(where, "min_n", min_n, "small enough that at least 2 segments "
-                             f"have n >= min_n, fewer than 2 have n >= {min_n}", "lower min_n")
+        raise argument_error(
+            where,
+            "min_n",
+            min_n,
+            "small enough that at least 2 segments "
+            f"have n >= min_n, fewer than 2 have n >= {min_n}",
+            "lower min_n",
+        )
     hi, lo = float(rep[metric].max()), float(rep[metric].min())
     return hi - lo if kind == "difference" else hi / lo

@@ -97,18 +97,33 @@ from course_lib.tools.bench_strategies import (  # noqa: F401 - some re-exported
 
 __all__ = ["run_benchmark", "format_table", "main"]
 
-COLUMNS = ("strategy", "rmse", "rmse_std", "mae", "forgetting", "seconds_per_update",
-           "total_seconds")
+COLUMNS = (
+    "strategy",
+    "rmse",
+    "rmse_std",
+    "mae",
+    "forgetting",
+    "seconds_per_update",
+    "total_seconds",
+)
 # Below this many test ratings the RMSE is uncertain by more than about 7 % (1 / sqrt(2 n)).
 MIN_TEST_RATINGS = 100
-DETERMINISTIC = ("bias-retrain",)     # no seed involved: run once, spread 0
+DETERMINISTIC = ("bias-retrain",)  # no seed involved: run once, spread 0
 _CLOSED = ("bias-retrain", "mf-retrain", "mf-warm")
 
 
 def _aggregate(runs: list[dict]) -> dict:
     row = dict(runs[-1])
-    for name in ("rmse", "mae", "forgetting", "seconds_per_update", "total_seconds",
-                 "examples_per_update", "initial_train_seconds", "rmse_vs_truth"):
+    for name in (
+        "rmse",
+        "mae",
+        "forgetting",
+        "seconds_per_update",
+        "total_seconds",
+        "examples_per_update",
+        "initial_train_seconds",
+        "rmse_vs_truth",
+    ):
         if name in row:
             row[name] = float(np.mean([r[name] for r in runs]))
     row["rmse_std"] = float(np.std([r["rmse"] for r in runs], ddof=1)) if len(runs) > 1 else 0.0
@@ -126,21 +141,36 @@ def _kind(key: str) -> str:
 class _Benchmark:
     """The state of one :func:`run_benchmark`: tuned settings and trained initial models."""
 
-    def __init__(self, ratings: pd.DataFrame, users: pd.DataFrame, items: pd.DataFrame,
-                 initial: pd.DataFrame, chunks: list[pd.DataFrame], *, truth: Any,
-                 n_chunks: int, initial_epochs: int | None, seed: int,
-                 log: TextIO | None) -> None:
+    def __init__(
+        self,
+        ratings: pd.DataFrame,
+        users: pd.DataFrame,
+        items: pd.DataFrame,
+        initial: pd.DataFrame,
+        chunks: list[pd.DataFrame],
+        *,
+        truth: Any,
+        n_chunks: int,
+        initial_epochs: int | None,
+        seed: int,
+        log: TextIO | None,
+    ) -> None:
         self.ratings, self.users, self.items = ratings, users, items
         self.initial, self.chunks, self.truth = initial, chunks, truth
-        self.n_chunks, self.initial_epochs, self.seed, self.log = (n_chunks, initial_epochs,
-                                                                    seed, log)
+        self.n_chunks, self.initial_epochs, self.seed, self.log = (
+            n_chunks,
+            initial_epochs,
+            seed,
+            log,
+        )
         self.n_test = sum(len(c) for c in chunks)
         rng = np.random.default_rng(seed)
-        self.probe = initial.iloc[np.sort(rng.choice(len(initial), min(2000, len(initial)),
-                                                     replace=False))]
+        self.probe = initial.iloc[
+            np.sort(rng.choice(len(initial), min(2000, len(initial)), replace=False))
+        ]
         low, high = float(ratings["rating"].min()), float(ratings["rating"].max())
         if not low < high:
-            low, high = low - 0.5, high + 0.5     # a single rating value: any range around it
+            low, high = low - 0.5, high + 0.5  # a single rating value: any range around it
         self.range = (low, high)
         self.bases: dict[tuple, tuple[Any, float]] = {}
         self.tuned: dict[str, tuple[dict, float]] = {}
@@ -153,23 +183,41 @@ class _Benchmark:
         """The settings ``key`` chose on the initial period (tuned once, then cached)."""
         if key not in self.tuned:
             bias = self.params_for("bias-retrain") if key != "bias-retrain" else None
-            self.tuned[key] = tune(key, self.initial, n_chunks=self.n_chunks, seed=self.seed,
-                                   rating_range=self.range, bias_params=bias)
-            self.say(f"bench: {key} tuned on the initial period: {self.tuned[key][0]} "
-                     f"(rmse {self.tuned[key][1]:.4f} on its last 20 %)")
+            self.tuned[key] = tune(
+                key,
+                self.initial,
+                n_chunks=self.n_chunks,
+                seed=self.seed,
+                rating_range=self.range,
+                bias_params=bias,
+            )
+            self.say(
+                f"bench: {key} tuned on the initial period: {self.tuned[key][0]} "
+                f"(rmse {self.tuned[key][1]:.4f} on its last 20 %)"
+            )
         return self.tuned[key][0]
 
     def nn_design(self) -> dict:
         """The neural model's design chosen on the initial period (cached)."""
         if "nn" not in self.tuned:
             mf = self.params_for("mf-retrain")
-            self.tuned["nn"] = tune_network(self.initial, self.users, self.items, self.ratings,
-                                            mf, n_chunks=self.n_chunks, seed=self.seed,
-                                            rating_range=self.range,
-                                            epochs=self.initial_epochs, log=self.log)
-            self.say("bench: neural design chosen on the initial period: "
-                     f"{self.tuned['nn'][0]['name']} (rmse {self.tuned['nn'][1]:.4f} on its "
-                     "last 20 %)")
+            self.tuned["nn"] = tune_network(
+                self.initial,
+                self.users,
+                self.items,
+                self.ratings,
+                mf,
+                n_chunks=self.n_chunks,
+                seed=self.seed,
+                rating_range=self.range,
+                epochs=self.initial_epochs,
+                log=self.log,
+            )
+            self.say(
+                "bench: neural design chosen on the initial period: "
+                f"{self.tuned['nn'][0]['name']} (rmse {self.tuned['nn'][1]:.4f} on its "
+                "last 20 %)"
+            )
         return self.tuned["nn"][0]
 
     def _train_base(self, kind: str, run_seed: int, key: str) -> Any:
@@ -178,18 +226,18 @@ class _Benchmark:
         if kind == "closed":
             return closed_form(key, self.params_for(key), run_seed, self.range).fit(self.initial)
         if kind == "sgd":
-            return MatrixFactorization(n_factors=16, solver="sgd", epochs=15,
-                                       rating_range=self.range, seed=run_seed).fit(self.initial)
+            return MatrixFactorization(
+                n_factors=16, solver="sgd", epochs=15, rating_range=self.range, seed=run_seed
+            ).fit(self.initial)
         design = self.nn_design()
-        model = network_model(design, self.users, self.items, self.ratings, run_seed,
-                              self.range)
+        model = network_model(design, self.users, self.items, self.ratings, run_seed, self.range)
         return model.fit(self.initial, epochs=design["epochs"], batch_size=design["batch_size"])
 
     def base(self, kind: str, run_seed: int, key: str) -> tuple[Any, float]:
         """The initial model (trained once per kind and seed) and its training seconds."""
         cache = (kind if kind in ("sgd", "nn") else key, run_seed)
         if cache not in self.bases:
-            if kind == "nn":    # tune first: the tuning time is not the model's training time
+            if kind == "nn":  # tune first: the tuning time is not the model's training time
                 self.nn_design()
             elif kind == "closed":
                 self.params_for(key)
@@ -205,21 +253,33 @@ class _Benchmark:
         kind = _kind(key)
         model, initial_seconds = self.base(kind, run_seed, key)
         strategy = make_strategy(key, seed=run_seed)
-        if key in ("retrain", "window"):    # from scratch: as the initial model was trained
+        if key in ("retrain", "window"):  # from scratch: as the initial model was trained
             strategy.epochs = self.nn_design()["epochs"]
             strategy.batch_size = self.nn_design()["batch_size"]
         label = f"{label} {strategy.name}, seed {run_seed}"
         strategy.start(model.copy(), self.initial)
         before = rmse(self.probe["rating"], strategy.predict(self.probe))
-        result = prequential(strategy, self.chunks, truth=self.truth, rating_range=self.range,
-                             progress=lambda i, m: self.say(f"{label}: chunk {i + 1}/{m}"))
+        result = prequential(
+            strategy,
+            self.chunks,
+            truth=self.truth,
+            rating_range=self.range,
+            progress=lambda i, m: self.say(f"{label}: chunk {i + 1}/{m}"),
+        )
         after = rmse(self.probe["rating"], strategy.predict(self.probe))
-        run = {"strategy": strategy.name, "key": key, "rmse": result.rmse, "mae": result.mae,
-               "forgetting": after - before, "seconds_per_update": result.seconds_per_update,
-               "total_seconds": result.total_seconds,
-               "examples_per_update": result.examples_per_update,
-               "initial_train_seconds": initial_seconds, "n_test": self.n_test,
-               "seed": run_seed}
+        run = {
+            "strategy": strategy.name,
+            "key": key,
+            "rmse": result.rmse,
+            "mae": result.mae,
+            "forgetting": after - before,
+            "seconds_per_update": result.seconds_per_update,
+            "total_seconds": result.total_seconds,
+            "examples_per_update": result.examples_per_update,
+            "initial_train_seconds": initial_seconds,
+            "n_test": self.n_test,
+            "seed": run_seed,
+        }
         if self.truth is not None:
             run["rmse_vs_truth"] = result.rmse_vs_truth
         if kind == "closed":
@@ -233,47 +293,74 @@ def _check_strategies(strategies: Iterable[str]) -> list[str]:
     strategies = list(strategies)
     known = ", ".join(STRATEGIES)
     if not strategies:
-        raise argument_error("run_benchmark", "strategies", strategies,
-                             "a non-empty list of strategy names", f"choose from {known}")
+        raise argument_error(
+            "run_benchmark",
+            "strategies",
+            strategies,
+            "a non-empty list of strategy names",
+            f"choose from {known}",
+        )
     unknown = [s for s in strategies if s not in STRATEGIES]
     if unknown:
-        raise argument_error("run_benchmark", "strategies", strategies,
-                             f"names of known strategies, and {unknown} are not",
-                             f"choose from {known}")
+        raise argument_error(
+            "run_benchmark",
+            "strategies",
+            strategies,
+            f"names of known strategies, and {unknown} are not",
+            f"choose from {known}",
+        )
     twice = sorted({s for s in strategies if strategies.count(s) > 1})
     if twice:
-        raise argument_error("run_benchmark", "strategies", strategies,
-                             f"names without repeats, but {twice} appear more than once",
-                             "name each strategy once")
+        raise argument_error(
+            "run_benchmark",
+            "strategies",
+            strategies,
+            f"names without repeats, but {twice} appear more than once",
+            "name each strategy once",
+        )
     return strategies
 
 
-def _check_sizes(ratings: pd.DataFrame, initial: pd.DataFrame, n_test: int,
-                 initial_frac: float, n_chunks: int) -> None:
+def _check_sizes(
+    ratings: pd.DataFrame, initial: pd.DataFrame, n_test: int, initial_frac: float, n_chunks: int
+) -> None:
     if len(initial) == 0 or n_test < n_chunks:
         raise argument_error(
-            "run_benchmark", "ratings", ratings,
+            "run_benchmark",
+            "ratings",
+            ratings,
             "enough for the protocol, at least one to train and one test rating per chunk "
             f"(n_chunks={n_chunks}), but the data hold {len(ratings)} rating(s): "
             f"{len(initial)} for the initial training (initial_frac={initial_frac}) and "
             f"{n_test} to test",
             f"use more ratings (at least {MIN_TEST_RATINGS / (1 - initial_frac):.0f} for "
-            "reliable numbers) or fewer chunks")
+            "reliable numbers) or fewer chunks",
+        )
     if n_test < MIN_TEST_RATINGS:
         warnings.warn(
             f"run_benchmark: only {n_test} test ratings (the last {1 - initial_frac:.0%} of "
             f"{len(ratings)}); every RMSE below is uncertain by about "
             f"{100 / np.sqrt(2 * n_test):.0f} %, so differences between strategies may be "
             f"noise. Use at least {MIN_TEST_RATINGS} test ratings for numbers you can compare.",
-            UserWarning, stacklevel=3)
+            UserWarning,
+            stacklevel=3,
+        )
 
 
-def run_benchmark(ratings: pd.DataFrame, users: pd.DataFrame, items: pd.DataFrame, *,
-                  truth: pd.Series | None = None,
-                  strategies: Iterable[str] = DEFAULT_STRATEGIES,
-                  initial_frac: float = 0.8, n_chunks: int = 10,
-                  initial_epochs: int | None = None, seed: int = 0, n_seeds: int = 1,
-                  log: TextIO | None = None) -> list[dict]:
+def run_benchmark(
+    ratings: pd.DataFrame,
+    users: pd.DataFrame,
+    items: pd.DataFrame,
+    *,
+    truth: pd.Series | None = None,
+    strategies: Iterable[str] = DEFAULT_STRATEGIES,
+    initial_frac: float = 0.8,
+    n_chunks: int = 10,
+    initial_epochs: int | None = None,
+    seed: int = 0,
+    n_seeds: int = 1,
+    log: TextIO | None = None,
+) -> list[dict]:
     """Run the protocol of the module docstring; return one dict per strategy.
 
     Strategies that involve randomness run with seeds ``seed .. seed + n_seeds - 1``;
@@ -282,28 +369,51 @@ def run_benchmark(ratings: pd.DataFrame, users: pd.DataFrame, items: pd.DataFram
     """
     strategies = _check_strategies(strategies)
     check_frame(ratings, "ratings", "run_benchmark", columns=("user_id", "item_id", "rating"))
-    check_number(initial_frac, "initial_frac", "run_benchmark", low=0, high=1,
-                 low_inclusive=False, high_inclusive=False,
-                 fix="it is the share of ratings used for the initial training, e.g. 0.8")
+    check_number(
+        initial_frac,
+        "initial_frac",
+        "run_benchmark",
+        low=0,
+        high=1,
+        low_inclusive=False,
+        high_inclusive=False,
+        fix="it is the share of ratings used for the initial training, e.g. 0.8",
+    )
     check_int(n_chunks, "n_chunks", "run_benchmark", minimum=1, fix="e.g. n_chunks=10")
     if initial_epochs is not None:
-        check_int(initial_epochs, "initial_epochs", "run_benchmark", minimum=1,
-                  fix="e.g. initial_epochs=5, or None for each design's own")
+        check_int(
+            initial_epochs,
+            "initial_epochs",
+            "run_benchmark",
+            minimum=1,
+            fix="e.g. initial_epochs=5, or None for each design's own",
+        )
     check_int(n_seeds, "n_seeds", "run_benchmark", minimum=1, fix="e.g. n_seeds=3")
     initial, chunks = split_stream(ratings, initial_frac, n_chunks)
     _check_sizes(ratings, initial, sum(len(c) for c in chunks), initial_frac, n_chunks)
-    bench = _Benchmark(ratings, users, items, initial, chunks, truth=truth, n_chunks=n_chunks,
-                       initial_epochs=initial_epochs, seed=seed, log=log)
+    bench = _Benchmark(
+        ratings,
+        users,
+        items,
+        initial,
+        chunks,
+        truth=truth,
+        n_chunks=n_chunks,
+        initial_epochs=initial_epochs,
+        seed=seed,
+        log=log,
+    )
     rows = []
     for n, key in enumerate(strategies, 1):
         seeds = [seed] if key in DETERMINISTIC else [seed + k for k in range(n_seeds)]
-        runs = [bench.run(key, run_seed, f"bench: [{n}/{len(strategies)}]")
-                for run_seed in seeds]
+        runs = [bench.run(key, run_seed, f"bench: [{n}/{len(strategies)}]") for run_seed in seeds]
         row = _aggregate(runs)
         rows.append(row)
-        bench.say(f"bench: {row['strategy']}: rmse {row['rmse']:.4f} (spread "
-                  f"{row['rmse_std']:.4f} over {len(runs)} seed(s)), "
-                  f"{row['total_seconds']:.2f} s of updates")
+        bench.say(
+            f"bench: {row['strategy']}: rmse {row['rmse']:.4f} (spread "
+            f"{row['rmse_std']:.4f} over {len(runs)} seed(s)), "
+            f"{row['total_seconds']:.2f} s of updates"
+        )
     return rows
 
 
@@ -318,38 +428,58 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="course bench",
         description="Compare update strategies on a rating stream (prequential protocol: "
-                    "first 80% to train, the rest in 10 chunks, predict then update).")
+        "first 80% to train, the rest in 10 chunks, predict then update).",
+    )
     parser.add_argument("--data", default="shop", choices=["shop", "movielens-100k", "csv"])
-    parser.add_argument("--path", default=None, help="folder of the data (ml-100k files, or a "
-                        "ShopSim folder) or, with --data csv, a ratings CSV (user_id,item_id,"
-                        "rating,timestamp or userId,movieId,rating,timestamp); default: the "
-                        "shipped ShopSim world")
-    parser.add_argument("--strategies", default=",".join(DEFAULT_STRATEGIES),
-                        help=f"comma-separated subset of: {', '.join(STRATEGIES)}")
+    parser.add_argument(
+        "--path",
+        default=None,
+        help="folder of the data (ml-100k files, or a "
+        "ShopSim folder) or, with --data csv, a ratings CSV (user_id,item_id,"
+        "rating,timestamp or userId,movieId,rating,timestamp); default: the "
+        "shipped ShopSim world",
+    )
+    parser.add_argument(
+        "--strategies",
+        default=",".join(DEFAULT_STRATEGIES),
+        help=f"comma-separated subset of: {', '.join(STRATEGIES)}",
+    )
     parser.add_argument("--chunks", type=int, default=10)
     parser.add_argument("--initial-frac", type=float, default=0.8)
-    parser.add_argument("--epochs", type=int, default=None,
-                        help="epochs of the initial NN training (default: 5 for the chapter 06 "
-                        "design, 20 for the MF-objective design)")
+    parser.add_argument(
+        "--epochs",
+        type=int,
+        default=None,
+        help="epochs of the initial NN training (default: 5 for the chapter 06 "
+        "design, 20 for the MF-objective design)",
+    )
     parser.add_argument("--seed", type=int, default=0, help="first seed")
-    parser.add_argument("--seeds", type=int, default=3, help="seeds per random strategy "
-                        "(the table shows the mean and the spread rmse_std)")
+    parser.add_argument(
+        "--seeds",
+        type=int,
+        default=3,
+        help="seeds per random strategy (the table shows the mean and the spread rmse_std)",
+    )
     parser.add_argument("--json", action="store_true", help="print the rows as JSON")
     return parser
 
 
-def _arguments(parser: argparse.ArgumentParser, argv: list[str] | None
-               ) -> tuple[argparse.Namespace, list[str]]:
+def _arguments(
+    parser: argparse.ArgumentParser, argv: list[str] | None
+) -> tuple[argparse.Namespace, list[str]]:
     args = parser.parse_args(argv)
     if args.seeds < 1:
         parser.error(f"argument --seeds: {args.seeds}; run at least one seed, e.g. --seeds 3")
     if args.seed < 0:
-        parser.error(f"argument --seed: {args.seed} is negative; pass a non-negative int, "
-                     "e.g. --seed 0")
+        parser.error(
+            f"argument --seed: {args.seed} is negative; pass a non-negative int, e.g. --seed 0"
+        )
     strategies = [s.strip() for s in args.strategies.split(",") if s.strip()]
     if not strategies:
-        parser.error(f"argument --strategies: {args.strategies!r} names no strategy; pass a "
-                     f"comma-separated subset of: {', '.join(STRATEGIES)}")
+        parser.error(
+            f"argument --strategies: {args.strategies!r} names no strategy; pass a "
+            f"comma-separated subset of: {', '.join(STRATEGIES)}"
+        )
     return args, strategies
 
 
@@ -358,8 +488,9 @@ def _show_warnings(caught: list[warnings.WarningMessage]) -> None:
         if issubclass(warning.category, UserWarning) and "run_benchmark" in str(warning.message):
             print(f"warning: {warning.message}", file=sys.stderr)
         else:
-            warnings.showwarning(warning.message, warning.category, warning.filename,
-                                 warning.lineno)
+            warnings.showwarning(
+                warning.message, warning.category, warning.filename, warning.lineno
+            )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -373,10 +504,19 @@ def main(argv: list[str] | None = None) -> int:
         ratings, users, items, truth = load_data(args.data, args.path)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", UserWarning)
-            rows = run_benchmark(ratings, users, items, truth=truth, strategies=strategies,
-                                 initial_frac=args.initial_frac, n_chunks=args.chunks,
-                                 initial_epochs=args.epochs, seed=args.seed,
-                                 n_seeds=args.seeds, log=sys.stderr)
+            rows = run_benchmark(
+                ratings,
+                users,
+                items,
+                truth=truth,
+                strategies=strategies,
+                initial_frac=args.initial_frac,
+                n_chunks=args.chunks,
+                initial_epochs=args.epochs,
+                seed=args.seed,
+                n_seeds=args.seeds,
+                log=sys.stderr,
+            )
     except (ValueError, FileNotFoundError, RuntimeError) as exc:
         print(f"{parser.prog}: error: {exc}", file=sys.stderr)
         return 2
@@ -384,9 +524,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(rows, indent=2))
     else:
-        print(f"data: {args.data}, {len(ratings)} ratings; initial {args.initial_frac:.0%}, "
-              f"then {rows[0]['n_test']} test ratings in {args.chunks} chunks; "
-              f"{args.seeds} seed(s) per random strategy")
+        print(
+            f"data: {args.data}, {len(ratings)} ratings; initial {args.initial_frac:.0%}, "
+            f"then {rows[0]['n_test']} test ratings in {args.chunks} chunks; "
+            f"{args.seeds} seed(s) per random strategy"
+        )
         print(format_table(rows))
     return 0
 

@@ -12,14 +12,13 @@ from course_lib.core.validation import argument_error, check_choice
 
 __all__ = ["read_ratings_csv", "load_data"]
 
-CSV_CONVENTIONS = ({"user_id": "user_id", "item_id": "item_id", "rating": "rating",
-                    "timestamp": "timestamp"},
-                   {"userId": "user_id", "movieId": "item_id", "rating": "rating",
-                    "timestamp": "timestamp"})
+CSV_CONVENTIONS = (
+    {"user_id": "user_id", "item_id": "item_id", "rating": "rating", "timestamp": "timestamp"},
+    {"userId": "user_id", "movieId": "item_id", "rating": "rating", "timestamp": "timestamp"},
+)
 
 
-def read_ratings_csv(path: str | Path | IO[str]
-                     ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def read_ratings_csv(path: str | Path | IO[str]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """``(ratings, users, items)`` from a ratings CSV; users and items are empty side tables.
 
     The file needs a header with ``user_id,item_id,rating,timestamp`` (the
@@ -42,11 +41,14 @@ def read_ratings_csv(path: str | Path | IO[str]
     try:
         df = pd.read_csv(path)
     except FileNotFoundError:
-        raise FileNotFoundError(f"--path {name}: no such file; give the path of a ratings CSV.") \
-            from None
+        raise FileNotFoundError(
+            f"--path {name}: no such file; give the path of a ratings CSV."
+        ) from None
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise ValueError(f"--path {name}: not a readable CSV ({exc}); give a comma-separated "
-                         "file with a header line.") from None
+        raise ValueError(
+            f"--path {name}: not a readable CSV ({exc}); give a comma-separated "
+            "file with a header line."
+        ) from None
     for names in CSV_CONVENTIONS:
         if set(names) <= set(df.columns):
             break
@@ -54,7 +56,8 @@ def read_ratings_csv(path: str | Path | IO[str]
         raise ValueError(
             f"{name}: the CSV has the columns {list(df.columns)}, but needs "
             f"user_id,item_id,rating,timestamp (or MovieLens' userId,movieId,rating,timestamp); "
-            f"rename the columns in the header line.")
+            f"rename the columns in the header line."
+        )
     df = df[list(names)].rename(columns=names)
     for column in ("rating", "timestamp"):
         values = pd.to_numeric(df[column], errors="coerce")
@@ -63,8 +66,9 @@ def read_ratings_csv(path: str | Path | IO[str]
             row = int(np.flatnonzero(bad)[0])
             value = df[column].iloc[row]
             shown = "empty" if pd.isna(value) else repr(str(value))
-            raise ValueError(f"{name}, line {row + 2}: {column} is {shown}, not a number; fix "
-                             "or drop that line.")
+            raise ValueError(
+                f"{name}, line {row + 2}: {column} is {shown}, not a number; fix or drop that line."
+            )
         df[column] = values
     if len(df) == 0:
         raise ValueError(f"{name}: the CSV has a header but no ratings.")
@@ -77,12 +81,18 @@ def read_ratings_csv(path: str | Path | IO[str]
     return df, users, items
 
 
-def load_data(name: str = "shop", path: str | Path | None = None
-              ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.Series | None]:
+def load_data(
+    name: str = "shop", path: str | Path | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.Series | None]:
     """``(ratings, users, items, truth)`` for ``--data``; truth is None for real data."""
-    check_choice(name, "name", "load_data", ("shop", "movielens-100k", "csv"),
-                 fix="use 'shop' (the shipped ShopSim world), 'movielens-100k' (with path= the "
-                     "unzipped ml-100k folder) or 'csv' (with path= a ratings CSV)")
+    check_choice(
+        name,
+        "name",
+        "load_data",
+        ("shop", "movielens-100k", "csv"),
+        fix="use 'shop' (the shipped ShopSim world), 'movielens-100k' (with path= the "
+        "unzipped ml-100k folder) or 'csv' (with path= a ratings CSV)",
+    )
     if name == "shop":
         from course_lib.data import load_shop
 
@@ -94,9 +104,13 @@ def load_data(name: str = "shop", path: str | Path | None = None
 
         ml = load_movielens_100k(path=path)
         return ml.ratings, ml.users, ml.items, None
-    if path is None:                # name == "csv"
-        raise argument_error("load_data", "path", path, "a ratings CSV file with name='csv'",
-                             "on the command line, --data csv needs --path FILE.csv (a "
-                             "ratings file with a header)")
+    if path is None:  # name == "csv"
+        raise argument_error(
+            "load_data",
+            "path",
+            path,
+            "a ratings CSV file with name='csv'",
+            "on the command line, --data csv needs --path FILE.csv (a ratings file with a header)",
+        )
     ratings, users, items = read_ratings_csv(path)
     return ratings, users, items, None

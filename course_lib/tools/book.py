@@ -49,15 +49,25 @@ import nbformat
 from course_lib.tools.cloud import project_info
 from course_lib.tools.coursemap import Chapter, chapters, map_markdown
 
-__all__ = ["WIDGET_NOTE", "BookError", "build", "index_markdown", "main", "rewrite_links",
-           "stage", "toctree_markdown"]
+__all__ = [
+    "WIDGET_NOTE",
+    "BookError",
+    "build",
+    "index_markdown",
+    "main",
+    "rewrite_links",
+    "stage",
+    "toctree_markdown",
+]
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_OUT = ROOT / "build" / "book"
 BRANCH = "main"
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
-WIDGET_NOTE = ('<p class="widget-note">Interactive explorer: run this notebook in JupyterLab '
-               'to move its sliders. The figure above shows its default setting.</p>')
+WIDGET_NOTE = (
+    '<p class="widget-note">Interactive explorer: run this notebook in JupyterLab '
+    "to move its sliders. The figure above shows its default setting.</p>"
+)
 #: Folders whose notebooks become pages, and the single files that do.
 PAGE_FOLDERS = ("notebooks", "exercises")
 PAGE_FILES = ("GLOSSARY.md",)
@@ -80,8 +90,14 @@ def _is_page(path: str, root: Path | None) -> bool:
     return folder in PAGE_FOLDERS and "/" not in name and name.endswith(".ipynb")
 
 
-def rewrite_links(text: str, folder: str, repository: str, root: Path | None = None,
-                  images: set[str] | None = None, output: bool = False) -> str:
+def rewrite_links(
+    text: str,
+    folder: str,
+    repository: str,
+    root: Path | None = None,
+    images: set[str] | None = None,
+    output: bool = False,
+) -> str:
     """Rewrite the relative links of one markdown text so they work in the book.
 
     Parameters
@@ -116,6 +132,7 @@ def rewrite_links(text: str, folder: str, repository: str, root: Path | None = N
     >>> rewrite_links("[ex](../exercises/01_x.ipynb)", "notebooks", "u", output=True)
     '[ex](../exercises/01_x.html)'
     """
+
     def fix(match: re.Match) -> str:
         head, target, tail = match.groups()
         if _EXTERNAL.match(target):
@@ -123,7 +140,7 @@ def rewrite_links(text: str, folder: str, repository: str, root: Path | None = N
         path, hashmark, anchor = target.partition("#")
         resolved = posixpath.normpath(posixpath.join(folder, path)) if path else ""
         if resolved.startswith(".."):
-            return match.group(0)                  # outside the repository: leave to Sphinx
+            return match.group(0)  # outside the repository: leave to Sphinx
         if _is_page(resolved, root):
             if output:
                 path = re.sub(r"\.(ipynb|md)$", ".html", path)
@@ -173,13 +190,16 @@ def toctree_markdown(items: list[Chapter]) -> str:
     Glossary <GLOSSARY>
     ```
     """
+
     def tree(caption: str, entries: list[str]) -> str:
-        return "\n".join(["```{toctree}", f":caption: {caption}", ":hidden:", "", *entries,
-                          "```"])
+        return "\n".join(["```{toctree}", f":caption: {caption}", ":hidden:", "", *entries, "```"])
 
     lessons = [f"{ch.number} · {ch.title} <notebooks/{ch.number}_{ch.slug}>" for ch in items]
-    exercises = [f"{ch.number} · {ch.title}: exercises <exercises/{ch.number}_{ch.slug}>"
-                 for ch in items if ch.has_exercises]
+    exercises = [
+        f"{ch.number} · {ch.title}: exercises <exercises/{ch.number}_{ch.slug}>"
+        for ch in items
+        if ch.has_exercises
+    ]
     parts = [tree("Lessons", lessons)]
     if exercises:
         parts.append(tree("Exercises", exercises))
@@ -195,15 +215,20 @@ def index_markdown(template: str, items: list[Chapter], repository: str) -> str:
     """
     for key in ("{course_map}",):
         if key not in template:
-            raise BookError(f"book/index.md must contain the placeholder {key}: the course map "
-                            f"is generated there. Add a line '{key}' under '## Course map'.")
-    return (template.replace("{repository}", repository)
-            .replace("{course_map}", map_markdown(items))
-            .replace("{toctrees}", toctree_markdown(items)))
+            raise BookError(
+                f"book/index.md must contain the placeholder {key}: the course map "
+                f"is generated there. Add a line '{key}' under '## Course map'."
+            )
+    return (
+        template.replace("{repository}", repository)
+        .replace("{course_map}", map_markdown(items))
+        .replace("{toctrees}", toctree_markdown(items))
+    )
 
 
-def _stage_notebook(source: Path, target: Path, folder: str, repository: str, root: Path,
-                    images: set[str]) -> None:
+def _stage_notebook(
+    source: Path, target: Path, folder: str, repository: str, root: Path, images: set[str]
+) -> None:
     nb = nbformat.read(source, as_version=4)
     for cell in nb.cells:
         if cell.cell_type == "markdown":
@@ -213,13 +238,17 @@ def _stage_notebook(source: Path, target: Path, folder: str, repository: str, ro
             for output in cell.get("outputs", []):
                 data = output.get("data", {})
                 if "text/markdown" in data:
-                    data["text/markdown"] = rewrite_links(data["text/markdown"], folder,
-                                                          repository, root, images, output=True)
+                    data["text/markdown"] = rewrite_links(
+                        data["text/markdown"], folder, repository, root, images, output=True
+                    )
                 if WIDGET_MIME in data:
                     output = nbformat.v4.new_output(
-                        "display_data", data={"text/html": WIDGET_NOTE,
-                                              "text/plain": "Interactive explorer (needs a "
-                                                            "live kernel)."})
+                        "display_data",
+                        data={
+                            "text/html": WIDGET_NOTE,
+                            "text/plain": "Interactive explorer (needs a live kernel).",
+                        },
+                    )
                 outputs.append(output)
             cell.outputs = outputs
     nb.metadata.pop("widgets", None)
@@ -236,31 +265,34 @@ def stage(dest: Path, root: Path = ROOT) -> list[str]:
     root, dest = Path(root), Path(dest)
     book = root / "book"
     if not (book / "conf.py").is_file() or not (book / "index.md").is_file():
-        raise BookError(f"{book} must contain conf.py and index.md (the book's configuration "
-                        f"and front page); restore them from the repository.")
+        raise BookError(
+            f"{book} must contain conf.py and index.md (the book's configuration "
+            f"and front page); restore them from the repository."
+        )
     repository, _ = project_info(root)
     items = chapters(root)
     if not items:
-        raise BookError(f"no chapters found in {root / 'notebooks'} (expected NN_slug.ipynb "
-                        f"files): run the build from a clone of the course.")
+        raise BookError(
+            f"no chapters found in {root / 'notebooks'} (expected NN_slug.ipynb "
+            f"files): run the build from a clone of the course."
+        )
     dest.mkdir(parents=True, exist_ok=True)
     shutil.copy2(book / "conf.py", dest / "conf.py")
     if (book / "_static").is_dir():
         shutil.copytree(book / "_static", dest / "_static", dirs_exist_ok=True)
     template = (book / "index.md").read_text(encoding="utf-8")
-    (dest / "index.md").write_text(index_markdown(template, items, repository),
-                                   encoding="utf-8")
+    (dest / "index.md").write_text(index_markdown(template, items, repository), encoding="utf-8")
     pages = ["index.md"]
     images: set[str] = set()
     for folder in PAGE_FOLDERS:
         for source in sorted((root / folder).glob("[0-9][0-9]_*.ipynb")):
-            _stage_notebook(source, dest / folder / source.name, folder, repository, root,
-                            images)
+            _stage_notebook(source, dest / folder / source.name, folder, repository, root, images)
             pages.append(f"{folder}/{source.name}")
     for name in PAGE_FILES:
         if (root / name).is_file():
-            text = rewrite_links((root / name).read_text(encoding="utf-8"), "", repository,
-                                 root, images)
+            text = rewrite_links(
+                (root / name).read_text(encoding="utf-8"), "", repository, root, images
+            )
             (dest / name).write_text(text, encoding="utf-8")
             pages.append(name)
     for image in sorted(images):
@@ -273,8 +305,11 @@ def stage(dest: Path, root: Path = ROOT) -> list[str]:
 def _missing_extras() -> list[str]:
     import importlib.util
 
-    return [name for name in ("sphinx", "myst_nb", "sphinx_book_theme")
-            if importlib.util.find_spec(name) is None]
+    return [
+        name
+        for name in ("sphinx", "myst_nb", "sphinx_book_theme")
+        if importlib.util.find_spec(name) is None
+    ]
 
 
 def build(out: Path = DEFAULT_OUT, root: Path = ROOT, quiet: bool = True) -> Path:
@@ -288,27 +323,45 @@ def build(out: Path = DEFAULT_OUT, root: Path = ROOT, quiet: bool = True) -> Pat
     """
     missing = _missing_extras()
     if missing:
-        raise BookError(f"the book needs {', '.join(missing)}: install the extras with "
-                        f"pip install -e \".[book]\" and run the build again.")
+        raise BookError(
+            f"the book needs {', '.join(missing)}: install the extras with "
+            f'pip install -e ".[book]" and run the build again.'
+        )
     out = Path(out).resolve()
-    if out.exists() and (not out.is_dir()
-                         or (any(out.iterdir()) and not (out / ".buildinfo").exists())):
-        raise BookError(f"--out {out} exists and is not an earlier build of the book "
-                        f"(no .buildinfo inside); choose an empty or new folder.")
+    if out.exists() and (
+        not out.is_dir() or (any(out.iterdir()) and not (out / ".buildinfo").exists())
+    ):
+        raise BookError(
+            f"--out {out} exists and is not an earlier build of the book "
+            f"(no .buildinfo inside); choose an empty or new folder."
+        )
     with tempfile.TemporaryDirectory(prefix="course-book-") as tmp:
         # Sphinx writes into tmp first (MyST-NB puts its image cache beside the output
         # folder, so that stays in tmp too); a failed build leaves an earlier book intact.
         src, html = Path(tmp) / "src", Path(tmp) / "html"
         stage(src, root)
-        command = [sys.executable, "-m", "sphinx", "-b", "html", "-W", "--keep-going",
-                   "-d", str(Path(tmp) / "doctrees"), str(src), str(html)]
+        command = [
+            sys.executable,
+            "-m",
+            "sphinx",
+            "-b",
+            "html",
+            "-W",
+            "--keep-going",
+            "-d",
+            str(Path(tmp) / "doctrees"),
+            str(src),
+            str(html),
+        ]
         if quiet:
             command.insert(3, "-q")
         result = subprocess.run(command, check=False, capture_output=quiet, text=True)
         if result.returncode != 0:
             detail = (result.stderr or "").replace(str(src) + "/", "")
-            raise BookError(f"Sphinx failed (exit {result.returncode}); fix what it reports "
-                            f"(paths are relative to the staged book):\n{detail}")
+            raise BookError(
+                f"Sphinx failed (exit {result.returncode}); fix what it reports "
+                f"(paths are relative to the staged book):\n{detail}"
+            )
         if out.exists():
             shutil.rmtree(out)
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -317,12 +370,17 @@ def build(out: Path = DEFAULT_OUT, root: Path = ROOT, quiet: bool = True) -> Pat
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="course book",
-                                     description="Build the course as a static HTML book.")
+    parser = argparse.ArgumentParser(
+        prog="course book", description="Build the course as a static HTML book."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     p_build = sub.add_parser("build", help="build the book (the notebooks are not executed)")
-    p_build.add_argument("--out", type=Path, default=DEFAULT_OUT,
-                         help=f"output folder (default: {DEFAULT_OUT.relative_to(ROOT)})")
+    p_build.add_argument(
+        "--out",
+        type=Path,
+        default=DEFAULT_OUT,
+        help=f"output folder (default: {DEFAULT_OUT.relative_to(ROOT)})",
+    )
     p_build.add_argument("--verbose", action="store_true", help="show Sphinx's progress")
     args = parser.parse_args(argv)
     start = time.perf_counter()

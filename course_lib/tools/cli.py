@@ -43,38 +43,54 @@ class Command(NamedTuple):
 
 #: The sub-commands of ``course``, in the order ``course --help`` lists them.
 COMMANDS: dict[str, Command] = {
-    "grade": Command("course_lib.tools.grade", "Grade a student's exercises notebook, or a "
-                                                "folder of submissions (--batch)."),
-    "exercises": Command("course_lib.tools.exercises", "Exercises from solutions: build, check, "
-                                                        "metadata, release, nbgrader."),
+    "grade": Command(
+        "course_lib.tools.grade",
+        "Grade a student's exercises notebook, or a folder of submissions (--batch).",
+    ),
+    "exercises": Command(
+        "course_lib.tools.exercises",
+        "Exercises from solutions: build, check, metadata, release, nbgrader.",
+    ),
     "nb": Command("course_lib.tools.nbtools", "Notebooks: execute (in place), clean, lint."),
-    "map": Command("course_lib.tools.coursemap", "Regenerate the navigation, the course map "
-                                                  "and the Colab/Binder badges (--check)."),
+    "map": Command(
+        "course_lib.tools.coursemap",
+        "Regenerate the navigation, the course map and the Colab/Binder badges (--check).",
+    ),
     "bench": Command("course_lib.tools.bench", "Benchmark the update strategies on a stream."),
     "shop": Command("course_lib.data.shop", "Regenerate the simulated shop's data files."),
     "book": Command("course_lib.tools.book", "Build the static HTML book of the lessons."),
-    "layers": Command("course_lib.tools.layers", "Regenerate each course_lib layer's "
-                                                  "__init__.py from its modules (--check)."),
+    "layers": Command(
+        "course_lib.tools.layers",
+        "Regenerate each course_lib layer's __init__.py from its modules (--check).",
+    ),
 }
 
 
 def usage() -> str:
     """The text of ``course --help``: one line per command."""
     width = max(map(len, COMMANDS))
-    lines = ["usage: course <command> [options]", "",
-             "The tools of the course 'Continual Learning for E-commerce Models'.", "",
-             "commands:"]
+    lines = [
+        "usage: course <command> [options]",
+        "",
+        "The tools of the course 'Continual Learning for E-commerce Models'.",
+        "",
+        "commands:",
+    ]
     lines += [f"  {name:<{width}}  {command.summary}" for name, command in COMMANDS.items()]
-    lines += ["", "Run `course <command> --help` for the options of one command, e.g. "
-                  "`course grade --help`."]
+    lines += [
+        "",
+        "Run `course <command> --help` for the options of one command, e.g. `course grade --help`.",
+    ]
     return "\n".join(lines)
 
 
 def _unknown(name: str) -> str:
     close = difflib.get_close_matches(name, list(COMMANDS), n=1)
     hint = f"did you mean '{close[0]}'? " if close else ""
-    return (f"course: unknown command {name!r}; {hint}choose one of: {', '.join(COMMANDS)} "
-            "(course --help lists them)")
+    return (
+        f"course: unknown command {name!r}; {hint}choose one of: {', '.join(COMMANDS)} "
+        "(course --help lists them)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -92,8 +108,11 @@ def main(argv: list[str] | None = None) -> int:
     except ModuleNotFoundError as exc:
         if exc.name != COMMANDS[name].module:
             raise
-        print(f"course {name}: this copy of the course has no {exc.name} (the student "
-              "release leaves the grader out)", file=sys.stderr)
+        print(
+            f"course {name}: this copy of the course has no {exc.name} (the student "
+            "release leaves the grader out)",
+            file=sys.stderr,
+        )
         return 2
     try:
         status = module.main(rest)

@@ -47,8 +47,10 @@ def project_info(root: Path = ROOT) -> tuple[str, str]:
     url = re.search(r'^Repository\s*=\s*"([^"]+)"', text, re.MULTILINE)
     version = re.search(r'^version\s*=\s*"([^"]+)"', text, re.MULTILINE)
     if url is None or version is None:
-        raise ValueError("pyproject.toml needs [project] version = \"...\" and "
-                         "[project.urls] Repository = \"https://github.com/OWNER/NAME\"")
+        raise ValueError(
+            'pyproject.toml needs [project] version = "..." and '
+            '[project.urls] Repository = "https://github.com/OWNER/NAME"'
+        )
     return url.group(1), f"v{version.group(1)}"
 
 
@@ -59,14 +61,20 @@ def badges(path: str, url: str, ref: str) -> str:
     """
     match = _GITHUB.match(url)
     if match is None:
-        raise argument_error("badges", "url", url, "a GitHub repository URL, "
-                             "https://github.com/OWNER/NAME",
-                             "Colab and Binder open GitHub repositories")
+        raise argument_error(
+            "badges",
+            "url",
+            url,
+            "a GitHub repository URL, https://github.com/OWNER/NAME",
+            "Colab and Binder open GitHub repositories",
+        )
     owner, name = match.groups()
     colab = f"https://colab.research.google.com/github/{owner}/{name}/blob/{ref}/{path}"
     binder = f"https://mybinder.org/v2/gh/{owner}/{name}/{ref}?urlpath=lab/tree/{path}"
-    return (f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({colab})"
-            f" [![Binder](https://mybinder.org/badge_logo.svg)]({binder})")
+    return (
+        f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({colab})"
+        f" [![Binder](https://mybinder.org/badge_logo.svg)]({binder})"
+    )
 
 
 def bootstrap_source(url: str, ref: str) -> str:
@@ -123,8 +131,9 @@ def add_to_notebook(nb: nbformat.NotebookNode, path: str, url: str, ref: str) ->
             tagged[0].source, changed = code, True
     else:
         cell = nbformat.v4.new_code_cell(code, metadata={"tags": [BOOTSTRAP_TAG]})
-        first_code = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code"),
-                          len(nb.cells))
+        first_code = next(
+            (i for i, c in enumerate(nb.cells) if c.cell_type == "code"), len(nb.cells)
+        )
         nb.cells.insert(first_code, cell)
         changed = True
     return changed

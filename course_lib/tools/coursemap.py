@@ -25,8 +25,16 @@ import nbformat
 
 from course_lib.tools import cloud
 
-__all__ = ["Chapter", "chapters", "map_markdown", "nav_markdown", "parse_time",
-           "readme_with_map", "sync", "main"]
+__all__ = [
+    "Chapter",
+    "chapters",
+    "map_markdown",
+    "nav_markdown",
+    "parse_time",
+    "readme_with_map",
+    "sync",
+    "main",
+]
 
 ROOT = Path(__file__).resolve().parents[2]
 START, END = "<!-- course-map:start -->", "<!-- course-map:end -->"
@@ -76,9 +84,15 @@ def chapters(root: Path = ROOT) -> list[Chapter]:
             continue
         nb = nbformat.read(path, as_version=4)
         first_md = next((c.source for c in nb.cells if c.cell_type == "markdown"), "")
-        result.append(Chapter(match.group(1), match.group(2),
-                              _title(nb, match.group(2).replace("_", " ")),
-                              parse_time(first_md), (root / "exercises" / path.name).exists()))
+        result.append(
+            Chapter(
+                match.group(1),
+                match.group(2),
+                _title(nb, match.group(2).replace("_", " ")),
+                parse_time(first_md),
+                (root / "exercises" / path.name).exists(),
+            )
+        )
     return result
 
 
@@ -88,8 +102,9 @@ def map_markdown(items: list[Chapter], prefix: str = "") -> str:
     for ch in items:
         minutes = f"~{ch.minutes} min" if ch.minutes else "–"
         ex = f"[exercises]({prefix}exercises/{ch.filename})" if ch.has_exercises else "–"
-        lines.append(f"| {ch.number} | [{ch.title}]({prefix}notebooks/{ch.filename}) | "
-                     f"{minutes} | {ex} |")
+        lines.append(
+            f"| {ch.number} | [{ch.title}]({prefix}notebooks/{ch.filename}) | {minutes} | {ex} |"
+        )
     total = sum(ch.minutes or 0 for ch in items)
     lines.append(f"\n{len(items)} chapters, about {total / 60:.1f} hours in all.")
     return "\n".join(lines)
@@ -113,7 +128,7 @@ def readme_with_map(readme: str, items: list[Chapter]) -> str:
         raise ValueError(f"README.md needs the markers {START} and {END} around the course map")
     head, rest = readme.split(START, 1)
     _, tail = rest.split(END, 1)
-    anchor = f'<a id="{ANCHOR}"></a>\n\n'      # lands in JupyterLab as on GitHub
+    anchor = f'<a id="{ANCHOR}"></a>\n\n'  # lands in JupyterLab as on GitHub
     return f"{head}{START}\n{anchor}{map_markdown(items)}\n{END}{tail}"
 
 

@@ -73,45 +73,89 @@ from course_lib.tools.grading.sandbox import ROOT
 from course_lib.tools.grading.scan import SUSPICIOUS, scan_source  # noqa: F401
 from course_lib.tools.grading.verdict import KERNEL_ONLY  # noqa: F401
 
-__all__ = ["ExerciseResult", "GradeReport", "grade_notebook", "classify_error", "clip",
-           "scan_source", "find_submissions", "grade_batch", "main"]
+__all__ = [
+    "ExerciseResult",
+    "GradeReport",
+    "grade_notebook",
+    "classify_error",
+    "clip",
+    "scan_source",
+    "find_submissions",
+    "grade_batch",
+    "main",
+]
 
 
 def _parser() -> argparse.ArgumentParser:
     """The command line (also used by the tests to check INSTRUCTORS.md's commands)."""
-    parser = argparse.ArgumentParser(prog="course grade",
-                                     description="Grade a student's exercises notebook, or a "
-                                                 "folder of submissions with --batch.")
-    parser.add_argument("submission", type=Path, nargs="?",
-                        help="one notebook (omit it with --batch)")
-    parser.add_argument("--batch", type=Path, metavar="SUBMISSIONS_DIR",
-                        help="grade every notebook below SUBMISSIONS_DIR/<student>/")
-    parser.add_argument("--csv", type=Path, default=Path("scores.csv"),
-                        help="--batch: the CSV of scores to write (default: scores.csv)")
-    parser.add_argument("--student", action="append", default=None, metavar="NAME",
-                        help="--batch: regrade only this student (repeat for several); the "
-                             "other rows of --csv are kept")
-    parser.add_argument("--feedback", type=Path, metavar="DIR",
-                        help="--batch: write each report to DIR/<student>/<notebook>.txt")
+    parser = argparse.ArgumentParser(
+        prog="course grade",
+        description="Grade a student's exercises notebook, or a "
+        "folder of submissions with --batch.",
+    )
+    parser.add_argument(
+        "submission", type=Path, nargs="?", help="one notebook (omit it with --batch)"
+    )
+    parser.add_argument(
+        "--batch",
+        type=Path,
+        metavar="SUBMISSIONS_DIR",
+        help="grade every notebook below SUBMISSIONS_DIR/<student>/",
+    )
+    parser.add_argument(
+        "--csv",
+        type=Path,
+        default=Path("scores.csv"),
+        help="--batch: the CSV of scores to write (default: scores.csv)",
+    )
+    parser.add_argument(
+        "--student",
+        action="append",
+        default=None,
+        metavar="NAME",
+        help="--batch: regrade only this student (repeat for several); the "
+        "other rows of --csv are kept",
+    )
+    parser.add_argument(
+        "--feedback",
+        type=Path,
+        metavar="DIR",
+        help="--batch: write each report to DIR/<student>/<notebook>.txt",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.add_argument("--timeout", type=int, default=120, help="seconds allowed per cell")
-    parser.add_argument("--deadline", type=float, default=None,
-                        help="seconds allowed for the whole notebook (default: the larger of "
-                             "900 and 3 x timeout); the kernel is killed after it")
+    parser.add_argument(
+        "--deadline",
+        type=float,
+        default=None,
+        help="seconds allowed for the whole notebook (default: the larger of "
+        "900 and 3 x timeout); the kernel is killed after it",
+    )
     parser.add_argument("--solutions", type=Path, default=ROOT / "solutions")
     return parser
 
 
 def _main_batch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.submission is not None:
-        parser.error(f"give either one notebook or --batch, not both (got {args.submission} "
-                     f"and --batch {args.batch})")
+        parser.error(
+            f"give either one notebook or --batch, not both (got {args.submission} "
+            f"and --batch {args.batch})"
+        )
     if args.json:
-        parser.error("--json prints one notebook's report; with --batch the scores go to "
-                     "--csv (and the reports to --feedback DIR)")
+        parser.error(
+            "--json prints one notebook's report; with --batch the scores go to "
+            "--csv (and the reports to --feedback DIR)"
+        )
     try:
-        grade_batch(args.batch, args.csv, args.solutions, students=args.student,
-                    timeout=args.timeout, deadline=args.deadline, feedback_dir=args.feedback)
+        grade_batch(
+            args.batch,
+            args.csv,
+            args.solutions,
+            students=args.student,
+            timeout=args.timeout,
+            deadline=args.deadline,
+            feedback_dir=args.feedback,
+        )
     except FileNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -130,13 +174,23 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("give the notebook to grade, or --batch SUBMISSIONS_DIR")
     if args.student or args.feedback:
         parser.error("--student and --feedback work with --batch SUBMISSIONS_DIR")
-    report = grade_notebook(args.submission, args.solutions, timeout=args.timeout,
-                            deadline=args.deadline)
+    report = grade_notebook(
+        args.submission, args.solutions, timeout=args.timeout, deadline=args.deadline
+    )
     try:
         print(report.to_json() if args.json else report.table())
     except Exception as exc:  # pragma: no cover - a report that cannot be printed
-        print(json.dumps({"notebook": str(args.submission), "exercises": [], "score": 0,
-                          "max_score": 0, "error": clip(f"cannot print the report: {exc}")}))
+        print(
+            json.dumps(
+                {
+                    "notebook": str(args.submission),
+                    "exercises": [],
+                    "score": 0,
+                    "max_score": 0,
+                    "error": clip(f"cannot print the report: {exc}"),
+                }
+            )
+        )
         return 1
     return 0 if not report.error else 1
 

@@ -34,24 +34,24 @@ LINE = 100
 #: The re-exporting packages, bottom layer first, with the docstring of each.
 LAYER_DOCS: dict[str, str] = {
     "core": "The ground floor: the one argument checker, the four roles (Protocols), notebook "
-            "setup.",
+    "setup.",
     "foundations": "Chapters 01-04 in numpy: losses, activations, gradient checking, "
-                   "optimizers, linear regression and a small network.",
+    "optimizers, linear regression and a small network.",
     "data": "Chapter 05: the shop simulator and its files, MovieLens, streams of batches and "
-            "feature tables.",
+    "feature tables.",
     "evaluation": "How good a model is: error and classification metrics, ranking metrics, "
-                  "and the prequential (test-then-train) loop with forgetting.",
+    "and the prequential (test-then-train) loop with forgetting.",
     "models": "Rating and purchase models: baselines, one matrix factorisation (ALS or SGD) "
-              "and the Keras models.",
+    "and the Keras models.",
     "continual/drift": "Chapter 08: drift detectors (one per module), the population stability "
-                       "index and how to score detections.",
+    "index and how to score detections.",
     "continual": "Keeping a model up to date: drift detectors, update strategies (fine-tune, "
-                 "replay, EWC), the gated pipeline and the model registry.",
+    "replay, EWC), the gated pipeline and the model registry.",
     "recsys": "Chapter 11: preference tracking, ranking, bandits and Q-learning.",
     "responsible": "Chapter 12: explaining a model, auditing it by segment, private releases.",
     "viz": "Plots, and the interactive dials and widgets of the lessons.",
     "tools": "The course's tooling, apart from the teaching library: the `course` command, "
-             "grader, exercise builder, notebook tools, course map, book and benchmark.",
+    "grader, exercise builder, notebook tools, course map, book and benchmark.",
 }
 #: Command-line entry points share these names; they are not re-exported.
 NOT_EXPORTED = {"main", "build"}
@@ -60,11 +60,12 @@ NOT_EXPORTED = {"main", "build"}
 def _names_in(path: Path) -> list[str]:
     """The names a module lists in ``__all__`` (a generated package: its ``_EXPORTS`` keys)."""
     for node in ast.parse(path.read_text(encoding="utf-8")).body:
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) in ("__all__", "_EXPORTS")
-                                                for t in node.targets):
+        if isinstance(node, ast.Assign) and any(
+            getattr(t, "id", None) in ("__all__", "_EXPORTS") for t in node.targets
+        ):
             try:
                 value = ast.literal_eval(node.value)
-            except ValueError:              # `__all__ = sorted(_EXPORTS)`: keep looking
+            except ValueError:  # `__all__ = sorted(_EXPORTS)`: keep looking
                 continue
             return list(value)
     return []
@@ -102,17 +103,27 @@ def _import(module: str, names: list[str]) -> list[str]:
 
 def render(doc: str, exports: dict[str, list[str]]) -> str:
     """The text of one layer's ``__init__.py``."""
-    lines = [f'"""{doc}"""', "", "from __future__ import annotations", "",
-             "from typing import TYPE_CHECKING", "",
-             "from course_lib.core.exports import lazy_exports", "",
-             "if TYPE_CHECKING:  # what a type checker and an IDE see; at run time names load lazily"]
+    lines = [
+        f'"""{doc}"""',
+        "",
+        "from __future__ import annotations",
+        "",
+        "from typing import TYPE_CHECKING",
+        "",
+        "from course_lib.core.exports import lazy_exports",
+        "",
+        "if TYPE_CHECKING:  # what a type checker and an IDE see; at run time names load lazily",
+    ]
     for module in sorted(exports):
         lines += _import(module, exports[module])
     lines += ["", "_EXPORTS = {"]
     for module in sorted(exports):
         lines += [f'    "{n}": "{module}",' for n in sorted(exports[module], key=_isort_key)]
-    lines += ["}", "__all__ = sorted(_EXPORTS)",
-              "__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)"]
+    lines += [
+        "}",
+        "__all__ = sorted(_EXPORTS)",
+        "__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -132,8 +143,11 @@ def generate(check: bool = False, root: Path = LIB) -> list[Path]:
 def main(argv: list[str] | None = None) -> int:
     """``course layers [--check]``."""
     parser = argparse.ArgumentParser(prog="course layers", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--check", action="store_true",
-                        help="write nothing; exit 1 and name the stale __init__.py files")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 and name the stale __init__.py files",
+    )
     args = parser.parse_args(argv)
     stale = generate(check=args.check)
     for path in stale:

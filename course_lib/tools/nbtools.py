@@ -33,14 +33,26 @@ from pathlib import Path
 
 import nbformat
 
-__all__ = ["execute_notebook", "clean_notebook", "lint_notebook", "lint_paths", "write_atomic",
-           "COURSE_NOTEBOOK_DIRS", "main"]
+__all__ = [
+    "execute_notebook",
+    "clean_notebook",
+    "lint_notebook",
+    "lint_paths",
+    "write_atomic",
+    "COURSE_NOTEBOOK_DIRS",
+    "main",
+]
 
 ROOT = Path(__file__).resolve().parents[2]
 COURSE_NOTEBOOK_DIRS = ("notebooks", "solutions")
-LANGUAGE_INFO = {"codemirror_mode": {"name": "ipython", "version": 3}, "file_extension": ".py",
-                 "mimetype": "text/x-python", "name": "python", "nbconvert_exporter": "python",
-                 "pygments_lexer": "ipython3"}
+LANGUAGE_INFO = {
+    "codemirror_mode": {"name": "ipython", "version": 3},
+    "file_extension": ".py",
+    "mimetype": "text/x-python",
+    "name": "python",
+    "nbconvert_exporter": "python",
+    "pygments_lexer": "ipython3",
+}
 _SEED_ARTICLE = re.compile(r"seed articles?|seed 00\d|the seed's", re.IGNORECASE)
 _ABS_PATH = re.compile(r"(/work/|/home/[a-z]|/root/|/tmp/|/Users/[A-Za-z]|[A-Z]:\\\\Users)")
 
@@ -65,8 +77,11 @@ def clean_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
         for key in ("execution", "collapsed", "scrolled", "ExecuteTime"):
             cell.metadata.pop(key, None)
         cell["id"] = f"cell-{index}"
-    nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python",
-                                 "name": "python3"}
+    nb.metadata["kernelspec"] = {
+        "display_name": "Python 3 (ipykernel)",
+        "language": "python",
+        "name": "python3",
+    }
     # The whole language_info, as a Python 3 kernel reports it: with less, JupyterLab
     # rewrites it on opening and shows every notebook as modified before any edit.
     version = nb.metadata.get("language_info", {}).get("version", "3.11.7")
@@ -74,17 +89,22 @@ def clean_notebook(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     return nb
 
 
-def execute_notebook(path: Path, timeout: int = 600, kernel_name: str = "python3",
-                     allow_errors: bool = False) -> float:
+def execute_notebook(
+    path: Path, timeout: int = 600, kernel_name: str = "python3", allow_errors: bool = False
+) -> float:
     """Execute a notebook in place in a fresh kernel; return seconds taken."""
     from nbclient import NotebookClient
 
     path = Path(path)
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()
-    client = NotebookClient(nb, timeout=timeout, kernel_name=kernel_name,
-                            allow_errors=allow_errors,
-                            resources={"metadata": {"path": str(path.parent.resolve())}})
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name=kernel_name,
+        allow_errors=allow_errors,
+        resources={"metadata": {"path": str(path.parent.resolve())}},
+    )
     client.execute()
     seconds = time.perf_counter() - start
     clean_notebook(nb)
@@ -98,33 +118,47 @@ def lint_notebook(nb: nbformat.NotebookNode, name: str) -> list[str]:
     code = [c for c in nb.cells if c.cell_type == "code"]
     counts = [c.execution_count for c in code]
     if counts != list(range(1, len(code) + 1)):
-        problems.append(f"{name}: execution counts are {counts}, not 1..{len(code)} in order: "
-                        "restart the kernel and run all")
+        problems.append(
+            f"{name}: execution counts are {counts}, not 1..{len(code)} in order: "
+            "restart the kernel and run all"
+        )
     for index, cell in enumerate(nb.cells):
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
-                problems.append(f"{name}, cell {index}: committed output is an error "
-                                f"({output.get('ename')}: {output.get('evalue')})")
+                problems.append(
+                    f"{name}, cell {index}: committed output is an error "
+                    f"({output.get('ename')}: {output.get('evalue')})"
+                )
             text = output.get("text", "") + str(output.get("data", {}).get("text/plain", ""))
             if "Warning:" in text or "WARNING" in text:
-                problems.append(f"{name}, cell {index}: a warning is shown in the output: "
-                                f"{text.strip().splitlines()[0][:120]}")
+                problems.append(
+                    f"{name}, cell {index}: a warning is shown in the output: "
+                    f"{text.strip().splitlines()[0][:120]}"
+                )
             if _ABS_PATH.search(text):
-                problems.append(f"{name}, cell {index}: output shows an absolute path of the "
-                                "machine that ran it")
+                problems.append(
+                    f"{name}, cell {index}: output shows an absolute path of the "
+                    "machine that ran it"
+                )
     info = nb.metadata.get("language_info", {})
     missing = sorted(set(LANGUAGE_INFO) - set(info))
     if missing:
-        problems.append(f"{name}: metadata.language_info lacks {missing}; JupyterLab would show "
-                        "the notebook as modified on opening (run nbtools clean)")
+        problems.append(
+            f"{name}: metadata.language_info lacks {missing}; JupyterLab would show "
+            "the notebook as modified on opening (run nbtools clean)"
+        )
     for index, cell in enumerate(nb.cells):
         if "NBVAL_" in cell.source:
-            problems.append(f"{name}, cell {index}: an NBVAL comment is visible to students; "
-                            "use nbval's cell tags (metadata.tags: nbval-check-output)")
+            problems.append(
+                f"{name}, cell {index}: an NBVAL comment is visible to students; "
+                "use nbval's cell tags (metadata.tags: nbval-check-output)"
+            )
         seed_article = _SEED_ARTICLE.search(cell.source)
         if seed_article:
-            problems.append(f"{name}, cell {index}: say 'the source articles', not "
-                            f"'{seed_article.group(0)}' ('seed' is the random seed)")
+            problems.append(
+                f"{name}, cell {index}: say 'the source articles', not "
+                f"'{seed_article.group(0)}' ('seed' is the random seed)"
+            )
     if "widgets" in nb.metadata:
         problems.append(f"{name}: saved widget state in metadata (clear it with nbtools clean)")
     return problems

@@ -52,8 +52,10 @@ def _blocks(lines: list[str], begin: str, end: str, where: str) -> list[tuple[in
         stripped = line.strip()
         if stripped.startswith(begin):
             if start is not None:
-                raise MarkerError(f"{where}: nested '{begin}' at line {i + 1} "
-                                  f"(the block opened at line {start + 1} is not closed)")
+                raise MarkerError(
+                    f"{where}: nested '{begin}' at line {i + 1} "
+                    f"(the block opened at line {start + 1} is not closed)"
+                )
             start = i
         elif stripped.startswith(end):
             if start is None:
@@ -72,8 +74,10 @@ def check_no_cross_nesting(lines: list[str], where: str) -> None:
     for a0, a1 in sol:
         for b0, b1 in hid:
             if a0 <= b1 and b0 <= a1:
-                raise MarkerError(f"{where}: a hidden-test block (lines {b0 + 1}-{b1 + 1}) "
-                                  f"overlaps a solution block (lines {a0 + 1}-{a1 + 1})")
+                raise MarkerError(
+                    f"{where}: a hidden-test block (lines {b0 + 1}-{b1 + 1}) "
+                    f"overlaps a solution block (lines {a0 + 1}-{a1 + 1})"
+                )
 
 
 def strip_solutions(source: str, where: str, markdown: bool = False) -> str:
@@ -84,9 +88,11 @@ def strip_solutions(source: str, where: str, markdown: bool = False) -> str:
         return source
     header = exercise_header(source)
     if header is None and not markdown:
-        raise MarkerError(f"{where}: a cell with '{BEGIN_SOLUTION}' needs a line "
-                          "'# Exercise N.M: <what to implement>' so the exercise has a number "
-                          "and an instruction")
+        raise MarkerError(
+            f"{where}: a cell with '{BEGIN_SOLUTION}' needs a line "
+            "'# Exercise N.M: <what to implement>' so the exercise has a number "
+            "and an instruction"
+        )
     out, pos = [], 0
     for start, stop in blocks:
         out.extend(lines[pos:start])
@@ -94,7 +100,7 @@ def strip_solutions(source: str, where: str, markdown: bool = False) -> str:
         if markdown:
             out.append(indent + "YOUR ANSWER HERE")
         else:
-            number, text = header or ("", "")   # header is set: checked above
+            number, text = header or ("", "")  # header is set: checked above
             message = f"Exercise {number}: {text}".replace("\\", "\\\\").replace('"', '\\"')
             out.append(indent + "# YOUR CODE HERE")
             out.append(indent + f'raise NotImplementedError("{message}")')

@@ -29,10 +29,16 @@ from course_lib.viz.timeline import draw_drift_events
 __all__ = ["plot_detector"]
 
 
-def plot_detector(errors: Mapping[str, pd.Series], statistic: pd.Series, *, threshold: float,
-                  alarms: Sequence[int], drift_events: pd.DataFrame | None = None,
-                  statistic_label: str = "Page-Hinkley statistic",
-                  axes: Any = None) -> np.ndarray:
+def plot_detector(
+    errors: Mapping[str, pd.Series],
+    statistic: pd.Series,
+    *,
+    threshold: float,
+    alarms: Sequence[int],
+    drift_events: pd.DataFrame | None = None,
+    statistic_label: str = "Page-Hinkley statistic",
+    axes: Any = None,
+) -> np.ndarray:
     """Error streams (top) and a detector's statistic with threshold and alarms (bottom).
 
     Parameters

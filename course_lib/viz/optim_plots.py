@@ -14,7 +14,8 @@ widget is a thin shell around :func:`explorer_paths` and
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -27,21 +28,38 @@ from course_lib.viz.plots import plot_loss_curves
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["explorer_paths", "summarize_paths", "off_plot_from", "status_notes",
-           "plot_contours", "plot_paths", "loss_gaps", "LOSS_STYLES", "plot_runs",
-           "optimizer_explorer", "tune_learning_rates", "plot_comparison",
-           "plot_adam_step_scale", "first_step_below"]
+__all__ = [
+    "explorer_paths",
+    "summarize_paths",
+    "off_plot_from",
+    "status_notes",
+    "plot_contours",
+    "plot_paths",
+    "loss_gaps",
+    "LOSS_STYLES",
+    "plot_runs",
+    "optimizer_explorer",
+    "tune_learning_rates",
+    "plot_comparison",
+    "plot_adam_step_scale",
+    "first_step_below",
+]
 
-_STYLE = {"SGD": ("tab:gray", "o"), "Momentum": ("tab:blue", "s"),
-          "RMSProp": ("tab:green", "^"), "Adam": ("tab:red", "D")}
+_STYLE = {
+    "SGD": ("tab:gray", "o"),
+    "Momentum": ("tab:blue", "s"),
+    "RMSProp": ("tab:green", "^"),
+    "Adam": ("tab:red", "D"),
+}
 # SGD and Momentum take the same first step (the velocity starts at 0): dash SGD and draw it
 # on top, so that it stays visible where the two overlap.
 _LINESTYLE = {"SGD": (0, (4, 2))}
 _ON_TOP = {"SGD": 3}
 
 
-def off_plot_from(path: ArrayLike, xlim: tuple[float, float],
-                  ylim: tuple[float, float]) -> int | None:
+def off_plot_from(
+    path: ArrayLike, xlim: tuple[float, float], ylim: tuple[float, float]
+) -> int | None:
     """The step from which ``path`` stays outside the window ``xlim`` x ``ylim`` to its end.
 
     ``None`` when the path ends inside the window (a path that leaves and comes
@@ -58,20 +76,33 @@ def off_plot_from(path: ArrayLike, xlim: tuple[float, float],
     """
     path = check_array(path, "path", "off_plot_from", allow_nan=True)
     if path.ndim != 2 or path.shape[1] != 2:
-        raise argument_error("off_plot_from", "path", path,
-                             f"of shape (k, 2), one point per step, got {path.shape}",
-                             "pass a trajectory from minimize")
+        raise argument_error(
+            "off_plot_from",
+            "path",
+            path,
+            f"of shape (k, 2), one point per step, got {path.shape}",
+            "pass a trajectory from minimize",
+        )
     with np.errstate(invalid="ignore"):
-        inside = ((path[:, 0] >= xlim[0]) & (path[:, 0] <= xlim[1])
-                  & (path[:, 1] >= ylim[0]) & (path[:, 1] <= ylim[1]))
+        inside = (
+            (path[:, 0] >= xlim[0])
+            & (path[:, 0] <= xlim[1])
+            & (path[:, 1] >= ylim[0])
+            & (path[:, 1] <= ylim[1])
+        )
     if inside[-1]:
         return None
     shown = np.flatnonzero(inside)
     return int(shown[-1]) + 1 if shown.size else 0
 
 
-def status_notes(problem: Any, paths: Mapping[str, np.ndarray], n_steps: int,
-                 xlim: tuple[float, float], ylim: tuple[float, float]) -> dict[str, str]:
+def status_notes(
+    problem: Any,
+    paths: Mapping[str, np.ndarray],
+    n_steps: int,
+    xlim: tuple[float, float],
+    ylim: tuple[float, float],
+) -> dict[str, str]:
     """One short note per method for a title: final loss, divergence, leaving the picture.
 
     A run that ``minimize`` stopped (fewer than ``n_steps + 1`` points, or a
@@ -103,8 +134,14 @@ def status_notes(problem: Any, paths: Mapping[str, np.ndarray], n_steps: int,
     return notes
 
 
-def explorer_paths(problem: Any, x0: ArrayLike = (-1.5, 2.0), learning_rate: float = 0.01, beta_1: float = 0.9,
-                   beta_2: float = 0.999, n_steps: int = 100) -> dict[str, np.ndarray]:
+def explorer_paths(
+    problem: Any,
+    x0: ArrayLike = (-1.5, 2.0),
+    learning_rate: float = 0.01,
+    beta_1: float = 0.9,
+    beta_2: float = 0.999,
+    n_steps: int = 100,
+) -> dict[str, np.ndarray]:
     """Trajectories of SGD, Momentum, RMSProp and Adam from ``x0`` on ``problem``.
 
     One ``learning_rate`` for all four; ``beta_1`` is Momentum's ``momentum``
@@ -119,14 +156,19 @@ def explorer_paths(problem: Any, x0: ArrayLike = (-1.5, 2.0), learning_rate: flo
     >>> {name: path.shape for name, path in paths.items()}["Adam"]
     (11, 2)
     """
-    adam = Adam(learning_rate, beta_1, beta_2)   # validates the three sliders first
-    optimizers = {"SGD": SGD(learning_rate), "Momentum": Momentum(learning_rate, beta_1),
-                  "RMSProp": RMSProp(learning_rate, rho=beta_2), "Adam": adam}
+    adam = Adam(learning_rate, beta_1, beta_2)  # validates the three sliders first
+    optimizers = {
+        "SGD": SGD(learning_rate),
+        "Momentum": Momentum(learning_rate, beta_1),
+        "RMSProp": RMSProp(learning_rate, rho=beta_2),
+        "Adam": adam,
+    }
     return {name: minimize(problem.grad, x0, opt, n_steps) for name, opt in optimizers.items()}
 
 
-def summarize_paths(problem: Any, paths: Mapping[str, np.ndarray], n_steps: int | None = None,
-                    tol: float = 1e-3) -> dict[str, dict[str, Any]]:
+def summarize_paths(
+    problem: Any, paths: Mapping[str, np.ndarray], n_steps: int | None = None, tol: float = 1e-3
+) -> dict[str, dict[str, Any]]:
     """Per method: final loss, first step with loss < ``tol``, and whether it diverged.
 
     A path diverged when it is shorter than ``n_steps + 1`` (``minimize``
@@ -144,30 +186,45 @@ def summarize_paths(problem: Any, paths: Mapping[str, np.ndarray], n_steps: int 
     65
     """
     if not isinstance(paths, Mapping) or not paths:
-        raise argument_error("summarize_paths", "paths", paths,
-                             "a non-empty dict name -> trajectory",
-                             "pass what explorer_paths returned",
-                             exc=ValueError if isinstance(paths, Mapping) else ArgumentTypeError)
+        raise argument_error(
+            "summarize_paths",
+            "paths",
+            paths,
+            "a non-empty dict name -> trajectory",
+            "pass what explorer_paths returned",
+            exc=ValueError if isinstance(paths, Mapping) else ArgumentTypeError,
+        )
     out = {}
     for name, path in paths.items():
         path = np.asarray(path, dtype=float)
         if path.ndim != 2 or path.shape[1] != 2 or len(path) == 0:
-            raise argument_error("summarize_paths", f"paths[{name!r}]", path,
-                                 f"of shape (n_steps + 1, 2), got {path.shape}",
-                                 "pass a 2-D trajectory from minimize")
+            raise argument_error(
+                "summarize_paths",
+                f"paths[{name!r}]",
+                path,
+                f"of shape (n_steps + 1, 2), got {path.shape}",
+                "pass a 2-D trajectory from minimize",
+            )
         with np.errstate(over="ignore", invalid="ignore"):
             losses = np.array([problem.value(x) for x in path])
         final = float(losses[-1])
         diverged = (n_steps is not None and len(path) < n_steps + 1) or not np.isfinite(final)
         below = np.flatnonzero(losses < tol)
-        out[name] = {"final_loss": final, "diverged": bool(diverged),
-                     "steps_to_tol": int(below[0]) if below.size and not diverged else None}
+        out[name] = {
+            "final_loss": final,
+            "diverged": bool(diverged),
+            "steps_to_tol": int(below[0]) if below.size and not diverged else None,
+        }
     return out
 
 
-def plot_contours(problem: Any, xlim: tuple[float, float] = (-2.0, 2.0),
-                  ylim: tuple[float, float] = (-1.0, 3.0), ax: Any = None,
-                  n_levels: int = 25) -> Any:
+def plot_contours(
+    problem: Any,
+    xlim: tuple[float, float] = (-2.0, 2.0),
+    ylim: tuple[float, float] = (-1.0, 3.0),
+    ax: Any = None,
+    n_levels: int = 25,
+) -> Any:
     """Log-spaced contour lines of ``problem.value`` and a star at its minimum.
 
     Examples
@@ -188,8 +245,15 @@ def plot_contours(problem: Any, xlim: tuple[float, float] = (-2.0, 2.0),
     z = problem.value(grid) + 1e-3
     levels = np.logspace(np.log10(z.min()), np.log10(z.max()), n_levels)
     ax.contour(xs, ys, z, levels=levels, norm=LogNorm(), cmap="Greys", linewidths=0.7)
-    ax.plot(*problem.minimum, marker="*", color="gold", markersize=16, markeredgecolor="k",
-            linestyle="none", label="minimum")
+    ax.plot(
+        *problem.minimum,
+        marker="*",
+        color="gold",
+        markersize=16,
+        markeredgecolor="k",
+        linestyle="none",
+        label="minimum",
+    )
     ax.set_xlim(*xlim)
     ax.set_ylim(*ylim)
     ax.set_xlabel("parameter $x_1$ (unitless)")
@@ -197,9 +261,14 @@ def plot_contours(problem: Any, xlim: tuple[float, float] = (-2.0, 2.0),
     return ax
 
 
-def plot_paths(problem: Any, paths: Mapping[str, np.ndarray],
-               xlim: tuple[float, float] = (-2.0, 2.0), ylim: tuple[float, float] = (-1.0, 3.0),
-               ax: Any = None, title: str | None = None) -> Any:
+def plot_paths(
+    problem: Any,
+    paths: Mapping[str, np.ndarray],
+    xlim: tuple[float, float] = (-2.0, 2.0),
+    ylim: tuple[float, float] = (-1.0, 3.0),
+    ax: Any = None,
+    title: str | None = None,
+) -> Any:
     """Contours of ``problem`` with each optimizer's path drawn on top.
 
     Examples
@@ -217,9 +286,18 @@ def plot_paths(problem: Any, paths: Mapping[str, np.ndarray],
         color, marker = _STYLE.get(name, (None, "."))
         gone = off_plot_from(path, xlim, ylim)
         label = name if gone is None else f"{name} (off the plot from step {gone})"
-        ax.plot(path[:, 0], path[:, 1], color=color, marker=marker, markersize=3,
-                markevery=max(1, len(path) // 15), linewidth=1.3, label=label,
-                linestyle=_LINESTYLE.get(name, "-"), zorder=_ON_TOP.get(name, 2))
+        ax.plot(
+            path[:, 0],
+            path[:, 1],
+            color=color,
+            marker=marker,
+            markersize=3,
+            markevery=max(1, len(path) // 15),
+            linewidth=1.3,
+            label=label,
+            linestyle=_LINESTYLE.get(name, "-"),
+            zorder=_ON_TOP.get(name, 2),
+        )
     ax.plot(*np.asarray(next(iter(paths.values())))[0], "ko", label="start")
     ax.legend(loc="best", fontsize=8)
     if title:
@@ -238,19 +316,30 @@ def loss_gaps(problem: Any, paths: Mapping[str, np.ndarray]) -> dict[str, np.nda
     """
     best = problem.value(problem.minimum)
     with np.errstate(over="ignore", invalid="ignore"):
-        return {name: np.array([problem.value(x) for x in np.asarray(path, dtype=float)]) - best
-                for name, path in paths.items()}
+        return {
+            name: np.array([problem.value(x) for x in np.asarray(path, dtype=float)]) - best
+            for name, path in paths.items()
+        }
 
 
 #: Matplotlib style of each optimizer's loss curve (the colours of :func:`plot_paths`).
-LOSS_STYLES = {name: {"color": color, "linestyle": _LINESTYLE.get(name, "-"),
-                      "zorder": _ON_TOP.get(name, 2)} for name, (color, _) in _STYLE.items()}
+LOSS_STYLES = {
+    name: {"color": color, "linestyle": _LINESTYLE.get(name, "-"), "zorder": _ON_TOP.get(name, 2)}
+    for name, (color, _) in _STYLE.items()
+}
 
 
-def plot_runs(problem: Any, paths: Mapping[str, np.ndarray], axes: Any = None, *,
-              xlim: tuple[float, float] = (-2.0, 2.0), ylim: tuple[float, float] = (-1.0, 3.0),
-              title: str | None = None, ceiling: float | None = None,
-              loss_title: str = "loss gap per step") -> tuple[Any, Any]:
+def plot_runs(
+    problem: Any,
+    paths: Mapping[str, np.ndarray],
+    axes: Any = None,
+    *,
+    xlim: tuple[float, float] = (-2.0, 2.0),
+    ylim: tuple[float, float] = (-1.0, 3.0),
+    title: str | None = None,
+    ceiling: float | None = None,
+    loss_title: str = "loss gap per step",
+) -> tuple[Any, Any]:
     """Two panels: the paths on the contours, and the loss gap per step (log scale).
 
     The loss panel is :func:`course_lib.viz.plots.plot_loss_curves` of
@@ -280,15 +369,26 @@ def plot_runs(problem: Any, paths: Mapping[str, np.ndarray], axes: Any = None, *
         _, axes = plt.subplots(1, 2, figsize=(12, 4.5))
     left, right = axes
     plot_paths(problem, paths, xlim, ylim, ax=left, title=title)
-    plot_loss_curves(loss_gaps(problem, paths), ax=right, ceiling=ceiling, floor=1e-16,
-                     styles=LOSS_STYLES, xlabel="step t",
-                     ylabel="loss gap $f(x_t) - f(x^*)$ (log scale)", title=loss_title)
+    plot_loss_curves(
+        loss_gaps(problem, paths),
+        ax=right,
+        ceiling=ceiling,
+        floor=1e-16,
+        styles=LOSS_STYLES,
+        xlabel="step t",
+        ylabel="loss gap $f(x_t) - f(x^*)$ (log scale)",
+        title=loss_title,
+    )
     return left, right
 
 
-def optimizer_explorer(problem: Any, x0: ArrayLike = (-1.5, 2.0), n_steps: int = 100,
-                       xlim: tuple[float, float] = (-2.0, 2.0),
-                       ylim: tuple[float, float] = (-1.0, 3.0)) -> Any:
+def optimizer_explorer(
+    problem: Any,
+    x0: ArrayLike = (-1.5, 2.0),
+    n_steps: int = 100,
+    xlim: tuple[float, float] = (-2.0, 2.0),
+    ylim: tuple[float, float] = (-1.0, 3.0),
+) -> Any:
     """An ipywidgets explorer: sliders for learning_rate, beta_1, beta_2 redraw the four paths.
 
     Returns the widget (display it as the last expression of a cell).  In a
@@ -311,29 +411,43 @@ def optimizer_explorer(problem: Any, x0: ArrayLike = (-1.5, 2.0), n_steps: int =
 
     def draw(learning_rate: float, beta_1: float, beta_2: float) -> None:
         paths = explorer_paths(problem, x0, learning_rate, beta_1, beta_2, n_steps)
-        left, _ = plot_runs(problem, paths, xlim=xlim, ylim=ylim, ceiling=1e6,
-                            title=f"learning_rate={learning_rate:.3g}, β1={beta_1:.3f}, "
-                                  f"β2={beta_2:.4f}",
-                            loss_title="loss gap per step (▲: above 1e6, off the scale)")
-        notes = "; ".join(f"{name}: {note}" for name, note in
-                          status_notes(problem, paths, n_steps, xlim, ylim).items())
+        left, _ = plot_runs(
+            problem,
+            paths,
+            xlim=xlim,
+            ylim=ylim,
+            ceiling=1e6,
+            title=f"learning_rate={learning_rate:.3g}, β1={beta_1:.3f}, β2={beta_2:.4f}",
+            loss_title="loss gap per step (▲: above 1e6, off the scale)",
+        )
+        notes = "; ".join(
+            f"{name}: {note}"
+            for name, note in status_notes(problem, paths, n_steps, xlim, ylim).items()
+        )
         left.figure.suptitle(f"final loss after {n_steps} steps: {notes}", fontsize=9)
         plt.show()
 
     return widgets.interactive(
         draw,
-        learning_rate=widgets.FloatLogSlider(value=0.01, base=10, min=-4, max=0, step=0.1,
-                                             description="lr"),
+        learning_rate=widgets.FloatLogSlider(
+            value=0.01, base=10, min=-4, max=0, step=0.1, description="lr"
+        ),
         beta_1=widgets.FloatSlider(value=0.9, min=0.0, max=0.99, step=0.01, description="β1"),
-        beta_2=widgets.FloatSlider(value=0.999, min=0.9, max=0.9999, step=0.0001,
-                                   readout_format=".4f", description="β2"),
+        beta_2=widgets.FloatSlider(
+            value=0.999, min=0.9, max=0.9999, step=0.0001, readout_format=".4f", description="β2"
+        ),
     )
 
 
 # ------------------------------------------------------------------ chapter 03's comparisons
-def tune_learning_rates(problem: Any, x0: ArrayLike, makers: Mapping[str, Callable[..., Any]],
-                        learning_rates: ArrayLike, n_steps: int,
-                        hold: int = 50) -> tuple[dict[str, np.ndarray], "pd.DataFrame"]:
+def tune_learning_rates(
+    problem: Any,
+    x0: ArrayLike,
+    makers: Mapping[str, Callable[..., Any]],
+    learning_rates: ArrayLike,
+    n_steps: int,
+    hold: int = 50,
+) -> tuple[dict[str, np.ndarray], pd.DataFrame]:
     """Each optimizer with its best learning rate from a grid: its run and a summary table.
 
     A run is scored by its *worst* loss over the last ``hold`` steps (so that
@@ -373,21 +487,34 @@ def tune_learning_rates(problem: Any, x0: ArrayLike, makers: Mapping[str, Callab
     rates = np.asarray(learning_rates, dtype=float)
     runs, rows = {}, []
     for name, make in makers.items():
-        paths = [minimize(problem.grad, x0, make(learning_rate=float(rate)), n_steps)
-                 for rate in rates]
-        scores = [problem.value(p[-hold:].T).max() if len(p) == n_steps + 1 else np.inf
-                  for p in paths]                    # shorter path: minimize stopped a divergence
+        paths = [
+            minimize(problem.grad, x0, make(learning_rate=float(rate)), n_steps) for rate in rates
+        ]
+        scores = [
+            problem.value(p[-hold:].T).max() if len(p) == n_steps + 1 else np.inf for p in paths
+        ]  # shorter path: minimize stopped a divergence
         best = int(np.argmin(scores))
         runs[name] = paths[best]
-        rows.append({"optimizer": name, "learning_rate": float(rates[best]),
-                     f"worst of last {hold}": scores[best],
-                     "final loss": problem.value(paths[best][-1])})
+        rows.append(
+            {
+                "optimizer": name,
+                "learning_rate": float(rates[best]),
+                f"worst of last {hold}": scores[best],
+                "final loss": problem.value(paths[best][-1]),
+            }
+        )
     return runs, pd.DataFrame(rows).set_index("optimizer")
 
 
-def plot_comparison(problem: Any, runs: Mapping[str, np.ndarray], table: "pd.DataFrame", *,
-                    xlim: tuple[float, float], ylim: tuple[float, float],
-                    title: str) -> Any:
+def plot_comparison(
+    problem: Any,
+    runs: Mapping[str, np.ndarray],
+    table: pd.DataFrame,
+    *,
+    xlim: tuple[float, float],
+    ylim: tuple[float, float],
+    title: str,
+) -> Any:
     """One path panel per optimizer (drawn together they hide one another) and one loss panel.
 
     ``runs`` and ``table`` are what :func:`tune_learning_rates` returned.
@@ -409,22 +536,36 @@ def plot_comparison(problem: Any, runs: Mapping[str, np.ndarray], table: "pd.Dat
     import matplotlib.pyplot as plt
 
     names = list(runs)
-    grid: Any = [names[i:i + 2] + ["loss"] for i in range(0, len(names), 2)]
+    grid: Any = [names[i : i + 2] + ["loss"] for i in range(0, len(names), 2)]
     grid = [row if len(row) == 3 else row[:1] + ["."] + row[1:] for row in grid]
-    fig, axes = plt.subplot_mosaic(grid, figsize=(14, 4 * len(grid)), layout="constrained",
-                                   width_ratios=(1, 1, 1.3))
+    fig, axes = plt.subplot_mosaic(
+        grid, figsize=(14, 4 * len(grid)), layout="constrained", width_ratios=(1, 1, 1.3)
+    )
     for name in names:
-        plot_paths(problem, {name: runs[name]}, xlim, ylim, ax=axes[name],
-                   title=f"{name}, learning rate = {table.loc[name, 'learning_rate']:.3g}")
-    plot_loss_curves(loss_gaps(problem, runs), ax=axes["loss"], floor=1e-16, styles=LOSS_STYLES,
-                     xlabel="step t", ylabel="loss gap $f(x_t) - f(x^*)$ (log scale)",
-                     title="loss per step")
+        plot_paths(
+            problem,
+            {name: runs[name]},
+            xlim,
+            ylim,
+            ax=axes[name],
+            title=f"{name}, learning rate = {table.loc[name, 'learning_rate']:.3g}",
+        )
+    plot_loss_curves(
+        loss_gaps(problem, runs),
+        ax=axes["loss"],
+        floor=1e-16,
+        styles=LOSS_STYLES,
+        xlabel="step t",
+        ylabel="loss gap $f(x_t) - f(x^*)$ (log scale)",
+        title="loss per step",
+    )
     fig.suptitle(title, fontweight="bold")
     return fig
 
 
-def plot_adam_step_scale(n_steps: int = 3000, beta_1: float = 0.9, beta_2: float = 0.999,
-                         ax: Any = None) -> Any:
+def plot_adam_step_scale(
+    n_steps: int = 3000, beta_1: float = 0.9, beta_2: float = 0.999, ax: Any = None
+) -> Any:
     """Adam's step for a constant gradient, with and without bias correction (log x axis).
 
     Examples
@@ -440,13 +581,16 @@ def plot_adam_step_scale(n_steps: int = 3000, beta_1: float = 0.9, beta_2: float
     if ax is None:
         _, ax = plt.subplots()
     t = np.arange(1, n_steps + 1)
-    ax.semilogx(t, adam_step_scale(t, beta_1, beta_2, bias_correction=False),
-                label="without bias correction (as in the source articles)")
+    ax.semilogx(
+        t,
+        adam_step_scale(t, beta_1, beta_2, bias_correction=False),
+        label="without bias correction (as in the source articles)",
+    )
     ax.semilogx(t, adam_step_scale(t, beta_1, beta_2), label="with bias correction (Adam, Keras)")
     ax.set_xlabel("step t (log scale)")
     ax.set_ylabel("step size / learning rate")
     ax.set_title("Adam's step for a constant gradient")
-    ax.set_ylim(0, 8.5)                 # room above the peak for the legend
+    ax.set_ylim(0, 8.5)  # room above the peak for the legend
     ax.legend(loc="upper right")
     return ax
 

@@ -16,16 +16,29 @@ modules, which keeps the layers of DESIGN.md pointing down).
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from course_lib.core.validation import (ArgumentTypeError, argument_error, check_array,
-                                        check_frame, check_int, check_number)
+from course_lib.core.validation import (
+    ArgumentTypeError,
+    argument_error,
+    check_array,
+    check_frame,
+    check_int,
+    check_number,
+)
 
-__all__ = ["plot_loss_vs_prediction", "plot_loss_curves", "loss_grid", "plot_contour_path",
-           "plot_descent", "plot_segment_rmse"]
+__all__ = [
+    "plot_loss_vs_prediction",
+    "plot_loss_curves",
+    "loss_grid",
+    "plot_contour_path",
+    "plot_descent",
+    "plot_segment_rmse",
+]
 
 
 def _axes(ax: Any) -> Any:
@@ -36,13 +49,13 @@ def _axes(ax: Any) -> Any:
     return ax
 
 
-def _as_dict(curves: Any, default_label: str, name: str,
-             where: str) -> dict[str, np.ndarray]:
+def _as_dict(curves: Any, default_label: str, name: str, where: str) -> dict[str, np.ndarray]:
     """``{label: values}`` as float arrays; one array becomes ``{default_label: array}``."""
     if isinstance(curves, Mapping):
         if not curves:
-            raise argument_error(where, name, curves, "a non-empty dict {label: values}",
-                                 "pass at least one curve")
+            raise argument_error(
+                where, name, curves, "a non-empty dict {label: values}", "pass at least one curve"
+            )
         return {str(k): np.asarray(v, dtype=float) for k, v in curves.items()}
     return {default_label: np.asarray(curves, dtype=float)}
 
@@ -52,10 +65,16 @@ def _item(curves: Any, name: str, label: str) -> str:
     return f"{name}[{label!r}]" if isinstance(curves, Mapping) else name
 
 
-def plot_loss_vs_prediction(predictions: ArrayLike, curves: Mapping[str, ArrayLike] | ArrayLike,
-                            ax: Any = None, *, target: float | None = None,
-                            xlabel: str = "prediction", ylabel: str = "loss",
-                            title: str | None = None) -> Any:
+def plot_loss_vs_prediction(
+    predictions: ArrayLike,
+    curves: Mapping[str, ArrayLike] | ArrayLike,
+    ax: Any = None,
+    *,
+    target: float | None = None,
+    xlabel: str = "prediction",
+    ylabel: str = "loss",
+    title: str | None = None,
+) -> Any:
     """Plot one or more losses against the prediction, for a fixed target.
 
     Parameters
@@ -80,9 +99,13 @@ def plot_loss_vs_prediction(predictions: ArrayLike, curves: Mapping[str, ArrayLi
     table = _as_dict(curves, "loss", "curves", "plot_loss_vs_prediction")
     for label, values in table.items():
         if values.shape != x.shape:
-            raise argument_error("plot_loss_vs_prediction", _item(curves, "curves", label), values,
-                                 f"the same shape as predictions {x.shape}, got {values.shape}",
-                                 "give one loss value per prediction")
+            raise argument_error(
+                "plot_loss_vs_prediction",
+                _item(curves, "curves", label),
+                values,
+                f"the same shape as predictions {x.shape}, got {values.shape}",
+                "give one loss value per prediction",
+            )
     ax = _axes(ax)
     for label, values in table.items():
         ax.plot(x, values, label=label)
@@ -104,16 +127,25 @@ def _short_number(value: float) -> str:
     """
     if 0.01 <= abs(value) < 1000:
         return f"{value:g}"
-    mantissa, exponent = f"{value:.2g}".split("e") if "e" in f"{value:.2g}" else \
-        (f"{value:.2g}", "0")
+    mantissa, exponent = (
+        f"{value:.2g}".split("e") if "e" in f"{value:.2g}" else (f"{value:.2g}", "0")
+    )
     return f"{mantissa}e{int(exponent)}"
 
 
-def plot_loss_curves(histories: Mapping[str, ArrayLike] | ArrayLike, ax: Any = None, *,
-                     xs: Mapping[str, ArrayLike] | None = None, logy: bool = True,
-                     xlabel: str = "step", ylabel: str = "loss", title: str | None = None,
-                     ceiling: float | None = None, floor: float | None = None,
-                     styles: Mapping[str, Mapping[str, Any]] | None = None) -> Any:
+def plot_loss_curves(
+    histories: Mapping[str, ArrayLike] | ArrayLike,
+    ax: Any = None,
+    *,
+    xs: Mapping[str, ArrayLike] | None = None,
+    logy: bool = True,
+    xlabel: str = "step",
+    ylabel: str = "loss",
+    title: str | None = None,
+    ceiling: float | None = None,
+    floor: float | None = None,
+    styles: Mapping[str, Mapping[str, Any]] | None = None,
+) -> Any:
     """Plot loss against step for one or several runs; diverging runs stay visible.
 
     The one loss-curve helper of the course (chapters 02, 03 and later).
@@ -159,34 +191,57 @@ def plot_loss_curves(histories: Mapping[str, ArrayLike] | ArrayLike, ax: Any = N
     'spike (off the scale: above 1e4 at step 1)'
     """
     if ceiling is not None:
-        ceiling = check_number(ceiling, "ceiling", "plot_loss_curves", low=0,
-                               low_inclusive=False, fix="e.g. ceiling=1e4 cuts curves of "
-                                                        "diverging runs, or pass None")
+        ceiling = check_number(
+            ceiling,
+            "ceiling",
+            "plot_loss_curves",
+            low=0,
+            low_inclusive=False,
+            fix="e.g. ceiling=1e4 cuts curves of diverging runs, or pass None",
+        )
     table = _as_dict(histories, "loss", "histories", "plot_loss_curves")
     ax = _axes(ax)
     for label, values in table.items():
         name = _item(histories, "histories", label)
         if values.ndim != 1 or values.size == 0:
-            raise argument_error("plot_loss_curves", name, values, "a non-empty 1-D sequence of "
-                                 f"losses, got shape {values.shape}",
-                                 "pass one loss per step, step 0 first")
+            raise argument_error(
+                "plot_loss_curves",
+                name,
+                values,
+                f"a non-empty 1-D sequence of losses, got shape {values.shape}",
+                "pass one loss per step, step 0 first",
+            )
         x = np.arange(values.size) if not xs or label not in xs else np.asarray(xs[label])
         if x.shape != values.shape:
-            raise argument_error("plot_loss_curves", f"xs[{label!r}]", x,
-                                 f"the same shape as {name} {values.shape}, got {x.shape}",
-                                 "give one x per loss value")
+            raise argument_error(
+                "plot_loss_curves",
+                f"xs[{label!r}]",
+                x,
+                f"the same shape as {name} {values.shape}, got {x.shape}",
+                "give one x per loss value",
+            )
         over = ~(values <= ceiling) if ceiling is not None else ~np.isfinite(values)
         text = label
         if over.any():
             first = int(np.flatnonzero(over)[0])
             where = f"above {_short_number(ceiling)}" if ceiling is not None else "not finite"
-            text = (f"{label} (diverged: {where} from step {first})" if over[-1]
-                    else f"{label} (off the scale: {where} at step {first})")
+            text = (
+                f"{label} (diverged: {where} from step {first})"
+                if over[-1]
+                else f"{label} (off the scale: {where} at step {first})"
+            )
         shown = np.where(over, np.nan, values if floor is None else np.maximum(values, floor))
         (line,) = ax.plot(x, shown, label=text, **dict((styles or {}).get(label, {})))
         if over.any() and ceiling is not None:
-            ax.plot(x[over], np.full(int(over.sum()), ceiling), linestyle="none", marker="^",
-                    markersize=6, color=line.get_color(), clip_on=False)
+            ax.plot(
+                x[over],
+                np.full(int(over.sum()), ceiling),
+                linestyle="none",
+                marker="^",
+                markersize=6,
+                color=line.get_color(),
+                clip_on=False,
+            )
     if logy:
         ax.set_yscale("log")
     ax.set_xlabel(xlabel)
@@ -197,9 +252,12 @@ def plot_loss_curves(histories: Mapping[str, ArrayLike] | ArrayLike, ax: Any = N
     return ax
 
 
-def loss_grid(loss_fn: Callable[[np.ndarray], float], xlim: tuple[float, float],
-              ylim: tuple[float, float],
-              n: int = 60) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def loss_grid(
+    loss_fn: Callable[[np.ndarray], float],
+    xlim: tuple[float, float],
+    ylim: tuple[float, float],
+    n: int = 60,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Evaluate ``loss_fn(theta)`` on an ``n x n`` grid of 2-parameter points.
 
     Returns
@@ -216,31 +274,49 @@ def loss_grid(loss_fn: Callable[[np.ndarray], float], xlim: tuple[float, float],
            [2., 1., 2.]])
     """
     if not callable(loss_fn):
-        raise argument_error("loss_grid", "loss_fn", loss_fn, "a function theta -> float, got "
-                             f"{type(loss_fn).__name__}", exc=ArgumentTypeError)
+        raise argument_error(
+            "loss_grid",
+            "loss_fn",
+            loss_fn,
+            f"a function theta -> float, got {type(loss_fn).__name__}",
+            exc=ArgumentTypeError,
+        )
     for name, lim in (("xlim", xlim), ("ylim", ylim)):
         try:
             ok = len(lim) == 2 and bool(lim[0] < lim[1])
         except TypeError:
             ok = False
         if not ok:
-            raise argument_error("loss_grid", name, lim, "(low, high) with low < high",
-                                 f"e.g. {name}=(-1.0, 1.0)")
+            raise argument_error(
+                "loss_grid", name, lim, "(low, high) with low < high", f"e.g. {name}=(-1.0, 1.0)"
+            )
     n = check_int(n, "n", "loss_grid", minimum=2, fix="the grid needs at least 2 points a side")
     t0, t1 = np.linspace(*xlim, n), np.linspace(*ylim, n)
     T0, T1 = np.meshgrid(t0, t1)
-    Z = np.array([[loss_fn(np.array([a, b])) for a, b in zip(r0, r1)] for r0, r1 in zip(T0, T1)])
+    Z = np.array(
+        [
+            [loss_fn(np.array([a, b])) for a, b in zip(r0, r1, strict=True)]
+            for r0, r1 in zip(T0, T1, strict=True)
+        ]
+    )
     return T0, T1, Z
 
 
-def plot_contour_path(loss_fn: Callable[[np.ndarray], float],
-                      paths: Mapping[str, ArrayLike] | ArrayLike | None = None, ax: Any = None,
-                      *, xlim: tuple[float, float] | None = None,
-                      ylim: tuple[float, float] | None = None, n: int = 60, levels: int = 25,
-                      optimum: ArrayLike | None = None,
-                      param_names: tuple[str, str] = ("θ₀", "θ₁"), title: str | None = None,
-                      colors: str | Mapping[str, str] | None = None,
-                      number_steps: int = 0) -> Any:
+def plot_contour_path(
+    loss_fn: Callable[[np.ndarray], float],
+    paths: Mapping[str, ArrayLike] | ArrayLike | None = None,
+    ax: Any = None,
+    *,
+    xlim: tuple[float, float] | None = None,
+    ylim: tuple[float, float] | None = None,
+    n: int = 60,
+    levels: int = 25,
+    optimum: ArrayLike | None = None,
+    param_names: tuple[str, str] = ("θ₀", "θ₁"),
+    title: str | None = None,
+    colors: str | Mapping[str, str] | None = None,
+    number_steps: int = 0,
+) -> Any:
     """Contour plot of a 2-parameter loss with optimisation paths drawn on top.
 
     Parameters
@@ -275,17 +351,26 @@ def plot_contour_path(loss_fn: Callable[[np.ndarray], float],
     >>> [t.get_text() for t in ax.texts], ax.get_lines()[0].get_color()
     (['0', '1'], 'tab:red')
     """
-    number_steps = check_int(number_steps, "number_steps", "plot_contour_path", minimum=0,
-                             fix="it is how many points of each path to number")
+    number_steps = check_int(
+        number_steps,
+        "number_steps",
+        "plot_contour_path",
+        minimum=0,
+        fix="it is how many points of each path to number",
+    )
     table = {} if paths is None else _as_dict(paths, "path", "paths", "plot_contour_path")
     for label, p in table.items():
         if p.ndim != 2 or p.shape[1] != 2:
-            raise argument_error("plot_contour_path", _item(paths, "paths", label), p,
-                                 f"of shape (k, 2), one row of 2 parameters per step, got "
-                                 f"{p.shape}")
+            raise argument_error(
+                "plot_contour_path",
+                _item(paths, "paths", label),
+                p,
+                f"of shape (k, 2), one row of 2 parameters per step, got {p.shape}",
+            )
     finite = [p[np.all(np.isfinite(p), axis=1)] for p in table.values()]
-    stack = finite + ([np.atleast_2d(np.asarray(optimum, dtype=float))]
-                      if optimum is not None else [])
+    stack = finite + (
+        [np.atleast_2d(np.asarray(optimum, dtype=float))] if optimum is not None else []
+    )
     points = np.vstack(stack) if stack else np.zeros((1, 2))
     if xlim is None or ylim is None:
         lo, hi = points.min(axis=0), points.max(axis=0)
@@ -296,19 +381,38 @@ def plot_contour_path(loss_fn: Callable[[np.ndarray], float],
     ax = _axes(ax)
     zmin = max(float(np.min(Z)), 1e-6)
     zmax = max(float(np.max(Z)), zmin * 10)
-    ax.contour(T0, T1, np.maximum(Z, zmin), levels=np.geomspace(zmin, zmax, levels),
-               cmap="viridis", linewidths=0.8)
+    ax.contour(
+        T0,
+        T1,
+        np.maximum(Z, zmin),
+        levels=np.geomspace(zmin, zmax, levels),
+        cmap="viridis",
+        linewidths=0.8,
+    )
     for label, p in table.items():
         color = colors.get(label) if isinstance(colors, Mapping) else colors
-        (line,) = ax.plot(p[:, 0], p[:, 1], marker="o", markersize=2.5, linewidth=1.2,
-                          label=label, color=color)
+        (line,) = ax.plot(
+            p[:, 0], p[:, 1], marker="o", markersize=2.5, linewidth=1.2, label=label, color=color
+        )
         for step, (a, b) in enumerate(p[:number_steps]):
             if xlim[0] <= a <= xlim[1] and ylim[0] <= b <= ylim[1]:
-                ax.annotate(str(step), (a, b), xytext=(4, 2), textcoords="offset points",
-                            fontsize=7, color=line.get_color())
+                ax.annotate(
+                    str(step),
+                    (a, b),
+                    xytext=(4, 2),
+                    textcoords="offset points",
+                    fontsize=7,
+                    color=line.get_color(),
+                )
     if optimum is not None:
-        ax.plot(*np.asarray(optimum, dtype=float), marker="*", markersize=14, color="black",
-                linestyle="none", label="minimum")
+        ax.plot(
+            *np.asarray(optimum, dtype=float),
+            marker="*",
+            markersize=14,
+            color="black",
+            linestyle="none",
+            label="minimum",
+        )
     ax.set_xlim(xlim)
     ax.set_ylim(ylim)
     ax.set_xlabel(param_names[0])
@@ -320,11 +424,19 @@ def plot_contour_path(loss_fn: Callable[[np.ndarray], float],
     return ax
 
 
-def plot_descent(loss_fn: Callable[[np.ndarray], float], thetas: ArrayLike, losses: ArrayLike,
-                 axes: Any = None, *, optimum: ArrayLike | None = None, label: str = "path",
-                 summary: str | None = None, xlim: tuple[float, float] | None = None,
-                 ylim: tuple[float, float] | None = None,
-                 param_names: tuple[str, str] = ("θ₀", "θ₁")) -> tuple[Any, Any]:
+def plot_descent(
+    loss_fn: Callable[[np.ndarray], float],
+    thetas: ArrayLike,
+    losses: ArrayLike,
+    axes: Any = None,
+    *,
+    optimum: ArrayLike | None = None,
+    label: str = "path",
+    summary: str | None = None,
+    xlim: tuple[float, float] | None = None,
+    ylim: tuple[float, float] | None = None,
+    param_names: tuple[str, str] = ("θ₀", "θ₁"),
+) -> tuple[Any, Any]:
     """Draw one optimisation run: its path on the loss contours and its loss curve.
 
     This is the drawing half of the chapter-02 explorer (the other half is
@@ -355,29 +467,59 @@ def plot_descent(loss_fn: Callable[[np.ndarray], float], thetas: ArrayLike, loss
     >>> ax2.get_ylabel()
     'loss (MSE)'
     """
-    thetas = check_array(thetas, "thetas", "plot_descent", ndim=2, allow_nan=True,
-                         fix="pass run.thetas, one row of 2 parameters per step")
-    losses = check_array(losses, "losses", "plot_descent", ndim=1, allow_nan=True,
-                         fix="pass run.losses, one value per step")
+    thetas = check_array(
+        thetas,
+        "thetas",
+        "plot_descent",
+        ndim=2,
+        allow_nan=True,
+        fix="pass run.thetas, one row of 2 parameters per step",
+    )
+    losses = check_array(
+        losses,
+        "losses",
+        "plot_descent",
+        ndim=1,
+        allow_nan=True,
+        fix="pass run.losses, one value per step",
+    )
     if thetas.shape[0] != losses.shape[0]:
-        raise argument_error("plot_descent", "losses", losses, f"one value per row of thetas "
-                             f"{thetas.shape}, got shape {losses.shape}",
-                             "pass the thetas and losses of the same run")
+        raise argument_error(
+            "plot_descent",
+            "losses",
+            losses,
+            f"one value per row of thetas {thetas.shape}, got shape {losses.shape}",
+            "pass the thetas and losses of the same run",
+        )
     if axes is None:
         import matplotlib.pyplot as plt
 
         fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     ax_contour, ax_loss = axes
-    plot_contour_path(loss_fn, {label: thetas}, ax=ax_contour, optimum=optimum, xlim=xlim,
-                      ylim=ylim, param_names=param_names, title="path on the loss surface")
+    plot_contour_path(
+        loss_fn,
+        {label: thetas},
+        ax=ax_contour,
+        optimum=optimum,
+        xlim=xlim,
+        ylim=ylim,
+        param_names=param_names,
+        title="path on the loss surface",
+    )
     plot_loss_curves({label: losses}, ax=ax_loss, ylabel="loss (MSE)", title="loss per step")
     if summary:
         ax_contour.figure.suptitle(summary, fontsize=10)
     return ax_contour, ax_loss
 
 
-def plot_segment_rmse(segment_log: Any, ax: Any = None, *, highlight: Sequence[str] = (),
-                      overall: ArrayLike | None = None, drift_events: Any = None) -> Any:
+def plot_segment_rmse(
+    segment_log: Any,
+    ax: Any = None,
+    *,
+    highlight: Sequence[str] = (),
+    overall: ArrayLike | None = None,
+    drift_events: Any = None,
+) -> Any:
     """Live RMSE per segment and batch, from :attr:`UpdatePipeline.segment_log` (chapter 10).
 
     One thin grey line per segment, the ``highlight`` segments in colour with a
@@ -397,23 +539,39 @@ def plot_segment_rmse(segment_log: Any, ax: Any = None, *, highlight: Sequence[s
     >>> ax.get_ylabel(), len(ax.get_lines())
     ('live RMSE on the batch (stars)', 3)
     """
-    check_frame(segment_log, "segment_log", "plot_segment_rmse",
-                columns=("first_day", "segment", "live_rmse", "alarm"),
-                fix="pass pipeline.segment_log (UpdatePipeline(..., segment_by='category'))")
+    check_frame(
+        segment_log,
+        "segment_log",
+        "plot_segment_rmse",
+        columns=("first_day", "segment", "live_rmse", "alarm"),
+        fix="pass pipeline.segment_log (UpdatePipeline(..., segment_by='category'))",
+    )
     ax = _axes(ax)
     table = segment_log.pivot(index="first_day", columns="segment", values="live_rmse")
     for seg in table.columns:
         if seg not in highlight:
             ax.plot(table.index, table[seg], "-", color="0.75", lw=0.8)
     if overall is not None:
-        ax.plot(table.index, np.asarray(overall, dtype=float), "-", color="black", lw=2.5,
-                label="all segments")
+        ax.plot(
+            table.index,
+            np.asarray(overall, dtype=float),
+            "-",
+            color="black",
+            lw=2.5,
+            label="all segments",
+        )
     for seg in highlight:
         rows = segment_log[segment_log["segment"] == seg]
         (line,) = ax.plot(rows["first_day"], rows["live_rmse"], "o-", ms=3, lw=1.8, label=seg)
         alarms = rows[rows["alarm"].astype(bool)]
-        ax.scatter(alarms["first_day"], alarms["live_rmse"], marker="X", s=80,
-                   color=line.get_color(), zorder=3)
+        ax.scatter(
+            alarms["first_day"],
+            alarms["live_rmse"],
+            marker="X",
+            s=80,
+            color=line.get_color(),
+            zorder=3,
+        )
     if drift_events is not None:
         from course_lib.viz.timeline import draw_drift_events
 
@@ -421,4 +579,3 @@ def plot_segment_rmse(segment_log: Any, ax: Any = None, *, highlight: Sequence[s
     ax.set(xlabel="day (first day of the batch)", ylabel="live RMSE on the batch (stars)")
     ax.legend(fontsize=8)
     return ax
-

@@ -45,8 +45,11 @@ def plot_roc(curves: Curves, ax: Any = None, *, period: str = "test days") -> An
         fpr, tpr, _ = roc_curve(y_true, scores)
         ax.plot(fpr, tpr, label=f"{label} (AUC {roc_auc(y_true, scores):.3f})")
     ax.plot([0, 1], [0, 1], "k:", label="random (AUC 0.5)")
-    ax.set(xlabel="false-positive rate (share of non-buyers flagged)",
-           ylabel="true-positive rate (recall)", title=f"ROC curve, {period}")
+    ax.set(
+        xlabel="false-positive rate (share of non-buyers flagged)",
+        ylabel="true-positive rate (recall)",
+        title=f"ROC curve, {period}",
+    )
     ax.legend(loc="lower right", fontsize=8)
     return ax
 
@@ -59,14 +62,19 @@ def plot_precision_recall(curves: Curves, ax: Any = None, *, period: str = "test
         ax.plot(rec, prec, label=f"{label} (AP {average_precision(y_true, scores):.3f})")
     base_rate = float(np.mean(np.asarray(next(iter(curves.values()))[0], dtype=float)))
     ax.axhline(base_rate, color="k", ls=":", label=f"random (base rate {base_rate:.2f})")
-    ax.set(xlabel="recall (share of buyers flagged)", ylabel="precision (share of flagged who buy)",
-           ylim=(0, 1), title=f"Precision-recall curve, {period}")
+    ax.set(
+        xlabel="recall (share of buyers flagged)",
+        ylabel="precision (share of flagged who buy)",
+        ylim=(0, 1),
+        title=f"Precision-recall curve, {period}",
+    )
     ax.legend(loc="upper right", fontsize=8)
     return ax
 
 
-def plot_reliability(models: Mapping[str, ArrayLike], y_true: ArrayLike, ax: Any = None, *,
-                     n_bins: int = 10) -> Any:
+def plot_reliability(
+    models: Mapping[str, ArrayLike], y_true: ArrayLike, ax: Any = None, *, n_bins: int = 10
+) -> Any:
     """Reliability diagram: per probability bin, mean prediction against observed rate; return ax.
 
     The legend gives each model's expected calibration error (ECE, see
@@ -75,17 +83,25 @@ def plot_reliability(models: Mapping[str, ArrayLike], y_true: ArrayLike, ax: Any
     ax = ax or plt.gca()
     for label, prob in models.items():
         bins = calibration_bins(y_true, prob, n_bins=n_bins)
-        ax.plot(bins["predicted"], bins["observed"], "o-",
-                label=f"{label} (ECE {float(bins['ece']):.3f})")
+        ax.plot(
+            bins["predicted"],
+            bins["observed"],
+            "o-",
+            label=f"{label} (ECE {float(bins['ece']):.3f})",
+        )
     ax.plot([0, 1], [0, 1], "k:", label="perfectly calibrated")
-    ax.set(xlabel="mean predicted purchase probability in the bin",
-           ylabel="observed purchase rate in the bin", title="Reliability diagram, test days")
+    ax.set(
+        xlabel="mean predicted purchase probability in the bin",
+        ylabel="observed purchase rate in the bin",
+        title="Reliability diagram, test days",
+    )
     ax.legend(fontsize=8)
     return ax
 
 
-def plot_against_truth(models: Mapping[str, ArrayLike], p_true: ArrayLike, ax: Any = None, *,
-                       n_groups: int = 20) -> Any:
+def plot_against_truth(
+    models: Mapping[str, ArrayLike], p_true: ArrayLike, ax: Any = None, *, n_groups: int = 20
+) -> Any:
     """Mean prediction against mean true probability, in ``n_groups`` equal-size groups; return ax.
 
     The views are sorted by their true purchase probability and cut into
@@ -96,10 +112,14 @@ def plot_against_truth(models: Mapping[str, ArrayLike], p_true: ArrayLike, ax: A
     groups = np.array_split(np.argsort(p_true), n_groups)
     for label, prob in models.items():
         prob = np.asarray(prob, dtype=float)
-        ax.plot([p_true[g].mean() for g in groups], [prob[g].mean() for g in groups], "o-",
-                label=label)
+        ax.plot(
+            [p_true[g].mean() for g in groups], [prob[g].mean() for g in groups], "o-", label=label
+        )
     ax.plot([0, 1], [0, 1], "k:", label="prediction = truth")
-    ax.set(xlabel="true purchase probability (group mean)",
-           ylabel="predicted probability (group mean)", title="Model vs the truth")
+    ax.set(
+        xlabel="true purchase probability (group mean)",
+        ylabel="predicted probability (group mean)",
+        title="Model vs the truth",
+    )
     ax.legend(fontsize=8)
     return ax

@@ -28,12 +28,16 @@ from course_lib.core.validation import check_frame
 __all__ = ["DRIFT_STYLE", "draw_drift_events"]
 
 # kind -> (colour, short label); spans are drawn for *_start ... *_end pairs
-DRIFT_STYLE = {"sudden": ("tab:red", "sudden"), "seasonal": ("tab:green", "season"),
-               "gradual": ("tab:purple", "gradual")}
+DRIFT_STYLE = {
+    "sudden": ("tab:red", "sudden"),
+    "seasonal": ("tab:green", "season"),
+    "gradual": ("tab:purple", "gradual"),
+}
 
 
-def draw_drift_events(drift_events: pd.DataFrame, ax: Any = None, *, labels: bool = True,
-                      alpha: float = 0.12) -> Any:
+def draw_drift_events(
+    drift_events: pd.DataFrame, ax: Any = None, *, labels: bool = True, alpha: float = 0.12
+) -> Any:
     """Mark drift events on a plot whose x axis is ``day``.
 
     A ``sudden`` event is a dashed vertical line; a ``*_start``/``*_end`` pair
@@ -48,8 +52,13 @@ def draw_drift_events(drift_events: pd.DataFrame, ax: Any = None, *, labels: boo
     """
     import matplotlib.pyplot as plt
 
-    check_frame(drift_events, "drift_events", "draw_drift_events", columns=("day", "kind"),
-                fix="pass shop.drift_events")
+    check_frame(
+        drift_events,
+        "drift_events",
+        "draw_drift_events",
+        columns=("day", "kind"),
+        fix="pass shop.drift_events",
+    )
     ax = ax if ax is not None else plt.gca()
     starts: dict[str, Any] = {}
     for row in drift_events.sort_values("day").itertuples(index=False):
@@ -64,14 +73,30 @@ def draw_drift_events(drift_events: pd.DataFrame, ax: Any = None, *, labels: boo
             start = starts.pop(base, row.day)
             ax.axvspan(start, row.day, color=colour, alpha=alpha, lw=0)
             if labels:
-                ax.text(start, 0.98, " " + text, transform=ax.get_xaxis_transform(),
-                        va="top", ha="left", fontsize=8, color=colour)
+                ax.text(
+                    start,
+                    0.98,
+                    " " + text,
+                    transform=ax.get_xaxis_transform(),
+                    va="top",
+                    ha="left",
+                    fontsize=8,
+                    color=colour,
+                )
         else:
             ax.axvline(row.day, color=colour, ls="--", lw=1.2)
             if labels:
-                ax.text(row.day, 0.98, " " + text, transform=ax.get_xaxis_transform(),
-                        va="top", ha="left", fontsize=8, color=colour)
-    for base, start in starts.items():      # a season still running at the end of the data
+                ax.text(
+                    row.day,
+                    0.98,
+                    " " + text,
+                    transform=ax.get_xaxis_transform(),
+                    va="top",
+                    ha="left",
+                    fontsize=8,
+                    color=colour,
+                )
+    for base, start in starts.items():  # a season still running at the end of the data
         colour = DRIFT_STYLE.get(base, ("tab:gray", base))[0]
         ax.axvline(start, color=colour, ls=":", lw=1.2)
     return ax

@@ -20,10 +20,16 @@ batch" is translated back to ``None`` only when ``draw`` is called.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
-from course_lib.core.validation import (ArgumentTypeError, argument_error, check_choice,
-                                        check_int, check_number)
+from course_lib.core.validation import (
+    ArgumentTypeError,
+    argument_error,
+    check_choice,
+    check_int,
+    check_number,
+)
 
 __all__ = ["gd_explorer", "batch_size_options"]
 
@@ -36,22 +42,42 @@ def batch_size_options(batch_sizes: Sequence[int | None]) -> list[tuple[str, int
     """
     options: list[tuple[str, int | None]] = []
     for i, b in enumerate(batch_sizes):
-        size = None if b is None else check_int(b, f"batch_sizes[{i}]", "batch_size_options",
-                                                minimum=1, fix="use None for full batch")
-        options.append(("full batch" if size is None else "1 (SGD)" if size == 1 else str(size),
-                        size))
+        size = (
+            None
+            if b is None
+            else check_int(
+                b,
+                f"batch_sizes[{i}]",
+                "batch_size_options",
+                minimum=1,
+                fix="use None for full batch",
+            )
+        )
+        options.append(
+            ("full batch" if size is None else "1 (SGD)" if size == 1 else str(size), size)
+        )
     if not options:
-        raise argument_error("batch_size_options", "batch_sizes", batch_sizes,
-                             "a non-empty list of batch sizes (None = full batch)",
-                             "e.g. [None, 1, 32]")
+        raise argument_error(
+            "batch_size_options",
+            "batch_sizes",
+            batch_sizes,
+            "a non-empty list of batch sizes (None = full batch)",
+            "e.g. [None, 1, 32]",
+        )
     return options
 
 
-def gd_explorer(draw: Callable[..., object], *, learning_rate: float = 0.01, n_steps: int = 100,
-                batch_size: int | None = None,
-                learning_rate_range: tuple[float, float] = (1e-4, 1e-1),
-                max_steps: int = 2000, batch_sizes: Sequence[int | None] = (None, 1, 8, 32),
-                show_static: bool = True) -> Any:
+def gd_explorer(
+    draw: Callable[..., object],
+    *,
+    learning_rate: float = 0.01,
+    n_steps: int = 100,
+    batch_size: int | None = None,
+    learning_rate_range: tuple[float, float] = (1e-4, 1e-1),
+    max_steps: int = 2000,
+    batch_sizes: Sequence[int | None] = (None, 1, 8, 32),
+    show_static: bool = True,
+) -> Any:
     """Sliders for learning rate, number of steps and batch size that redraw ``draw``.
 
     Parameters
@@ -92,28 +118,54 @@ def gd_explorer(draw: Callable[..., object], *, learning_rate: float = 0.01, n_s
     'full batch'
     """
     if not callable(draw):
-        raise argument_error("gd_explorer", "draw", draw, "a function of (learning_rate, "
-                             f"n_steps, batch_size), got {type(draw).__name__}",
-                             exc=ArgumentTypeError)
+        raise argument_error(
+            "gd_explorer",
+            "draw",
+            draw,
+            f"a function of (learning_rate, n_steps, batch_size), got {type(draw).__name__}",
+            exc=ArgumentTypeError,
+        )
     try:
         lo, hi = (float(v) for v in learning_rate_range)
     except (TypeError, ValueError):
         lo = hi = float("nan")
     if not 0 < lo < hi:
-        raise argument_error("gd_explorer", "learning_rate_range", learning_rate_range,
-                             "(low, high) with 0 < low < high", "e.g. (1e-4, 1e-1)")
-    learning_rate = check_number(learning_rate, "learning_rate", "gd_explorer", low=lo,
-                                 high=hi, fix="widen learning_rate_range or change learning_rate")
+        raise argument_error(
+            "gd_explorer",
+            "learning_rate_range",
+            learning_rate_range,
+            "(low, high) with 0 < low < high",
+            "e.g. (1e-4, 1e-1)",
+        )
+    learning_rate = check_number(
+        learning_rate,
+        "learning_rate",
+        "gd_explorer",
+        low=lo,
+        high=hi,
+        fix="widen learning_rate_range or change learning_rate",
+    )
     max_steps = check_int(max_steps, "max_steps", "gd_explorer", minimum=1)
-    n_steps = check_int(n_steps, "n_steps", "gd_explorer", minimum=1, maximum=max_steps,
-                        fix="raise max_steps or lower n_steps")
+    n_steps = check_int(
+        n_steps,
+        "n_steps",
+        "gd_explorer",
+        minimum=1,
+        maximum=max_steps,
+        fix="raise max_steps or lower n_steps",
+    )
     options = batch_size_options(batch_sizes)
-    check_choice(batch_size, "batch_size", "gd_explorer", [b for _, b in options],
-                 fix="add it to batch_sizes")
+    check_choice(
+        batch_size,
+        "batch_size",
+        "gd_explorer",
+        [b for _, b in options],
+        fix="add it to batch_sizes",
+    )
 
     import matplotlib.pyplot as plt
 
-    size_of = dict(options)                        # label -> batch size (None = full batch)
+    size_of = dict(options)  # label -> batch size (None = full batch)
     label_of = {b: label for label, b in options}
 
     def redraw(learning_rate: float, n_steps: int, batch_size: int | None) -> None:
@@ -129,16 +181,33 @@ def gd_explorer(draw: Callable[..., object], *, learning_rate: float = 0.01, n_s
         import ipywidgets as widgets
     except ImportError:  # pragma: no cover - ipywidgets is in requirements.txt
         return None
-    style = {"description_width": "initial"}        # full labels, not "learning r..."
-    lr_slider = widgets.FloatLogSlider(value=learning_rate, base=10, min=math.log10(lo),
-                                       max=math.log10(hi), step=0.05,
-                                       description="learning rate", readout_format=".4f",
-                                       continuous_update=False, style=style)
-    steps_slider = widgets.IntSlider(value=n_steps, min=1, max=max_steps, step=1,
-                                     description="steps", continuous_update=False, style=style)
-    batch_dropdown = widgets.Dropdown(options=[label for label, _ in options],
-                                      value=label_of[batch_size], description="batch size",
-                                      style=style)
+    style = {"description_width": "initial"}  # full labels, not "learning r..."
+    lr_slider = widgets.FloatLogSlider(
+        value=learning_rate,
+        base=10,
+        min=math.log10(lo),
+        max=math.log10(hi),
+        step=0.05,
+        description="learning rate",
+        readout_format=".4f",
+        continuous_update=False,
+        style=style,
+    )
+    steps_slider = widgets.IntSlider(
+        value=n_steps,
+        min=1,
+        max=max_steps,
+        step=1,
+        description="steps",
+        continuous_update=False,
+        style=style,
+    )
+    batch_dropdown = widgets.Dropdown(
+        options=[label for label, _ in options],
+        value=label_of[batch_size],
+        description="batch size",
+        style=style,
+    )
     controls = {"learning_rate": lr_slider, "n_steps": steps_slider, "batch_label": batch_dropdown}
     out = widgets.interactive_output(redraw_from_widgets, controls)
     return widgets.VBox([widgets.HBox([lr_slider, steps_slider, batch_dropdown]), out])

@@ -36,20 +36,33 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
-HOW = ('run them with: pip install -e ".[e2e,book]"; apt-get install chromium '
-       '(or set COURSE_CHROMIUM=/path/to/chromium); pytest -m e2e tests/e2e')
+HOW = (
+    'run them with: pip install -e ".[e2e,book]"; apt-get install chromium '
+    "(or set COURSE_CHROMIUM=/path/to/chromium); pytest -m e2e tests/e2e"
+)
 #: Flags for a headless Chromium that makes no background connections (offline machines
 #: refuse them, many at a time) and runs as root in a container.
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 #: Notebooks the JupyterLab tests open (copied, never the repository's own files).
-LAB_FILES = ["notebooks/00_start_here.ipynb", "notebooks/02_gradient_descent.ipynb",
-             "exercises/01_loss_functions.ipynb",
-             # the dials of chapters 01, 07 and 12 (the fastest of the chapters with a dial)
-             "notebooks/01_loss_functions.ipynb", "notebooks/07_purchase_prediction.ipynb",
-             "notebooks/12_beyond.ipynb"]
+LAB_FILES = [
+    "notebooks/00_start_here.ipynb",
+    "notebooks/02_gradient_descent.ipynb",
+    "exercises/01_loss_functions.ipynb",
+    # the dials of chapters 01, 07 and 12 (the fastest of the chapters with a dial)
+    "notebooks/01_loss_functions.ipynb",
+    "notebooks/07_purchase_prediction.ipynb",
+    "notebooks/12_beyond.ipynb",
+]
 
 
 def pytest_collection_modifyitems(config, items):
@@ -93,9 +106,12 @@ def browser():
         # A new, empty profile: Playwright's launch() refuses --user-data-dir, so the
         # profile is given to a persistent context instead (it adds --headless itself).
         context = pw.chromium.launch_persistent_context(
-            profile, executable_path=executable, headless=True,
+            profile,
+            executable_path=executable,
+            headless=True,
             args=[a for a in CHROMIUM_ARGS if a != "--headless"],
-            viewport={"width": 1280, "height": 900})
+            viewport={"width": 1280, "height": 900},
+        )
         context.set_default_timeout(30_000)
         yield context
         context.close()
@@ -117,8 +133,7 @@ class Lab:
     def url(self, path: str) -> str:
         """Open ``path`` in a workspace of its own, so no earlier tab is restored."""
         self.opened = getattr(self, "opened", 0) + 1
-        return (f"{self.base}/lab/workspaces/e2e-{self.opened}/tree/{path}"
-                f"?reset&token={self.token}")
+        return f"{self.base}/lab/workspaces/e2e-{self.opened}/tree/{path}?reset&token={self.token}"
 
 
 def _lab_settings(folder: Path) -> None:
@@ -126,8 +141,10 @@ def _lab_settings(folder: Path) -> None:
     settings = {
         "@jupyterlab/notebook-extension/tracker": {"windowingMode": "none"},
         "@jupyterlab/docmanager-extension/plugin": {"autosave": False},
-        "@jupyterlab/apputils-extension/notification": {"fetchNews": "false",
-                                                        "checkForUpdates": False},
+        "@jupyterlab/apputils-extension/notification": {
+            "fetchNews": "false",
+            "checkForUpdates": False,
+        },
     }
     for plugin, values in settings.items():
         package, name = plugin.rsplit("/", 1)
@@ -147,18 +164,31 @@ def lab(browser, tmp_path_factory):
         shutil.copy2(ROOT / name, work / name)
     _lab_settings(tmp / "settings")
     port, token = free_port(), secrets.token_hex(16)
-    command = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
-               f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
-               f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={work}",
-               "--LabApp.expose_app_in_browser=True",
-               f"--LabApp.user_settings_dir={tmp / 'settings'}",
-               f"--LabApp.workspaces_dir={tmp / 'workspaces'}",
-               "--LabApp.news_url=None",
-               "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    command = [
+        sys.executable,
+        "-m",
+        "jupyter",
+        "lab",
+        "--no-browser",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={work}",
+        "--LabApp.expose_app_in_browser=True",
+        f"--LabApp.user_settings_dir={tmp / 'settings'}",
+        f"--LabApp.workspaces_dir={tmp / 'workspaces'}",
+        "--LabApp.news_url=None",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
-        command.append("--allow-root")             # JupyterLab refuses root without it
-    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp / "config"),
-           "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"), "PYTHONPATH": str(ROOT)}
+        command.append("--allow-root")  # JupyterLab refuses root without it
+    env = {
+        **os.environ,
+        "JUPYTER_CONFIG_DIR": str(tmp / "config"),
+        "JUPYTER_RUNTIME_DIR": str(tmp / "runtime"),
+        "PYTHONPATH": str(ROOT),
+    }
     with open(tmp / "jupyterlab.log", "w") as log:
         yield from _serve_lab(command, work, env, log, tmp, port, token)
 
@@ -175,8 +205,9 @@ def _serve_lab(command, work, env, log, tmp, port, token):
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
                     log.flush()
-                    pytest.fail("JupyterLab did not start:\n"
-                                + (tmp / "jupyterlab.log").read_text()[-3000:])
+                    pytest.fail(
+                        "JupyterLab did not start:\n" + (tmp / "jupyterlab.log").read_text()[-3000:]
+                    )
                 time.sleep(0.5)
         yield Lab(base, token, work)
     finally:
@@ -205,7 +236,7 @@ def book_site(tmp_path_factory):
 
     class Server(http.server.ThreadingHTTPServer):
         def handle_error(self, request, client_address):
-            if not isinstance(sys.exc_info()[1], ConnectionError):   # a cancelled download
+            if not isinstance(sys.exc_info()[1], ConnectionError):  # a cancelled download
                 super().handle_error(request, client_address)
 
     server = Server(("127.0.0.1", 0), functools.partial(Quiet, directory=str(out)))

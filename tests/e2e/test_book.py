@@ -36,16 +36,24 @@ def test_every_page_loads_with_working_links_and_images(page, book_site):
     def only_local(route):
         if _internal(route.request.url, base):
             route.continue_()
-        else:                                      # the CDN (MathJax): not needed here
+        else:  # the CDN (MathJax): not needed here
             external_requests.append(route.request.url)
             route.abort()
 
     page.route("**/*", only_local)
     failed = []
-    page.on("response", lambda r: failed.append(f"{r.status} {r.url}")
-            if _internal(r.url, base) and r.status >= 400 else None)
-    page.on("requestfailed", lambda r: failed.append(f"failed {r.url}")
-            if _internal(r.url, base) else None)
+    page.on(
+        "response",
+        lambda r: (
+            failed.append(f"{r.status} {r.url}")
+            if _internal(r.url, base) and r.status >= 400
+            else None
+        ),
+    )
+    page.on(
+        "requestfailed",
+        lambda r: failed.append(f"failed {r.url}") if _internal(r.url, base) else None,
+    )
 
     # search.html is reached through the search box (a form), not a link: start there too.
     queue = deque([f"{base}/index.html", f"{base}/search.html"])
@@ -82,7 +90,7 @@ def test_every_page_loads_with_working_links_and_images(page, book_site):
                     anchors.append((url, target, urllib.parse.unquote(fragment)))
             else:
                 others.add((url, target))
-    for url, target in sorted(others):            # downloads, images, _sources/*.ipynb
+    for url, target in sorted(others):  # downloads, images, _sources/*.ipynb
         if not _exists(target):
             problems.append(f"{url}: link to {target} is broken")
     for url, target, fragment in anchors:
@@ -96,17 +104,21 @@ def test_every_page_loads_with_working_links_and_images(page, book_site):
         if ch.has_exercises:
             expected.add(f"{base}/exercises/{ch.number}_{ch.slug}.html")
     missing = sorted(expected - seen)
-    print(f"\ncrawled {len(seen)} pages, {len(anchors)} anchors, {len(others)} other links in "
-          f"{time.perf_counter() - start:.1f} s; {len(set(external_requests))} external requests "
-          f"refused")
+    print(
+        f"\ncrawled {len(seen)} pages, {len(anchors)} anchors, {len(others)} other links in "
+        f"{time.perf_counter() - start:.1f} s; {len(set(external_requests))} external requests "
+        f"refused"
+    )
     assert not missing, f"pages not reachable from the index: {missing}"
     assert not problems, "\n".join(problems)
 
 
 def test_chapter_page_has_math_figures_outputs_and_navigation(page, book_site):
     base, _ = book_site
-    page.route("**/*", lambda route: route.continue_() if _internal(route.request.url, base)
-               else route.abort())
+    page.route(
+        "**/*",
+        lambda route: route.continue_() if _internal(route.request.url, base) else route.abort(),
+    )
     page.goto(f"{base}/notebooks/02_gradient_descent.html", wait_until="load")
     assert page.locator("div.math, span.math").count() > 5, "the math was not kept as math"
     assert page.locator("script[src*='mathjax']").count() == 1, "MathJax is not loaded"
@@ -123,8 +135,10 @@ def test_chapter_page_has_math_figures_outputs_and_navigation(page, book_site):
 
 def test_search_finds_a_chapter(page, book_site):
     base, _ = book_site
-    page.route("**/*", lambda route: route.continue_() if _internal(route.request.url, base)
-               else route.abort())
+    page.route(
+        "**/*",
+        lambda route: route.continue_() if _internal(route.request.url, base) else route.abort(),
+    )
     page.goto(f"{base}/search.html?q=momentum", wait_until="load")
     results = page.locator("#search-results li")
     results.first.wait_for(timeout=30_000)

@@ -34,7 +34,7 @@ KERNEL_IDLE = """() => {
 
 
 def open_notebook(page, lab, path: str) -> None:
-    page.goto(lab.url(path))                     # a fresh workspace: only this notebook
+    page.goto(lab.url(path))  # a fresh workspace: only this notebook
     page.locator(f"{PANEL} .jp-Cell").first.wait_for(timeout=90_000)
     page.wait_for_function(KERNEL_IDLE, timeout=90_000)
 
@@ -66,10 +66,11 @@ def shut_down_kernel(page, lab) -> None:
                 ? panel.sessionContext.session.id : null; }""")
         if session:
             request = urllib.request.Request(
-                f"{lab.base}/api/sessions/{session}?token={lab.token}", method="DELETE")
+                f"{lab.base}/api/sessions/{session}?token={lab.token}", method="DELETE"
+            )
             with urllib.request.urlopen(request, timeout=20):
                 pass
-    except (OSError, PlaywrightError) as error:    # the server ends all kernels at the end
+    except (OSError, PlaywrightError) as error:  # the server ends all kernels at the end
         print(f"could not shut the kernel down: {error}")
 
 
@@ -102,19 +103,25 @@ def turn_slider(page, box, slider, presses: int) -> tuple[str, str]:
                 const img = box.querySelector('.widget-output img');
                 return img && img.getAttribute('src') !== old && img.complete
                     && img.naturalWidth > 0;
-            }""", arg=[box.element_handle(), before], timeout=60_000)
+            }""",
+            arg=[box.element_handle(), before],
+            timeout=60_000,
+        )
         # Each press may redraw; once the kernel is idle, one figure is left, fully loaded.
         page.wait_for_function(KERNEL_IDLE, timeout=60_000)
         page.wait_for_function(
             """box => { const imgs = [...box.querySelectorAll('.widget-output img')];
                 return imgs.length === 1 && imgs[0].complete && imgs[0].naturalWidth > 0; }""",
-            arg=box.element_handle(), timeout=30_000)
-    except PlaywrightTimeout:                      # say what the output area shows instead
+            arg=box.element_handle(),
+            timeout=30_000,
+        )
+    except PlaywrightTimeout:  # say what the output area shows instead
         shown = box.locator(".widget-output").first.inner_text(timeout=10_000)
-        raise AssertionError(f"the figure was not redrawn after {presses} presses; the "
-                             f"output area shows: {shown[-2000:]!r}") from None
-    errors = box.locator(".jp-OutputArea-output"
-                         "[data-mime-type='application/vnd.jupyter.stderr']")
+        raise AssertionError(
+            f"the figure was not redrawn after {presses} presses; the "
+            f"output area shows: {shown[-2000:]!r}"
+        ) from None
+    errors = box.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
     assert errors.count() == 0, f"the redraw wrote to stderr: {errors.all_inner_texts()}"
     return value_before, readout.inner_text()
 
@@ -131,8 +138,8 @@ def replace_source(page, cell, source: str) -> None:
     cell.locator(".cm-content").click()
     page.keyboard.press("Control+a")
     page.keyboard.press("Delete")
-    page.keyboard.insert_text(source)             # no auto-indent: the text arrives as is
-    page.keyboard.press("Escape")                 # back to command mode
+    page.keyboard.insert_text(source)  # no auto-indent: the text arrives as is
+    page.keyboard.press("Escape")  # back to command mode
 
 
 def test_chapter_00_outputs_render(page, lab):
@@ -142,8 +149,9 @@ def test_chapter_00_outputs_render(page, lab):
     n_cells = sum(1 for c in nb["cells"] if c["cell_type"] == "code" and c.get("outputs"))
     rendered = page.locator(f"{PANEL} .jp-CodeCell .jp-OutputArea-output")
     assert rendered.count() >= n_cells, (rendered.count(), n_cells)
-    errors = page.locator(f"{PANEL} .jp-OutputArea-output"
-                          "[data-mime-type='application/vnd.jupyter.stderr']")
+    errors = page.locator(
+        f"{PANEL} .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
+    )
     assert errors.count() == 0, errors.all_inner_texts()
     # The course map, a markdown output, renders as a table with one row per chapter.
     rows = page.locator(f"{PANEL} .jp-OutputArea-output table tbody tr")
@@ -160,7 +168,8 @@ def test_widget_slider_redraws_the_figure(page, lab):
     open_notebook(page, lab, "notebooks/02_gradient_descent.ipynb")
     # The formulas of the prose are typeset (JupyterLab bundles MathJax, no network needed).
     page.locator(f"{PANEL} .jp-RenderedMarkdown mjx-container").first.wait_for(
-        state="attached", timeout=30_000)
+        state="attached", timeout=30_000
+    )
     start = time.perf_counter()
     assert run_all(page), "Run All stopped on an error"
     print(f"\nRun All of chapter 02 took {time.perf_counter() - start:.1f} s")
@@ -169,7 +178,7 @@ def test_widget_slider_redraws_the_figure(page, lab):
     explorer.scroll_into_view_if_needed()
     explorer.wait_for(timeout=30_000)
     slider = explorer.locator(".widget-slider").first
-    value_before, value_after = turn_slider(page, explorer, slider, 4)   # 4 steps of 0.05 decades
+    value_before, value_after = turn_slider(page, explorer, slider, 4)  # 4 steps of 0.05 decades
     assert value_after != value_before, "the slider did not move"
 
 
@@ -192,25 +201,43 @@ def test_exercise_self_check_explains_a_wrong_answer(page, lab):
     assert "Exercise 1.1 passed" in message, message
 
     replace_source(page, answer, WRONG)
-    answer.locator(".jp-InputPrompt").click()     # select the cell (command mode)
-    page.keyboard.press("Shift+Enter")            # run it, move to the check
-    page.keyboard.press("Shift+Enter")            # run the check
+    answer.locator(".jp-InputPrompt").click()  # select the cell (command mode)
+    page.keyboard.press("Shift+Enter")  # run it, move to the check
+    page.keyboard.press("Shift+Enter")  # run the check
     page.wait_for_function(KERNEL_IDLE, timeout=60_000)
     message = check.locator(".jp-OutputArea").inner_text()
     assert "Exercise 1.1 is not right yet" in message, message
-    assert "factor 2" in message, message          # the hint names the mistake
+    assert "factor 2" in message, message  # the hint names the mistake
 
 
 #: (notebook, the slider's label, presses of ArrowRight, the readout expected after them
 #: from the one before, its tolerance: half a step, so 3 or 5 steps fail). Labels and steps
 #: are those of course_lib.viz.dials; the readouts show 3 significant digits.
 DIALS = [
-    pytest.param("notebooks/01_loss_functions.ipynb", "logit z", 4,
-                 lambda z: z + 4 * 0.1, {"abs": 0.05}, id="01-logit"),
-    pytest.param("notebooks/07_purchase_prediction.ipynb", "threshold", 4,
-                 lambda t: t + 4 * 0.01, {"abs": 0.005}, id="07-threshold"),
-    pytest.param("notebooks/12_beyond.ipynb", "privacy budget", 4,        # a log slider,
-                 lambda eps: eps * 10 ** (4 * 0.02), {"rel": 0.02}, id="12-epsilon"),  # 0.02 decades
+    pytest.param(
+        "notebooks/01_loss_functions.ipynb",
+        "logit z",
+        4,
+        lambda z: z + 4 * 0.1,
+        {"abs": 0.05},
+        id="01-logit",
+    ),
+    pytest.param(
+        "notebooks/07_purchase_prediction.ipynb",
+        "threshold",
+        4,
+        lambda t: t + 4 * 0.01,
+        {"abs": 0.005},
+        id="07-threshold",
+    ),
+    pytest.param(
+        "notebooks/12_beyond.ipynb",
+        "privacy budget",
+        4,  # a log slider,
+        lambda eps: eps * 10 ** (4 * 0.02),
+        {"rel": 0.02},
+        id="12-epsilon",
+    ),  # 0.02 decades
 ]
 
 
@@ -223,7 +250,8 @@ def test_dial_slider_redraws_the_figure(page, lab, path, label, presses, expecte
         print(f"\nRun All of {path} took {time.perf_counter() - start:.1f} s")
         # The slider named `label`, and the dial (a VBox: controls above a figure) holding it.
         named = page.locator(".widget-slider").filter(
-            has=page.locator(".widget-label", has_text=label))
+            has=page.locator(".widget-label", has_text=label)
+        )
         sliders = page.locator(f"{PANEL} .jp-OutputArea-output").locator(named)
         sliders.first.wait_for(state="attached", timeout=30_000)
         assert sliders.count() == 1, f"{sliders.count()} sliders are labelled {label!r}"
@@ -237,6 +265,7 @@ def test_dial_slider_redraws_the_figure(page, lab, path, label, presses, expecte
         print(f"{label}: {value_before} -> {value_after} after {presses} steps; figure redrawn")
         assert got == pytest.approx(want, **tolerance), (
             f"{label}: the readout went from {value_before!r} to {value_after!r}, "
-            f"expected about {want:.3g} after {presses} steps")
+            f"expected about {want:.3g} after {presses} steps"
+        )
     finally:
         shut_down_kernel(page, lab)

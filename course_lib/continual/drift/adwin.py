@@ -57,19 +57,25 @@ class ADWIN(BaseDetector):
     drift at 1055, window now 22
     """
 
-    def __init__(self, delta: float = 0.002, clock: int = 32, min_window: int = 5,
-                 max_window: int = 5000) -> None:
+    def __init__(
+        self, delta: float = 0.002, clock: int = 32, min_window: int = 5, max_window: int = 5000
+    ) -> None:
         super().__init__()
-        self.delta = check_number(delta, "delta", "ADWIN", low=0, high=1, low_inclusive=False,
-                                  high_inclusive=False)
+        self.delta = check_number(
+            delta, "delta", "ADWIN", low=0, high=1, low_inclusive=False, high_inclusive=False
+        )
         self.clock = check_int(clock, "clock", "ADWIN", minimum=1)
         self.min_window = check_int(min_window, "min_window", "ADWIN", minimum=1)
         self.max_window = check_int(max_window, "max_window", "ADWIN", minimum=2 * self.min_window)
         self.reset()
 
     def _params(self) -> dict[str, Any]:
-        return {"delta": self.delta, "clock": self.clock, "min_window": self.min_window,
-                "max_window": self.max_window}
+        return {
+            "delta": self.delta,
+            "clock": self.clock,
+            "min_window": self.min_window,
+            "max_window": self.max_window,
+        }
 
     def reset(self) -> None:
         """Empty the window."""
@@ -110,7 +116,7 @@ class ADWIN(BaseDetector):
             return False
         detected = False
         while (cut := self._find_cut()) is not None:
-            for _ in range(cut):   # drop the old part W_0
+            for _ in range(cut):  # drop the old part W_0
                 self.window.popleft()
             detected = True
         return detected

@@ -60,21 +60,30 @@ class DDM(BaseDetector):
     drift at 1067
     """
 
-    def __init__(self, warning_level: float = 2.0, drift_level: float = 3.0,
-                 min_instances: int = 30) -> None:
+    def __init__(
+        self, warning_level: float = 2.0, drift_level: float = 3.0, min_instances: int = 30
+    ) -> None:
         super().__init__()
-        self.warning_level = check_number(warning_level, "warning_level", "DDM", low=0,
-                                          low_inclusive=False)
-        self.drift_level = check_number(drift_level, "drift_level", "DDM",
-                                        low=self.warning_level,
-                                        fix=f"drift_level must be >= warning_level="
-                                            f"{self.warning_level:g} (the paper uses 3 and 2)")
+        self.warning_level = check_number(
+            warning_level, "warning_level", "DDM", low=0, low_inclusive=False
+        )
+        self.drift_level = check_number(
+            drift_level,
+            "drift_level",
+            "DDM",
+            low=self.warning_level,
+            fix=f"drift_level must be >= warning_level="
+            f"{self.warning_level:g} (the paper uses 3 and 2)",
+        )
         self.min_instances = check_int(min_instances, "min_instances", "DDM", minimum=1)
         self.reset()
 
     def _params(self) -> dict[str, Any]:
-        return {"warning_level": self.warning_level, "drift_level": self.drift_level,
-                "min_instances": self.min_instances}
+        return {
+            "warning_level": self.warning_level,
+            "drift_level": self.drift_level,
+            "min_instances": self.min_instances,
+        }
 
     def reset(self) -> None:
         """Forget everything (called automatically after a detection)."""
@@ -85,9 +94,14 @@ class DDM(BaseDetector):
         self.warning_detected = False
 
     def _update(self, x: float) -> bool:
-        check_choice(x, "x", "DDM.update", (0.0, 1.0),
-                     fix="DDM reads 0/1 error indicators; pass e.g. "
-                         "int(abs(y_true - y_pred) > 1.0) instead of a raw error")
+        check_choice(
+            x,
+            "x",
+            "DDM.update",
+            (0.0, 1.0),
+            fix="DDM reads 0/1 error indicators; pass e.g. "
+            "int(abs(y_true - y_pred) > 1.0) instead of a raw error",
+        )
         self.n += 1
         self.p += (x - self.p) / self.n
         s = math.sqrt(self.p * (1.0 - self.p) / self.n)
@@ -95,7 +109,7 @@ class DDM(BaseDetector):
         if self.n < self.min_instances:
             return False
         if s > 0.0 and self.p + s <= self.p_min + self.s_min:
-            self.p_min, self.s_min = self.p, s   # no reference from an all-0 (or all-1) stretch
+            self.p_min, self.s_min = self.p, s  # no reference from an all-0 (or all-1) stretch
         if self.p + s > self.p_min + self.drift_level * self.s_min:
             self.reset()
             return True

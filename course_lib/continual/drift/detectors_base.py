@@ -65,8 +65,9 @@ class BaseDetector:
         """Feed one value; return the detector (so calls can be chained)."""
         if isinstance(x, (bool, np.bool_)):
             x = float(x)
-        value = check_number(x, "x", f"{type(self).__name__}.update",
-                             fix="feed the stream one value at a time")
+        value = check_number(
+            x, "x", f"{type(self).__name__}.update", fix="feed the stream one value at a time"
+        )
         self._drift_detected = bool(self._update(value))
         if self._drift_detected:
             self.n_detections += 1

@@ -59,24 +59,40 @@ class KSWIN(BaseDetector):
     []
     """
 
-    def __init__(self, alpha: float = 0.005, window_size: int = 100, stat_size: int = 30,
-                 seed: int | np.random.Generator = 0) -> None:
+    def __init__(
+        self,
+        alpha: float = 0.005,
+        window_size: int = 100,
+        stat_size: int = 30,
+        seed: int | np.random.Generator = 0,
+    ) -> None:
         super().__init__()
-        self.alpha = check_number(alpha, "alpha", "KSWIN", low=0, high=1, low_inclusive=False,
-                                  high_inclusive=False)
+        self.alpha = check_number(
+            alpha, "alpha", "KSWIN", low=0, high=1, low_inclusive=False, high_inclusive=False
+        )
         self.window_size = check_int(window_size, "window_size", "KSWIN", minimum=2)
         self.stat_size = check_int(stat_size, "stat_size", "KSWIN", minimum=1)
-        check_int(window_size, "window_size", "KSWIN", minimum=2 * self.stat_size,
-                  fix=f"window_size must be at least 2 * stat_size = {2 * self.stat_size}")
+        check_int(
+            window_size,
+            "window_size",
+            "KSWIN",
+            minimum=2 * self.stat_size,
+            fix=f"window_size must be at least 2 * stat_size = {2 * self.stat_size}",
+        )
         self.seed = seed
         self.rng = np.random.default_rng(seed)
         self.critical = math.sqrt(-0.5 * math.log(self.alpha / 2.0)) * math.sqrt(
-            2.0 / self.stat_size)
+            2.0 / self.stat_size
+        )
         self.reset()
 
     def _params(self) -> dict[str, Any]:
-        return {"alpha": self.alpha, "window_size": self.window_size,
-                "stat_size": self.stat_size, "seed": self.seed}
+        return {
+            "alpha": self.alpha,
+            "window_size": self.window_size,
+            "stat_size": self.stat_size,
+            "seed": self.seed,
+        }
 
     def reset(self) -> None:
         """Empty the window (the random generator keeps its state)."""
@@ -100,8 +116,8 @@ class KSWIN(BaseDetector):
         if len(self.window) < self.window_size:
             return False
         values = np.fromiter(self.window, dtype=float)
-        recent = values[-self.stat_size:]
-        old = self.rng.choice(values[:-self.stat_size], size=self.stat_size, replace=False)
+        recent = values[-self.stat_size :]
+        old = self.rng.choice(values[: -self.stat_size], size=self.stat_size, replace=False)
         self.statistic = self.ks_statistic(old, recent)
         if self.statistic > self.critical:
             self.window = deque(recent.tolist(), maxlen=self.window_size)

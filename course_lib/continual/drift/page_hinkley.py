@@ -62,31 +62,49 @@ class PageHinkley(BaseDetector):
     drift at 519
     """
 
-    def __init__(self, delta: float = 0.005, threshold: float = 50.0, min_instances: int = 30,
-                 alpha: float = 1.0, mode: str = "up") -> None:
+    def __init__(
+        self,
+        delta: float = 0.005,
+        threshold: float = 50.0,
+        min_instances: int = 30,
+        alpha: float = 1.0,
+        mode: str = "up",
+    ) -> None:
         super().__init__()
         self.delta = check_number(delta, "delta", "PageHinkley", low=0)
-        self.threshold = check_number(threshold, "threshold", "PageHinkley", low=0,
-                                      low_inclusive=False)
+        self.threshold = check_number(
+            threshold, "threshold", "PageHinkley", low=0, low_inclusive=False
+        )
         self.min_instances = check_int(min_instances, "min_instances", "PageHinkley", minimum=1)
-        self.alpha = check_number(alpha, "alpha", "PageHinkley", low=0, high=1,
-                                  low_inclusive=False,
-                                  fix="alpha is a fading factor: use 1.0 for no fading or e.g. 0.999")
+        self.alpha = check_number(
+            alpha,
+            "alpha",
+            "PageHinkley",
+            low=0,
+            high=1,
+            low_inclusive=False,
+            fix="alpha is a fading factor: use 1.0 for no fading or e.g. 0.999",
+        )
         self.mode = check_choice(mode, "mode", "PageHinkley", ("up", "down", "both"))
-        self.alarm_statistic = math.nan   # the value that crossed the threshold at the last alarm
+        self.alarm_statistic = math.nan  # the value that crossed the threshold at the last alarm
         self.reset()
 
     def _params(self) -> dict[str, Any]:
-        return {"delta": self.delta, "threshold": self.threshold,
-                "min_instances": self.min_instances, "alpha": self.alpha, "mode": self.mode}
+        return {
+            "delta": self.delta,
+            "threshold": self.threshold,
+            "min_instances": self.min_instances,
+            "alpha": self.alpha,
+            "mode": self.mode,
+        }
 
     def reset(self) -> None:
         """Forget everything (called automatically after a detection)."""
         self.n = 0
         self.mean = 0.0
-        self.sum_up = 0.0      # m_t for an increase
+        self.sum_up = 0.0  # m_t for an increase
         self.min_up = 0.0
-        self.sum_down = 0.0    # mirrored sum for a decrease
+        self.sum_down = 0.0  # mirrored sum for a decrease
         self.max_down = 0.0
 
     @property
@@ -104,14 +122,15 @@ class PageHinkley(BaseDetector):
         self.min_up = min(self.min_up, self.sum_up)
         self.max_down = max(self.max_down, self.sum_down)
         if self.n >= self.min_instances and self.statistic > self.threshold:
-            self.alarm_statistic = self.statistic   # the value that crossed, before the reset
+            self.alarm_statistic = self.statistic  # the value that crossed, before the reset
             self.reset()
             return True
         return False
 
 
-def statistic_trace(detector: PageHinkley, values: Iterable[float], *,
-                    return_alarms: bool = False) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+def statistic_trace(
+    detector: PageHinkley, values: Iterable[float], *, return_alarms: bool = False
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Page-Hinkley's statistic after each value; at an alarm, the value that crossed.
 
     The detector resets after an alarm, so reading ``statistic`` then gives 0;

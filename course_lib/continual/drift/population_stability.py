@@ -19,12 +19,24 @@ def _sample(values: ArrayLike, name: str, categorical: bool) -> np.ndarray:
     if categorical:
         check_array(np.zeros(np.shape(values)), name, "psi", ndim=1, fix=fix)
         return np.asarray(values).astype(str)
-    return check_array(values, name, "psi", ndim=1, allow_nan=True,
-                       fix=f"{fix}; for a categorical feature pass categorical=True")
+    return check_array(
+        values,
+        name,
+        "psi",
+        ndim=1,
+        allow_nan=True,
+        fix=f"{fix}; for a categorical feature pass categorical=True",
+    )
 
 
-def psi(reference: ArrayLike, current: ArrayLike, bins: int = 10, *, categorical: bool = False,
-        eps: float = 1e-4) -> float:
+def psi(
+    reference: ArrayLike,
+    current: ArrayLike,
+    bins: int = 10,
+    *,
+    categorical: bool = False,
+    eps: float = 1e-4,
+) -> float:
     r"""Population stability index of one feature: reference sample vs current sample.
 
     .. math::  \mathrm{PSI} = \sum_b (c_b - r_b)\,\ln\frac{c_b}{r_b}
@@ -57,10 +69,14 @@ def psi(reference: ArrayLike, current: ArrayLike, bins: int = 10, *, categorical
         c = np.array([np.mean(cur == c) for c in categories])
     else:
         edges = np.unique(np.quantile(ref, np.linspace(0.0, 1.0, bins + 1))[1:-1])
-        r = np.bincount(np.searchsorted(edges, ref, side="right"),
-                        minlength=edges.size + 1) / ref.size
-        c = np.bincount(np.searchsorted(edges, cur, side="right"),
-                        minlength=edges.size + 1) / cur.size
+        r = (
+            np.bincount(np.searchsorted(edges, ref, side="right"), minlength=edges.size + 1)
+            / ref.size
+        )
+        c = (
+            np.bincount(np.searchsorted(edges, cur, side="right"), minlength=edges.size + 1)
+            / cur.size
+        )
     r = np.maximum(r, eps)
     c = np.maximum(c, eps)
     return float(np.sum((c - r) * np.log(c / r)))

@@ -30,10 +30,13 @@ def run_detector(detector: DriftDetector, stream: Iterable[float]) -> list[int]:
     """
     if isinstance(detector, type) or not isinstance(detector, DriftDetector):
         raise argument_error(
-            "run_detector", "detector", detector,
+            "run_detector",
+            "detector",
+            detector,
             f"a detector object with update(x) and drift_detected, got {type(detector).__name__}",
             "pass an instance such as PageHinkley(), not a class or a function",
-            exc=ArgumentTypeError)
+            exc=ArgumentTypeError,
+        )
     return [t for t, x in enumerate(stream) if detector.update(x).drift_detected]
 
 
@@ -54,8 +57,12 @@ class DetectionScore:
         return asdict(self)
 
 
-def score_detections(detections: Iterable[int], change_points: Iterable[int], n_steps: int,
-                     max_delay: int | None = None) -> DetectionScore:
+def score_detections(
+    detections: Iterable[int],
+    change_points: Iterable[int],
+    n_steps: int,
+    max_delay: int | None = None,
+) -> DetectionScore:
     """Match alarms to known change points.
 
     The first alarm at or after a change point, before the next change point
@@ -72,16 +79,28 @@ def score_detections(detections: Iterable[int], change_points: Iterable[int], n_
     >>> score_detections([95], [10, 70], 100, max_delay=20).missed
     2
     """
-    n_steps = check_int(n_steps, "n_steps", "score_detections", minimum=1,
-                        fix="n_steps is the length of the stream")
+    n_steps = check_int(
+        n_steps, "n_steps", "score_detections", minimum=1, fix="n_steps is the length of the stream"
+    )
     if max_delay is not None:
-        check_int(max_delay, "max_delay", "score_detections", minimum=0,
-                  fix="use None (no limit) or a number of steps")
+        check_int(
+            max_delay,
+            "max_delay",
+            "score_detections",
+            minimum=0,
+            fix="use None (no limit) or a number of steps",
+        )
     alarms = sorted(int(a) for a in detections)
     changes = sorted(int(c) for c in change_points)
     for change in changes:
-        check_int(change, "change_points", "score_detections", minimum=0, maximum=n_steps - 1,
-                  fix=f"every change point is a step index in [0, n_steps={n_steps})")
+        check_int(
+            change,
+            "change_points",
+            "score_detections",
+            minimum=0,
+            maximum=n_steps - 1,
+            fix=f"every change point is a step index in [0, n_steps={n_steps})",
+        )
     used: set[int] = set()
     delays: list[int] = []
     for i, change in enumerate(changes):
@@ -94,6 +113,11 @@ def score_detections(detections: Iterable[int], change_points: Iterable[int], n_
             delays.append(match - change)
     false_alarms = len(alarms) - len(used)
     return DetectionScore(
-        n_changes=len(changes), detected=len(delays), missed=len(changes) - len(delays),
-        false_alarms=false_alarms, false_alarms_per_100=100.0 * false_alarms / n_steps,
-        mean_delay=float(np.mean(delays)) if delays else math.nan, delays=delays)
+        n_changes=len(changes),
+        detected=len(delays),
+        missed=len(changes) - len(delays),
+        false_alarms=false_alarms,
+        false_alarms_per_100=100.0 * false_alarms / n_steps,
+        mean_delay=float(np.mean(delays)) if delays else math.nan,
+        delays=delays,
+    )

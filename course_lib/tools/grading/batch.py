@@ -38,11 +38,14 @@ def find_submissions(folder: Path, students: list[str] | None = None) -> list[tu
     """
     folder = Path(folder)
     if not folder.is_dir():
-        raise FileNotFoundError(f"--batch {folder}: no such folder; pass the folder that holds "
-                                "one sub-folder per student (e.g. nbgrader's submitted/)")
+        raise FileNotFoundError(
+            f"--batch {folder}: no such folder; pass the folder that holds "
+            "one sub-folder per student (e.g. nbgrader's submitted/)"
+        )
     found = []
-    for student_dir in sorted(p for p in folder.iterdir() if p.is_dir()
-                              and not p.name.startswith(".")):
+    for student_dir in sorted(
+        p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")
+    ):
         if students and student_dir.name not in students:
             continue
         for path in sorted(student_dir.rglob("*.ipynb")):
@@ -53,10 +56,11 @@ def find_submissions(folder: Path, students: list[str] | None = None) -> list[tu
     if students:
         missing = sorted(set(students) - {student for student, _ in found})
         if missing:
-            raise FileNotFoundError(f"--student {', '.join(missing)}: no notebook under "
-                                    f"{folder}/<student>/ for them; the students there are "
-                                    + (", ".join(sorted(p.name for p in folder.iterdir()
-                                                        if p.is_dir())[:20]) or "none"))
+            raise FileNotFoundError(
+                f"--student {', '.join(missing)}: no notebook under "
+                f"{folder}/<student>/ for them; the students there are "
+                + (", ".join(sorted(p.name for p in folder.iterdir() if p.is_dir())[:20]) or "none")
+            )
     return found
 
 
@@ -119,9 +123,15 @@ def _student_row(student: str, reports: list[GradeReport], columns: list[str]) -
     return row
 
 
-def _grade_all(folder: Path, submissions: list[tuple[str, Path]], solutions_dir: Path,
-               timeout: int, deadline: float | None, feedback_dir: Path | None,
-               progress: TextIO) -> dict[str, list[GradeReport]]:
+def _grade_all(
+    folder: Path,
+    submissions: list[tuple[str, Path]],
+    solutions_dir: Path,
+    timeout: int,
+    deadline: float | None,
+    feedback_dir: Path | None,
+    progress: TextIO,
+) -> dict[str, list[GradeReport]]:
     start, total = time.monotonic(), len(submissions)
     graded: dict[str, list[GradeReport]] = {}
     for index, (student, path) in enumerate(submissions, 1):
@@ -135,16 +145,25 @@ def _grade_all(folder: Path, submissions: list[tuple[str, Path]], solutions_dir:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(report.table() + "\n", encoding="utf-8")
         left = (time.monotonic() - start) / index * (total - index)
-        print(f"[{index}/{total}] {relative}: {report.score}/{report.max_score} "
-              f"({_duration(time.monotonic() - began)}; about {_duration(left)} left)",
-              file=progress, flush=True)
+        print(
+            f"[{index}/{total}] {relative}: {report.score}/{report.max_score} "
+            f"({_duration(time.monotonic() - began)}; about {_duration(left)} left)",
+            file=progress,
+            flush=True,
+        )
     return graded
 
 
-def grade_batch(folder: Path, csv_path: Path, solutions_dir: Path = ROOT / "solutions",
-                students: list[str] | None = None, timeout: int = 120,
-                deadline: float | None = None, feedback_dir: Path | None = None,
-                progress: TextIO | None = None) -> list[dict]:
+def grade_batch(
+    folder: Path,
+    csv_path: Path,
+    solutions_dir: Path = ROOT / "solutions",
+    students: list[str] | None = None,
+    timeout: int = 120,
+    deadline: float | None = None,
+    feedback_dir: Path | None = None,
+    progress: TextIO | None = None,
+) -> list[dict]:
     """Grade every student's notebooks in ``folder``; write ``csv_path``; return its rows.
 
     The CSV has one row per student: ``student``, one column per exercise
@@ -163,19 +182,26 @@ def grade_batch(folder: Path, csv_path: Path, solutions_dir: Path = ROOT / "solu
     folder, csv_path = Path(folder), Path(csv_path)
     submissions = find_submissions(folder, students)
     old_header, old_rows = _read_scores(csv_path)
-    rows: dict[str, dict] = {} if not students else {
-        name: row for name, row in old_rows.items() if name not in students}
+    rows: dict[str, dict] = (
+        {}
+        if not students
+        else {name: row for name, row in old_rows.items() if name not in students}
+    )
     columns = [c for c in old_header if c not in _FIXED] if students else []
     start = time.monotonic()
-    graded = _grade_all(folder, submissions, solutions_dir, timeout, deadline, feedback_dir,
-                        progress)
+    graded = _grade_all(
+        folder, submissions, solutions_dir, timeout, deadline, feedback_dir, progress
+    )
     for student, reports in graded.items():
         rows[student] = _student_row(student, reports, columns)
     columns.sort(key=sort_key)
     header = ["student", *columns, "score", "max_score", "notebooks", "needs_a_look"]
     ordered = [rows[name] for name in sorted(rows)]
     write_atomic_csv(csv_path, header, ordered)
-    print(f"graded {len(submissions)} notebook(s) of {len(graded)} student(s) in "
-          f"{_duration(time.monotonic() - start)}; wrote {csv_path} ({len(ordered)} rows)",
-          file=progress, flush=True)
+    print(
+        f"graded {len(submissions)} notebook(s) of {len(graded)} student(s) in "
+        f"{_duration(time.monotonic() - start)}; wrote {csv_path} ({len(ordered)} rows)",
+        file=progress,
+        flush=True,
+    )
     return ordered

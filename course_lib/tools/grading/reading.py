@@ -10,8 +10,16 @@ import nbformat
 
 from course_lib.tools.exercises import exercise_header
 
-__all__ = ["read_notebook", "exercise_numbers", "chapter_from_name", "find_solution",
-           "chapter_by_content", "solution_checks", "check_id", "sort_key"]
+__all__ = [
+    "read_notebook",
+    "exercise_numbers",
+    "chapter_from_name",
+    "find_solution",
+    "chapter_by_content",
+    "solution_checks",
+    "check_id",
+    "sort_key",
+]
 
 _CHECK_CALL = re.compile(r"^\s*(?:\w+\s*=\s*)?check_(\d+)_(\d+)\s*\(", re.MULTILINE)
 

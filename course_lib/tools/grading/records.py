@@ -16,8 +16,15 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ExerciseResult", "GradeReport", "classify_error", "clip", "error_text",
-           "read_records", "MAX_MESSAGE"]
+__all__ = [
+    "ExerciseResult",
+    "GradeReport",
+    "classify_error",
+    "clip",
+    "error_text",
+    "read_records",
+    "MAX_MESSAGE",
+]
 
 MAX_MESSAGE = 2000
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -38,11 +45,11 @@ class ExerciseResult:
     """The verdict on one exercise."""
 
     exercise: str
-    status: str          # "passed" | "failed" | "not attempted"
+    status: str  # "passed" | "failed" | "not attempted"
     message: str
     points: int
     max_points: int = 1
-    verified_by: str = "grader"   # "grader" (re-run outside the kernel) | "kernel" | ""
+    verified_by: str = "grader"  # "grader" (re-run outside the kernel) | "kernel" | ""
 
 
 @dataclass
@@ -54,16 +61,23 @@ class GradeReport:
     score: int
     max_score: int
     error: str = ""
-    notes: list = field(default_factory=list)     # cells that failed, time limits, warnings
-    flags: list = field(default_factory=list)     # suspicious lines for the instructor
+    notes: list = field(default_factory=list)  # cells that failed, time limits, warnings
+    flags: list = field(default_factory=list)  # suspicious lines for the instructor
 
     def to_json(self) -> str:
         """The report as one JSON object (every message clipped)."""
-        return json.dumps({"notebook": clip(self.notebook, 300),
-                           "exercises": [asdict(e) for e in self.exercises],
-                           "score": self.score, "max_score": self.max_score,
-                           "error": clip(self.error), "notes": [clip(n) for n in self.notes],
-                           "flags": [clip(f) for f in self.flags]}, indent=2)
+        return json.dumps(
+            {
+                "notebook": clip(self.notebook, 300),
+                "exercises": [asdict(e) for e in self.exercises],
+                "score": self.score,
+                "max_score": self.max_score,
+                "error": clip(self.error),
+                "notes": [clip(n) for n in self.notes],
+                "flags": [clip(f) for f in self.flags],
+            },
+            indent=2,
+        )
 
     def table(self) -> str:
         """The report as text, for a student or an instructor."""
@@ -75,13 +89,15 @@ class GradeReport:
         for e in self.exercises:
             lines.append(f"{e.exercise:<9} {e.status:<{width}} {e.points}/{e.max_points}")
             if e.status == "failed" or e.verified_by == "kernel":  # the message, indented
-                lines += ["    " + line.strip() for line in clip(e.message).splitlines()
-                          if line.strip()]
+                lines += [
+                    "    " + line.strip() for line in clip(e.message).splitlines() if line.strip()
+                ]
         if self.notes:
             lines += ["", "Notes:"] + [f"  - {clip(n, 300)}" for n in self.notes]
         if self.flags:
-            lines += ["", "Needs an instructor's look:"] + [f"  - {clip(f, 300)}"
-                                                            for f in self.flags]
+            lines += ["", "Needs an instructor's look:"] + [
+                f"  - {clip(f, 300)}" for f in self.flags
+            ]
         lines += ["", f"Score: {self.score}/{self.max_score}"]
         return "\n".join(lines)
 

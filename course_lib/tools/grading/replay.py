@@ -60,8 +60,7 @@ def _repeat_in_place_changes(args: tuple, record: dict) -> None:
     """The function changed its inputs in place in the notebook: do the same to ``args``."""
     after_args = _recording.decode_value(record["after"])[0]
     for arg, new in zip(args, after_args, strict=False):
-        if isinstance(arg, np.ndarray) and isinstance(new, np.ndarray) \
-                and arg.shape == new.shape:
+        if isinstance(arg, np.ndarray) and isinstance(new, np.ndarray) and arg.shape == new.shape:
             np.copyto(arg, new, casting="unsafe")
         elif isinstance(arg, np.random.Generator) and isinstance(new, np.random.Generator):
             arg.bit_generator.state = new.bit_generator.state
@@ -80,12 +79,15 @@ def _stub(name: str, params: list, calls: list) -> Callable[..., Any]:
 
     def stub(*args: Any, **kwargs: Any) -> Any:
         if not queue:
-            raise _ReplayMismatch("the check called your function more often than it did in "
-                                  "the notebook")
+            raise _ReplayMismatch(
+                "the check called your function more often than it did in the notebook"
+            )
         record = queue.pop(0)
         if _canonical(_recording._try_encode([list(args), kwargs])) != _canonical(record.get("fp")):
-            raise _ReplayMismatch("in the notebook, the check gave your function other inputs "
-                                  "than the official check does (did a cell change the check?)")
+            raise _ReplayMismatch(
+                "in the notebook, the check gave your function other inputs "
+                "than the official check does (did a cell change the check?)"
+            )
         if "after" in record:
             _repeat_in_place_changes(args, record)
         if "raised" in record:
@@ -95,7 +97,8 @@ def _stub(name: str, params: list, calls: list) -> Callable[..., Any]:
     stub.__name__ = stub.__qualname__ = name if _NAME.fullmatch(name) else "your_function"
     with contextlib.suppress(Exception):
         stub.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-            [inspect.Parameter(str(n), inspect._ParameterKind(int(k))) for n, k in params])
+            [inspect.Parameter(str(n), inspect._ParameterKind(int(k))) for n, k in params]
+        )
     return stub
 
 
@@ -105,8 +108,11 @@ def _arguments(inv: dict) -> tuple[list, dict]:
     for arg in inv["begin"].get("args", []):
         slot = arg.get("slot")
         if "name" in arg:
-            value = _stub(str(arg["name"]), arg.get("params", []),
-                          [c for c in inv["calls"] if c.get("slot") == slot])
+            value = _stub(
+                str(arg["name"]),
+                arg.get("params", []),
+                [c for c in inv["calls"] if c.get("slot") == slot],
+            )
         else:
             value = _recording.decode_value(arg["value"])
         if isinstance(slot, int):

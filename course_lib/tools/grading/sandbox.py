@@ -59,11 +59,17 @@ def guarded_files(solution_path: Path) -> list[Path]:
 
     checks = ROOT / "course_lib" / "checks"
     chapter = solution_path.name[:2]
-    files = [_TOOLS / "grade.py", *sorted((_TOOLS / "grading").rglob("*.py")),
-             *sorted(checks.glob("_*.py")), solution_path,
-             *sorted(checks.glob(f"ch{chapter}*.py"))]
-    folders = {sysconfig.get_paths().get("purelib", ""), *getattr(site, "getsitepackages",
-                                                                   lambda: [])()}
+    files = [
+        _TOOLS / "grade.py",
+        *sorted((_TOOLS / "grading").rglob("*.py")),
+        *sorted(checks.glob("_*.py")),
+        solution_path,
+        *sorted(checks.glob(f"ch{chapter}*.py")),
+    ]
+    folders = {
+        sysconfig.get_paths().get("purelib", ""),
+        *getattr(site, "getsitepackages", lambda: [])(),
+    }
     for folder in sorted(f for f in folders if f):
         files += sorted(Path(folder).glob("*.pth"))
         files += [Path(folder) / "sitecustomize.py", Path(folder) / "usercustomize.py"]
@@ -106,8 +112,9 @@ def _kill_kernel(client: Any) -> None:
         os.kill(pid, signal.SIGKILL)
 
 
-def _watch(thread: threading.Thread, client: Any, state: dict, timeout: int,
-           deadline: float) -> None:
+def _watch(
+    thread: threading.Thread, client: Any, state: dict, timeout: int, deadline: float
+) -> None:
     """Wait for ``thread``; kill the kernel past a cell's limit (plus grace) or the deadline."""
     start = time.monotonic()
     grace = min(max(5.0, timeout * 0.5), 30.0)
@@ -116,26 +123,35 @@ def _watch(thread: threading.Thread, client: Any, state: dict, timeout: int,
         now = time.monotonic()
         cell = state["cell"]
         if cell is not None and now - state["since"] > timeout + grace:
-            state["killed"] = (f"cell {cell} ran past the time limit of {timeout} s and ignored "
-                               "the interrupt: the kernel was stopped")
+            state["killed"] = (
+                f"cell {cell} ran past the time limit of {timeout} s and ignored "
+                "the interrupt: the kernel was stopped"
+            )
         elif now - start > deadline:
-            state["killed"] = (f"the notebook ran past the overall deadline of {deadline:.0f} s: "
-                               "the kernel was stopped")
+            state["killed"] = (
+                f"the notebook ran past the overall deadline of {deadline:.0f} s: "
+                "the kernel was stopped"
+            )
         if state["killed"]:
             _kill_kernel(client)
             thread.join(15)
             break
 
 
-def _execute(nb: nbformat.NotebookNode, workdir: Path, env: dict, timeout: int,
-             deadline: float, kernel_name: str) -> tuple[dict, str, list[str]]:
+def _execute(
+    nb: nbformat.NotebookNode,
+    workdir: Path,
+    env: dict,
+    timeout: int,
+    deadline: float,
+    kernel_name: str,
+) -> tuple[dict, str, list[str]]:
     """Run ``nb`` in place; return (cell index -> execute_reply content, problem, notes)."""
     from nbclient import NotebookClient
     from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
     replies: dict[int, dict] = {}
-    state: dict[str, Any] = {"cell": None, "since": time.monotonic(), "problem": "",
-                             "killed": ""}
+    state: dict[str, Any] = {"cell": None, "since": time.monotonic(), "problem": "", "killed": ""}
 
     def on_start(cell: Any, cell_index: int, **_: Any) -> None:
         state["cell"], state["since"] = cell_index, time.monotonic()
@@ -144,19 +160,29 @@ def _execute(nb: nbformat.NotebookNode, workdir: Path, env: dict, timeout: int,
         replies[cell_index] = dict((execute_reply or {}).get("content", {}))
         state["cell"] = None
 
-    client = NotebookClient(nb, timeout=timeout, kernel_name=kernel_name, allow_errors=True,
-                            interrupt_on_timeout=True, on_cell_start=on_start,
-                            on_cell_executed=on_done,
-                            resources={"metadata": {"path": str(workdir)}})
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name=kernel_name,
+        allow_errors=True,
+        interrupt_on_timeout=True,
+        on_cell_start=on_start,
+        on_cell_executed=on_done,
+        resources={"metadata": {"path": str(workdir)}},
+    )
 
     def run() -> None:
         try:
             client.execute(env=env, cwd=str(workdir))
         except CellTimeoutError as exc:
-            state["problem"] = (f"a cell ran longer than {timeout} s and was stopped "
-                                f"({clip(str(exc).splitlines()[0] if str(exc) else '', 200)})")
+            state["problem"] = (
+                f"a cell ran longer than {timeout} s and was stopped "
+                f"({clip(str(exc).splitlines()[0] if str(exc) else '', 200)})"
+            )
         except DeadKernelError:
-            state["problem"] = "the kernel died while running the notebook (out of memory or a crash)"
+            state["problem"] = (
+                "the kernel died while running the notebook (out of memory or a crash)"
+            )
         except BaseException as exc:  # nbclient/kernel failures must not crash the grader
             state["problem"] = f"the notebook could not be executed: {type(exc).__name__}: {exc}"
 
@@ -169,6 +195,7 @@ def _execute(nb: nbformat.NotebookNode, workdir: Path, env: dict, timeout: int,
 
 def _copy_course(course_copy: Path) -> None:
     """``course_lib`` without the grader, and ``datasets``, into ``course_copy``, read-only."""
+
     def skip(folder: str, names: list[str]) -> set[str]:
         ignored = set(shutil.ignore_patterns("__pycache__")(folder, names))
         if Path(folder).resolve() == _TOOLS.resolve():
@@ -183,15 +210,17 @@ def _copy_course(course_copy: Path) -> None:
 
 def _kernel_env(course_copy: Path, records_path: Path) -> dict:
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(course_copy)] + (
-        [env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(course_copy)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])
+    )
     env[_core.RECORD_ENV] = str(records_path)
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     return env
 
 
-def run_in_copy(nb: nbformat.NotebookNode, solution_path: Path, timeout: int,
-                deadline: float, kernel_name: str) -> RunResult:
+def run_in_copy(
+    nb: nbformat.NotebookNode, solution_path: Path, timeout: int, deadline: float, kernel_name: str
+) -> RunResult:
     """Execute ``nb`` (in place) in a read-only copy of the course; what the run left.
 
     ``changed`` lists the guarded files whose hash differs after the run.

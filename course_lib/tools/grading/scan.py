@@ -14,21 +14,32 @@ from course_lib.tools.grading.records import clip
 
 __all__ = ["SUSPICIOUS", "scan_source"]
 
-_GRADER = (r"course_lib\b.*(__file__|__path__)|\bgrade\.py\b|\bgrading\s*[/\\.]\s*\w|"
-           r"course_lib\s*\.\s*(tools\s*\.\s*)?grad(e|ing)\b|"
-           r"course_lib\s*\.\s*tools\s+import\s+.*\bgrad(e|ing)\b|"
-           r"COURSE_LIB_GRADING|\bGRADING\b|_Recorder")
+_GRADER = (
+    r"course_lib\b.*(__file__|__path__)|\bgrade\.py\b|\bgrading\s*[/\\.]\s*\w|"
+    r"course_lib\s*\.\s*(tools\s*\.\s*)?grad(e|ing)\b|"
+    r"course_lib\s*\.\s*tools\s+import\s+.*\bgrad(e|ing)\b|"
+    r"COURSE_LIB_GRADING|\bGRADING\b|_Recorder"
+)
 
 #: Lines a submission should not need; each found in the student's own lines is reported.
 SUSPICIOUS = [
     (re.compile(r"\b_\w*_ref\b"), "calls the self-checks' reference code"),
-    (re.compile(r"course_lib\s*\.\s*checks\s*\.\s*(ch\d+|_\w+)|course_lib\.checks\s+import\s+"
-                r"(ch\d+|_\w+)|__wrapped_check__|__wrapped__"), "uses the self-checks' internals"),
+    (
+        re.compile(
+            r"course_lib\s*\.\s*checks\s*\.\s*(ch\d+|_\w+)|course_lib\.checks\s+import\s+"
+            r"(ch\d+|_\w+)|__wrapped_check__|__wrapped__"
+        ),
+        "uses the self-checks' internals",
+    ),
     (re.compile(r"solutions|\.ipynb\b"), "reads the solutions or another notebook"),
-    (re.compile(r"set_custom_exc|excepthook|showtraceback|_render_traceback_"),
-     "changes how errors are reported"),
-    (re.compile(r"\b(np|numpy)\s*\.\s*[\w.]+\s*=(?!=)|setattr\s*\(\s*(np|numpy|course_lib)\b"),
-     "replaces a numpy function"),
+    (
+        re.compile(r"set_custom_exc|excepthook|showtraceback|_render_traceback_"),
+        "changes how errors are reported",
+    ),
+    (
+        re.compile(r"\b(np|numpy)\s*\.\s*[\w.]+\s*=(?!=)|setattr\s*\(\s*(np|numpy|course_lib)\b"),
+        "replaces a numpy function",
+    ),
     (re.compile(_GRADER), "touches the grader"),
 ]
 

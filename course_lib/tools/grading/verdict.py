@@ -25,8 +25,9 @@ def _failed(number: str, message: str, by: str = "grader") -> ExerciseResult:
 
 
 def _not_attempted(number: str) -> ExerciseResult:
-    return ExerciseResult(number, "not attempted", "the exercise still raises "
-                          "NotImplementedError", 0)
+    return ExerciseResult(
+        number, "not attempted", "the exercise still raises NotImplementedError", 0
+    )
 
 
 def _not_started(error: dict | None) -> bool:
@@ -38,9 +39,14 @@ def _without_records(number: str, cell_error: dict | None) -> ExerciseResult:
     if not has_check(number):
         # a check the solutions notebook defines itself: only the kernel can run it
         if cell_error is None:
-            return ExerciseResult(number, "passed", "checked in the notebook's kernel only (the "
-                                  "course has no check of this number to re-run)", 1,
-                                  verified_by="kernel")
+            return ExerciseResult(
+                number,
+                "passed",
+                "checked in the notebook's kernel only (the "
+                "course has no check of this number to re-run)",
+                1,
+                verified_by="kernel",
+            )
         if _not_started(cell_error):
             return _not_attempted(number)
         return _failed(number, error_text(cell_error), by="kernel")
@@ -50,18 +56,25 @@ def _without_records(number: str, cell_error: dict | None) -> ExerciseResult:
     return _failed(number, f"the check did not run on your function ({reason})")
 
 
-def _kernel_verdict(number: str, inv: dict, cell_error: dict | None,
-                    why_live: str) -> ExerciseResult:
+def _kernel_verdict(
+    number: str, inv: dict, cell_error: dict | None, why_live: str
+) -> ExerciseResult:
     """A check of :data:`KERNEL_ONLY`: the kernel's own outcome is the verdict."""
     why_live = why_live or "this check calls your function directly, many times"
     end = inv["end"] or {}
     if end.get("outcome") == "not started" or _not_started(cell_error):
         return _not_attempted(number)
     if end.get("outcome") == "passed" and cell_error is None:
-        return ExerciseResult(number, "passed", clip(
-            f"checked in the notebook's kernel only ({why_live})"), 1, verified_by="kernel")
-    message = end.get("message") or (error_text(cell_error) if cell_error else
-                                      "the check did not finish")
+        return ExerciseResult(
+            number,
+            "passed",
+            clip(f"checked in the notebook's kernel only ({why_live})"),
+            1,
+            verified_by="kernel",
+        )
+    message = end.get("message") or (
+        error_text(cell_error) if cell_error else "the check did not finish"
+    )
     return _failed(number, message, by="kernel")
 
 
@@ -72,14 +85,20 @@ def _from_invocation(number: str, inv: dict, cell_error: dict | None) -> Exercis
         return _not_attempted(number)
     for call in calls:
         if call.get("refs"):
-            return _failed(number, f"your function called {', '.join(map(str, call['refs'][:3]))}"
-                           ", the self-checks' own reference code: write the computation yourself")
+            return _failed(
+                number,
+                f"your function called {', '.join(map(str, call['refs'][:3]))}"
+                ", the self-checks' own reference code: write the computation yourself",
+            )
     why_live = is_replayable(inv)
     if number in KERNEL_ONLY:
         return _kernel_verdict(number, inv, cell_error, why_live)
     if why_live:
-        return _failed(number, f"the grader cannot re-run this check on your results: {why_live}"
-                       "; return plain numbers, arrays, lists, dicts or DataFrames")
+        return _failed(
+            number,
+            f"the grader cannot re-run this check on your results: {why_live}"
+            "; return plain numbers, arrays, lists, dicts or DataFrames",
+        )
     status, message = replay(number, inv)
     if status == "not attempted":
         return _not_attempted(number)
@@ -92,15 +111,23 @@ def _from_invocation(number: str, inv: dict, cell_error: dict | None) -> Exercis
     return ExerciseResult(number, "passed", "", 1)
 
 
-def grade_one(number: str, nb: nbformat.NotebookNode, solution_cells: list[int],
-              check_index: int, invocations: dict[int, dict], failure: Failure,
-              replies: dict[int, Any], problem: str,
-              flags: list[tuple[int, str, str]]) -> ExerciseResult:
+def grade_one(
+    number: str,
+    nb: nbformat.NotebookNode,
+    solution_cells: list[int],
+    check_index: int,
+    invocations: dict[int, dict],
+    failure: Failure,
+    replies: dict[int, Any],
+    problem: str,
+    flags: list[tuple[int, str, str]],
+) -> ExerciseResult:
     """The verdict on exercise ``number`` of the executed notebook ``nb``."""
     if flags:
         index, line, reason = flags[0]
-        return _failed(number, f"your exercise cell {reason} ({line}): write the computation "
-                               "yourself")
+        return _failed(
+            number, f"your exercise cell {reason} ({line}): write the computation yourself"
+        )
     for index in solution_cells:
         error = failure(index)
         if error is not None:
@@ -109,12 +136,17 @@ def grade_one(number: str, nb: nbformat.NotebookNode, solution_cells: list[int],
             return _failed(number, "your solution cell raised " + error_text(error))
     check = nb.cells[check_index]
     if check.execution_count is None or check_index not in replies:
-        return _failed(number, "the check did not run: "
-                               f"{problem or 'an earlier cell stopped the run'}")
-    mine = [inv for _, inv in sorted(invocations.items())
-            if inv["begin"] and inv["begin"].get("exercise") == number
-            # IPython counts the running cell as execution_count or one more, by version
-            and inv["begin"].get("cell") in (check.execution_count, check.execution_count + 1)]
+        return _failed(
+            number, f"the check did not run: {problem or 'an earlier cell stopped the run'}"
+        )
+    mine = [
+        inv
+        for _, inv in sorted(invocations.items())
+        if inv["begin"]
+        and inv["begin"].get("exercise") == number
+        # IPython counts the running cell as execution_count or one more, by version
+        and inv["begin"].get("cell") in (check.execution_count, check.execution_count + 1)
+    ]
     cell_error = failure(check_index)
     if not mine:
         return _without_records(number, cell_error)

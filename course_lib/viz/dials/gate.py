@@ -15,10 +15,17 @@ from course_lib.viz.dials.panel import Dial, axes_row, dial_panel
 __all__ = ["gate_dial", "gate_outcomes", "plot_gate_outcomes"]
 
 
-def gate_outcomes(candidate_recent: ArrayLike, production_recent: ArrayLike,
-                  candidate_guard: ArrayLike, production_guard: ArrayLike,
-                  label_psi: ArrayLike, *, tolerance: float, guard_tolerance: float,
-                  max_label_psi: float = math.inf) -> dict[str, np.ndarray]:
+def gate_outcomes(
+    candidate_recent: ArrayLike,
+    production_recent: ArrayLike,
+    candidate_guard: ArrayLike,
+    production_guard: ArrayLike,
+    label_psi: ArrayLike,
+    *,
+    tolerance: float,
+    guard_tolerance: float,
+    max_label_psi: float = math.inf,
+) -> dict[str, np.ndarray]:
     """The validation gate's verdict for logged per-batch numbers, for other tolerances.
 
     The same rule as ``course_lib.continual.ValidationGate.decide``, for many
@@ -39,25 +46,41 @@ def gate_outcomes(candidate_recent: ArrayLike, production_recent: ArrayLike,
     """
     where = "gate_outcomes"
     tolerance = check_number(tolerance, "tolerance", where, low=0, allow_inf=True)
-    guard_tolerance = check_number(guard_tolerance, "guard_tolerance", where, low=0,
-                                   allow_inf=True)
+    guard_tolerance = check_number(guard_tolerance, "guard_tolerance", where, low=0, allow_inf=True)
     max_label_psi = check_number(max_label_psi, "max_label_psi", where, low=0, allow_inf=True)
-    cols = [np.asarray(c, dtype=float).ravel() for c in
-            (candidate_recent, production_recent, candidate_guard, production_guard, label_psi)]
+    cols = [
+        np.asarray(c, dtype=float).ravel()
+        for c in (candidate_recent, production_recent, candidate_guard, production_guard, label_psi)
+    ]
     if len({c.size for c in cols}) != 1:
-        raise argument_error(where, "label_psi", label_psi, "one value per batch, as each of "
-                             f"the five columns, got lengths {[c.size for c in cols]}")
+        raise argument_error(
+            where,
+            "label_psi",
+            label_psi,
+            "one value per batch, as each of "
+            f"the five columns, got lengths {[c.size for c in cols]}",
+        )
     cand, prod, cand_g, prod_g, psi_ = cols
-    recent_ok = cand <= prod + tolerance                     # NaN compares False: rejected
+    recent_ok = cand <= prod + tolerance  # NaN compares False: rejected
     guard_ok = cand_g <= prod_g + guard_tolerance
     labels_ok = psi_ <= max_label_psi
-    return {"recent_ok": recent_ok, "guard_ok": guard_ok, "labels_ok": labels_ok,
-            "accepted": recent_ok & guard_ok & labels_ok}
+    return {
+        "recent_ok": recent_ok,
+        "guard_ok": guard_ok,
+        "labels_ok": labels_ok,
+        "accepted": recent_ok & guard_ok & labels_ok,
+    }
 
 
-def plot_gate_outcomes(log: Any, tolerance: float, guard_tolerance: float,
-                       max_label_psi: float, *, batch_labels: Sequence | None = None,
-                       axes: Any = None) -> tuple[Any, Any]:
+def plot_gate_outcomes(
+    log: Any,
+    tolerance: float,
+    guard_tolerance: float,
+    max_label_psi: float,
+    *,
+    batch_labels: Sequence | None = None,
+    axes: Any = None,
+) -> tuple[Any, Any]:
     """Per-batch gaps with the tolerances (left) and accepted batches against the tolerance.
 
     ``log`` has the columns of ``UpdatePipeline.log``: ``candidate_recent_rmse``,
@@ -65,53 +88,102 @@ def plot_gate_outcomes(log: Any, tolerance: float, guard_tolerance: float,
     ``label_psi``.
     """
     left, right = axes_row(axes, 2, (12, 3.8))
-    cols = [np.asarray(log[c], dtype=float) for c in
-            ("candidate_recent_rmse", "production_recent_rmse", "candidate_guard_rmse",
-             "production_guard_rmse", "label_psi")]
-    out = gate_outcomes(*cols, tolerance=tolerance, guard_tolerance=guard_tolerance,
-                        max_label_psi=max_label_psi)
+    cols = [
+        np.asarray(log[c], dtype=float)
+        for c in (
+            "candidate_recent_rmse",
+            "production_recent_rmse",
+            "candidate_guard_rmse",
+            "production_guard_rmse",
+            "label_psi",
+        )
+    ]
+    out = gate_outcomes(
+        *cols, tolerance=tolerance, guard_tolerance=guard_tolerance, max_label_psi=max_label_psi
+    )
     x = np.arange(cols[0].size) if batch_labels is None else np.asarray(batch_labels)
     recent_gap, guard_gap = cols[0] - cols[1], cols[2] - cols[3]
     left.axhline(tolerance, color="tab:blue", ls="--", lw=1, label=f"tolerance {tolerance:.3g}")
-    left.axhline(guard_tolerance, color="tab:orange", ls="--", lw=1,
-                 label=f"guard tolerance {guard_tolerance:.3g}")
+    left.axhline(
+        guard_tolerance,
+        color="tab:orange",
+        ls="--",
+        lw=1,
+        label=f"guard tolerance {guard_tolerance:.3g}",
+    )
     left.plot(x, recent_gap, "o", color="tab:blue", label="recent: candidate − production")
     left.plot(x, guard_gap, "s", color="tab:orange", ms=4, label="guard: candidate − production")
     rejected = ~out["accepted"]
-    left.plot(x[rejected], np.maximum(recent_gap, guard_gap)[rejected] + 0.02, "x", color="red",
-              ms=9, mew=2, label="rejected")
+    left.plot(
+        x[rejected],
+        np.maximum(recent_gap, guard_gap)[rejected] + 0.02,
+        "x",
+        color="red",
+        ms=9,
+        mew=2,
+        label="rejected",
+    )
     shifted = ~out["labels_ok"]
     for xi in x[shifted]:
         left.axvspan(xi - 0.4, xi + 0.4, color="tab:red", alpha=0.12, lw=0)
-    left.set(xlabel="batch (week)", ylabel="RMSE gap (stars)",
-             title=f"accepted {int(out['accepted'].sum())} of {x.size} "
-                   f"(red band: label PSI > {max_label_psi:.3g})")
+    left.set(
+        xlabel="batch (week)",
+        ylabel="RMSE gap (stars)",
+        title=f"accepted {int(out['accepted'].sum())} of {x.size} "
+        f"(red band: label PSI > {max_label_psi:.3g})",
+    )
     left.legend(fontsize=7, ncol=2)
     grid = np.linspace(0, 0.2, 81)
     for g_tol, style in ((guard_tolerance, "-"), (math.inf, ":")):
-        counts = [int(gate_outcomes(*cols, tolerance=t, guard_tolerance=g_tol,
-                                    max_label_psi=max_label_psi)["accepted"].sum()) for t in grid]
-        right.step(grid, counts, style, where="post", color="tab:blue",
-                   label="with the guard" if style == "-" else "without the guard")
+        counts = [
+            int(
+                gate_outcomes(
+                    *cols, tolerance=t, guard_tolerance=g_tol, max_label_psi=max_label_psi
+                )["accepted"].sum()
+            )
+            for t in grid
+        ]
+        right.step(
+            grid,
+            counts,
+            style,
+            where="post",
+            color="tab:blue",
+            label="with the guard" if style == "-" else "without the guard",
+        )
     right.plot(tolerance, out["accepted"].sum(), "o", color="tab:red")
     right.yaxis.get_major_locator().set_params(integer=True)
-    right.set(xlabel="tolerance on the recent slice (stars of RMSE)",
-              ylabel="batches accepted", ylim=(0, x.size + 0.5),
-              title=f"tolerance {tolerance:.3g}: {int(out['accepted'].sum())} accepted, "
-                    f"{int(rejected.sum())} rejected")
+    right.set(
+        xlabel="tolerance on the recent slice (stars of RMSE)",
+        ylabel="batches accepted",
+        ylim=(0, x.size + 0.5),
+        title=f"tolerance {tolerance:.3g}: {int(out['accepted'].sum())} accepted, "
+        f"{int(rejected.sum())} rejected",
+    )
     right.legend(fontsize=8)
     return left, right
 
 
-def gate_dial(log: Any, *, tolerance: float = 0.02, guard_tolerance: float = 0.05,
-              max_label_psi: float = 0.25, batch_labels: Sequence | None = None,
-              show_static: bool = True) -> Any:
+def gate_dial(
+    log: Any,
+    *,
+    tolerance: float = 0.02,
+    guard_tolerance: float = 0.05,
+    max_label_psi: float = 0.25,
+    batch_labels: Sequence | None = None,
+    show_static: bool = True,
+) -> Any:
     """Sliders for the gate's three thresholds, redrawing :func:`plot_gate_outcomes`."""
     return dial_panel(
         lambda tolerance, guard_tolerance, max_label_psi: plot_gate_outcomes(
-            log, tolerance, guard_tolerance, max_label_psi, batch_labels=batch_labels),
-        {"tolerance": Dial("tolerance", tolerance, low=0.0, high=0.2, step=0.005),
-         "guard_tolerance": Dial("guard tolerance", guard_tolerance, low=0.0, high=0.2,
-                                 step=0.005),
-         "max_label_psi": Dial("max label PSI", max_label_psi, low=0.01, high=3.0, log=True)},
-        show_static=show_static)
+            log, tolerance, guard_tolerance, max_label_psi, batch_labels=batch_labels
+        ),
+        {
+            "tolerance": Dial("tolerance", tolerance, low=0.0, high=0.2, step=0.005),
+            "guard_tolerance": Dial(
+                "guard tolerance", guard_tolerance, low=0.0, high=0.2, step=0.005
+            ),
+            "max_label_psi": Dial("max label PSI", max_label_psi, low=0.01, high=3.0, log=True),
+        },
+        show_static=show_static,
+    )

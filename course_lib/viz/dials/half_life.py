@@ -14,8 +14,9 @@ from course_lib.viz.dials.panel import Dial, axes_row, dial_panel
 __all__ = ["decayed_share_history", "half_life_dial", "plot_half_life_tradeoff", "total_variation"]
 
 
-def decayed_share_history(days: ArrayLike, counts: ArrayLike, half_life: float | None, *,
-                          prior: float = 1.0) -> np.ndarray:
+def decayed_share_history(
+    days: ArrayLike, counts: ArrayLike, half_life: float | None, *, prior: float = 1.0
+) -> np.ndarray:
     r"""Category shares estimated *before* each day, from decayed counts of the earlier days.
 
     ``counts[t]`` holds the events of day ``days[t]`` (shape ``(n_days, ..., K)``,
@@ -44,12 +45,20 @@ def decayed_share_history(days: ArrayLike, counts: ArrayLike, half_life: float |
     days = np.asarray(days, dtype=float).ravel()
     counts = np.asarray(counts, dtype=float)
     if counts.ndim < 2 or counts.shape[0] != days.size:
-        raise argument_error(where, "counts", counts, "of shape (n_days, ..., n_categories) "
-                             f"with n_days = len(days) = {days.size}, got {counts.shape}")
+        raise argument_error(
+            where,
+            "counts",
+            counts,
+            "of shape (n_days, ..., n_categories) "
+            f"with n_days = len(days) = {days.size}, got {counts.shape}",
+        )
     if np.any(np.diff(days) < 0):
         raise argument_error(where, "days", days, "in increasing order")
-    h = None if half_life is None else check_number(half_life, "half_life", where, low=0,
-                                                    low_inclusive=False)
+    h = (
+        None
+        if half_life is None
+        else check_number(half_life, "half_life", where, low=0, low_inclusive=False)
+    )
     prior = check_number(prior, "prior", where, low=0)
     k = counts.shape[-1]
     running = np.zeros(counts.shape[1:])
@@ -73,36 +82,63 @@ def total_variation(p: ArrayLike, q: ArrayLike) -> np.ndarray:
     return 0.5 * np.abs(np.asarray(p, dtype=float) - np.asarray(q, dtype=float)).sum(axis=-1)
 
 
-def plot_half_life_tradeoff(days: ArrayLike, share_est: ArrayLike, share_true: ArrayLike,
-                            curve: Mapping, half_life: float | None, point: Mapping, *,
-                            window: tuple[float, float] | None = None,
-                            share_label: str = "share", axes: Any = None) -> tuple[Any, Any]:
+def plot_half_life_tradeoff(
+    days: ArrayLike,
+    share_est: ArrayLike,
+    share_true: ArrayLike,
+    curve: Mapping,
+    half_life: float | None,
+    point: Mapping,
+    *,
+    window: tuple[float, float] | None = None,
+    share_label: str = "share",
+    axes: Any = None,
+) -> tuple[Any, Any]:
     """Tracked vs true share over the days (left) and tracking error against the half-life."""
     left, right = axes_row(axes, 2, (11, 3.8))
     left.plot(days, share_true, "k--", lw=2, label="truth")
     left.plot(days, share_est, color="tab:blue", label="tracked share")
     if window is not None:
         left.axvspan(*window, color="0.92", zorder=0, label="scored days")
-    left.set(xlabel="day", ylabel=share_label, ylim=(0, None),
-             title=f"half-life {'all-time' if half_life is None else f'{half_life:.3g} days'}")
+    left.set(
+        xlabel="day",
+        ylabel=share_label,
+        ylim=(0, None),
+        title=f"half-life {'all-time' if half_life is None else f'{half_life:.3g} days'}",
+    )
     left.legend(fontsize=8)
-    for key, color, name in (("region", "tab:blue", "one profile for the region"),
-                             ("user", "tab:orange", "one profile per user")):
+    for key, color, name in (
+        ("region", "tab:blue", "one profile for the region"),
+        ("user", "tab:orange", "one profile per user"),
+    ):
         if key in curve:
             right.plot(curve["half_life"], curve[key], color=color, label=name)
-            right.plot(half_life if half_life is not None else curve["half_life"][-1],
-                       point[key], "o", color=color)
-    right.set(xscale="log", xlabel="half-life (days)",
-              ylabel="mean total-variation distance to the truth",
-              title="  ".join(f"{k}: {v:.3f}" for k, v in point.items()))
+            right.plot(
+                half_life if half_life is not None else curve["half_life"][-1],
+                point[key],
+                "o",
+                color=color,
+            )
+    right.set(
+        xscale="log",
+        xlabel="half-life (days)",
+        ylabel="mean total-variation distance to the truth",
+        title="  ".join(f"{k}: {v:.3f}" for k, v in point.items()),
+    )
     right.legend(fontsize=8)
     return left, right
 
 
-def half_life_dial(errors: Callable[[float | None], Mapping], history: Callable,
-                   *, half_life: float = 14.0, half_lives: Sequence | None = None,
-                   window: tuple[float, float] | None = None,
-                   share_label: str = "share", show_static: bool = True) -> Any:
+def half_life_dial(
+    errors: Callable[[float | None], Mapping],
+    history: Callable,
+    *,
+    half_life: float = 14.0,
+    half_lives: Sequence | None = None,
+    window: tuple[float, float] | None = None,
+    share_label: str = "share",
+    show_static: bool = True,
+) -> Any:
     """Half-life slider. ``errors(h)`` returns the tracking errors (e.g. ``{"region": ..,
     "user": ..}``) and ``history(h)`` returns ``(days, estimated, true)`` shares to plot; both
     are cheap calls of :func:`decayed_share_history` on counts precomputed by the caller."""
@@ -112,9 +148,23 @@ def half_life_dial(errors: Callable[[float | None], Mapping], history: Callable,
 
     def draw(half_life: float) -> None:
         days, est, true = history(half_life)
-        plot_half_life_tradeoff(days, est, true, curve, half_life, errors(half_life),
-                                window=window, share_label=share_label)
+        plot_half_life_tradeoff(
+            days,
+            est,
+            true,
+            curve,
+            half_life,
+            errors(half_life),
+            window=window,
+            share_label=share_label,
+        )
 
-    return dial_panel(draw, {"half_life": Dial("half-life (days)", half_life, low=float(grid[0]),
-                                               high=float(grid[-1]), log=True)},
-                      show_static=show_static)
+    return dial_panel(
+        draw,
+        {
+            "half_life": Dial(
+                "half-life (days)", half_life, low=float(grid[0]), high=float(grid[-1]), log=True
+            )
+        },
+        show_static=show_static,
+    )

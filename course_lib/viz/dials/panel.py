@@ -9,8 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from course_lib.core.validation import (ArgumentTypeError, argument_error, check_choice,
-                                        check_number)
+from course_lib.core.validation import ArgumentTypeError, argument_error, check_choice, check_number
 
 __all__ = ["Dial", "axes_row", "dial_panel"]
 
@@ -61,48 +60,86 @@ class Dial:
         ValueError: Dial(high=0.0): high must be a number > 1; give dial 'x' low < high, ...
         """
         if self.options is not None:
-            check_choice(self.value, "value", "Dial", self.options,
-                         fix=f"pick one of the options of dial {name!r} as its default")
+            check_choice(
+                self.value,
+                "value",
+                "Dial",
+                self.options,
+                fix=f"pick one of the options of dial {name!r} as its default",
+            )
             return
         fix = f"give dial {name!r} low < high, or options for a dropdown"
         low = check_number(self.low, "low", "Dial", fix=fix)
         high = check_number(self.high, "high", "Dial", low=low, low_inclusive=False, fix=fix)
         if self.log:
-            check_number(low, "low", "Dial", low=0, low_inclusive=False,
-                         fix=f"a log slider needs it: give dial {name!r} a positive low or "
-                             "set log=False")
-        check_number(self.value, "value", "Dial", low=low, high=high,
-                     fix=f"widen the range of dial {name!r} or move its default")
+            check_number(
+                low,
+                "low",
+                "Dial",
+                low=0,
+                low_inclusive=False,
+                fix=f"a log slider needs it: give dial {name!r} a positive low or set log=False",
+            )
+        check_number(
+            self.value,
+            "value",
+            "Dial",
+            low=low,
+            high=high,
+            fix=f"widen the range of dial {name!r} or move its default",
+        )
 
     def widget(self) -> Any:
         """The ipywidgets control (imported here: ipywidgets is needed only to interact)."""
         import ipywidgets as widgets
 
-        style = {"description_width": "initial"}            # full labels, not "thresh..."
+        style = {"description_width": "initial"}  # full labels, not "thresh..."
         if self.options is not None and self.select_slider:
-            return widgets.SelectionSlider(options=list(self.options), value=self.value,
-                                           description=self.label, continuous_update=False,
-                                           style=style)
+            return widgets.SelectionSlider(
+                options=list(self.options),
+                value=self.value,
+                description=self.label,
+                continuous_update=False,
+                style=style,
+            )
         if self.options is not None:
-            return widgets.Dropdown(options=list(self.options), value=self.value,
-                                    description=self.label, style=style)
+            return widgets.Dropdown(
+                options=list(self.options), value=self.value, description=self.label, style=style
+            )
         common = {"description": self.label, "continuous_update": False, "style": style}
-        low, high = float(self.low or 0.0), float(self.high or 0.0)   # set: see check()
+        low, high = float(self.low or 0.0), float(self.high or 0.0)  # set: see check()
         if self.log:
             lo, hi = math.log10(low), math.log10(high)
-            return widgets.FloatLogSlider(value=self.value, base=10, min=lo, max=hi,
-                                          step=self.step or (hi - lo) / 100,
-                                          readout_format=".3g", **common)
+            return widgets.FloatLogSlider(
+                value=self.value,
+                base=10,
+                min=lo,
+                max=hi,
+                step=self.step or (hi - lo) / 100,
+                readout_format=".3g",
+                **common,
+            )
         if self.integer:
-            return widgets.IntSlider(value=int(self.value), min=int(low),
-                                     max=int(high), step=int(self.step or 1), **common)
-        return widgets.FloatSlider(value=self.value, min=low, max=high,
-                                   step=self.step or (high - low) / 100,
-                                   readout_format=".3g", **common)
+            return widgets.IntSlider(
+                value=int(self.value),
+                min=int(low),
+                max=int(high),
+                step=int(self.step or 1),
+                **common,
+            )
+        return widgets.FloatSlider(
+            value=self.value,
+            min=low,
+            max=high,
+            step=self.step or (high - low) / 100,
+            readout_format=".3g",
+            **common,
+        )
 
 
-def dial_panel(draw: Callable[..., object], dials: Mapping[str, Dial], *,
-               show_static: bool = True) -> Any:
+def dial_panel(
+    draw: Callable[..., object], dials: Mapping[str, Dial], *, show_static: bool = True
+) -> Any:
     """Controls for ``dials`` that call ``draw(**positions)`` and show its figure.
 
     Parameters
@@ -134,15 +171,26 @@ def dial_panel(draw: Callable[..., object], dials: Mapping[str, Dial], *,
     'x'
     """
     if not callable(draw):
-        raise argument_error("dial_panel", "draw", draw, "a function of the dials' values, got "
-                             f"{type(draw).__name__}", exc=ArgumentTypeError)
+        raise argument_error(
+            "dial_panel",
+            "draw",
+            draw,
+            f"a function of the dials' values, got {type(draw).__name__}",
+            exc=ArgumentTypeError,
+        )
     if not dials:
-        raise argument_error("dial_panel", "dials", dials, "at least one Dial",
-                             "e.g. {'threshold': Dial(...)}")
+        raise argument_error(
+            "dial_panel", "dials", dials, "at least one Dial", "e.g. {'threshold': Dial(...)}"
+        )
     for name, dial in dials.items():
         if not isinstance(dial, Dial):
-            raise argument_error("dial_panel", f"dials[{name!r}]", dial,
-                                 f"a Dial, got {type(dial).__name__}", exc=ArgumentTypeError)
+            raise argument_error(
+                "dial_panel",
+                f"dials[{name!r}]",
+                dial,
+                f"a Dial, got {type(dial).__name__}",
+                exc=ArgumentTypeError,
+            )
         dial.check(name)
     import matplotlib.pyplot as plt
 

@@ -14,8 +14,9 @@ from course_lib.viz.dials.panel import Dial, axes_row, dial_panel
 __all__ = ["dp_dial", "dp_expected_error", "plot_dp_tradeoff"]
 
 
-def dp_expected_error(clipped: ArrayLike, exact: ArrayLike, sensitivity: float,
-                      epsilon: float) -> dict:
+def dp_expected_error(
+    clipped: ArrayLike, exact: ArrayLike, sensitivity: float, epsilon: float
+) -> dict:
     r"""Expected relative error of counts released with the Laplace mechanism, in closed form.
 
     A released count is ``clipped + L`` with :math:`L \sim \mathrm{Laplace}(0, b)`,
@@ -40,19 +41,31 @@ def dp_expected_error(clipped: ArrayLike, exact: ArrayLike, sensitivity: float,
     clipped = np.asarray(clipped, dtype=float)
     exact = np.asarray(exact, dtype=float)
     if clipped.shape != exact.shape or np.any(exact <= 0):
-        raise argument_error(where, "exact", exact, f"counts of the shape of clipped "
-                             f"{clipped.shape}; every exact count must be > 0 (a relative error "
-                             "needs it)")
+        raise argument_error(
+            where,
+            "exact",
+            exact,
+            f"counts of the shape of clipped "
+            f"{clipped.shape}; every exact count must be > 0 (a relative error "
+            "needs it)",
+        )
     b = sensitivity / epsilon
     gap = np.abs(clipped - exact)
     per_count = (gap + b * np.exp(-gap / b)) / exact
     return {"scale": b, "per_count": per_count, "mean": float(per_count.mean())}
 
 
-def plot_dp_tradeoff(names: Sequence[str], exact: ArrayLike,
-                     clipped_by_cap: Mapping[int, np.ndarray], cap: int, epsilon: float, *,
-                     seed: int = 0, epsilons: ArrayLike | None = None,
-                     axes: Any = None) -> tuple[Any, Any]:
+def plot_dp_tradeoff(
+    names: Sequence[str],
+    exact: ArrayLike,
+    clipped_by_cap: Mapping[int, np.ndarray],
+    cap: int,
+    epsilon: float,
+    *,
+    seed: int = 0,
+    epsilons: ArrayLike | None = None,
+    axes: Any = None,
+) -> tuple[Any, Any]:
     """One noisy release next to the exact counts (left), expected error against ε (right)."""
     from course_lib.responsible import laplace_mechanism
 
@@ -64,33 +77,62 @@ def plot_dp_tradeoff(names: Sequence[str], exact: ArrayLike,
     x = np.arange(len(names))
     left.bar(x - 0.2, exact, 0.4, color="0.7", label="exact")
     left.bar(x + 0.2, noisy, 0.4, color="tab:blue", label=f"released (one draw, seed {seed})")
-    left.errorbar(x + 0.2, clipped, yerr=here["scale"], fmt="none", ecolor="k", capsize=3,
-                  label="clipped ± noise scale b")
+    left.errorbar(
+        x + 0.2,
+        clipped,
+        yerr=here["scale"],
+        fmt="none",
+        ecolor="k",
+        capsize=3,
+        label="clipped ± noise scale b",
+    )
     left.set_xticks(x, list(names), rotation=30, fontsize=8)
-    left.set(ylabel="purchases", title=f"cap m = {cap}, ε = {epsilon:.3g}: b = m/ε = "
-                                       f"{here['scale']:.3g}")
+    left.set(
+        ylabel="purchases", title=f"cap m = {cap}, ε = {epsilon:.3g}: b = m/ε = {here['scale']:.3g}"
+    )
     left.legend(fontsize=8)
     grid = np.geomspace(0.05, 5, 60) if epsilons is None else np.asarray(epsilons)
     for m in sorted(clipped_by_cap):
         errs = [dp_expected_error(clipped_by_cap[m], exact, m, e)["mean"] for e in grid]
-        right.plot(grid, errs, color="tab:blue" if m == cap else "0.8",
-                   lw=2 if m == cap else 1, label=f"cap m = {m}" if m == cap else None)
+        right.plot(
+            grid,
+            errs,
+            color="tab:blue" if m == cap else "0.8",
+            lw=2 if m == cap else 1,
+            label=f"cap m = {m}" if m == cap else None,
+        )
     right.plot(epsilon, here["mean"], "o", color="tab:red")
-    right.set(xscale="log", yscale="log", xlabel="privacy budget ε (smaller = more private)",
-              ylabel="expected relative error (mean)",
-              title=f"expected relative error {here['mean']:.3f} (grey: other caps)")
+    right.set(
+        xscale="log",
+        yscale="log",
+        xlabel="privacy budget ε (smaller = more private)",
+        ylabel="expected relative error (mean)",
+        title=f"expected relative error {here['mean']:.3f} (grey: other caps)",
+    )
     right.legend(fontsize=8)
     return left, right
 
 
-def dp_dial(names: Sequence[str], exact: ArrayLike, clipped_by_cap: Mapping[int, np.ndarray],
-            *, epsilon: float = 1.0, cap: int = 10, seed: int = 0,
-            show_static: bool = True) -> Any:
+def dp_dial(
+    names: Sequence[str],
+    exact: ArrayLike,
+    clipped_by_cap: Mapping[int, np.ndarray],
+    *,
+    epsilon: float = 1.0,
+    cap: int = 10,
+    seed: int = 0,
+    show_static: bool = True,
+) -> Any:
     """Sliders for ε and the cap m, redrawing :func:`plot_dp_tradeoff`."""
     caps = tuple(sorted(clipped_by_cap))
     check_int(cap, "cap", "dp_dial")
     return dial_panel(
-        lambda epsilon, cap: plot_dp_tradeoff(names, exact, clipped_by_cap, cap, epsilon,
-                                              seed=seed),
-        {"epsilon": Dial("ε (privacy budget)", epsilon, low=0.05, high=5.0, log=True),
-         "cap": Dial("cap m", cap, options=caps)}, show_static=show_static)
+        lambda epsilon, cap: plot_dp_tradeoff(
+            names, exact, clipped_by_cap, cap, epsilon, seed=seed
+        ),
+        {
+            "epsilon": Dial("ε (privacy budget)", epsilon, low=0.05, high=5.0, log=True),
+            "cap": Dial("cap m", cap, options=caps),
+        },
+        show_static=show_static,
+    )
