@@ -7,10 +7,10 @@ their tests stay fast.
 
 >>> from course_lib import setup_notebook
 >>> setup_notebook.__module__
-'course_lib.core.setup'
+'course_lib.core.notebook_setup'
 """
 
-from course_lib.core.setup import setup_notebook
+from course_lib.core.notebook_setup import setup_notebook
 
 __all__ = ["setup_notebook"]
 __version__ = "0.1.0"

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from course_lib import setup_notebook
-from course_lib.core.setup import library_versions
+from course_lib.core.notebook_setup import library_versions
 
 
 def test_importing_course_lib_does_not_import_tensorflow():
@@ -95,7 +95,7 @@ def test_tensorflow_is_quiet_and_deterministic_in_a_fresh_process():
 def test_warns_when_tensorflow_was_imported_first():
     code = (
         "import warnings, tensorflow\n"
-        "from course_lib.core import setup as s\n"
+        "from course_lib.core import notebook_setup as s\n"
         "s._in_notebook = lambda: True  # as in a Jupyter kernel\n"
         "from course_lib import setup_notebook\n"
         "with warnings.catch_warnings(record=True) as w:\n"

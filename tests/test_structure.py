@@ -35,7 +35,7 @@ LAYERS = [
 MAX_MODULE_LINES = 500
 MAX_FUNCTION_LINES = 60
 #: The simulator's core may be long: one pass over the days, kept in one piece on purpose.
-LONG_FUNCTION_ALLOWED = {"course_lib.data.shop.simulate", "course_lib.data.simulator.simulate"}
+LONG_FUNCTION_ALLOWED = {"course_lib.data.shop.simulate"}
 #: Concepts that must have exactly one definition in the whole library.
 SINGLE_DEFINITIONS = [
     "rmse",

@@ -8,14 +8,14 @@ from course_lib.core.exports import lazy_exports
 
 if TYPE_CHECKING:  # what a type checker and an IDE see; at run time names load lazily
     from .exports import lazy_exports
-    from .roles import BanditPolicy, DriftDetector, RatingEstimator, UpdateStrategy
-    from .setup import (
+    from .notebook_setup import (
         TESTED_PYTHONS,
         check_python,
         library_versions,
         quiet_tensorflow_environment,
         setup_notebook,
     )
+    from .roles import BanditPolicy, DriftDetector, RatingEstimator, UpdateStrategy
     from .validation import (
         ArgumentTypeError,
         argument_error,
@@ -32,15 +32,15 @@ if TYPE_CHECKING:  # what a type checker and an IDE see; at run time names load 
 
 _EXPORTS = {
     "lazy_exports": ".exports",
+    "TESTED_PYTHONS": ".notebook_setup",
+    "check_python": ".notebook_setup",
+    "library_versions": ".notebook_setup",
+    "quiet_tensorflow_environment": ".notebook_setup",
+    "setup_notebook": ".notebook_setup",
     "BanditPolicy": ".roles",
     "DriftDetector": ".roles",
     "RatingEstimator": ".roles",
     "UpdateStrategy": ".roles",
-    "TESTED_PYTHONS": ".setup",
-    "check_python": ".setup",
-    "library_versions": ".setup",
-    "quiet_tensorflow_environment": ".setup",
-    "setup_notebook": ".setup",
     "ArgumentTypeError": ".validation",
     "argument_error": ".validation",
     "as_generator": ".validation",

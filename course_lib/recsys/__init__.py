@@ -10,7 +10,7 @@ if TYPE_CHECKING:  # what a type checker and an IDE see; at run time names load 
     from .bandits import UCB1, EpsilonGreedy, SoftmaxBandit, ThompsonSampling, run_bandit
     from .preferences import CategoryPreferenceTracker, decay_factor
     from .qlearning import QLearningAgent, SessionEnv, optimal_q, policy_value, run_q_learning
-    from .ranking import recommend_top_k, top_k
+    from .recommend import recommend_top_k, top_k
     from .shop_truth import shop_category_probs, shop_purchase_table
 
 _EXPORTS = {
@@ -26,8 +26,8 @@ _EXPORTS = {
     "optimal_q": ".qlearning",
     "policy_value": ".qlearning",
     "run_q_learning": ".qlearning",
-    "recommend_top_k": ".ranking",
-    "top_k": ".ranking",
+    "recommend_top_k": ".recommend",
+    "top_k": ".recommend",
     "shop_category_probs": ".shop_truth",
     "shop_purchase_table": ".shop_truth",
 }
