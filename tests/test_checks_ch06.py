@@ -360,7 +360,7 @@ def test_6_3_reference_matches_clip_by_global_norm():
     """The private reference agrees with TensorFlow's own clipping, clipped or not."""
     import keras
 
-    from course_lib.checks.ch06 import _step_data, _tiny_model, _train_step_ref
+    from course_lib.checks._ch06_step import _step_data, _tiny_model, _train_step_ref
 
     X, y = _step_data()
     for clip_norm in (1.0, 10.0):

@@ -278,7 +278,8 @@ def test_strategy_protocol_errors():
     with pytest.raises(
         TypeError,
         match=r"FineTune.start\(model=.*\): model must be a "
-        r"RatingEstimator \(fit, partial_fit, predict, clone\)",
+        r"RatingEstimator \(clone, copy, fit, partial_fit, predict\), got object; "
+        "use RatingModel or MatrixFactorization",
     ):
         FineTune().start(object(), pd.DataFrame())
     with pytest.raises(

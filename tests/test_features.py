@@ -1,4 +1,4 @@
-"""Tests of course_lib.data.features: id encoder, standardiser, side-feature tables."""
+"""Tests of course_lib.data.features and .standardizer: id encoder, standardiser, side tables."""
 
 from __future__ import annotations
 

@@ -82,4 +82,11 @@ def test_one_definition_shared_by_losses_and_nn():
 
     assert losses.sigmoid is activations.sigmoid and nn.sigmoid is activations.sigmoid
     assert losses.softmax is activations.softmax
-    assert set(activations.__all__) == {"sigmoid", "softmax"}
+    assert set(activations.__all__) == {
+        "sigmoid",
+        "softmax",
+        "ACTIVATIONS",
+        "activate",
+        "activation_derivative",
+    }
+    assert nn.activate is activations.activate  # the network uses the one definition

@@ -10,7 +10,7 @@ students submit every chapter:
   nbgrader metadata), solved except one plausible mistake in one exercise.
 
 Two nbgrader commands grade everything (``"*"`` = every assignment), so the
-whole test costs about two minutes on two cores.  nbgrader is in the
+whole test costs about four minutes on a busy 2-core machine.  nbgrader is in the
 instructors' extra (``pip install -e ".[instructors]"``), not in the students'
 requirements; without it this module is skipped.
 """
@@ -40,18 +40,26 @@ CHAPTERS = sorted(p.stem for p in (ROOT / "solutions").glob("*.ipynb"))
 NBGRADER = [sys.executable, "-m", "nbgrader"]
 
 #: One plausible mistake per chapter, (exercise, correct text, wrong text), in an exercise that
-#: no later exercise of the chapter builds on (2.1 feeds 2.2 and 2.3: a wrong 2.1 costs three).
+#: no later exercise of the chapter builds on (4.3 calls the student's 4.1 and 4.2: a wrong 4.1
+#: or 4.2 would cost 4.3 too), so exactly one point is lost. Each is a mistake the exercise's
+#: self-check names in a hint (course_lib/checks/chNN.py).
 WRONG_ANSWERS = {
     "01": (
         "1.1",
         "return 2.0 * (y_pred - y_true) / y_true.size",
         "return (y_pred - y_true) / y_true.size",
     ),
-    "02": ("2.3", "thetas = [theta.copy()]", "thetas = []"),
+    # the decay starts one step late: step t = 0 should use the full learning rate
+    "02": (
+        "2.2",
+        "rate = learning_rate / (1 + decay * t)",
+        "rate = learning_rate / (1 + decay * (t + 1))",
+    ),
+    # RMSProp's running average instead of Adagrad's sum
     "03": (
         "3.1",
-        "new_velocity = momentum * velocity - learning_rate * grad",
-        "new_velocity = velocity - learning_rate * grad",
+        "accumulator = accumulator + grad**2",
+        "accumulator = 0.9 * accumulator + 0.1 * grad**2",
     ),
     "04": ("4.3", '"b1": delta1.sum(axis=0)', '"b1": delta1.mean(axis=0)'),
     "05": (
@@ -59,16 +67,29 @@ WRONG_ANSWERS = {
         "return ordered.iloc[:cut], ordered.iloc[cut:]",
         "return ordered.iloc[cut:], ordered.iloc[:cut]",
     ),
+    # each tensor clipped on its own instead of by the global norm
     "06": (
-        "6.1",
-        "return residual_sum / (reg + counts)",
-        "return residual_sum / np.maximum(counts, 1)",
+        "6.3",
+        "clipped, norm = tf.clip_by_global_norm(grads, clip_norm)",
+        "clipped, norm = [tf.clip_by_norm(g, clip_norm) for g in grads], tf.linalg.global_norm(grads)",
     ),
     "07": ("7.1", "f = 2 * p * r / (p + r)", "f = p * r / (p + r)"),
-    "08": ("8.1", "self.mean += (x - self.mean) / self.n", "self.mean = x"),
+    # the CUSUM statistic not clamped at 0
+    "08": (
+        "8.1",
+        "self.s = max(0.0, self.s + x - self.reference - self.delta)",
+        "self.s = self.s + x - self.reference - self.delta",
+    ),
+    # the slot drawn among the capacity slots, not among the t + 1 items seen
     "09": ("9.1", "j = rng.integers(0, t + 1)", "j = rng.integers(0, capacity)"),
-    "10": ("10.1", 'batch[ok].drop_duplicates(keep="first")', "batch[ok]"),
-    "11": ("11.1", "return e / e.sum()", "return e"),
+    # a segment of exactly min_rows rows skipped
+    "10": ("10.2", "if mask.sum() < min_rows:", "if mask.sum() <= min_rows:"),
+    # an event exactly `window` days old kept
+    "11": (
+        "11.2",
+        "keep = (days > day - window) & (days <= day)",
+        "keep = (days >= day - window) & (days <= day)",
+    ),
     "12": ("12.1", "sensitivity / epsilon", "epsilon / sensitivity"),
 }
 

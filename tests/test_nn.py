@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from course_lib.foundations.activations import sigmoid
-from course_lib.foundations.gradcheck import check_gradient, numerical_gradient
-from course_lib.foundations.nn import (
+from course_lib.foundations import (
+    SGD,
+    Adam,
     activate,
     activation_derivative,
     backward,
@@ -18,7 +18,8 @@ from course_lib.foundations.nn import (
     params_from_keras,
     train,
 )
-from course_lib.foundations.optimizers import SGD, Adam
+from course_lib.foundations.activations import sigmoid
+from course_lib.foundations.gradcheck import check_gradient, numerical_gradient
 
 
 def _data(n=7, d=4, seed=0):

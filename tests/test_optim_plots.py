@@ -10,11 +10,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from course_lib.foundations.optimizers import SGD, Adam, Momentum  # noqa: E402
+from course_lib.foundations import SGD, Adam, Momentum  # noqa: E402
 from course_lib.foundations.problems import Quadratic, Rosenbrock, minimize  # noqa: E402
-from course_lib.viz.optim_plots import (
+from course_lib.viz import (  # noqa: E402
     explorer_paths,
-    first_step_below,  # noqa: E402
+    first_step_below,
     loss_gaps,
     off_plot_from,
     optimizer_explorer,

@@ -434,7 +434,8 @@ def test_pipeline_argument_errors(tmp_path):
     with pytest.raises(
         TypeError,
         match=r"UpdatePipeline\(strategy='fine-tune'\): strategy must "
-        "be an UpdateStrategy",
+        r"be an? UpdateStrategy \(predict, start, update\), got str; "
+        r"pass e.g. FineTune\(\) or Replay\(\)",
     ):
         UpdatePipeline(reg, "fine-tune")
     with pytest.raises(TypeError, match=r"detector=3\): detector must be a DriftDetector"):
@@ -442,7 +443,8 @@ def test_pipeline_argument_errors(tmp_path):
     with pytest.raises(
         TypeError,
         match=r"UpdatePipeline.start\(model=3\): model must be a "
-        "RatingEstimator",
+        r"RatingEstimator \(clone, copy, fit, partial_fit, predict\), got int; "
+        "e.g. a RatingModel or a MatrixFactorization",
     ):
         UpdatePipeline(reg, FineTune()).start(3, ratings(10))
     with pytest.raises(ValueError, match="holdout_frac=1.5"):

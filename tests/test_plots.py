@@ -1,4 +1,4 @@
-"""Tests of course_lib.viz.plots (drawing only; Agg backend)."""
+"""Tests of course_lib.viz.plots and .contour_plots (drawing only; Agg backend)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from course_lib.viz import plots  # noqa: E402
+from course_lib import viz as plots  # noqa: E402  (the layer: loss and contour plots)
 
 
 @pytest.fixture(autouse=True)

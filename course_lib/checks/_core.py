@@ -263,36 +263,41 @@ def compare(expected: Any, got: Any, rtol: float = 1e-6, atol: float = 1e-8) -> 
     if isinstance(expected, str):
         return None if got == expected else f"{got!r} instead of {expected!r}"
     if isinstance(expected, (int, float, np.number, np.ndarray, list, tuple)):
-        exp = np.asarray(expected, dtype=float)
-        if isinstance(got, (str, bytes)):
-            return f"the text {got!r}, which is not a number or numeric array"
-        try:
-            arr = np.asarray(got, dtype=float)
-        except (TypeError, ValueError):
-            return f"a {type(got).__name__}, which is not a number or numeric array"
-        if exp.ndim == 0 and arr.ndim > 0:
-            if arr.size == 1:
-                return (
-                    f"an array of shape {arr.shape}, but a single number was expected: "
-                    "return a float, e.g. float(np.mean(...))"
-                )
+        return _compare_numbers(expected, got, rtol, atol)
+    return None if got == expected else f"{show_value(got)} instead of {show_value(expected)}"
+
+
+def _compare_numbers(expected: Any, got: Any, rtol: float, atol: float) -> str | None:
+    """:func:`compare` for a number or a numeric array: type, shape, NaN/inf, then values."""
+    exp = np.asarray(expected, dtype=float)
+    if isinstance(got, (str, bytes)):
+        return f"the text {got!r}, which is not a number or numeric array"
+    try:
+        arr = np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        return f"a {type(got).__name__}, which is not a number or numeric array"
+    if exp.ndim == 0 and arr.ndim > 0:
+        if arr.size == 1:
             return (
                 f"an array of shape {arr.shape}, but a single number was expected: "
-                "did you forget to average (np.mean) or sum?"
+                "return a float, e.g. float(np.mean(...))"
             )
-        if arr.shape != exp.shape:
-            hint = "check for a stray reshape or a missing .ravel()/.squeeze()"
-            if arr.size == exp.size:
-                return f"shape {arr.shape} instead of {exp.shape}: {hint}"
-            return f"shape {arr.shape} instead of {exp.shape}"
-        if np.any(np.isnan(arr)) and not np.any(np.isnan(exp)):
-            return "NaN values: look for log(0), 0/0 or an overflowing exp"
-        if np.any(np.isinf(arr)) and not np.any(np.isinf(exp)):
-            return "infinite values: look for log(0) or an overflowing exp"
-        if not np.allclose(arr, exp, rtol=rtol, atol=atol, equal_nan=True):
-            return "values that differ from the expected ones"
-        return None
-    return None if got == expected else f"{show_value(got)} instead of {show_value(expected)}"
+        return (
+            f"an array of shape {arr.shape}, but a single number was expected: "
+            "did you forget to average (np.mean) or sum?"
+        )
+    if arr.shape != exp.shape:
+        hint = "check for a stray reshape or a missing .ravel()/.squeeze()"
+        if arr.size == exp.size:
+            return f"shape {arr.shape} instead of {exp.shape}: {hint}"
+        return f"shape {arr.shape} instead of {exp.shape}"
+    if np.any(np.isnan(arr)) and not np.any(np.isnan(exp)):
+        return "NaN values: look for log(0), 0/0 or an overflowing exp"
+    if np.any(np.isinf(arr)) and not np.any(np.isinf(exp)):
+        return "infinite values: look for log(0) or an overflowing exp"
+    if not np.allclose(arr, exp, rtol=rtol, atol=atol, equal_nan=True):
+        return "values that differ from the expected ones"
+    return None
 
 
 def _is_numeric_sequence(value: Sequence[Any]) -> bool:

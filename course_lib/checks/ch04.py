@@ -189,6 +189,67 @@ def _regression_backward_ref(
     return {"W1": X.T @ delta1, "b1": reduce(delta1), "W2": H.T @ delta2, "b2": reduce(delta2)}
 
 
+def _every_gradient(**change: Any) -> Callable[[Any, Case], bool]:
+    """A hint predicate: ``got`` is the mutant ``change`` in every gradient."""
+
+    def predicate(got: Any, case: Case) -> bool:
+        ref = _regression_backward_ref(*case.args, **change)
+        return all(_close(got[k], ref[k]) for k in ref)
+
+    return predicate
+
+
+def _some_gradient(keys: tuple[str, ...], **change: Any) -> Callable[[Any, Case], bool]:
+    """A hint predicate: ``got`` is the mutant ``change`` in one of ``keys``, and not right there."""
+
+    def predicate(got: Any, case: Case) -> bool:
+        ref = _regression_backward_ref(*case.args)
+        wrong = _regression_backward_ref(*case.args, **change)
+        return any(_close(got[k], wrong[k]) and not _close(got[k], ref[k]) for k in keys)
+
+    return predicate
+
+
+def _transposed_weight(got: Any, case: Case) -> bool:
+    """A hint predicate: a weight gradient is the transpose of the right one."""
+    ref = _regression_backward_ref(*case.args)
+    return any(np.ndim(ref[k]) == 2 and _close(np.asarray(got[k]).T, ref[k]) for k in ("W1", "W2"))
+
+
+#: The typical mistakes of 4.3, tried in order on a wrong answer.
+_BACKWARD_HINTS: list[_Hint] = [
+    (
+        _every_gradient(mean=False),
+        "every gradient is n times too large: divide the output delta by the batch size.",
+    ),
+    (
+        _every_gradient(factor=1.0),
+        "every gradient is half the right one: the squared error's delta is 2 (Y - y) / n.",
+    ),
+    (
+        _some_gradient(("b1", "b2"), bias_mean=True),
+        "the bias gradient is the *sum* of the deltas over the batch (delta.sum(axis=0)); "
+        "the 1/n is already inside the delta.",
+    ),
+    (
+        _some_gradient(("W1", "b1"), hidden="sigmoid"),
+        "dW1 uses the sigmoid's derivative H * (1 - H); tanh's is 1 - H**2.",
+    ),
+    (
+        _some_gradient(("W1", "b1"), hidden="none"),
+        "dW1 lacks the hidden units' tanh derivative 1 - H**2.",
+    ),
+    (
+        _some_gradient(("W2", "b2"), sigmoid_output=True),
+        "the output is linear, Y = H @ W2 + b2: no sigmoid on it.",
+    ),
+    (
+        _transposed_weight,
+        "a weight gradient is transposed: dW = (layer input).T @ delta, with the shape of W.",
+    ),
+]
+
+
 def check_4_3(regression_backward: Callable[..., Any]) -> CheckResult:
     """Check ``regression_backward(params, X, y) -> {"W1": ..., "b1": ..., "W2": ..., "b2": ...}``.
 
@@ -210,61 +271,4 @@ def check_4_3(regression_backward: Callable[..., Any]) -> CheckResult:
                 args=(params, X, y), expected=_regression_backward_ref(params, X, y), **_FLOAT32_OK
             )
         )
-
-    def every(**change: Any) -> Callable[[Any, Case], bool]:
-        """``got`` is the mutant ``change`` in every gradient."""
-
-        def predicate(got: Any, case: Case) -> bool:
-            ref = _regression_backward_ref(*case.args, **change)
-            return all(_close(got[k], ref[k]) for k in ref)
-
-        return predicate
-
-    def some(keys: tuple[str, ...], **change: Any) -> Callable[[Any, Case], bool]:
-        """``got`` is the mutant ``change`` in one of ``keys``, and not right there."""
-
-        def predicate(got: Any, case: Case) -> bool:
-            ref = _regression_backward_ref(*case.args)
-            wrong = _regression_backward_ref(*case.args, **change)
-            return any(_close(got[k], wrong[k]) and not _close(got[k], ref[k]) for k in keys)
-
-        return predicate
-
-    def transposed(got: Any, case: Case) -> bool:
-        ref = _regression_backward_ref(*case.args)
-        return any(
-            np.ndim(ref[k]) == 2 and _close(np.asarray(got[k]).T, ref[k]) for k in ("W1", "W2")
-        )
-
-    hints: list[_Hint] = [
-        (
-            every(mean=False),
-            "every gradient is n times too large: divide the output delta by the batch size.",
-        ),
-        (
-            every(factor=1.0),
-            "every gradient is half the right one: the squared error's delta is 2 (Y - y) / n.",
-        ),
-        (
-            some(("b1", "b2"), bias_mean=True),
-            "the bias gradient is the *sum* of the deltas over the batch (delta.sum(axis=0)); "
-            "the 1/n is already inside the delta.",
-        ),
-        (
-            some(("W1", "b1"), hidden="sigmoid"),
-            "dW1 uses the sigmoid's derivative H * (1 - H); tanh's is 1 - H**2.",
-        ),
-        (
-            some(("W1", "b1"), hidden="none"),
-            "dW1 lacks the hidden units' tanh derivative 1 - H**2.",
-        ),
-        (
-            some(("W2", "b2"), sigmoid_output=True),
-            "the output is linear, Y = H @ W2 + b2: no sigmoid on it.",
-        ),
-        (
-            transposed,
-            "a weight gradient is transposed: dW = (layer input).T @ delta, with the shape of W.",
-        ),
-    ]
-    return run_cases("4.3", regression_backward, cases, hints)
+    return run_cases("4.3", regression_backward, cases, _BACKWARD_HINTS)

@@ -11,6 +11,20 @@ from typing import Any
 
 import numpy as np
 
+from course_lib.checks._ch06_step import (
+    _CLIP_CASES,
+    _LR,
+    _clipping_hint,
+    _global_norm,
+    _gradients,
+    _is_two_numbers,
+    _loss_hint,
+    _norm_hint,
+    _same_arrays,
+    _step_data,
+    _tiny_model,
+    _train_step_ref,
+)
 from course_lib.checks._core import (
     Case,
     CheckResult,
@@ -153,6 +167,16 @@ def check_6_2(build_mlp: Callable[..., Any]) -> CheckResult:
     X = np.random.default_rng(0).normal([40.0, 50.0, 2.0], [12.0, 20.0, 1.0], size=(300, 3))
     call = f"build_mlp(X_train, n_items={_N_ITEMS}, seed=0)"
     model = call_student("6.2", build_mlp, X.astype("float32"), _N_ITEMS, seed=0, call=call)
+    _check_mlp_inputs_outputs(model, call, keras)
+    _check_mlp_dense_layers(model, call, keras)
+    _check_mlp_lookup_layers(model, X, call, keras)
+    _check_mlp_sees_item_and_user(model, X, call)
+    _check_mlp_compiled(model, call, keras)
+    return passed("6.2", getattr(build_mlp, "__name__", "build_mlp"), 1)
+
+
+def _check_mlp_inputs_outputs(model: Any, call: str, keras: Any) -> None:
+    """6.2: a keras.Model with the inputs "features" and "item_idx", and one number out."""
     if not isinstance(model, keras.Model):
         fail(
             "6.2",
@@ -180,6 +204,10 @@ def check_6_2(build_mlp: Callable[..., Any]) -> CheckResult:
             got=model.output_shape,
             hint="end with keras.layers.Dense(1) and no activation (a rating is a number)",
         )
+
+
+def _check_mlp_dense_layers(model: Any, call: str, keras: Any) -> None:
+    """6.2: Dense 64 -> 32 -> 1, ReLU on the hidden layers, nothing squashing the output."""
     layers = list(model.layers)
     dense = [layer for layer in layers if isinstance(layer, keras.layers.Dense)]
     widths = [layer.units for layer in dense]
@@ -215,6 +243,11 @@ def check_6_2(build_mlp: Callable[..., Any]) -> CheckResult:
             hint=f"a rating of 1-5 stars is a number, not a probability: {squeeze}; "
             "use keras.layers.Dense(1) with no activation",
         )
+
+
+def _check_mlp_lookup_layers(model: Any, X: np.ndarray, call: str, keras: Any) -> None:
+    """6.2: a Normalization adapted on X_train, and one (n_items, 8) item Embedding."""
+    layers = list(model.layers)
     norms = [layer for layer in layers if isinstance(layer, keras.layers.Normalization)]
     if not norms:
         fail(
@@ -255,6 +288,10 @@ def check_6_2(build_mlp: Callable[..., Any]) -> CheckResult:
             hint="one item table with one row per item and 8 numbers per row: "
             "keras.layers.Embedding(n_items, 8)",
         )
+
+
+def _check_mlp_sees_item_and_user(model: Any, X: np.ndarray, call: str) -> None:
+    """6.2: the prediction changes with the item, and with the customer's features."""
     one_user = np.repeat(X[:1], _N_ITEMS, axis=0).astype("float32")
     by_item = _predict("6.2", model, one_user, np.arange(_N_ITEMS, dtype="int32"), call)
     if np.ptp(by_item) < 1e-7:
@@ -276,6 +313,10 @@ def check_6_2(build_mlp: Callable[..., Any]) -> CheckResult:
             hint="the normalised features must reach the output too: concatenate them "
             "with the item embedding",
         )
+
+
+def _check_mlp_compiled(model: Any, call: str, keras: Any) -> None:
+    """6.2: compiled with the MSE (however spelled) and Adam(learning_rate=1e-3)."""
     optimizer, loss = getattr(model, "optimizer", None), getattr(model, "loss", None)
     if optimizer is None or loss is None:
         fail(
@@ -302,82 +343,6 @@ def check_6_2(build_mlp: Callable[..., Any]) -> CheckResult:
     lr = float(optimizer.learning_rate.numpy())
     if not np.isclose(lr, 1e-3):
         fail("6.2", call, f"an optimizer with learning rate {lr}", expected=1e-3, got=lr)
-    return passed("6.2", getattr(build_mlp, "__name__", "build_mlp"), 1)
-
-
-_CLIP_CASES = (1.0, 10.0)  # the gradient's global norm is 3.29: clipping bites, then not at all
-_LR = 0.1
-
-
-def _tiny_model() -> Any:
-    """The fixed 3 -> 4 ReLU -> 1 network of exercise 6.3, the same weights at every call."""
-    import keras
-
-    inputs = keras.Input(shape=(3,))
-    h = keras.layers.Dense(
-        4, activation="relu", kernel_initializer=keras.initializers.GlorotUniform(seed=1)
-    )(inputs)
-    out = keras.layers.Dense(
-        1,
-        kernel_initializer=keras.initializers.GlorotUniform(seed=2),
-        bias_initializer=keras.initializers.Constant(3.0),
-    )(h)
-    return keras.Model(inputs, out)
-
-
-def _step_data() -> tuple[np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(3)
-    X = rng.normal(size=(16, 3)).astype("float32")
-    y = rng.normal(3.0, 1.0, size=16).astype("float32")  # shape (16,) on purpose
-    return X, y
-
-
-def _gradients(
-    model: Any, x: np.ndarray, y: np.ndarray, *, broadcast: bool = False
-) -> tuple[float, list[np.ndarray]]:
-    """The mean squared error of ``model`` on ``(x, y)`` and its gradient, as NumPy arrays."""
-    import keras
-    import tensorflow as tf
-
-    target = y if broadcast else keras.ops.reshape(y, (-1, 1))
-    with tf.GradientTape() as tape:
-        loss = keras.ops.mean(keras.ops.square(target - model(x, training=True)))
-    grads = tape.gradient(loss, model.trainable_variables)
-    return float(loss), [keras.ops.convert_to_numpy(g) for g in grads]
-
-
-def _global_norm(grads: list[np.ndarray]) -> float:
-    return float(np.sqrt(sum(float(np.sum(np.square(g, dtype=np.float64))) for g in grads)))
-
-
-def _train_step_ref(
-    model: Any, optimizer: Any, x: np.ndarray, y: np.ndarray, clip_norm: float
-) -> tuple[float, float]:
-    """One clipped step, the reference: Keras ops, ``GradientTape``, one scale for all tensors."""
-    import keras
-    import tensorflow as tf
-
-    target = keras.ops.reshape(keras.ops.cast(y, "float32"), (-1, 1))
-    with tf.GradientTape() as tape:
-        loss = keras.ops.mean(keras.ops.square(target - model(x, training=True)))
-    grads = tape.gradient(loss, model.trainable_variables)
-    norm = keras.ops.sqrt(sum(keras.ops.sum(keras.ops.square(g)) for g in grads))
-    scale = keras.ops.minimum(1.0, clip_norm / norm)
-    optimizer.apply_gradients(
-        zip([g * scale for g in grads], model.trainable_variables, strict=True)
-    )
-    return float(loss), float(norm)
-
-
-def _is_two_numbers(got: Any) -> bool:
-    """True if ``got`` is a pair of numbers (floats, NumPy or tensor scalars)."""
-    if not isinstance(got, (tuple, list)) or len(got) != 2:
-        return False
-    try:
-        float(np.asarray(got[0])), float(np.asarray(got[1]))
-    except (TypeError, ValueError):
-        return False
-    return True
 
 
 def check_6_3(train_step: Callable[..., Any]) -> CheckResult:
@@ -394,137 +359,80 @@ def check_6_3(train_step: Callable[..., Any]) -> CheckResult:
     change divided by the learning rate is exactly the gradient that was applied.
     """
     require_callable("6.3", train_step, "train_step")
-    import keras
-
     X, y = _step_data()
     _, raw = _gradients(_tiny_model(), X, y)
-    raw_norm = _global_norm(raw)
     for clip_norm in _CLIP_CASES:
-        ref_model, model = _tiny_model(), _tiny_model()
-        before = [w.copy() for w in model.get_weights()]
-        ref_loss, ref_norm = _train_step_ref(
-            ref_model, keras.optimizers.SGD(learning_rate=_LR), X, y, clip_norm
-        )
-        call = (
-            f"train_step(model, SGD(learning_rate={_LR}), X of shape (16, 3), "
-            f"y of shape (16,), clip_norm={clip_norm})"
-        )
-        got = call_student(
-            "6.3",
-            train_step,
-            model,
-            keras.optimizers.SGD(learning_rate=_LR),
-            X.copy(),
-            y.copy(),
-            clip_norm,
-            call=call,
-        )
-        if not _is_two_numbers(got):
-            fail(
-                "6.3",
-                call,
-                show_value(got),
-                hint="return two numbers: the loss and the global norm of the gradient, both "
-                "from before the step (return float(loss), float(norm))",
-            )
-        got_loss, got_norm = float(np.asarray(got[0])), float(np.asarray(got[1]))
-        if not np.isclose(got_loss, ref_loss, rtol=1e-4):
-            hint = ""
-            broadcast_loss, _ = _gradients(_tiny_model(), X, y, broadcast=True)
-            after, _ = _gradients(ref_model, X, y)
-            if np.isclose(got_loss, broadcast_loss, rtol=1e-3):
-                hint = (
-                    "y has shape (16,) and the prediction (16, 1): y - y_pred broadcast to "
-                    "(16, 16); reshape y to (-1, 1)"
-                )
-            elif np.isclose(got_loss, 16 * ref_loss, rtol=1e-4):
-                hint = "you summed the squared errors; the MSE is their mean"
-            elif np.isclose(got_loss, after, rtol=1e-4):
-                hint = (
-                    "that is the loss *after* the step: return the loss computed inside the "
-                    "tape, before the optimizer changes the weights"
-                )
-            fail(
-                "6.3",
-                call,
-                "a loss that is not the mean squared error before the step",
-                expected=ref_loss,
-                got=got_loss,
-                hint=hint,
-            )
-        if not np.isclose(got_norm, ref_norm, rtol=1e-4):
-            hint = "the global norm is sqrt(sum over all tensors of the sum of their squares)"
-            if np.isclose(got_norm, min(ref_norm, clip_norm), rtol=1e-4):
-                hint = (
-                    "that is the norm after clipping: return the norm of the gradient as "
-                    "tape.gradient gave it (what you would log to see how often clipping bites)"
-                )
-            elif np.isclose(got_norm, ref_norm**2, rtol=1e-4):
-                hint = "that is the squared norm: take its square root"
-            elif np.isclose(got_norm, sum(float(np.linalg.norm(g)) for g in raw), rtol=1e-4):
-                hint = (
-                    "that is the sum of the per-tensor norms; the global norm is the norm of "
-                    "all gradient entries together: sqrt of the sum of the squared norms"
-                )
-            fail(
-                "6.3",
-                call,
-                "a gradient norm that is not the global norm before clipping",
-                expected=ref_norm,
-                got=got_norm,
-                hint=hint,
-            )
-        expected = [(a - b) / _LR for a, b in zip(before, ref_model.get_weights(), strict=True)]
-        applied = [(a - b) / _LR for a, b in zip(before, model.get_weights(), strict=False)]
-        if not _same_arrays(applied, expected):
-            fail(
-                "6.3",
-                call,
-                "weights that differ from one clipped gradient step",
-                hint=_clipping_hint(applied, raw, raw_norm, clip_norm),
-            )
+        _check_step_case(train_step, X, y, raw, clip_norm)
     return passed("6.3", getattr(train_step, "__name__", "train_step"), len(_CLIP_CASES))
 
 
-def _same_arrays(a: list[np.ndarray], b: list[np.ndarray], atol: float = 1e-4) -> bool:
-    return len(a) == len(b) and all(
-        x.shape == y.shape and np.allclose(x, y, rtol=1e-3, atol=atol)
-        for x, y in zip(a, b, strict=True)
+def _check_step_case(
+    train_step: Callable[..., Any],
+    X: np.ndarray,
+    y: np.ndarray,
+    raw: list[np.ndarray],
+    clip_norm: float,
+) -> None:
+    """6.3 with one ``clip_norm``: the loss and norm returned, then the step applied."""
+    import keras
+
+    ref_model, model = _tiny_model(), _tiny_model()
+    before = [w.copy() for w in model.get_weights()]
+    ref_loss, ref_norm = _train_step_ref(
+        ref_model, keras.optimizers.SGD(learning_rate=_LR), X, y, clip_norm
     )
+    call = (
+        f"train_step(model, SGD(learning_rate={_LR}), X of shape (16, 3), "
+        f"y of shape (16,), clip_norm={clip_norm})"
+    )
+    got = call_student(
+        "6.3",
+        train_step,
+        model,
+        keras.optimizers.SGD(learning_rate=_LR),
+        X.copy(),
+        y.copy(),
+        clip_norm,
+        call=call,
+    )
+    got_loss, got_norm = _loss_and_norm(got, call)
+    if not np.isclose(got_loss, ref_loss, rtol=1e-4):
+        fail(
+            "6.3",
+            call,
+            "a loss that is not the mean squared error before the step",
+            expected=ref_loss,
+            got=got_loss,
+            hint=_loss_hint(got_loss, ref_loss, ref_model, X, y),
+        )
+    if not np.isclose(got_norm, ref_norm, rtol=1e-4):
+        fail(
+            "6.3",
+            call,
+            "a gradient norm that is not the global norm before clipping",
+            expected=ref_norm,
+            got=got_norm,
+            hint=_norm_hint(got_norm, ref_norm, clip_norm, raw),
+        )
+    expected = [(a - b) / _LR for a, b in zip(before, ref_model.get_weights(), strict=True)]
+    applied = [(a - b) / _LR for a, b in zip(before, model.get_weights(), strict=False)]
+    if not _same_arrays(applied, expected):
+        fail(
+            "6.3",
+            call,
+            "weights that differ from one clipped gradient step",
+            hint=_clipping_hint(applied, raw, _global_norm(raw), clip_norm),
+        )
 
 
-def _clipping_hint(
-    applied: list[np.ndarray], raw: list[np.ndarray], raw_norm: float, clip_norm: float
-) -> str:
-    """Name the mistake behind a wrong step from the gradient it applied (weight change / lr)."""
-    if all(np.allclose(g, 0.0, atol=1e-7) for g in applied):
-        return (
-            "the weights did not change: apply the clipped gradient with "
-            "optimizer.apply_gradients(zip(clipped, model.trainable_variables))"
+def _loss_and_norm(got: Any, call: str) -> tuple[float, float]:
+    """6.3: what ``train_step`` returned, as two floats, or a failure."""
+    if not _is_two_numbers(got):
+        fail(
+            "6.3",
+            call,
+            show_value(got),
+            hint="return two numbers: the loss and the global norm of the gradient, both "
+            "from before the step (return float(loss), float(norm))",
         )
-    if _same_arrays(applied, raw):
-        return (
-            "that is the unclipped gradient: rescale it by min(1, clip_norm / norm) "
-            "(tf.clip_by_global_norm(grads, clip_norm)) and apply the result"
-        )
-    per_tensor = [g * min(1.0, clip_norm / float(np.linalg.norm(g))) for g in raw]
-    if _same_arrays(applied, per_tensor):
-        return (
-            "each tensor was clipped on its own (tf.clip_by_norm), which changes the gradient's "
-            "direction; clip by the *global* norm, one scale for all tensors: "
-            "tf.clip_by_global_norm(grads, clip_norm)"
-        )
-    if _same_arrays(applied, [np.clip(g, -clip_norm, clip_norm) for g in raw]):
-        return (
-            "tf.clip_by_value clips each entry and changes the gradient's direction; "
-            "clip by the global norm: tf.clip_by_global_norm(grads, clip_norm)"
-        )
-    if _same_arrays(applied, [g * (clip_norm / raw_norm) for g in raw]):
-        return (
-            "the gradient was rescaled to norm clip_norm although it was shorter: clipping "
-            "only shrinks, the scale is min(1, clip_norm / norm)"
-        )
-    return (
-        "apply exactly the clipped gradient of the mean squared error, with y reshaped to "
-        "(batch, 1), once"
-    )
+    return float(np.asarray(got[0])), float(np.asarray(got[1]))

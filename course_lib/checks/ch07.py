@@ -228,6 +228,15 @@ def check_7_4(build_article_purchase_model: Callable[..., Any]) -> CheckResult:
     model = call_student("7.4", build_article_purchase_model, 10, seed=0, call=call)
     if not isinstance(model, keras.Model):
         fail("7.4", call, f"a {type(model).__name__}, not a keras.Model")
+    _check_purchase_shapes(model, call)
+    _check_purchase_layers(model, call, keras)
+    _check_purchase_compiled(model, call)
+    _check_purchase_outputs(model, build_article_purchase_model, call)
+    return passed("7.4", "build_article_purchase_model", 1)
+
+
+def _check_purchase_shapes(model: Any, call: str) -> None:
+    """7.4: ten features in, one probability out."""
     if model.input_shape != (None, 10):
         fail(
             "7.4",
@@ -246,6 +255,10 @@ def check_7_4(build_article_purchase_model: Callable[..., Any]) -> CheckResult:
             got=model.output_shape,
             hint="one output unit: the probability of a purchase",
         )
+
+
+def _check_purchase_layers(model: Any, call: str, keras: Any) -> None:
+    """7.4: Dense 20 ReLU, then Dense 1 sigmoid, 241 parameters."""
     dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
     widths = [layer.units for layer in dense]
     if widths != [20, 1]:
@@ -280,6 +293,10 @@ def check_7_4(build_article_purchase_model: Callable[..., Any]) -> CheckResult:
             got=model.count_params(),
             hint="10*20 + 20 weights and biases in the hidden layer, 20 + 1 in the output",
         )
+
+
+def _check_purchase_compiled(model: Any, call: str) -> None:
+    """7.4: compiled with Adam and the binary cross-entropy."""
     if model.optimizer is None or model.loss is None:
         fail(
             "7.4",
@@ -307,12 +324,16 @@ def check_7_4(build_article_purchase_model: Callable[..., Any]) -> CheckResult:
             hint="the model is compiled with another optimizer than Adam; use "
             "keras.optimizers.Adam(learning_rate=1e-3)",
         )
+
+
+def _check_purchase_outputs(model: Any, build: Callable[..., Any], call: str) -> None:
+    """7.4: probabilities in (0, 1), and the same initial weights for the same seed."""
     x = np.random.default_rng(0).normal(size=(5, 10)).astype("float32")
     p = np.asarray(model(x)).ravel()
     if not np.all((p > 0) & (p < 1)):
         fail("7.4", call, "outputs outside (0, 1)", got=p)
-    w_a = [w.copy() for w in build_article_purchase_model(10, seed=0).get_weights()]
-    w_b = build_article_purchase_model(10, seed=0).get_weights()
+    w_a = [w.copy() for w in build(10, seed=0).get_weights()]
+    w_b = build(10, seed=0).get_weights()
     if not all(np.array_equal(a, b) for a, b in zip(w_a, w_b, strict=False)):
         fail(
             "7.4",
@@ -321,4 +342,3 @@ def check_7_4(build_article_purchase_model: Callable[..., Any]) -> CheckResult:
             hint="give each Dense a seeded initializer, e.g. "
             "kernel_initializer=keras.initializers.GlorotUniform(seed=seed)",
         )
-    return passed("7.4", "build_article_purchase_model", 1)

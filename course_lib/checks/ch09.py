@@ -287,19 +287,7 @@ def _check_ewc_case(
         [[x.copy() for x in f] for f in fishers],
     ]
     got = _call("9.2", func, call, *copies, lam)
-    flat = [weights, [x for a in anchors for x in a], [x for f in fishers for x in f]]
-    after = [copies[0], [x for a in copies[1] for x in a], [x for f in copies[2] for x in f]]
-    if any(
-        not np.array_equal(b, a)
-        for group_b, group_a in zip(flat, after, strict=False)
-        for b, a in zip(group_b, group_a, strict=False)
-    ):
-        fail(
-            "9.2",
-            call,
-            "an answer but changed its input arrays in place",
-            hint="build new arrays (lam * f * (w - a)) instead of using -= or *=",
-        )
+    _check_ewc_inputs_unchanged(call, [weights, anchors, fishers], copies)
     if not isinstance(got, tuple) or len(got) != 2:
         fail("9.2", call, f"{show_value(got)}", hint="return a pair (penalty, grads)")
     penalty, grads = got
@@ -322,6 +310,29 @@ def _check_ewc_case(
             got=penalty,
             hint=_penalty_hint(penalty, weights, anchors, fishers, lam),
         )
+    _check_ewc_grads(call, grads, exp_grads)
+
+
+def _check_ewc_inputs_unchanged(call: str, given: list[list], copies: list[list]) -> None:
+    """9.2: ``copies`` of ``[weights, anchors, fishers]`` went to the student: still equal?"""
+    weights, anchors, fishers = given
+    flat = [weights, [x for a in anchors for x in a], [x for f in fishers for x in f]]
+    after = [copies[0], [x for a in copies[1] for x in a], [x for f in copies[2] for x in f]]
+    if any(
+        not np.array_equal(b, a)
+        for group_b, group_a in zip(flat, after, strict=False)
+        for b, a in zip(group_b, group_a, strict=False)
+    ):
+        fail(
+            "9.2",
+            call,
+            "an answer but changed its input arrays in place",
+            hint="build new arrays (lam * f * (w - a)) instead of using -= or *=",
+        )
+
+
+def _check_ewc_grads(call: str, grads: Any, exp_grads: list[np.ndarray]) -> None:
+    """9.2: one gradient array per weight array, each of its shape and right."""
     if not isinstance(grads, (list, tuple)) or len(grads) != len(exp_grads):
         fail(
             "9.2",

@@ -48,56 +48,70 @@ def check_12_1(laplace_counts: Callable[..., Any]) -> CheckResult:
     """Exercise 12.1: add Laplace(0, sensitivity / epsilon) noise to counts, seeded."""
     ex = "12.1"
     require_callable(ex, laplace_counts, "laplace_counts")
-    n = 20_000
     for sens, eps in [(1.0, 1.0), (3.0, 0.5), (2.0, 4.0)]:
-        call = f"laplace_counts(np.zeros({n}), sensitivity={sens}, epsilon={eps}, seed=0)"
-        out = _as_float_array(
-            laplace_counts(np.zeros(n), sens, eps, seed=0),
-            "it should be an array of noisy counts",
+        _check_laplace_noise(laplace_counts, sens, eps)
+    _check_laplace_seeding(laplace_counts)
+    return passed(ex, getattr(laplace_counts, "__name__", "your function"), 5)
+
+
+def _check_laplace_noise(laplace_counts: Callable[..., Any], sens: float, eps: float) -> None:
+    """12.1 on many zero counts: one independent Laplace(0, sens / eps) draw per count."""
+    ex, n = "12.1", 20_000
+    call = f"laplace_counts(np.zeros({n}), sensitivity={sens}, epsilon={eps}, seed=0)"
+    out = _as_float_array(
+        laplace_counts(np.zeros(n), sens, eps, seed=0),
+        "it should be an array of noisy counts",
+        ex,
+        call,
+    )
+    if out.shape != (n,):
+        _fail(
             ex,
-            call,
+            f"{call} returned shape {out.shape}; expected ({n},), one noisy value per count.",
         )
-        if out.shape != (n,):
-            _fail(
-                ex,
-                f"{call} returned shape {out.shape}; expected ({n},), one noisy value per count.",
-            )
-        scale = sens / eps
-        mad, sd = float(np.mean(np.abs(out))), float(np.std(out))
-        if np.allclose(out, 0.0):
-            _fail(ex, f"{call} returned the counts unchanged: add the noise.")
-        if np.ptp(out) == 0.0:
-            _fail(
-                ex,
-                f"{call} added the same noise value {out[0]:.3f} to every count: draw one "
-                "independent value per count (rng.laplace(0, scale, size=counts.shape)).",
-            )
-        if abs(np.mean(out)) > 0.05 * scale + 0.02:
-            _fail(
-                ex, f"{call}: the noise has mean {np.mean(out):.3f}; Laplace noise is centred on 0."
-            )
-        if abs(mad / scale - 1) > 0.05:
-            hint = ""
-            if abs(mad / (sens * eps) - 1) < 0.05:
-                hint = " It looks like sensitivity * epsilon: the scale is sensitivity / epsilon."
-            elif abs(mad / (eps / sens) - 1) < 0.05:
-                hint = " It looks like epsilon / sensitivity: the scale is sensitivity / epsilon."
-            elif abs(sd / scale - 1) < 0.05:
-                hint = (
-                    " Its standard deviation is the scale: Gaussian noise? Use "
-                    "rng.laplace(0, scale), whose mean |noise| is the scale."
-                )
-            _fail(
-                ex,
-                f"{call}: mean |noise| is {mad:.3f}, expected about sensitivity / epsilon = "
-                f"{scale:.3f}.{hint}",
-            )
-        if abs(sd / (np.sqrt(2) * scale) - 1) > 0.06:
-            _fail(
-                ex,
-                f"{call}: the noise has standard deviation {sd:.3f}; Laplace noise of scale "
-                f"{scale:.3f} has sqrt(2) * scale = {np.sqrt(2) * scale:.3f}. Use rng.laplace.",
-            )
+    scale = sens / eps
+    mad, sd = float(np.mean(np.abs(out))), float(np.std(out))
+    if np.allclose(out, 0.0):
+        _fail(ex, f"{call} returned the counts unchanged: add the noise.")
+    if np.ptp(out) == 0.0:
+        _fail(
+            ex,
+            f"{call} added the same noise value {out[0]:.3f} to every count: draw one "
+            "independent value per count (rng.laplace(0, scale, size=counts.shape)).",
+        )
+    if abs(np.mean(out)) > 0.05 * scale + 0.02:
+        _fail(ex, f"{call}: the noise has mean {np.mean(out):.3f}; Laplace noise is centred on 0.")
+    if abs(mad / scale - 1) > 0.05:
+        _fail(
+            ex,
+            f"{call}: mean |noise| is {mad:.3f}, expected about sensitivity / epsilon = "
+            f"{scale:.3f}.{_laplace_scale_hint(mad, sd, sens, eps)}",
+        )
+    if abs(sd / (np.sqrt(2) * scale) - 1) > 0.06:
+        _fail(
+            ex,
+            f"{call}: the noise has standard deviation {sd:.3f}; Laplace noise of scale "
+            f"{scale:.3f} has sqrt(2) * scale = {np.sqrt(2) * scale:.3f}. Use rng.laplace.",
+        )
+
+
+def _laplace_scale_hint(mad: float, sd: float, sens: float, eps: float) -> str:
+    """12.1: which wrong scale gives a mean |noise| of ``mad`` (and a deviation ``sd``)."""
+    if abs(mad / (sens * eps) - 1) < 0.05:
+        return " It looks like sensitivity * epsilon: the scale is sensitivity / epsilon."
+    if abs(mad / (eps / sens) - 1) < 0.05:
+        return " It looks like epsilon / sensitivity: the scale is sensitivity / epsilon."
+    if abs(sd / (sens / eps) - 1) < 0.05:
+        return (
+            " Its standard deviation is the scale: Gaussian noise? Use "
+            "rng.laplace(0, scale), whose mean |noise| is the scale."
+        )
+    return ""
+
+
+def _check_laplace_seeding(laplace_counts: Callable[..., Any]) -> None:
+    """12.1 on three counts: one seed, one noise; another seed, another; noise added."""
+    ex = "12.1"
     counts = np.array([120.0, 45.0, 3.0])
     a, b = (np.asarray(laplace_counts(counts, 1.0, 1.0, seed=s), dtype=float) for s in (7, 7))
     c = np.asarray(laplace_counts(counts, 1.0, 1.0, seed=8), dtype=float)
@@ -115,7 +129,6 @@ def check_12_1(laplace_counts: Callable[..., Any]) -> CheckResult:
             f"laplace_counts({counts.tolist()}, 1.0, 1.0) returned {a.tolist()}: the noise "
             "must be ADDED to the counts.",
         )
-    return passed(ex, getattr(laplace_counts, "__name__", "your function"), 5)
 
 
 def _importance_data() -> tuple[pd.DataFrame, np.ndarray]:
@@ -340,57 +353,79 @@ def check_12_4(private_category_counts: Callable[..., Any]) -> CheckResult:
     require_callable(ex, private_category_counts, "private_category_counts")
     purchases = _purchases_12_4()
     categories = list(_PUBLIC_CATEGORIES)
-    copy, categories_copy = purchases.copy(), list(categories)
+    originals = (purchases.copy(), list(categories))
     for m in (1, 3):
-        exact = _clipped_counts(purchases, categories, m)
-        call = (
-            f"private_category_counts(purchases, {categories}, max_per_user={m}, "
-            "epsilon=1e6, seed=0)"
+        _check_clipped_release(private_category_counts, purchases, categories, m, originals)
+    _check_release_noise(private_category_counts, purchases, categories)
+    return passed(ex, getattr(private_category_counts, "__name__", "your function"), 4)
+
+
+def _check_clipped_release(
+    private_category_counts: Callable[..., Any],
+    purchases: pd.DataFrame,
+    categories: list[str],
+    m: int,
+    originals: tuple[pd.DataFrame, list[str]],
+) -> None:
+    """12.4 with almost no noise (epsilon=1e6): the clipped counts, arguments untouched."""
+    ex = "12.4"
+    exact = _clipped_counts(purchases, categories, m)
+    call = (
+        f"private_category_counts(purchases, {categories}, max_per_user={m}, epsilon=1e6, seed=0)"
+    )
+    got = private_category_counts(purchases, categories, m, 1e6, seed=0)
+    if not purchases.equals(originals[0]) or categories != originals[1]:
+        _fail(ex, f"{call} modified the caller's arguments.")
+    got = _as_release(ex, got, call, categories)
+    if not np.allclose(got.to_numpy(), exact.to_numpy(dtype=float), atol=0.01):
+        _fail(
+            ex,
+            f"{call} (almost no noise) returned {got.round(2).to_dict()}, expected the "
+            f"clipped counts {exact.to_dict()}.{_clipping_hint(got, purchases, categories, m)}",
         )
-        got = private_category_counts(purchases, categories, m, 1e6, seed=0)
-        if not purchases.equals(copy) or categories != categories_copy:
-            _fail(ex, f"{call} modified the caller's arguments.")
-        got = _as_release(ex, got, call, categories)
-        if not np.allclose(got.to_numpy(), exact.to_numpy(dtype=float), atol=0.01):
-            ordered = purchases.sort_values("timestamp", kind="mergesort")
-            variants = {
-                "total": purchases["category"].value_counts(),
-                "per_cat": ordered.groupby(["user_id", "category"])
-                .head(m)["category"]
-                .value_counts(),
-                "latest": ordered.groupby("user_id").tail(m)["category"].value_counts(),
-                "unsorted": purchases.groupby("user_id").head(m)["category"].value_counts(),
-            }
-            same = {
-                k: np.allclose(
-                    got.to_numpy(),
-                    v.reindex(categories, fill_value=0).to_numpy(dtype=float),
-                    atol=0.01,
-                )
-                for k, v in variants.items()
-            }
-            hint = ""
-            if same["total"]:
-                hint = " These are the unclipped counts: keep at most max_per_user rows per user."
-            elif same["per_cat"]:
-                hint = (
-                    " You kept max_per_user rows per user AND category: the bound is per "
-                    "user over all categories (otherwise one user changes the counts by "
-                    "up to max_per_user in every category)."
-                )
-            elif same["latest"]:
-                hint = " You kept each user's LAST rows: keep the first ones by timestamp."
-            elif same["unsorted"]:
-                hint = (
-                    " You kept each user's first rows in table order: sort by timestamp "
-                    "first (the rows are not in time order)."
-                )
-            _fail(
-                ex,
-                f"{call} (almost no noise) returned {got.round(2).to_dict()}, expected the "
-                f"clipped counts {exact.to_dict()}.{hint}",
-            )
-    # noise scale = max_per_user / epsilon, on every category (the empty one too)
+
+
+def _clipping_hint(got: pd.Series, purchases: pd.DataFrame, categories: list[str], m: int) -> str:
+    """12.4: which wrong way of bounding the contributions gives the counts ``got``."""
+    ordered = purchases.sort_values("timestamp", kind="mergesort")
+    variants = {
+        "total": purchases["category"].value_counts(),
+        "per_cat": ordered.groupby(["user_id", "category"]).head(m)["category"].value_counts(),
+        "latest": ordered.groupby("user_id").tail(m)["category"].value_counts(),
+        "unsorted": purchases.groupby("user_id").head(m)["category"].value_counts(),
+    }
+    same = {
+        k: np.allclose(
+            got.to_numpy(),
+            v.reindex(categories, fill_value=0).to_numpy(dtype=float),
+            atol=0.01,
+        )
+        for k, v in variants.items()
+    }
+    if same["total"]:
+        return " These are the unclipped counts: keep at most max_per_user rows per user."
+    if same["per_cat"]:
+        return (
+            " You kept max_per_user rows per user AND category: the bound is per "
+            "user over all categories (otherwise one user changes the counts by "
+            "up to max_per_user in every category)."
+        )
+    if same["latest"]:
+        return " You kept each user's LAST rows: keep the first ones by timestamp."
+    if same["unsorted"]:
+        return (
+            " You kept each user's first rows in table order: sort by timestamp "
+            "first (the rows are not in time order)."
+        )
+    return ""
+
+
+def _check_release_noise(
+    private_category_counts: Callable[..., Any], purchases: pd.DataFrame, categories: list[str]
+) -> None:
+    """12.4 over 400 seeds: noise scale = max_per_user / epsilon, on every category
+    (the empty one too), and another seed gives other noise."""
+    ex = "12.4"
     m, eps = 4, 0.5
     exact = _clipped_counts(purchases, categories, m).to_numpy(dtype=float)
     call = (
@@ -427,4 +462,3 @@ def check_12_4(private_category_counts: Callable[..., Any]) -> CheckResult:
         )
     if np.array_equal(noisy[0], noisy[1]):
         _fail(ex, "seed=0 and seed=1 gave the same noise: use the seed argument.")
-    return passed(ex, getattr(private_category_counts, "__name__", "your function"), 4)

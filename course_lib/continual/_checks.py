@@ -10,9 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from course_lib.core.roles import RatingEstimator, UpdateStrategy
-from course_lib.core.validation import ArgumentTypeError, argument_error, check_number
-
-_ESTIMATOR = "a RatingEstimator (fit, partial_fit, predict, clone, copy), e.g. a RatingModel"
+from course_lib.core.validation import (
+    ArgumentTypeError,
+    argument_error,
+    check_number,
+    check_role,
+)
 
 
 def wrong_type(where: str, name: str, value: Any, kind: str, fix: str | None = None) -> Exception:
@@ -23,16 +26,15 @@ def wrong_type(where: str, name: str, value: Any, kind: str, fix: str | None = N
 
 def check_estimator(model: Any, name: str, where: str) -> RatingEstimator:
     """``model`` if it plays the RatingEstimator role, else a clear error."""
-    if not isinstance(model, RatingEstimator):
-        raise wrong_type(where, name, model, _ESTIMATOR, "or a MatrixFactorization")
-    return model
+    fix = "e.g. a RatingModel or a MatrixFactorization"
+    result: RatingEstimator = check_role(model, RatingEstimator, name, where, fix=fix)
+    return result
 
 
 def check_strategy(strategy: Any, where: str) -> UpdateStrategy:
     """An *unstarted* strategy (a template) that plays the UpdateStrategy role."""
-    if not isinstance(strategy, UpdateStrategy):
-        kind = "an UpdateStrategy (name, start, update, predict)"
-        raise wrong_type(where, "strategy", strategy, kind, "pass e.g. FineTune() or Replay()")
+    fix = "pass e.g. FineTune() or Replay()"
+    check_role(strategy, UpdateStrategy, "strategy", where, fix=fix)
     if getattr(strategy, "model_", None) is not None:
         rule = "an unstarted strategy (a template)"
         fix = "the pipeline starts a fresh copy of it for every update"

@@ -59,6 +59,7 @@ from course_lib.core.validation import (
     check_frame,
     check_int,
     check_number,
+    check_role,
 )
 
 __all__ = [
@@ -145,15 +146,8 @@ class Strategy:
     def start(self, model: Any, history: pd.DataFrame) -> Strategy:
         """Take ``model`` (already trained on ``history``) as the starting point; return self."""
         owner = type(self).__name__
-        if not isinstance(model, RatingEstimator):
-            raise argument_error(
-                f"{owner}.start",
-                "model",
-                model,
-                f"a RatingEstimator (fit, partial_fit, predict, clone), got {type(model).__name__}",
-                "use RatingModel or MatrixFactorization",
-                exc=TypeError,
-            )
+        fix = "use RatingModel or MatrixFactorization"
+        check_role(model, RatingEstimator, "model", f"{owner}.start", fix=fix)
         check_frame(
             history, "history", f"{owner}.start", fix="pass the DataFrame the model was trained on"
         )
@@ -409,16 +403,14 @@ class EWC(FineTune):
                     keras.Variable(a.astype("float32"), trainable=False),
                     keras.Variable(f.astype("float32"), trainable=False),
                 )
-                for a, f in zip(self.anchor_, self.fisher_, strict=False)
+                for a, f in zip(self.anchor_, self.fisher_, strict=True)
             ]
             self.regularizers_ = [
                 ewc_regularizer(anchor, fisher, self.lam) for anchor, fisher in self._slots
             ]
             self.model_.set_weight_penalties(self.regularizers_)
         else:
-            for (anchor, fisher), a, f in zip(
-                self._slots, self.anchor_, self.fisher_, strict=False
-            ):
+            for (anchor, fisher), a, f in zip(self._slots, self.anchor_, self.fisher_, strict=True):
                 anchor.assign(a.astype("float32"))
                 fisher.assign(f.astype("float32"))
 
@@ -433,7 +425,7 @@ class EWC(FineTune):
         assert self.fisher_ is not None
         n = self._continue(batch)
         new = fisher_diagonal(self.model_, batch, n_samples=self.fisher_samples, seed=self.rng)
-        self.fisher_ = [self.decay * f + g for f, g in zip(self.fisher_, new, strict=False)]
+        self.fisher_ = [self.decay * f + g for f, g in zip(self.fisher_, new, strict=True)]
         self._install()
         return n
 

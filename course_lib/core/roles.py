@@ -121,6 +121,8 @@ class DriftDetector(Protocol):
 class BanditPolicy(Protocol):
     """Chooses one of ``n_arms`` actions and learns from the reward it gets."""
 
+    n_arms: int
+
     def select(self) -> int:
         """The arm to play next."""
         ...

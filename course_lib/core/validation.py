@@ -489,6 +489,7 @@ def check_role(value: Any, role: type, name: str, where: str, *, fix: str | None
     """
     if not isinstance(value, role):
         members = sorted(m for m in vars(role) if not m.startswith("_"))
-        rule = f"a {role.__name__} ({', '.join(members)}), got {type(value).__name__}"
+        article = "an" if role.__name__[0] in "AEIOU" else "a"
+        rule = f"{article} {role.__name__} ({', '.join(members)}), got {type(value).__name__}"
         raise argument_error(where, name, value, rule, fix, exc=ArgumentTypeError)
     return value

@@ -8,13 +8,7 @@ from course_lib.core.exports import lazy_exports
 
 if TYPE_CHECKING:  # what a type checker and an IDE see; at run time names load lazily
     from .errors import DatasetError
-    from .features import (
-        HIDDEN_COLUMN_HINTS,
-        FeatureTable,
-        IdEncoder,
-        Standardizer,
-        default_feature_columns,
-    )
+    from .features import HIDDEN_COLUMN_HINTS, FeatureTable, IdEncoder, default_feature_columns
     from .movielens import ML100K_MD5, ML100K_URL, default_cache_dir, load_movielens_100k
     from .movielens_files import ML100K_GENRES, read_movielens_folder
     from .shop import simulate
@@ -32,6 +26,7 @@ if TYPE_CHECKING:  # what a type checker and an IDE see; at run time names load 
     from .shop_files import DATA_DIR, SHOP_FILES, load_shop
     from .shop_save import save_shop
     from .shop_world import ShopData, ShopTruth, expected_rating_from_mu, views_from_interactions
+    from .standardizer import Standardizer
     from .stream import ensure_time_order, iter_batches, split_by_day, split_by_fraction
 
 _EXPORTS = {
@@ -39,7 +34,6 @@ _EXPORTS = {
     "HIDDEN_COLUMN_HINTS": ".features",
     "FeatureTable": ".features",
     "IdEncoder": ".features",
-    "Standardizer": ".features",
     "default_feature_columns": ".features",
     "ML100K_MD5": ".movielens",
     "ML100K_URL": ".movielens",
@@ -65,6 +59,7 @@ _EXPORTS = {
     "ShopTruth": ".shop_world",
     "expected_rating_from_mu": ".shop_world",
     "views_from_interactions": ".shop_world",
+    "Standardizer": ".standardizer",
     "ensure_time_order": ".stream",
     "iter_batches": ".stream",
     "split_by_day": ".stream",

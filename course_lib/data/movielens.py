@@ -1,6 +1,7 @@
-"""MovieLens 100K, the real ratings of chapter 05 on: download once, check, cache, load.
+"""MovieLens 100K, real ratings for the benchmark: download once, check, cache, load.
 
-Explained in chapter 05 (``notebooks/05_shop_data.ipynb``).
+Used by the benchmark ``course bench --data movielens-100k`` (chapter 09,
+``notebooks/09_incremental_updates.ipynb``; chapter 06 mentions it).
 :func:`load_movielens_100k` reads the real MovieLens 100K from a folder, or
 downloads the official archive once into a cache with ``download=True``
 (checked against the MD5 GroupLens publishes, unpacked atomically, never

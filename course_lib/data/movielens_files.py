@@ -1,9 +1,9 @@
 """Read an unpacked MovieLens 100K folder, checking every line against the official format.
 
-Explained in chapter 05 (``notebooks/05_shop_data.ipynb``).
+Used by the benchmark ``course bench --data movielens-100k`` (chapter 09).
 :func:`read_movielens_folder` maps the three files of the archive (``u.data``,
-``u.user``, ``u.item``) to the course's ratings schema, so every chapter from
-06 on runs on the real data as on ShopSim.  A line that breaks the format of
+``u.user``, ``u.item``) to the course's ratings schema, so the benchmark runs
+on the real data as on ShopSim.  A line that breaks the format of
 the archive's README raises :class:`~course_lib.data.errors.DatasetError`
 naming the file and the line.  Downloading and caching the archive is
 :func:`course_lib.data.movielens.load_movielens_100k`.

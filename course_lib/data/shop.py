@@ -37,7 +37,9 @@ ratings.  ``shop_save.py`` writes a world to disk, ``shop_files.py`` reads it.
 
 Command line (regenerates the shipped files, see ``datasets/README.md``)::
 
-    python -m course_lib.data.shop --out datasets
+    course shop --out datasets
+
+(``python -m course_lib.data.shop`` is the same command.)
 
 Examples
 --------
@@ -262,7 +264,7 @@ def simulate(scenario: str = "all", seed: int = DEFAULT_SEED, **overrides: Any) 
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m course_lib.data.shop --out datasets``: regenerate the shipped world.
+    """``course shop --out datasets``: regenerate the shipped world.
 
     All or nothing: the new files are written to a temporary folder inside
     ``--out`` and swapped in at the end, so a failure leaves the previous
@@ -271,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
     status 2, like argparse's own errors.
     """
     parser = argparse.ArgumentParser(
-        prog="python -m course_lib.data.shop",
+        prog="course shop",
         description="Regenerate a ShopSim world (default: the shipped one, into datasets/); "
         "all or nothing.",
     )

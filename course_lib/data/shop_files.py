@@ -2,8 +2,8 @@
 
 Explained in chapter 05 (``notebooks/05_shop_data.ipynb``).  The files live in
 ``<repo>/datasets/`` (see ``datasets/README.md`` for every column), are
-written by :func:`course_lib.data.shop_save.save_shop` (``python -m
-course_lib.data.shop --out datasets``) and are checked on load against
+written by :func:`course_lib.data.shop_save.save_shop` (``course shop
+--out datasets``) and are checked on load against
 ``datasets/manifest.json`` (SHA-256 of the decompressed text, row counts) and
 for impossible values.  The loader returns a
 :class:`~course_lib.data.shop_world.ShopData` in the course's ratings schema
@@ -42,7 +42,7 @@ from course_lib.data.shop_world import ShopData, ShopTruth, views_from_interacti
 __all__ = ["DATA_DIR", "SHOP_FILES", "load_shop"]
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "datasets"
-REGENERATE = "python -m course_lib.data.shop --out datasets"
+REGENERATE = "course shop --out datasets"
 FORMAT_VERSION = 2  # 2: checksums of the decompressed text (1: of the .gz bytes)
 
 

@@ -1,7 +1,7 @@
 """Write a simulated world to disk in the shipped format, all or nothing.
 
 Explained in chapter 05 (``notebooks/05_shop_data.ipynb``); the command line
-``python -m course_lib.data.shop --out datasets`` calls :func:`save_shop`.
+``course shop --out datasets`` calls :func:`save_shop`.
 The files, their columns and the manifest are described in
 ``course_lib.data.shop_files`` (which reads them back) and
 ``datasets/README.md``.  Every byte depends only on the world: floats are
@@ -88,7 +88,7 @@ def _write_problem(out: Path, exc: OSError, changed: str) -> DatasetError:
         f"{out}: cannot write the world there ({where}: {exc.strerror or exc}). {changed} "
         "Check that you may write to that folder and that no file stands where a folder is "
         "expected (or a folder where a file is), or pass another folder, e.g. "
-        "`python -m course_lib.data.shop --out /tmp/shop`."
+        "`course shop --out /tmp/shop`."
     )
 
 
@@ -246,8 +246,7 @@ def _serialise(shop: ShopData) -> dict[str, bytes]:
     manifest = {
         "format_version": FORMAT_VERSION,
         "generator": "course_lib.data.shop.simulate",
-        "command": f"python -m course_lib.data.shop --out datasets --scenario {shop.scenario} "
-        f"--seed {shop.seed}",
+        "command": f"course shop --out datasets --scenario {shop.scenario} --seed {shop.seed}",
         "scenario": shop.scenario,
         "seed": shop.seed,
         "n_days": shop.n_days,

@@ -1,7 +1,8 @@
 """Evaluation metrics in numpy: regression errors and binary-classification scores.
 
-Explained in chapters 06 (RMSE, MAE) and 07 (precision, recall, F1, ROC-AUC,
-precision-recall curve, calibration).  Argument order is always
+Explained in chapters 01 (MAE as a loss, beside the MSE), 06 (RMSE, MAE; the later
+lessons call these, never a hand-written formula) and 07 (precision, recall, F1, ROC-AUC, precision-recall
+curve, calibration).  Argument order is always
 ``(y_true, y_pred)`` or ``(y_true, scores)``.
 
 This is the one place where RMSE and MAE are defined: every other module

@@ -41,6 +41,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import ArrayLike
 
+from course_lib.core.roles import UpdateStrategy
 from course_lib.core.validation import argument_error, as_generator, check_array, check_number
 from course_lib.evaluation.metrics import mae, rmse
 
@@ -210,7 +211,7 @@ def _truth_of(truth: pd.Series | np.ndarray, batch: pd.DataFrame) -> np.ndarray:
 
 
 def prequential(
-    strategy: Any,
+    strategy: UpdateStrategy,
     batches: Iterable[pd.DataFrame],
     *,
     truth: pd.Series | np.ndarray | None = None,

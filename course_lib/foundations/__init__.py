@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 from course_lib.core.exports import lazy_exports
 
 if TYPE_CHECKING:  # what a type checker and an IDE see; at run time names load lazily
-    from .activations import sigmoid, softmax
+    from .activations import ACTIVATIONS, activate, activation_derivative, sigmoid, softmax
+    from .adaptive import Adam, RMSProp, adam_step_scale
     from .gradcheck import GradientCheck, check_gradient, numerical_gradient, relative_error
     from .linreg import (
         GDRun,
@@ -26,7 +27,6 @@ if TYPE_CHECKING:  # what a type checker and an IDE see; at run time names load 
         binary_crossentropy_gradient,
         categorical_crossentropy,
         categorical_crossentropy_gradient,
-        check_same_shape,
         log_sigmoid,
         log_softmax,
         logsumexp,
@@ -35,10 +35,7 @@ if TYPE_CHECKING:  # what a type checker and an IDE see; at run time names load 
         mse_gradient,
     )
     from .nn import (
-        ACTIVATIONS,
         LOSSES,
-        activate,
-        activation_derivative,
         backward,
         forward,
         init_params,
@@ -47,12 +44,18 @@ if TYPE_CHECKING:  # what a type checker and an IDE see; at run time names load 
         params_from_keras,
         train,
     )
-    from .optimizers import SGD, Adam, Momentum, Optimizer, RMSProp, adam_step_scale
+    from .optimizers import SGD, Momentum, Optimizer
     from .problems import Quadratic, Rosenbrock, minimize
 
 _EXPORTS = {
+    "ACTIVATIONS": ".activations",
+    "activate": ".activations",
+    "activation_derivative": ".activations",
     "sigmoid": ".activations",
     "softmax": ".activations",
+    "Adam": ".adaptive",
+    "RMSProp": ".adaptive",
+    "adam_step_scale": ".adaptive",
     "GradientCheck": ".gradcheck",
     "check_gradient": ".gradcheck",
     "numerical_gradient": ".gradcheck",
@@ -71,17 +74,13 @@ _EXPORTS = {
     "binary_crossentropy_gradient": ".losses",
     "categorical_crossentropy": ".losses",
     "categorical_crossentropy_gradient": ".losses",
-    "check_same_shape": ".losses",
     "log_sigmoid": ".losses",
     "log_softmax": ".losses",
     "logsumexp": ".losses",
     "mae_gradient": ".losses",
     "mse": ".losses",
     "mse_gradient": ".losses",
-    "ACTIVATIONS": ".nn",
     "LOSSES": ".nn",
-    "activate": ".nn",
-    "activation_derivative": ".nn",
     "backward": ".nn",
     "forward": ".nn",
     "init_params": ".nn",
@@ -90,11 +89,8 @@ _EXPORTS = {
     "params_from_keras": ".nn",
     "train": ".nn",
     "SGD": ".optimizers",
-    "Adam": ".optimizers",
     "Momentum": ".optimizers",
     "Optimizer": ".optimizers",
-    "RMSProp": ".optimizers",
-    "adam_step_scale": ".optimizers",
     "Quadratic": ".problems",
     "Rosenbrock": ".problems",
     "minimize": ".problems",

@@ -1,4 +1,4 @@
-"""The two squashing functions of the course: ``sigmoid`` and ``softmax``, numerically stable.
+"""Activation functions: ``sigmoid`` and ``softmax`` (numerically stable), and the hidden ones.
 
 Explained in chapter 01 (``notebooks/01_loss_functions.ipynb``), used by the
 losses (chapter 01), the numpy network (chapter 04) and the bandits'
@@ -12,6 +12,9 @@ Both rewrite the textbook formula so that ``exp`` only ever sees numbers
 * ``softmax(z) = exp(z) / sum(exp(z))`` subtracts the maximum first
   (``softmax(z) == softmax(z - max(z))`` exactly).
 
+:func:`activate` and :func:`activation_derivative` are the hidden activations of
+chapter 04's network (``course_lib.foundations.nn``): sigmoid, relu and tanh.
+
 >>> import numpy as np
 >>> sigmoid(np.array([-1000.0, 0.0, 1000.0]))
 array([0. , 0.5, 1. ])
@@ -24,9 +27,12 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from course_lib.core.validation import check_array, check_int, check_number
+from course_lib.core.validation import check_array, check_choice, check_int, check_number
 
-__all__ = ["sigmoid", "softmax"]
+__all__ = ["sigmoid", "softmax", "ACTIVATIONS", "activate", "activation_derivative"]
+
+#: The hidden activations of chapter 04's network (:func:`activate`).
+ACTIVATIONS = ("sigmoid", "relu", "tanh")
 
 
 def sigmoid(z: ArrayLike) -> np.ndarray:
@@ -107,3 +113,67 @@ def softmax(z: ArrayLike, axis: int = -1, *, temperature: float = 1.0) -> np.nda
         z = z - np.max(z, axis=axis, keepdims=True)
     e = np.exp(z)
     return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def _check_activation(name: str, where: str, arg: str = "hidden_activation") -> str:
+    return check_choice(name, arg, where, ACTIVATIONS)
+
+
+def activate(z: ArrayLike, name: str = "relu") -> np.ndarray:
+    """Apply the hidden activation ``name`` to the pre-activations ``z``.
+
+    Parameters
+    ----------
+    z : array_like
+        Pre-activations, any shape.
+    name : {"sigmoid", "relu", "tanh"}
+        The activation.
+
+    Returns
+    -------
+    np.ndarray
+        ``phi(z)``, of the shape of ``z``.
+
+    >>> print(activate(np.array([-1.0, 2.0]), "relu"))
+    [0. 2.]
+    """
+    _check_activation(name, "activate", "name")
+    z = check_array(z, "z", "activate", allow_empty=True)
+    if name == "sigmoid":
+        return sigmoid(z)
+    if name == "relu":
+        return np.maximum(z, 0.0)
+    return np.tanh(z)
+
+
+def activation_derivative(z: ArrayLike, name: str = "relu") -> np.ndarray:
+    """``phi'(z)``, the derivative of the activation, evaluated at the *pre-activation* ``z``.
+
+    For the sigmoid ``phi'(z) = s (1 - s)`` with ``s = sigmoid(z)``: at most
+    0.25, and close to 0 once ``|z|`` is larger than about 5 (the unit is
+    saturated), which is where vanishing gradients come from.  (relu's
+    derivative at exactly 0 is taken as 0, as TensorFlow does.)
+
+    Parameters
+    ----------
+    z : array_like
+        Pre-activations, any shape.
+    name : {"sigmoid", "relu", "tanh"}
+        The activation.
+
+    Returns
+    -------
+    np.ndarray
+        ``phi'(z)``, of the shape of ``z``.
+
+    >>> print(np.round(activation_derivative(np.array([0.0, 5.0]), "sigmoid"), 4))
+    [0.25   0.0066]
+    """
+    _check_activation(name, "activation_derivative", "name")
+    z = check_array(z, "z", "activation_derivative", allow_empty=True)
+    if name == "sigmoid":
+        s = sigmoid(z)
+        return s * (1.0 - s)
+    if name == "relu":
+        return (z > 0).astype(float)
+    return 1.0 - np.tanh(z) ** 2

@@ -35,8 +35,9 @@ from course_lib.core.validation import (
     as_generator,
     check_array,
     check_int,
-    check_number,
 )
+from course_lib.foundations._checks import check_learning_rate
+from course_lib.foundations.losses import mse, mse_gradient
 
 __all__ = [
     "design_matrix",
@@ -96,18 +97,6 @@ def _check_theta(theta: ArrayLike, X: np.ndarray, func: str, name: str = "theta"
             "start from finite weights, e.g. zeros",
         )
     return theta
-
-
-def _check_learning_rate(learning_rate: float, func: str) -> float:
-    return check_number(
-        learning_rate,
-        "learning_rate",
-        func,
-        low=0,
-        low_inclusive=False,
-        fix="use a small positive number such as 0.01 (a negative rate climbs "
-        "the loss instead of descending it)",
-    )
 
 
 # --------------------------------------------------------------------------- model
@@ -183,16 +172,15 @@ def mse_loss(X: ArrayLike, y: ArrayLike, theta: ArrayLike) -> float:
     44.0
     """
     X, y = _check_Xy(X, y, "mse_loss")
-    r = X @ _check_theta(theta, X, "mse_loss") - y
-    return float(np.mean(r**2))
+    return mse(y, X @ _check_theta(theta, X, "mse_loss"))
 
 
 def mse_gradient_wrt_theta(X: ArrayLike, y: ArrayLike, theta: ArrayLike) -> np.ndarray:
     """Gradient of :func:`mse_loss` with respect to ``theta``: ``2/n X.T (X theta - y)``.
 
-    (``course_lib.foundations.losses.mse_gradient`` is the gradient with
-    respect to the *prediction*; by the chain rule this one is
-    ``X.T @ mse_gradient(y, X @ theta)``.)
+    It is computed from ``course_lib.foundations.losses.mse_gradient``, the
+    gradient with respect to the *prediction*, by the chain rule:
+    ``X.T @ mse_gradient(y, X @ theta)``.
 
     Parameters
     ----------
@@ -211,7 +199,7 @@ def mse_gradient_wrt_theta(X: ArrayLike, y: ArrayLike, theta: ArrayLike) -> np.n
     """
     X, y = _check_Xy(X, y, "mse_gradient_wrt_theta")
     theta = _check_theta(theta, X, "mse_gradient_wrt_theta")
-    return 2.0 / X.shape[0] * (X.T @ (X @ theta - y))
+    return X.T @ mse_gradient(y, X @ theta)  # chain rule: dL/dtheta = X.T @ dL/dy_pred
 
 
 def gradient_descent_step(
@@ -236,7 +224,7 @@ def gradient_descent_step(
     >>> gradient_descent_step(design_matrix([1, 2, 3, 4, 5]), [2, 4, 6, 8, 10], [0, 0], 0.01)
     array([0.12, 0.44])
     """
-    learning_rate = _check_learning_rate(learning_rate, "gradient_descent_step")
+    learning_rate = check_learning_rate(learning_rate, "gradient_descent_step")
     X, y = _check_Xy(X, y, "gradient_descent_step")
     theta = _check_theta(theta, X, "gradient_descent_step")
     return theta - learning_rate * mse_gradient_wrt_theta(X, y, theta)
@@ -368,7 +356,7 @@ def gradient_descent(
     array([0.291, 1.105])
     """
     func = "gradient_descent"
-    learning_rate = _check_learning_rate(learning_rate, func)
+    learning_rate = check_learning_rate(learning_rate, func)
     X, y = _check_Xy(X, y, func)
     theta = _check_theta(theta0, X, func, name="theta0").copy()
     n_steps = check_int(

@@ -38,7 +38,6 @@ from course_lib.foundations.activations import sigmoid, softmax
 
 __all__ = [
     "EPSILON",
-    "check_same_shape",
     "mse",
     "mse_gradient",
     "mae_gradient",
@@ -56,7 +55,7 @@ EPSILON = 1e-7
 
 
 # --------------------------------------------------------------------------- validation
-def check_same_shape(a: np.ndarray, b: np.ndarray, names: tuple[str, str], func: str) -> None:
+def _check_same_shape(a: np.ndarray, b: np.ndarray, names: tuple[str, str], func: str) -> None:
     """Raise a ValueError when two arrays that must align have different shapes.
 
     Parameters
@@ -70,7 +69,7 @@ def check_same_shape(a: np.ndarray, b: np.ndarray, names: tuple[str, str], func:
 
     Examples
     --------
-    >>> check_same_shape(np.zeros(3), np.zeros((3, 1)), ("y_true", "y_pred"), "mse")
+    >>> _check_same_shape(np.zeros(3), np.zeros((3, 1)), ("y_true", "y_pred"), "mse")
     Traceback (most recent call last):
     ...
     ValueError: mse(y_pred=array of shape (3, 1)): y_pred must be the same shape as y_true (3,); ...
@@ -88,7 +87,7 @@ def check_same_shape(a: np.ndarray, b: np.ndarray, names: tuple[str, str], func:
 def _pair(y_true: ArrayLike, y_pred: ArrayLike, func: str) -> tuple[np.ndarray, np.ndarray]:
     t = check_array(y_true, "y_true", func)
     p = check_array(y_pred, "y_pred", func)
-    check_same_shape(t, p, ("y_true", "y_pred"), func)
+    _check_same_shape(t, p, ("y_true", "y_pred"), func)
     return t, p
 
 
@@ -282,7 +281,7 @@ def _categorical_inputs(
 ) -> tuple[np.ndarray, np.ndarray]:
     t = check_array(y_true, "y_true", func, min_ndim=1)
     p = check_array(y_pred, "y_pred", func, min_ndim=1)
-    check_same_shape(t, p, ("y_true", "y_pred"), func)
+    _check_same_shape(t, p, ("y_true", "y_pred"), func)
     _check_probabilities(
         t, "y_true", func, "pass one-hot rows (use np.eye(k)[labels] for integer labels)"
     )

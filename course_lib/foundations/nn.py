@@ -19,6 +19,8 @@ backward pass::
 
 Parameters are a dict ``{"W1", "b1", "W2", "b2"}`` and gradients a dict with
 the same keys, so any ``course_lib.foundations`` optimizer can train the network.
+The hidden activations ``phi`` and their derivatives are in
+:mod:`course_lib.foundations.activations`.
 The kernel layout ``(inputs, units)`` and the order W1, b1, W2, b2 are Keras'
 (``keras_weights`` / ``params_from_keras`` convert).
 
@@ -50,14 +52,17 @@ from course_lib.core.validation import (
     check_int,
 )
 from course_lib.core.validation import as_generator as _rng
-from course_lib.foundations.activations import sigmoid
+from course_lib.foundations.activations import (
+    _check_activation,
+    activate,
+    activation_derivative,
+    sigmoid,
+)
+from course_lib.foundations.losses import binary_crossentropy, mse
 from course_lib.foundations.optimizers import Optimizer
 
 __all__ = [
-    "ACTIVATIONS",
     "LOSSES",
-    "activate",
-    "activation_derivative",
     "init_params",
     "forward",
     "loss",
@@ -67,73 +72,8 @@ __all__ = [
     "params_from_keras",
 ]
 
-ACTIVATIONS = ("sigmoid", "relu", "tanh")
 LOSSES = ("binary_crossentropy", "mse")
 _KEYS = ("W1", "b1", "W2", "b2")
-
-
-def _check_activation(name: str, where: str, arg: str = "hidden_activation") -> str:
-    return check_choice(name, arg, where, ACTIVATIONS)
-
-
-def activate(z: ArrayLike, name: str = "relu") -> np.ndarray:
-    """Apply the hidden activation ``name`` to the pre-activations ``z``.
-
-    Parameters
-    ----------
-    z : array_like
-        Pre-activations, any shape.
-    name : {"sigmoid", "relu", "tanh"}
-        The activation.
-
-    Returns
-    -------
-    np.ndarray
-        ``phi(z)``, of the shape of ``z``.
-
-    >>> print(activate(np.array([-1.0, 2.0]), "relu"))
-    [0. 2.]
-    """
-    _check_activation(name, "activate", "name")
-    z = check_array(z, "z", "activate", allow_empty=True)
-    if name == "sigmoid":
-        return sigmoid(z)
-    if name == "relu":
-        return np.maximum(z, 0.0)
-    return np.tanh(z)
-
-
-def activation_derivative(z: ArrayLike, name: str = "relu") -> np.ndarray:
-    """``phi'(z)``, the derivative of the activation, evaluated at the *pre-activation* ``z``.
-
-    For the sigmoid ``phi'(z) = s (1 - s)`` with ``s = sigmoid(z)``: at most
-    0.25, and close to 0 once ``|z|`` is larger than about 5 (the unit is
-    saturated), which is where vanishing gradients come from.  (relu's
-    derivative at exactly 0 is taken as 0, as TensorFlow does.)
-
-    Parameters
-    ----------
-    z : array_like
-        Pre-activations, any shape.
-    name : {"sigmoid", "relu", "tanh"}
-        The activation.
-
-    Returns
-    -------
-    np.ndarray
-        ``phi'(z)``, of the shape of ``z``.
-
-    >>> print(np.round(activation_derivative(np.array([0.0, 5.0]), "sigmoid"), 4))
-    [0.25   0.0066]
-    """
-    _check_activation(name, "activation_derivative", "name")
-    z = check_array(z, "z", "activation_derivative", allow_empty=True)
-    if name == "sigmoid":
-        s = sigmoid(z)
-        return s * (1.0 - s)
-    if name == "relu":
-        return (z > 0).astype(float)
-    return 1.0 - np.tanh(z) ** 2
 
 
 def init_params(
@@ -306,8 +246,8 @@ def _check_loss(name: str, where: str) -> str:
 def _mean_loss(Y: np.ndarray, Z2: np.ndarray, y: np.ndarray, loss: str) -> float:
     """Mean BCE from the logits ``Z2`` (stable), or the mean squared error of ``Y``."""
     if loss == "mse":
-        return float(np.mean((Y - y) ** 2))
-    return float(np.mean(np.maximum(Z2, 0) - Z2 * y + np.log1p(np.exp(-np.abs(Z2)))))
+        return mse(y, Y)
+    return binary_crossentropy(y, Z2, from_logits=True)
 
 
 def loss(

@@ -7,7 +7,7 @@ a curved narrow valley, and :func:`minimize` runs any optimizer of
 whole trajectory.
 
 >>> import numpy as np
->>> from course_lib.foundations.optimizers import Adam
+>>> from course_lib.foundations.adaptive import Adam
 >>> path = minimize(Rosenbrock().grad, [-1.2, 1.0], Adam(learning_rate=0.05), n_steps=2000)
 >>> path.shape, bool(np.linalg.norm(path[-1] - [1.0, 1.0]) < 0.01)
 ((2001, 2), True)

@@ -1,6 +1,6 @@
 """The ridge solves of alternating least squares (private to ``course_lib.models.mf``).
 
-Explained in chapter 06 with :class:`course_lib.models.mf.MatrixFactorization`.
+Explained in chapter 09 with :class:`course_lib.models.mf.MatrixFactorization`.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """One mini-batch SGD step of biased matrix factorisation (private to ``course_lib.models.mf``).
 
-Explained in chapter 06 with :class:`course_lib.models.mf.MatrixFactorization`.
+Explained in chapter 09 with :class:`course_lib.models.mf.MatrixFactorization`.
 """
 
 from __future__ import annotations

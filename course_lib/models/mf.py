@@ -1,8 +1,8 @@
 r"""Biased matrix factorisation, fitted by alternating least squares or by SGD.
 
-Explained in chapter 06 (``notebooks/06_keras_rating_predictor.ipynb``, as the
-classic reference the neural model must match) and updated in place in chapter
-09 (``notebooks/09_incremental_updates.ipynb``).  NumPy only.  The model predicts
+Explained in chapter 09 (``notebooks/09_incremental_updates.ipynb``): the
+classic reference the neural model must match in the benchmark (``course
+bench``), retrained from scratch or updated in place.  NumPy only.  The model predicts
 
 .. math::  \hat r_{ui} = \mu + b_u + b_i + p_u^\top q_i
 

@@ -41,12 +41,12 @@ __all__ = ["build_feature_mlp", "build_purchase_model", "build_rating_network", 
 REGULARIZATIONS = ("batch", "table")
 
 
-def check_seed(seed: object, where: str) -> int:
+def _check_seed(seed: object, where: str) -> int:
     """A Keras/TF seed: an int in ``[0, 2**31 - 1]``."""
     return check_int(seed, "seed", where, minimum=0, maximum=2**31 - 1, fix="e.g. seed=0")
 
 
-def check_hidden(hidden: object, where: str) -> tuple[int, ...]:
+def _check_hidden(hidden: object, where: str) -> tuple[int, ...]:
     """Layer widths: a sequence of ints >= 1 (possibly empty)."""
     units: tuple[Any, ...] | None
     try:
@@ -65,17 +65,6 @@ def check_hidden(hidden: object, where: str) -> tuple[int, ...]:
             "e.g. hidden=(64, 32), or hidden=() for none",
         )
     return tuple(int(u) for u in units)  # type: ignore[union-attr]
-
-
-def check_learning_rate(learning_rate: object, where: str) -> float:
-    return check_number(
-        learning_rate,
-        "learning_rate",
-        where,
-        low=0,
-        low_inclusive=False,
-        fix="use a positive float such as 1e-3",
-    )
 
 
 def _dense_stack(x: Any, hidden: Sequence[int], seed: int, prefix: str) -> Any:
@@ -101,9 +90,16 @@ def _normalized_trunk(
     X = check_array(
         X_train, "X_train", where, ndim=2, fix="use X.reshape(-1, 1) for a single feature"
     ).astype("float32")
-    seed = check_seed(seed, where)
-    units = check_hidden(hidden, where)
-    learning_rate = check_learning_rate(learning_rate, where)
+    seed = _check_seed(seed, where)
+    units = _check_hidden(hidden, where)
+    learning_rate = check_number(
+        learning_rate,
+        "learning_rate",
+        where,
+        low=0,
+        low_inclusive=False,
+        fix="use a positive float such as 1e-3",
+    )
     inputs = keras.Input(shape=(X.shape[1],), name="features")
     norm = keras.layers.Normalization(name="normalization")
     norm.adapt(X)
@@ -286,6 +282,18 @@ def _embedding_tables(
     return tables
 
 
+def _network_inputs(n_user_features: int, n_item_features: int) -> dict[str, Any]:
+    """The rating network's inputs: ``user_idx``, ``item_idx`` and the side features it has."""
+    inputs = {
+        "user_idx": keras.Input(shape=(), dtype="int32", name="user_idx"),
+        "item_idx": keras.Input(shape=(), dtype="int32", name="item_idx"),
+    }
+    for name, n in (("user_features", n_user_features), ("item_features", n_item_features)):
+        if n:
+            inputs[name] = keras.Input(shape=(int(n),), name=name)
+    return inputs
+
+
 def build_rating_network(
     n_user_rows: int,
     n_item_rows: int,
@@ -328,8 +336,8 @@ def build_rating_network(
     ((None, 1), 281)
     """
     where = "build_rating_network"
-    seed = check_seed(seed, where)
-    units = check_hidden(hidden, where)
+    seed = _check_seed(seed, where)
+    units = _check_hidden(hidden, where)
     for name, rows in (("n_user_rows", n_user_rows), ("n_item_rows", n_item_rows)):
         check_int(rows, name, where, minimum=1, fix="capacity + 1, row 0 is the unknown id")
     for name, n in (("n_user_features", n_user_features), ("n_item_features", n_item_features)):
@@ -352,19 +360,15 @@ def build_rating_network(
         regularization=regularization,
         bias_l2=bias_l2,
     )
-    user_idx = keras.Input(shape=(), dtype="int32", name="user_idx")
-    item_idx = keras.Input(shape=(), dtype="int32", name="item_idx")
-    inputs = {"user_idx": user_idx, "item_idx": item_idx}
-    u = tables["user_embedding"](user_idx)
-    v = tables["item_embedding"](item_idx)
-    b_u = tables["user_bias"](user_idx)
-    b_i = tables["item_bias"](item_idx)
-    parts = [u, v]
-    for name, n in (("user_features", n_user_features), ("item_features", n_item_features)):
-        if n:
-            inputs[name] = keras.Input(shape=(int(n),), name=name)
-            parts.append(inputs[name])
-    x = _dense_stack(keras.layers.Concatenate(name="concat")(parts), units, seed + 10, "hidden")
+    inputs = _network_inputs(n_user_features, n_item_features)
+    u = tables["user_embedding"](inputs["user_idx"])
+    v = tables["item_embedding"](inputs["item_idx"])
+    b_u = tables["user_bias"](inputs["user_idx"])
+    b_i = tables["item_bias"](inputs["item_idx"])
+    features = [inputs[name] for name in ("user_features", "item_features") if name in inputs]
+    x = _dense_stack(
+        keras.layers.Concatenate(name="concat")([u, v, *features]), units, seed + 10, "hidden"
+    )
     head = keras.layers.Dense(
         1,
         name="head",

@@ -1,4 +1,4 @@
-"""Training controls of :class:`~course_lib.models.rating_model.RatingModel` (chapters 08-11).
+"""Training controls of :class:`~course_lib.models.rating_model.RatingModel` (chapters 09-10).
 
 What a continual-learning strategy may change between two ``partial_fit`` calls,
 without reaching into Keras: the learning rate, gradient clipping and extra
@@ -15,7 +15,6 @@ import keras
 import numpy as np
 
 from course_lib.core.validation import argument_error, check_number
-from course_lib.models.networks import check_learning_rate
 
 __all__: list[str] = []
 
@@ -36,7 +35,14 @@ class TrainingControls:
 
     @learning_rate.setter
     def learning_rate(self, value: float) -> None:
-        value = check_learning_rate(value, "RatingModel.learning_rate")
+        value = check_number(
+            value,
+            "learning_rate",
+            "RatingModel.learning_rate",
+            low=0,
+            low_inclusive=False,
+            fix="use a positive float such as 1e-3",
+        )
         self.hyper["learning_rate"] = value
         self.keras_model.optimizer.learning_rate = value
 

@@ -12,7 +12,8 @@ from typing import TypeVar
 import numpy as np
 import pandas as pd
 
-from course_lib.data.features import FeatureTable, IdEncoder, Standardizer
+from course_lib.data.features import FeatureTable, IdEncoder
+from course_lib.data.standardizer import Standardizer
 from course_lib.models._ratings import check_ratings
 
 __all__: list[str] = []

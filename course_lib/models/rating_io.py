@@ -23,7 +23,8 @@ import keras
 import numpy as np
 
 from course_lib.core.validation import ArgumentTypeError, argument_error
-from course_lib.data.features import FeatureTable, IdEncoder, Standardizer
+from course_lib.data.features import FeatureTable, IdEncoder
+from course_lib.data.standardizer import Standardizer
 
 __all__: list[str] = []
 

@@ -1,7 +1,7 @@
 """A Keras rating model that keeps learning as new users, items and ratings arrive.
 
 Explained in chapter 06 (``notebooks/06_keras_rating_predictor.ipynb``); the
-continual-learning chapters (08-11) update it with :meth:`RatingModel.partial_fit`.
+continual-learning chapters (09-10) update it with :meth:`RatingModel.partial_fit`.
 It plays the role :class:`~course_lib.core.roles.RatingEstimator`: ``fit``
 learns from scratch, ``partial_fit`` continues, ``clone`` gives an unfitted
 twin, ``copy`` a trained copy.  The network is
@@ -27,17 +27,17 @@ from course_lib.core.validation import (
     check_number,
     check_rating_range,
 )
-from course_lib.data.features import FeatureTable, IdEncoder, Standardizer
+from course_lib.data.features import FeatureTable, IdEncoder
+from course_lib.data.standardizer import Standardizer
 from course_lib.models import rating_io
 from course_lib.models._ratings import RATING_MAX, RATING_MIN, check_ratings
 from course_lib.models.batches import ShuffledBatches
 from course_lib.models.networks import (
     REGULARIZATIONS,
     TableL2,
+    _check_hidden,
+    _check_seed,
     build_rating_network,
-    check_hidden,
-    check_learning_rate,
-    check_seed,
 )
 from course_lib.models.rating_controls import TrainingControls
 from course_lib.models.rating_inputs import RatingInputs
@@ -45,6 +45,55 @@ from course_lib.models.rating_inputs import RatingInputs
 __all__ = ["RatingModel", "RATINGS_COLUMNS", "RATING_MIN", "RATING_MAX"]
 
 RATINGS_COLUMNS = ("user_id", "item_id", "rating")
+
+
+def _checked_hyper(
+    where: str,
+    capacities: tuple[int, int],
+    tables: tuple[FeatureTable, FeatureTable],
+    *,
+    embedding_dim: int,
+    hidden: Sequence[int],
+    learning_rate: float,
+    seed: int,
+    l2: float,
+    unknown_rate: float,
+    rating_range: tuple[float, float],
+    regularization: str,
+    bias_l2: tuple[float, float] | None,
+) -> dict[str, Any]:
+    """The settings of a :class:`RatingModel`, checked, in the order they are saved."""
+    return {
+        "user_capacity": capacities[0],
+        "item_capacity": capacities[1],
+        "embedding_dim": check_int(embedding_dim, "embedding_dim", where, minimum=1),
+        "hidden": list(_check_hidden(hidden, where)),
+        "learning_rate": check_number(
+            learning_rate,
+            "learning_rate",
+            where,
+            low=0,
+            low_inclusive=False,
+            fix="use a positive float such as 1e-3",
+        ),
+        "seed": _check_seed(seed, where),
+        "user_features": list(tables[0].columns),
+        "item_features": list(tables[1].columns),
+        "l2": check_number(l2, "l2", where, low=0),
+        "unknown_rate": check_number(
+            unknown_rate,
+            "unknown_rate",
+            where,
+            low=0,
+            high=1,
+            high_inclusive=False,
+            fix="e.g. 0.05",
+        ),
+        "rating_range": list(check_rating_range(rating_range, where)),
+        "regularization": check_choice(regularization, "regularization", where, REGULARIZATIONS),
+        "bias_l2": None if bias_l2 is None else [float(b) for b in bias_l2],
+        "clipnorm": None,
+    }
 
 
 class RatingModel(TrainingControls, RatingInputs):
@@ -152,32 +201,20 @@ class RatingModel(TrainingControls, RatingInputs):
             )
         self.user_table = FeatureTable(users, user_features)
         self.item_table = FeatureTable(items, item_features)
-        self.hyper = {
-            "user_capacity": int(user_capacity),
-            "item_capacity": int(item_capacity),
-            "embedding_dim": check_int(embedding_dim, "embedding_dim", where, minimum=1),
-            "hidden": list(check_hidden(hidden, where)),
-            "learning_rate": check_learning_rate(learning_rate, where),
-            "seed": check_seed(seed, where),
-            "user_features": list(self.user_table.columns),
-            "item_features": list(self.item_table.columns),
-            "l2": check_number(l2, "l2", where, low=0),
-            "unknown_rate": check_number(
-                unknown_rate,
-                "unknown_rate",
-                where,
-                low=0,
-                high=1,
-                high_inclusive=False,
-                fix="e.g. 0.05",
-            ),
-            "rating_range": list(check_rating_range(rating_range, where)),
-            "regularization": check_choice(
-                regularization, "regularization", where, REGULARIZATIONS
-            ),
-            "bias_l2": None if bias_l2 is None else [float(b) for b in bias_l2],
-            "clipnorm": None,
-        }
+        self.hyper = _checked_hyper(
+            where,
+            (int(user_capacity), int(item_capacity)),
+            (self.user_table, self.item_table),
+            embedding_dim=embedding_dim,
+            hidden=hidden,
+            learning_rate=learning_rate,
+            seed=seed,
+            l2=l2,
+            unknown_rate=unknown_rate,
+            rating_range=rating_range,
+            regularization=regularization,
+            bias_l2=bias_l2,
+        )
         self._passed_stats = feature_stats is not None
         self._reset_state(feature_stats)
 
@@ -297,7 +334,14 @@ class RatingModel(TrainingControls, RatingInputs):
         epochs = check_int(epochs, "epochs", where, minimum=1)
         batch_size = check_int(batch_size, "batch_size", where, minimum=1, fix="e.g. 256")
         if learning_rate is not None:
-            learning_rate = check_learning_rate(learning_rate, where)
+            learning_rate = check_number(
+                learning_rate,
+                "learning_rate",
+                where,
+                low=0,
+                low_inclusive=False,
+                fix="use a positive float such as 1e-3",
+            )
         if clipnorm is not None:
             clipnorm = check_number(
                 clipnorm,

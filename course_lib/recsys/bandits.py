@@ -31,7 +31,14 @@ import math
 import numpy as np
 from numpy.typing import ArrayLike
 
-from course_lib.core.validation import argument_error, check_array, check_int, check_number
+from course_lib.core.roles import BanditPolicy
+from course_lib.core.validation import (
+    argument_error,
+    check_array,
+    check_int,
+    check_number,
+    check_role,
+)
 from course_lib.core.validation import as_generator as _rng
 from course_lib.foundations.activations import softmax
 
@@ -338,7 +345,7 @@ class ThompsonSampling(_DecayedCounts):
 
 
 def run_bandit(
-    agent: EpsilonGreedy | SoftmaxBandit | UCB1 | ThompsonSampling,
+    agent: BanditPolicy,
     probs: ArrayLike,
     seed: int | np.random.Generator = 0,
 ) -> dict[str, np.ndarray]:
@@ -354,6 +361,7 @@ def run_bandit(
     >>> round(float(out["regret"].sum()), 1) < 0.8 * 250       # far better than random
     True
     """
+    check_role(agent, BanditPolicy, "agent", "run_bandit", fix="pass e.g. UCB1(n_arms)")
     p = check_array(
         probs,
         "probs",

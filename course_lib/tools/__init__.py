@@ -22,16 +22,7 @@ if TYPE_CHECKING:  # what a type checker and an IDE see; at run time names load 
         readme_with_map,
         sync,
     )
-    from .exercises import (
-        RELEASE_INCLUDE,
-        add_nbgrader_metadata,
-        check,
-        make_exercise_notebook,
-        nbgrader_cell_metadata,
-        nbgrader_course,
-        release,
-        sync_metadata,
-    )
+    from .exercises import RELEASE_INCLUDE, check, make_exercise_notebook, nbgrader_course, release
     from .grade import (
         ExerciseResult,
         GradeReport,
@@ -43,6 +34,7 @@ if TYPE_CHECKING:  # what a type checker and an IDE see; at run time names load 
         scan_source,
     )
     from .layers import LAYER_DOCS, exports_of, generate, render
+    from .nbgrader_metadata import add_nbgrader_metadata, nbgrader_cell_metadata, sync_metadata
     from .nbtools import (
         COURSE_NOTEBOOK_DIRS,
         clean_notebook,
@@ -84,13 +76,10 @@ _EXPORTS = {
     "readme_with_map": ".coursemap",
     "sync": ".coursemap",
     "RELEASE_INCLUDE": ".exercises",
-    "add_nbgrader_metadata": ".exercises",
     "check": ".exercises",
     "make_exercise_notebook": ".exercises",
-    "nbgrader_cell_metadata": ".exercises",
     "nbgrader_course": ".exercises",
     "release": ".exercises",
-    "sync_metadata": ".exercises",
     "ExerciseResult": ".grade",
     "GradeReport": ".grade",
     "classify_error": ".grade",
@@ -103,6 +92,9 @@ _EXPORTS = {
     "exports_of": ".layers",
     "generate": ".layers",
     "render": ".layers",
+    "add_nbgrader_metadata": ".nbgrader_metadata",
+    "nbgrader_cell_metadata": ".nbgrader_metadata",
+    "sync_metadata": ".nbgrader_metadata",
     "COURSE_NOTEBOOK_DIRS": ".nbtools",
     "clean_notebook": ".nbtools",
     "execute_notebook": ".nbtools",

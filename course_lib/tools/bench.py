@@ -61,7 +61,8 @@ Examples::
 
 (``python -m course_lib.tools.bench`` is the same command.)  The strategies and
 their tuning live in :mod:`course_lib.tools.bench_strategies`, the data in
-:mod:`course_lib.tools.bench_data`.
+:mod:`course_lib.tools.bench_data`, one run of the protocol in
+:mod:`course_lib.tools.bench_run`.
 """
 
 from __future__ import annotations
@@ -69,10 +70,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 import warnings
 from collections.abc import Iterable
-from typing import Any, TextIO
+from typing import TextIO
 
 import numpy as np
 import pandas as pd
@@ -84,12 +84,11 @@ from course_lib.core.validation import (
     check_number,
 )
 from course_lib.tools.bench_data import load_data, read_ratings_csv  # noqa: F401 - re-exported
+from course_lib.tools.bench_run import BenchmarkRun
 from course_lib.tools.bench_strategies import (  # noqa: F401 - some re-exported
     DEFAULT_STRATEGIES,
     STRATEGIES,
-    closed_form,
     make_strategy,
-    network_model,
     split_stream,
     tune,
     tune_network,
@@ -109,7 +108,6 @@ COLUMNS = (
 # Below this many test ratings the RMSE is uncertain by more than about 7 % (1 / sqrt(2 n)).
 MIN_TEST_RATINGS = 100
 DETERMINISTIC = ("bias-retrain",)  # no seed involved: run once, spread 0
-_CLOSED = ("bias-retrain", "mf-retrain", "mf-warm")
 
 
 def _aggregate(runs: list[dict]) -> dict:
@@ -131,162 +129,6 @@ def _aggregate(runs: list[dict]) -> dict:
     row["seeds"] = [r["seed"] for r in runs]
     row.pop("seed")
     return row
-
-
-def _kind(key: str) -> str:
-    """``closed`` (bias / ALS), ``sgd`` (SGD factorisation) or ``nn`` (the Keras model)."""
-    return "closed" if key in _CLOSED else "sgd" if key.startswith("mf-") else "nn"
-
-
-class _Benchmark:
-    """The state of one :func:`run_benchmark`: tuned settings and trained initial models."""
-
-    def __init__(
-        self,
-        ratings: pd.DataFrame,
-        users: pd.DataFrame,
-        items: pd.DataFrame,
-        initial: pd.DataFrame,
-        chunks: list[pd.DataFrame],
-        *,
-        truth: Any,
-        n_chunks: int,
-        initial_epochs: int | None,
-        seed: int,
-        log: TextIO | None,
-    ) -> None:
-        self.ratings, self.users, self.items = ratings, users, items
-        self.initial, self.chunks, self.truth = initial, chunks, truth
-        self.n_chunks, self.initial_epochs, self.seed, self.log = (
-            n_chunks,
-            initial_epochs,
-            seed,
-            log,
-        )
-        self.n_test = sum(len(c) for c in chunks)
-        rng = np.random.default_rng(seed)
-        self.probe = initial.iloc[
-            np.sort(rng.choice(len(initial), min(2000, len(initial)), replace=False))
-        ]
-        low, high = float(ratings["rating"].min()), float(ratings["rating"].max())
-        if not low < high:
-            low, high = low - 0.5, high + 0.5  # a single rating value: any range around it
-        self.range = (low, high)
-        self.bases: dict[tuple, tuple[Any, float]] = {}
-        self.tuned: dict[str, tuple[dict, float]] = {}
-
-    def say(self, text: str) -> None:
-        if self.log is not None:
-            print(text, file=self.log, flush=True)
-
-    def params_for(self, key: str) -> dict:
-        """The settings ``key`` chose on the initial period (tuned once, then cached)."""
-        if key not in self.tuned:
-            bias = self.params_for("bias-retrain") if key != "bias-retrain" else None
-            self.tuned[key] = tune(
-                key,
-                self.initial,
-                n_chunks=self.n_chunks,
-                seed=self.seed,
-                rating_range=self.range,
-                bias_params=bias,
-            )
-            self.say(
-                f"bench: {key} tuned on the initial period: {self.tuned[key][0]} "
-                f"(rmse {self.tuned[key][1]:.4f} on its last 20 %)"
-            )
-        return self.tuned[key][0]
-
-    def nn_design(self) -> dict:
-        """The neural model's design chosen on the initial period (cached)."""
-        if "nn" not in self.tuned:
-            mf = self.params_for("mf-retrain")
-            self.tuned["nn"] = tune_network(
-                self.initial,
-                self.users,
-                self.items,
-                self.ratings,
-                mf,
-                n_chunks=self.n_chunks,
-                seed=self.seed,
-                rating_range=self.range,
-                epochs=self.initial_epochs,
-                log=self.log,
-            )
-            self.say(
-                "bench: neural design chosen on the initial period: "
-                f"{self.tuned['nn'][0]['name']} (rmse {self.tuned['nn'][1]:.4f} on its "
-                "last 20 %)"
-            )
-        return self.tuned["nn"][0]
-
-    def _train_base(self, kind: str, run_seed: int, key: str) -> Any:
-        from course_lib.models import MatrixFactorization
-
-        if kind == "closed":
-            return closed_form(key, self.params_for(key), run_seed, self.range).fit(self.initial)
-        if kind == "sgd":
-            return MatrixFactorization(
-                n_factors=16, solver="sgd", epochs=15, rating_range=self.range, seed=run_seed
-            ).fit(self.initial)
-        design = self.nn_design()
-        model = network_model(design, self.users, self.items, self.ratings, run_seed, self.range)
-        return model.fit(self.initial, epochs=design["epochs"], batch_size=design["batch_size"])
-
-    def base(self, kind: str, run_seed: int, key: str) -> tuple[Any, float]:
-        """The initial model (trained once per kind and seed) and its training seconds."""
-        cache = (kind if kind in ("sgd", "nn") else key, run_seed)
-        if cache not in self.bases:
-            if kind == "nn":  # tune first: the tuning time is not the model's training time
-                self.nn_design()
-            elif kind == "closed":
-                self.params_for(key)
-            t0 = time.perf_counter()
-            model = self._train_base(kind, run_seed, key)
-            self.bases[cache] = (model, time.perf_counter() - t0)
-        return self.bases[cache]
-
-    def run(self, key: str, run_seed: int, label: str) -> dict:
-        """One strategy with one seed through the protocol: its numbers."""
-        from course_lib.evaluation import prequential, rmse
-
-        kind = _kind(key)
-        model, initial_seconds = self.base(kind, run_seed, key)
-        strategy = make_strategy(key, seed=run_seed)
-        if key in ("retrain", "window"):  # from scratch: as the initial model was trained
-            strategy.epochs = self.nn_design()["epochs"]
-            strategy.batch_size = self.nn_design()["batch_size"]
-        label = f"{label} {strategy.name}, seed {run_seed}"
-        strategy.start(model.copy(), self.initial)
-        before = rmse(self.probe["rating"], strategy.predict(self.probe))
-        result = prequential(
-            strategy,
-            self.chunks,
-            truth=self.truth,
-            rating_range=self.range,
-            progress=lambda i, m: self.say(f"{label}: chunk {i + 1}/{m}"),
-        )
-        after = rmse(self.probe["rating"], strategy.predict(self.probe))
-        run = {
-            "strategy": strategy.name,
-            "key": key,
-            "rmse": result.rmse,
-            "mae": result.mae,
-            "forgetting": after - before,
-            "seconds_per_update": result.seconds_per_update,
-            "total_seconds": result.total_seconds,
-            "examples_per_update": result.examples_per_update,
-            "initial_train_seconds": initial_seconds,
-            "n_test": self.n_test,
-            "seed": run_seed,
-        }
-        if self.truth is not None:
-            run["rmse_vs_truth"] = result.rmse_vs_truth
-        if kind == "closed":
-            run["params"] = self.params_for(key)
-        elif kind == "nn":
-            run["params"] = {k: v for k, v in self.nn_design().items() if k != "options"}
-        return run
 
 
 def _check_strategies(strategies: Iterable[str]) -> list[str]:
@@ -318,6 +160,40 @@ def _check_strategies(strategies: Iterable[str]) -> list[str]:
             f"names without repeats, but {twice} appear more than once",
             "name each strategy once",
         )
+    return strategies
+
+
+def _check_arguments(
+    ratings: pd.DataFrame,
+    strategies: Iterable[str],
+    initial_frac: float,
+    n_chunks: int,
+    initial_epochs: int | None,
+    n_seeds: int,
+) -> list[str]:
+    """Check :func:`run_benchmark`'s arguments; return the strategies as a list."""
+    strategies = _check_strategies(strategies)
+    check_frame(ratings, "ratings", "run_benchmark", columns=("user_id", "item_id", "rating"))
+    check_number(
+        initial_frac,
+        "initial_frac",
+        "run_benchmark",
+        low=0,
+        high=1,
+        low_inclusive=False,
+        high_inclusive=False,
+        fix="it is the share of ratings used for the initial training, e.g. 0.8",
+    )
+    check_int(n_chunks, "n_chunks", "run_benchmark", minimum=1, fix="e.g. n_chunks=10")
+    if initial_epochs is not None:
+        check_int(
+            initial_epochs,
+            "initial_epochs",
+            "run_benchmark",
+            minimum=1,
+            fix="e.g. initial_epochs=5, or None for each design's own",
+        )
+    check_int(n_seeds, "n_seeds", "run_benchmark", minimum=1, fix="e.g. n_seeds=3")
     return strategies
 
 
@@ -367,31 +243,12 @@ def run_benchmark(
     their row holds the mean over seeds, ``rmse_std`` (the spread) and
     ``rmse_per_seed``.  ``log`` (a file such as ``sys.stderr``) receives progress lines.
     """
-    strategies = _check_strategies(strategies)
-    check_frame(ratings, "ratings", "run_benchmark", columns=("user_id", "item_id", "rating"))
-    check_number(
-        initial_frac,
-        "initial_frac",
-        "run_benchmark",
-        low=0,
-        high=1,
-        low_inclusive=False,
-        high_inclusive=False,
-        fix="it is the share of ratings used for the initial training, e.g. 0.8",
+    strategies = _check_arguments(
+        ratings, strategies, initial_frac, n_chunks, initial_epochs, n_seeds
     )
-    check_int(n_chunks, "n_chunks", "run_benchmark", minimum=1, fix="e.g. n_chunks=10")
-    if initial_epochs is not None:
-        check_int(
-            initial_epochs,
-            "initial_epochs",
-            "run_benchmark",
-            minimum=1,
-            fix="e.g. initial_epochs=5, or None for each design's own",
-        )
-    check_int(n_seeds, "n_seeds", "run_benchmark", minimum=1, fix="e.g. n_seeds=3")
     initial, chunks = split_stream(ratings, initial_frac, n_chunks)
     _check_sizes(ratings, initial, sum(len(c) for c in chunks), initial_frac, n_chunks)
-    bench = _Benchmark(
+    bench = BenchmarkRun(
         ratings,
         users,
         items,
@@ -497,7 +354,7 @@ def main(argv: list[str] | None = None) -> int:
     """``course bench``: run the benchmark and print the table (or ``--json``)."""
     parser = _parser()
     args, strategies = _arguments(parser, argv)
-    from course_lib.core.setup import setup_notebook
+    from course_lib.core.notebook_setup import setup_notebook
 
     setup_notebook(seed=args.seed)
     try:

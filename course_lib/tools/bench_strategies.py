@@ -13,6 +13,7 @@ from typing import Any, TextIO
 
 import pandas as pd
 
+from course_lib.core.roles import UpdateStrategy
 from course_lib.core.validation import check_choice, check_number
 
 __all__ = ["STRATEGIES", "DEFAULT_STRATEGIES", "make_strategy", "tune", "tune_network"]
@@ -91,7 +92,7 @@ class _ClosedForm:
         return twin
 
 
-def make_strategy(key: str, *, seed: int = 0, learning_rate: float = 1e-3) -> Any:
+def make_strategy(key: str, *, seed: int = 0, learning_rate: float = 1e-3) -> UpdateStrategy:
     """The strategy object for a ``--strategies`` key (see :mod:`course_lib.tools.bench`).
 
     ``learning_rate`` is that of the neural rows' updates (``finetune``,

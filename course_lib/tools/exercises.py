@@ -12,7 +12,7 @@
 The exercise number and the text come from the line ``# Exercise N.M: <text>``
 that each solution cell must contain.  The markers are nbgrader's, and the
 solution and check cells carry nbgrader's cell metadata (written by
-``metadata``, never by hand; see :func:`nbgrader_cell_metadata`), so an
+``metadata``, never by hand; see :mod:`course_lib.tools.nbgrader_metadata`), so an
 instructor who uses nbgrader can take the solutions as they are: each check
 cell is an autograder test worth 1 point (see INSTRUCTORS.md).
 
@@ -51,7 +51,12 @@ import nbformat
 
 from course_lib.core.validation import argument_error
 
-# The markers live in solution_markers; imported here too, as before the split.
+# nbgrader's metadata and the markers live in their own modules; imported here too.
+from course_lib.tools.nbgrader_metadata import (  # noqa: F401
+    add_nbgrader_metadata,
+    nbgrader_cell_metadata,
+    sync_metadata,
+)
 from course_lib.tools.solution_markers import (  # noqa: F401
     BEGIN_HIDDEN,
     BEGIN_SOLUTION,
@@ -66,126 +71,13 @@ __all__ = [
     "make_exercise_notebook",
     "build",
     "check",
-    "nbgrader_cell_metadata",
-    "add_nbgrader_metadata",
-    "sync_metadata",
     "release",
     "RELEASE_INCLUDE",
     "nbgrader_course",
     "main",
 ]
 
-_CHECK_CALL = re.compile(r"^\s*(?:\w+\s*=\s*)?check_(\d+)_(\d+)\s*\(", re.MULTILINE)
 ROOT = Path(__file__).resolve().parents[2]
-#: Points per exercise (the course grader's convention too).
-POINTS = 1
-
-
-def nbgrader_cell_metadata(cell: nbformat.NotebookNode) -> dict | None:
-    """nbgrader's metadata for one solutions-notebook cell, or None for an ordinary cell.
-
-    A code cell with a ``# Exercise N.M:`` line is an "autograded answer"
-    (``solution: true``); a code cell that calls ``check_N_M(...)`` is an
-    "autograder test" worth :data:`POINTS` (``grade: true, locked: true``).
-
-    >>> cell = nbformat.v4.new_code_cell("check_2_1(f)")
-    >>> nbgrader_cell_metadata(cell)
-    {'grade': True, 'grade_id': 'check_2_1', 'locked': True, 'points': 1,
-     'schema_version': 3, 'solution': False, 'task': False}
-    >>> exercise = nbformat.v4.new_code_cell("# Exercise 2.1: Write it.\\nx = 1")
-    >>> nbgrader_cell_metadata(exercise)["grade_id"]
-    'exercise_2_1'
-    >>> nbgrader_cell_metadata(nbformat.v4.new_code_cell("x = 1")) is None
-    True
-    """
-    if cell.cell_type != "code":
-        return None
-    header = exercise_header(cell.source)
-    if header:
-        return {
-            "grade": False,
-            "grade_id": "exercise_" + header[0].replace(".", "_"),
-            "locked": False,
-            "schema_version": 3,
-            "solution": True,
-            "task": False,
-        }
-    match = _CHECK_CALL.search(cell.source)
-    if match:
-        return {
-            "grade": True,
-            "grade_id": f"check_{match.group(1)}_{match.group(2)}",
-            "locked": True,
-            "points": POINTS,
-            "schema_version": 3,
-            "solution": False,
-            "task": False,
-        }
-    return None
-
-
-def add_nbgrader_metadata(nb: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
-    """Set (in place) nbgrader's metadata on every exercise and check cell; return ``nb``.
-
-    Other cells lose a stale ``nbgrader`` entry; all other metadata is kept.
-    Raises :class:`MarkerError` when two cells would share a ``grade_id`` or a
-    cell holds ``### BEGIN SOLUTION`` without being an exercise cell (nbgrader
-    refuses both).
-    """
-    seen: dict[str, int] = {}
-    for index, cell in enumerate(nb.cells):
-        meta = nbgrader_cell_metadata(cell)
-        if meta is None:
-            if cell.cell_type == "code" and BEGIN_SOLUTION in cell.source:
-                raise MarkerError(
-                    f"{name}, cell {index}: '{BEGIN_SOLUTION}' in a cell without a "
-                    "line '# Exercise N.M: <what to implement>'"
-                )
-            cell.metadata.pop("nbgrader", None)
-            continue
-        if meta["grade_id"] in seen:
-            raise MarkerError(
-                f"{name}, cell {index}: a second cell with nbgrader id "
-                f"'{meta['grade_id']}' (the first is cell {seen[meta['grade_id']]}): "
-                "each exercise needs one exercise cell and one check cell"
-            )
-        seen[meta["grade_id"]] = index
-        cell.metadata["nbgrader"] = meta
-    return nb
-
-
-def _with_metadata_text(path: Path) -> tuple[str, str]:
-    """(current text, text with nbgrader metadata) of one solutions notebook."""
-    text = path.read_text(encoding="utf-8")
-    nb = nbformat.reads(text, as_version=4)
-    add_nbgrader_metadata(nb, f"solutions/{path.name}")
-    return text, nbformat.writes(nb, version=4) + "\n"
-
-
-def sync_metadata(paths: list[Path] | None = None, write: bool = True) -> list[Path]:
-    """Write nbgrader's cell metadata into solutions notebooks; return those that changed.
-
-    Only cell metadata changes (sources, outputs and ids stay).  With
-    ``write=False`` nothing is written: the result lists the stale notebooks.
-    """
-    paths = sorted((ROOT / "solutions").glob("*.ipynb")) if paths is None else list(paths)
-    changed = []
-    for path in paths:
-        path = Path(path)
-        if not path.is_file():
-            raise FileNotFoundError(
-                f"no notebook {path}: pass paths of solutions notebooks, "
-                "e.g. solutions/01_loss_functions.ipynb"
-            )
-        text, new = _with_metadata_text(path)
-        if text == new:
-            continue
-        changed.append(path)
-        if write:
-            tmp = path.with_suffix(".ipynb.tmp")
-            tmp.write_text(new, encoding="utf-8")
-            tmp.replace(path)
-    return changed
 
 
 def make_exercise_notebook(solution: nbformat.NotebookNode, name: str) -> nbformat.NotebookNode:
@@ -450,6 +342,40 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _run(args: argparse.Namespace) -> list[str]:
+    """Run one command; return the problems ``check`` found (none for the others)."""
+    if args.command == "build":
+        written = build(args.solutions, args.exercises)
+        for path in written:
+            print(f"wrote {path}")
+        print(f"{len(written)} exercise notebook(s) written; the others were up to date.")
+    elif args.command == "metadata":
+        paths = args.paths or sorted(args.solutions.glob("*.ipynb"))
+        changed = sync_metadata(paths)
+        for path in changed:
+            print(f"wrote nbgrader metadata into {path}")
+        print(f"{len(changed)} solutions notebook(s) updated; the others were up to date.")
+    elif args.command == "release":
+        out = args.paths[0]
+        warnings = release(out, args.solutions.resolve().parent, force=args.force)
+        for warning in warnings:
+            print(f"note: {warning}", file=sys.stderr)
+        print(
+            f"wrote the student release to {out} (no solutions/, tests/, grader or git "
+            "history); see INSTRUCTORS.md for what it does not hide"
+        )
+    elif args.command == "nbgrader":
+        names = nbgrader_course(args.paths[0], args.solutions, force=args.force)
+        print(
+            f"wrote {len(names)} assignments to {args.paths[0] / 'source'} and "
+            f"{args.paths[0] / 'nbgrader_config.py'}; next, in that folder: "
+            'nbgrader generate_assignment "*"'
+        )
+    else:
+        return check(args.solutions, args.exercises)
+    return []
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -465,38 +391,7 @@ def main(argv: list[str] | None = None) -> int:
             "use --solutions/--exercises"
         )
     try:
-        if args.command == "build":
-            written = build(args.solutions, args.exercises)
-            for path in written:
-                print(f"wrote {path}")
-            print(f"{len(written)} exercise notebook(s) written; the others were up to date.")
-            return 0
-        if args.command == "metadata":
-            paths = args.paths or sorted(args.solutions.glob("*.ipynb"))
-            changed = sync_metadata(paths)
-            for path in changed:
-                print(f"wrote nbgrader metadata into {path}")
-            print(f"{len(changed)} solutions notebook(s) updated; the others were up to date.")
-            return 0
-        if args.command == "release":
-            out = args.paths[0]
-            warnings = release(out, args.solutions.resolve().parent, force=args.force)
-            for warning in warnings:
-                print(f"note: {warning}", file=sys.stderr)
-            print(
-                f"wrote the student release to {out} (no solutions/, tests/, grader or git "
-                "history); see INSTRUCTORS.md for what it does not hide"
-            )
-            return 0
-        if args.command == "nbgrader":
-            names = nbgrader_course(args.paths[0], args.solutions, force=args.force)
-            print(
-                f"wrote {len(names)} assignments to {args.paths[0] / 'source'} and "
-                f"{args.paths[0] / 'nbgrader_config.py'}; next, in that folder: "
-                'nbgrader generate_assignment "*"'
-            )
-            return 0
-        problems = check(args.solutions, args.exercises)
+        problems = _run(args)
     except (MarkerError, FileNotFoundError, FileExistsError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -509,7 +404,8 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
-    print("exercises/ is up to date with solutions/.")
+    if args.command == "check":
+        print("exercises/ is up to date with solutions/.")
     return 0
 
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from course_lib.core.exports import lazy_exports
 
 if TYPE_CHECKING:  # what a type checker and an IDE see; at run time names load lazily
+    from .contour_plots import loss_grid, plot_contour_path, plot_descent
     from .dials import (
         Dial,
         decayed_share_history,
@@ -39,41 +40,49 @@ if TYPE_CHECKING:  # what a type checker and an IDE see; at run time names load 
         total_variation,
     )
     from .drift_plots import plot_detector
+    from .optim_comparisons import (
+        first_step_below,
+        plot_adam_step_scale,
+        plot_comparison,
+        tune_learning_rates,
+    )
     from .optim_plots import (
         LOSS_STYLES,
         explorer_paths,
-        first_step_below,
         loss_gaps,
         off_plot_from,
         optimizer_explorer,
-        plot_adam_step_scale,
-        plot_comparison,
         plot_contours,
         plot_paths,
         plot_runs,
         status_notes,
         summarize_paths,
-        tune_learning_rates,
     )
     from .pipeline_plots import plot_live_by_segment, plot_pipeline
-    from .plots import (
-        loss_grid,
-        plot_contour_path,
-        plot_descent,
-        plot_loss_curves,
-        plot_loss_vs_prediction,
-        plot_segment_rmse,
-    )
+    from .plots import plot_loss_curves, plot_loss_vs_prediction, plot_segment_rmse
+    from .preference_plots import BANDIT_COLOURS, plot_cumulative_regret
     from .purchase_plots import (
         plot_against_truth,
         plot_precision_recall,
         plot_reliability,
         plot_roc,
     )
+    from .rating_plots import plot_learning_curves
+    from .responsible_plots import plot_dp_error, plot_permutation_importance
+    from .shop_plots import plot_category_sales
+    from .stream_plots import (
+        STRATEGY_COLOURS,
+        plot_prequential_error,
+        plot_season_memory,
+        plot_update_cost,
+    )
     from .timeline import DRIFT_STYLE, draw_drift_events
     from .widgets import batch_size_options, gd_explorer
 
 _EXPORTS = {
+    "loss_grid": ".contour_plots",
+    "plot_contour_path": ".contour_plots",
+    "plot_descent": ".contour_plots",
     "Dial": ".dials",
     "decayed_share_history": ".dials",
     "dial_panel": ".dials",
@@ -104,32 +113,39 @@ _EXPORTS = {
     "threshold_tradeoff": ".dials",
     "total_variation": ".dials",
     "plot_detector": ".drift_plots",
+    "first_step_below": ".optim_comparisons",
+    "plot_adam_step_scale": ".optim_comparisons",
+    "plot_comparison": ".optim_comparisons",
+    "tune_learning_rates": ".optim_comparisons",
     "LOSS_STYLES": ".optim_plots",
     "explorer_paths": ".optim_plots",
-    "first_step_below": ".optim_plots",
     "loss_gaps": ".optim_plots",
     "off_plot_from": ".optim_plots",
     "optimizer_explorer": ".optim_plots",
-    "plot_adam_step_scale": ".optim_plots",
-    "plot_comparison": ".optim_plots",
     "plot_contours": ".optim_plots",
     "plot_paths": ".optim_plots",
     "plot_runs": ".optim_plots",
     "status_notes": ".optim_plots",
     "summarize_paths": ".optim_plots",
-    "tune_learning_rates": ".optim_plots",
     "plot_live_by_segment": ".pipeline_plots",
     "plot_pipeline": ".pipeline_plots",
-    "loss_grid": ".plots",
-    "plot_contour_path": ".plots",
-    "plot_descent": ".plots",
     "plot_loss_curves": ".plots",
     "plot_loss_vs_prediction": ".plots",
     "plot_segment_rmse": ".plots",
+    "BANDIT_COLOURS": ".preference_plots",
+    "plot_cumulative_regret": ".preference_plots",
     "plot_against_truth": ".purchase_plots",
     "plot_precision_recall": ".purchase_plots",
     "plot_reliability": ".purchase_plots",
     "plot_roc": ".purchase_plots",
+    "plot_learning_curves": ".rating_plots",
+    "plot_dp_error": ".responsible_plots",
+    "plot_permutation_importance": ".responsible_plots",
+    "plot_category_sales": ".shop_plots",
+    "STRATEGY_COLOURS": ".stream_plots",
+    "plot_prequential_error": ".stream_plots",
+    "plot_season_memory": ".stream_plots",
+    "plot_update_cost": ".stream_plots",
     "DRIFT_STYLE": ".timeline",
     "draw_drift_events": ".timeline",
     "batch_size_options": ".widgets",

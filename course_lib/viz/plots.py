@@ -1,10 +1,11 @@
-"""Generic plot helpers: a loss against the prediction, loss curves, a loss surface with paths.
+"""Generic plot helpers: a loss against the prediction, loss curves, RMSE per segment.
 
 Introduced in chapters 01-02 and reused afterwards.  Every helper takes
 ``ax=None`` (a new figure is made when it is None) and returns the ``ax`` it
 drew on, so a notebook can add to it or put several on one figure.  The
 helpers only draw; they never train anything (that lives in the numpy
-modules, which keeps the layers of DESIGN.md pointing down).
+modules, which keeps the layers of DESIGN.md pointing down).  A loss surface
+with optimisation paths on it is drawn by :mod:`course_lib.viz.contour_plots`.
 
 >>> import matplotlib
 >>> matplotlib.use("Agg")
@@ -16,27 +17,17 @@ modules, which keeps the layers of DESIGN.md pointing down).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from course_lib.core.validation import (
-    ArgumentTypeError,
-    argument_error,
-    check_array,
-    check_frame,
-    check_int,
-    check_number,
-)
+from course_lib.core.validation import argument_error, check_frame, check_number
 
 __all__ = [
     "plot_loss_vs_prediction",
     "plot_loss_curves",
-    "loss_grid",
-    "plot_contour_path",
-    "plot_descent",
     "plot_segment_rmse",
 ]
 
@@ -133,6 +124,48 @@ def _short_number(value: float) -> str:
     return f"{mantissa}e{int(exponent)}"
 
 
+def _curve_x(
+    histories: Any, xs: Mapping[str, ArrayLike] | None, label: str, values: np.ndarray
+) -> np.ndarray:
+    """The x values of the loss curve ``label`` (checked against its ``values``)."""
+    name = _item(histories, "histories", label)
+    if values.ndim != 1 or values.size == 0:
+        raise argument_error(
+            "plot_loss_curves",
+            name,
+            values,
+            f"a non-empty 1-D sequence of losses, got shape {values.shape}",
+            "pass one loss per step, step 0 first",
+        )
+    x = np.arange(values.size) if not xs or label not in xs else np.asarray(xs[label])
+    if x.shape != values.shape:
+        raise argument_error(
+            "plot_loss_curves",
+            f"xs[{label!r}]",
+            x,
+            f"the same shape as {name} {values.shape}, got {x.shape}",
+            "give one x per loss value",
+        )
+    return x
+
+
+def _divergence_label(label: str, over: np.ndarray, ceiling: float | None) -> str:
+    """The legend of a curve: ``label``, plus from which step it is not drawn (``over``).
+
+    >>> _divergence_label("a", np.array([False, True]), None)
+    'a (diverged: not finite from step 1)'
+    >>> _divergence_label("a", np.array([True, False]), 1e4)
+    'a (off the scale: above 1e4 at step 0)'
+    """
+    if not over.any():
+        return label
+    first = int(np.flatnonzero(over)[0])
+    where = f"above {_short_number(ceiling)}" if ceiling is not None else "not finite"
+    if over[-1]:
+        return f"{label} (diverged: {where} from step {first})"
+    return f"{label} (off the scale: {where} at step {first})"
+
+
 def plot_loss_curves(
     histories: Mapping[str, ArrayLike] | ArrayLike,
     ax: Any = None,
@@ -202,37 +235,12 @@ def plot_loss_curves(
     table = _as_dict(histories, "loss", "histories", "plot_loss_curves")
     ax = _axes(ax)
     for label, values in table.items():
-        name = _item(histories, "histories", label)
-        if values.ndim != 1 or values.size == 0:
-            raise argument_error(
-                "plot_loss_curves",
-                name,
-                values,
-                f"a non-empty 1-D sequence of losses, got shape {values.shape}",
-                "pass one loss per step, step 0 first",
-            )
-        x = np.arange(values.size) if not xs or label not in xs else np.asarray(xs[label])
-        if x.shape != values.shape:
-            raise argument_error(
-                "plot_loss_curves",
-                f"xs[{label!r}]",
-                x,
-                f"the same shape as {name} {values.shape}, got {x.shape}",
-                "give one x per loss value",
-            )
+        x = _curve_x(histories, xs, label, values)
         over = ~(values <= ceiling) if ceiling is not None else ~np.isfinite(values)
-        text = label
-        if over.any():
-            first = int(np.flatnonzero(over)[0])
-            where = f"above {_short_number(ceiling)}" if ceiling is not None else "not finite"
-            text = (
-                f"{label} (diverged: {where} from step {first})"
-                if over[-1]
-                else f"{label} (off the scale: {where} at step {first})"
-            )
         shown = np.where(over, np.nan, values if floor is None else np.maximum(values, floor))
-        (line,) = ax.plot(x, shown, label=text, **dict((styles or {}).get(label, {})))
-        if over.any() and ceiling is not None:
+        style = dict((styles or {}).get(label, {}))
+        (line,) = ax.plot(x, shown, label=_divergence_label(label, over, ceiling), **style)
+        if over.any() and ceiling is not None:  # the cut values, as triangles on the ceiling
             ax.plot(
                 x[over],
                 np.full(int(over.sum()), ceiling),
@@ -250,266 +258,6 @@ def plot_loss_curves(
         ax.set_title(title)
     ax.legend(loc="best", fontsize=8 if len(table) > 3 else None)
     return ax
-
-
-def loss_grid(
-    loss_fn: Callable[[np.ndarray], float],
-    xlim: tuple[float, float],
-    ylim: tuple[float, float],
-    n: int = 60,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Evaluate ``loss_fn(theta)`` on an ``n x n`` grid of 2-parameter points.
-
-    Returns
-    -------
-    T0, T1, Z : np.ndarray, each of shape (n, n)
-        Mesh of the first and second parameter and the loss there.
-
-    Examples
-    --------
-    >>> T0, T1, Z = loss_grid(lambda t: float(t @ t), (-1, 1), (-1, 1), n=3)
-    >>> Z
-    array([[2., 1., 2.],
-           [1., 0., 1.],
-           [2., 1., 2.]])
-    """
-    if not callable(loss_fn):
-        raise argument_error(
-            "loss_grid",
-            "loss_fn",
-            loss_fn,
-            f"a function theta -> float, got {type(loss_fn).__name__}",
-            exc=ArgumentTypeError,
-        )
-    for name, lim in (("xlim", xlim), ("ylim", ylim)):
-        try:
-            ok = len(lim) == 2 and bool(lim[0] < lim[1])
-        except TypeError:
-            ok = False
-        if not ok:
-            raise argument_error(
-                "loss_grid", name, lim, "(low, high) with low < high", f"e.g. {name}=(-1.0, 1.0)"
-            )
-    n = check_int(n, "n", "loss_grid", minimum=2, fix="the grid needs at least 2 points a side")
-    t0, t1 = np.linspace(*xlim, n), np.linspace(*ylim, n)
-    T0, T1 = np.meshgrid(t0, t1)
-    Z = np.array(
-        [
-            [loss_fn(np.array([a, b])) for a, b in zip(r0, r1, strict=True)]
-            for r0, r1 in zip(T0, T1, strict=True)
-        ]
-    )
-    return T0, T1, Z
-
-
-def plot_contour_path(
-    loss_fn: Callable[[np.ndarray], float],
-    paths: Mapping[str, ArrayLike] | ArrayLike | None = None,
-    ax: Any = None,
-    *,
-    xlim: tuple[float, float] | None = None,
-    ylim: tuple[float, float] | None = None,
-    n: int = 60,
-    levels: int = 25,
-    optimum: ArrayLike | None = None,
-    param_names: tuple[str, str] = ("θ₀", "θ₁"),
-    title: str | None = None,
-    colors: str | Mapping[str, str] | None = None,
-    number_steps: int = 0,
-) -> Any:
-    """Contour plot of a 2-parameter loss with optimisation paths drawn on top.
-
-    Parameters
-    ----------
-    loss_fn : callable
-        ``loss_fn(theta) -> float`` with ``theta`` of shape (2,).
-    paths : dict[str, array_like] or array_like, optional
-        ``{label: thetas}``, each of shape (k, 2): the parameters after each step.
-    xlim, ylim : (float, float), optional
-        Plot window; by default it encloses the (finite part of the) paths.
-    levels : int
-        Number of contour levels, spaced logarithmically (losses span decades).
-    optimum : array_like of shape (2,), optional
-        Marked with a star.
-    colors : str or dict[str, str], optional
-        One matplotlib colour for every path, or ``{label: colour}`` (e.g. to
-        match the colours of a loss-curve panel); default: the colour cycle.
-    number_steps : int
-        Write the step number next to the first ``number_steps`` points of
-        each path, so that a path that zig-zags back over itself can be read.
-
-    Examples
-    --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> path = np.array([[1.0, 1.0], [0.5, 0.4], [0.1, 0.1]])
-    >>> ax = plot_contour_path(lambda t: float(t @ t), {"GD": path}, optimum=[0, 0])
-    >>> ax.get_xlabel(), ax.get_ylabel()
-    ('θ₀', 'θ₁')
-    >>> ax = plot_contour_path(lambda t: float(t @ t), {"GD": path}, colors="tab:red",
-    ...                        number_steps=2)
-    >>> [t.get_text() for t in ax.texts], ax.get_lines()[0].get_color()
-    (['0', '1'], 'tab:red')
-    """
-    number_steps = check_int(
-        number_steps,
-        "number_steps",
-        "plot_contour_path",
-        minimum=0,
-        fix="it is how many points of each path to number",
-    )
-    table = {} if paths is None else _as_dict(paths, "path", "paths", "plot_contour_path")
-    for label, p in table.items():
-        if p.ndim != 2 or p.shape[1] != 2:
-            raise argument_error(
-                "plot_contour_path",
-                _item(paths, "paths", label),
-                p,
-                f"of shape (k, 2), one row of 2 parameters per step, got {p.shape}",
-            )
-    finite = [p[np.all(np.isfinite(p), axis=1)] for p in table.values()]
-    stack = finite + (
-        [np.atleast_2d(np.asarray(optimum, dtype=float))] if optimum is not None else []
-    )
-    points = np.vstack(stack) if stack else np.zeros((1, 2))
-    if xlim is None or ylim is None:
-        lo, hi = points.min(axis=0), points.max(axis=0)
-        pad = np.maximum((hi - lo) * 0.15, 0.5)
-        xlim = xlim or (lo[0] - pad[0], hi[0] + pad[0])
-        ylim = ylim or (lo[1] - pad[1], hi[1] + pad[1])
-    T0, T1, Z = loss_grid(loss_fn, xlim, ylim, n=n)
-    ax = _axes(ax)
-    zmin = max(float(np.min(Z)), 1e-6)
-    zmax = max(float(np.max(Z)), zmin * 10)
-    ax.contour(
-        T0,
-        T1,
-        np.maximum(Z, zmin),
-        levels=np.geomspace(zmin, zmax, levels),
-        cmap="viridis",
-        linewidths=0.8,
-    )
-    for label, p in table.items():
-        color = colors.get(label) if isinstance(colors, Mapping) else colors
-        (line,) = ax.plot(
-            p[:, 0], p[:, 1], marker="o", markersize=2.5, linewidth=1.2, label=label, color=color
-        )
-        for step, (a, b) in enumerate(p[:number_steps]):
-            if xlim[0] <= a <= xlim[1] and ylim[0] <= b <= ylim[1]:
-                ax.annotate(
-                    str(step),
-                    (a, b),
-                    xytext=(4, 2),
-                    textcoords="offset points",
-                    fontsize=7,
-                    color=line.get_color(),
-                )
-    if optimum is not None:
-        ax.plot(
-            *np.asarray(optimum, dtype=float),
-            marker="*",
-            markersize=14,
-            color="black",
-            linestyle="none",
-            label="minimum",
-        )
-    ax.set_xlim(xlim)
-    ax.set_ylim(ylim)
-    ax.set_xlabel(param_names[0])
-    ax.set_ylabel(param_names[1])
-    if title:
-        ax.set_title(title)
-    if table or optimum is not None:
-        ax.legend(loc="best")
-    return ax
-
-
-def plot_descent(
-    loss_fn: Callable[[np.ndarray], float],
-    thetas: ArrayLike,
-    losses: ArrayLike,
-    axes: Any = None,
-    *,
-    optimum: ArrayLike | None = None,
-    label: str = "path",
-    summary: str | None = None,
-    xlim: tuple[float, float] | None = None,
-    ylim: tuple[float, float] | None = None,
-    param_names: tuple[str, str] = ("θ₀", "θ₁"),
-) -> tuple[Any, Any]:
-    """Draw one optimisation run: its path on the loss contours and its loss curve.
-
-    This is the drawing half of the chapter-02 explorer (the other half is
-    ``course_lib.foundations.linreg.gradient_descent``); it is a plain function so it can
-    be tested and reused outside the widget.
-
-    Parameters
-    ----------
-    loss_fn : callable
-        ``loss_fn(theta) -> float`` for 2 parameters.
-    thetas : array_like, shape (k, 2)
-    losses : array_like, shape (k,)
-    axes : pair of matplotlib Axes, optional
-        Where to draw (contour, loss curve); a new 1x2 figure by default.
-    summary : str, optional
-        Shown as the figure's title (e.g. ``linreg.run_summary(run)``).
-
-    Returns
-    -------
-    (ax_contour, ax_loss)
-
-    Examples
-    --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> path = np.array([[1.0, 1.0], [0.5, 0.5], [0.2, 0.2]])
-    >>> ax1, ax2 = plot_descent(lambda t: float(t @ t), path, [2.0, 0.5, 0.08])
-    >>> ax2.get_ylabel()
-    'loss (MSE)'
-    """
-    thetas = check_array(
-        thetas,
-        "thetas",
-        "plot_descent",
-        ndim=2,
-        allow_nan=True,
-        fix="pass run.thetas, one row of 2 parameters per step",
-    )
-    losses = check_array(
-        losses,
-        "losses",
-        "plot_descent",
-        ndim=1,
-        allow_nan=True,
-        fix="pass run.losses, one value per step",
-    )
-    if thetas.shape[0] != losses.shape[0]:
-        raise argument_error(
-            "plot_descent",
-            "losses",
-            losses,
-            f"one value per row of thetas {thetas.shape}, got shape {losses.shape}",
-            "pass the thetas and losses of the same run",
-        )
-    if axes is None:
-        import matplotlib.pyplot as plt
-
-        fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-    ax_contour, ax_loss = axes
-    plot_contour_path(
-        loss_fn,
-        {label: thetas},
-        ax=ax_contour,
-        optimum=optimum,
-        xlim=xlim,
-        ylim=ylim,
-        param_names=param_names,
-        title="path on the loss surface",
-    )
-    plot_loss_curves({label: losses}, ax=ax_loss, ylabel="loss (MSE)", title="loss per step")
-    if summary:
-        ax_contour.figure.suptitle(summary, fontsize=10)
-    return ax_contour, ax_loss
 
 
 def plot_segment_rmse(

@@ -67,6 +67,83 @@ def batch_size_options(batch_sizes: Sequence[int | None]) -> list[tuple[str, int
     return options
 
 
+def _check_sliders(
+    learning_rate: float, learning_rate_range: Any, n_steps: int, max_steps: int
+) -> tuple[float, tuple[float, float], int, int]:
+    """The sliders' start values and ranges, checked: ``0 < low <= learning_rate <= high``."""
+    try:
+        lo, hi = (float(v) for v in learning_rate_range)
+    except (TypeError, ValueError):
+        lo = hi = float("nan")
+    if not 0 < lo < hi:
+        raise argument_error(
+            "gd_explorer",
+            "learning_rate_range",
+            learning_rate_range,
+            "(low, high) with 0 < low < high",
+            "e.g. (1e-4, 1e-1)",
+        )
+    learning_rate = check_number(
+        learning_rate,
+        "learning_rate",
+        "gd_explorer",
+        low=lo,
+        high=hi,
+        fix="widen learning_rate_range or change learning_rate",
+    )
+    max_steps = check_int(max_steps, "max_steps", "gd_explorer", minimum=1)
+    n_steps = check_int(
+        n_steps,
+        "n_steps",
+        "gd_explorer",
+        minimum=1,
+        maximum=max_steps,
+        fix="raise max_steps or lower n_steps",
+    )
+    return learning_rate, (lo, hi), n_steps, max_steps
+
+
+def _controls(
+    widgets: Any,
+    learning_rate: float,
+    n_steps: int,
+    learning_rate_range: tuple[float, float],
+    max_steps: int,
+    options: list[tuple[str, int | None]],
+    batch_label: str,
+) -> tuple[Any, Any, Any]:
+    """The explorer's three controls: learning-rate and steps sliders, batch-size dropdown."""
+    lo, hi = learning_rate_range
+    style = {"description_width": "initial"}  # full labels, not "learning r..."
+    lr_slider = widgets.FloatLogSlider(
+        value=learning_rate,
+        base=10,
+        min=math.log10(lo),
+        max=math.log10(hi),
+        step=0.05,
+        description="learning rate",
+        readout_format=".4f",
+        continuous_update=False,
+        style=style,
+    )
+    steps_slider = widgets.IntSlider(
+        value=n_steps,
+        min=1,
+        max=max_steps,
+        step=1,
+        description="steps",
+        continuous_update=False,
+        style=style,
+    )
+    batch_dropdown = widgets.Dropdown(
+        options=[label for label, _ in options],
+        value=batch_label,
+        description="batch size",
+        style=style,
+    )
+    return lr_slider, steps_slider, batch_dropdown
+
+
 def gd_explorer(
     draw: Callable[..., object],
     *,
@@ -125,34 +202,8 @@ def gd_explorer(
             f"a function of (learning_rate, n_steps, batch_size), got {type(draw).__name__}",
             exc=ArgumentTypeError,
         )
-    try:
-        lo, hi = (float(v) for v in learning_rate_range)
-    except (TypeError, ValueError):
-        lo = hi = float("nan")
-    if not 0 < lo < hi:
-        raise argument_error(
-            "gd_explorer",
-            "learning_rate_range",
-            learning_rate_range,
-            "(low, high) with 0 < low < high",
-            "e.g. (1e-4, 1e-1)",
-        )
-    learning_rate = check_number(
-        learning_rate,
-        "learning_rate",
-        "gd_explorer",
-        low=lo,
-        high=hi,
-        fix="widen learning_rate_range or change learning_rate",
-    )
-    max_steps = check_int(max_steps, "max_steps", "gd_explorer", minimum=1)
-    n_steps = check_int(
-        n_steps,
-        "n_steps",
-        "gd_explorer",
-        minimum=1,
-        maximum=max_steps,
-        fix="raise max_steps or lower n_steps",
+    learning_rate, (lo, hi), n_steps, max_steps = _check_sliders(
+        learning_rate, learning_rate_range, n_steps, max_steps
     )
     options = batch_size_options(batch_sizes)
     check_choice(
@@ -181,32 +232,8 @@ def gd_explorer(
         import ipywidgets as widgets
     except ImportError:  # pragma: no cover - ipywidgets is in requirements.txt
         return None
-    style = {"description_width": "initial"}  # full labels, not "learning r..."
-    lr_slider = widgets.FloatLogSlider(
-        value=learning_rate,
-        base=10,
-        min=math.log10(lo),
-        max=math.log10(hi),
-        step=0.05,
-        description="learning rate",
-        readout_format=".4f",
-        continuous_update=False,
-        style=style,
-    )
-    steps_slider = widgets.IntSlider(
-        value=n_steps,
-        min=1,
-        max=max_steps,
-        step=1,
-        description="steps",
-        continuous_update=False,
-        style=style,
-    )
-    batch_dropdown = widgets.Dropdown(
-        options=[label for label, _ in options],
-        value=label_of[batch_size],
-        description="batch size",
-        style=style,
+    lr_slider, steps_slider, batch_dropdown = _controls(
+        widgets, learning_rate, n_steps, (lo, hi), max_steps, options, label_of[batch_size]
     )
     controls = {"learning_rate": lr_slider, "n_steps": steps_slider, "batch_label": batch_dropdown}
     out = widgets.interactive_output(redraw_from_widgets, controls)

@@ -72,6 +72,88 @@ def gate_outcomes(
     }
 
 
+def _draw_gaps(
+    ax: Any,
+    x: np.ndarray,
+    cols: list[np.ndarray],
+    out: dict[str, np.ndarray],
+    tolerance: float,
+    guard_tolerance: float,
+    max_label_psi: float,
+) -> None:
+    """Left panel: each batch's gaps against the tolerances, rejected batches crossed."""
+    recent_gap, guard_gap = cols[0] - cols[1], cols[2] - cols[3]
+    ax.axhline(tolerance, color="tab:blue", ls="--", lw=1, label=f"tolerance {tolerance:.3g}")
+    ax.axhline(
+        guard_tolerance,
+        color="tab:orange",
+        ls="--",
+        lw=1,
+        label=f"guard tolerance {guard_tolerance:.3g}",
+    )
+    ax.plot(x, recent_gap, "o", color="tab:blue", label="recent: candidate − production")
+    ax.plot(x, guard_gap, "s", color="tab:orange", ms=4, label="guard: candidate − production")
+    rejected = ~out["accepted"]
+    ax.plot(
+        x[rejected],
+        np.maximum(recent_gap, guard_gap)[rejected] + 0.02,
+        "x",
+        color="red",
+        ms=9,
+        mew=2,
+        label="rejected",
+    )
+    for xi in x[~out["labels_ok"]]:
+        ax.axvspan(xi - 0.4, xi + 0.4, color="tab:red", alpha=0.12, lw=0)
+    ax.set(
+        xlabel="batch (week)",
+        ylabel="RMSE gap (stars)",
+        title=f"accepted {int(out['accepted'].sum())} of {x.size} "
+        f"(red band: label PSI > {max_label_psi:.3g})",
+    )
+    ax.legend(fontsize=7, ncol=2)
+
+
+def _draw_acceptance(
+    ax: Any,
+    cols: list[np.ndarray],
+    out: dict[str, np.ndarray],
+    tolerance: float,
+    guard_tolerance: float,
+    max_label_psi: float,
+) -> None:
+    """Right panel: how many batches pass for each tolerance, with and without the guard."""
+    grid = np.linspace(0, 0.2, 81)
+    for g_tol, style in ((guard_tolerance, "-"), (math.inf, ":")):
+        counts = [
+            int(
+                gate_outcomes(
+                    *cols, tolerance=t, guard_tolerance=g_tol, max_label_psi=max_label_psi
+                )["accepted"].sum()
+            )
+            for t in grid
+        ]
+        ax.step(
+            grid,
+            counts,
+            style,
+            where="post",
+            color="tab:blue",
+            label="with the guard" if style == "-" else "without the guard",
+        )
+    ax.plot(tolerance, out["accepted"].sum(), "o", color="tab:red")
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    n = out["accepted"].size
+    ax.set(
+        xlabel="tolerance on the recent slice (stars of RMSE)",
+        ylabel="batches accepted",
+        ylim=(0, n + 0.5),
+        title=f"tolerance {tolerance:.3g}: {int(out['accepted'].sum())} accepted, "
+        f"{int((~out['accepted']).sum())} rejected",
+    )
+    ax.legend(fontsize=8)
+
+
 def plot_gate_outcomes(
     log: Any,
     tolerance: float,
@@ -102,65 +184,8 @@ def plot_gate_outcomes(
         *cols, tolerance=tolerance, guard_tolerance=guard_tolerance, max_label_psi=max_label_psi
     )
     x = np.arange(cols[0].size) if batch_labels is None else np.asarray(batch_labels)
-    recent_gap, guard_gap = cols[0] - cols[1], cols[2] - cols[3]
-    left.axhline(tolerance, color="tab:blue", ls="--", lw=1, label=f"tolerance {tolerance:.3g}")
-    left.axhline(
-        guard_tolerance,
-        color="tab:orange",
-        ls="--",
-        lw=1,
-        label=f"guard tolerance {guard_tolerance:.3g}",
-    )
-    left.plot(x, recent_gap, "o", color="tab:blue", label="recent: candidate − production")
-    left.plot(x, guard_gap, "s", color="tab:orange", ms=4, label="guard: candidate − production")
-    rejected = ~out["accepted"]
-    left.plot(
-        x[rejected],
-        np.maximum(recent_gap, guard_gap)[rejected] + 0.02,
-        "x",
-        color="red",
-        ms=9,
-        mew=2,
-        label="rejected",
-    )
-    shifted = ~out["labels_ok"]
-    for xi in x[shifted]:
-        left.axvspan(xi - 0.4, xi + 0.4, color="tab:red", alpha=0.12, lw=0)
-    left.set(
-        xlabel="batch (week)",
-        ylabel="RMSE gap (stars)",
-        title=f"accepted {int(out['accepted'].sum())} of {x.size} "
-        f"(red band: label PSI > {max_label_psi:.3g})",
-    )
-    left.legend(fontsize=7, ncol=2)
-    grid = np.linspace(0, 0.2, 81)
-    for g_tol, style in ((guard_tolerance, "-"), (math.inf, ":")):
-        counts = [
-            int(
-                gate_outcomes(
-                    *cols, tolerance=t, guard_tolerance=g_tol, max_label_psi=max_label_psi
-                )["accepted"].sum()
-            )
-            for t in grid
-        ]
-        right.step(
-            grid,
-            counts,
-            style,
-            where="post",
-            color="tab:blue",
-            label="with the guard" if style == "-" else "without the guard",
-        )
-    right.plot(tolerance, out["accepted"].sum(), "o", color="tab:red")
-    right.yaxis.get_major_locator().set_params(integer=True)
-    right.set(
-        xlabel="tolerance on the recent slice (stars of RMSE)",
-        ylabel="batches accepted",
-        ylim=(0, x.size + 0.5),
-        title=f"tolerance {tolerance:.3g}: {int(out['accepted'].sum())} accepted, "
-        f"{int(rejected.sum())} rejected",
-    )
-    right.legend(fontsize=8)
+    _draw_gaps(left, x, cols, out, tolerance, guard_tolerance, max_label_psi)
+    _draw_acceptance(right, cols, out, tolerance, guard_tolerance, max_label_psi)
     return left, right
 
 

@@ -58,8 +58,8 @@ def test_shipped_files_regenerate_identically(tmp_path, manifest):
     save_shop(shop, tmp_path)
     for name in FILES:
         assert _content(tmp_path / name) == _content(DATA_DIR / name), (
-            f"{name} differs from a fresh regeneration: run `python -m course_lib.data.shop "
-            "--out datasets` and commit the result"
+            f"{name} differs from a fresh regeneration: run `course shop --out datasets` "
+            "and commit the result"
         )
 
 
@@ -96,9 +96,7 @@ def test_the_deflate_stream_matches_this_zlib():
 def test_shipped_size_is_small(manifest):
     total = sum((DATA_DIR / name).stat().st_size for name in FILES)
     assert total < 20e6
-    assert manifest["command"] == (
-        "python -m course_lib.data.shop --out datasets --scenario all --seed 2024"
-    )
+    assert manifest["command"] == "course shop --out datasets --scenario all --seed 2024"
 
 
 def test_load_shop_equals_the_simulation(shipped, manifest):
@@ -139,7 +137,7 @@ def test_missing_file_says_how_to_regenerate(copy):
     with pytest.raises(
         DatasetError,
         match=r"ratings.csv.gz: file not found\. Regenerate .*"
-        r"python -m course_lib.data.shop --out datasets",
+        r"course shop --out datasets",
     ):
         load_shop(copy)
 
@@ -316,7 +314,7 @@ def test_cli_errors_exit_2_without_a_traceback(world, monkeypatch, capsys, tiny)
     before = snapshot(world)
     assert shopmod.main(["--out", str(world / "README.md")]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("python -m course_lib.data.shop: error: ") and "Traceback" not in err
+    assert err.startswith("course shop: error: ") and "Traceback" not in err
     denied = PermissionError(13, "Permission denied", str(world / ".shop-new-x"))
     monkeypatch.setattr(shop_save, "_write_file", fail_on_call(1, denied, shop_save._write_file))
     assert shopmod.main(["--out", str(world)]) == 2  # what a read-only --out looks like
@@ -509,7 +507,7 @@ def test_save_requires_a_simulated_world(shipped):
     from course_lib.data import ShopData
 
     with pytest.raises(
-        ValueError, match=r"save_shop\(shop=ShopData .*\): shop must be a simulated world"
+        ValueError, match=r"save_shop\(shop=ShopData\(.*\): shop must be a simulated world"
     ):
         save_shop(
             ShopData(ratings=shipped.ratings, users=shipped.users, items=shipped.items), "unused"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from course_lib.foundations import SGD, Adam, Momentum, RMSProp, adam_step_scale
 from course_lib.foundations.gradcheck import numerical_gradient
-from course_lib.foundations.optimizers import SGD, Adam, Momentum, RMSProp, adam_step_scale
 from course_lib.foundations.problems import Quadratic, Rosenbrock, minimize
 
 ALL = [
