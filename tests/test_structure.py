@@ -298,3 +298,40 @@ def test_layer_packages_are_generated_and_up_to_date():
 
     stale = generate(check=True)
     assert not stale, f"stale: {[str(p) for p in stale]}; run `course layers`"
+
+
+#: Errors raised directly, not through core.validation, because they are not about an
+#: argument: a file's content, a JSON hook's contract, the grader's own control flow.
+NOT_ARGUMENT_ERRORS = {
+    "course_lib.core.validation": "the checker itself",
+    "course_lib.models.rating_io": "json's default= hook must raise TypeError",
+    "course_lib.tools.coursemap": "README.md lacks the course-map markers",
+    "course_lib.tools.cloud": "pyproject.toml lacks [project.urls] Repository",
+    "course_lib.tools.grading.grader": "no check cell: raised and caught inside the grader",
+    "course_lib.tools.grading.reading": "the file is not a valid notebook",
+    "course_lib.tools.bench_data": "the ratings CSV's content (header, cells, rows)",
+}
+
+
+def test_argument_errors_go_through_the_one_checker():
+    """No module builds a ValueError/TypeError itself: core.validation words them all."""
+    wrong = []
+    for module, tree in TREES.items():
+        if module in NOT_ARGUMENT_ERRORS:
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call):
+                name = getattr(node.exc.func, "id", None)
+                if name in {"ValueError", "TypeError", "ArgumentTypeError"}:
+                    wrong.append(f"{module}:{node.lineno} raises {name}(...) directly")
+    assert not wrong, "use core.validation (check_* or argument_error):\n" + "\n".join(wrong)
+
+
+def test_importing_course_lib_is_cheap():
+    """`import course_lib` (every notebook's first import) loads neither numpy nor TensorFlow."""
+    import subprocess
+    import sys
+
+    code = "import sys, course_lib; print('numpy' in sys.modules, 'tensorflow' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]

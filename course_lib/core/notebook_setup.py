@@ -27,8 +27,6 @@ import random
 import types
 import warnings
 
-from course_lib.core.validation import check_int
-
 __all__ = [
     "setup_notebook",
     "library_versions",
@@ -197,6 +195,8 @@ def setup_notebook(
     ...
     ValueError: setup_notebook(seed=-1): seed must be ... pass e.g. seed=42.
     """
+    from course_lib.core.validation import check_int  # numpy: only once a notebook starts
+
     check_int(seed, "seed", "setup_notebook", minimum=0, maximum=2**32 - 1, fix="pass e.g. seed=42")
     check_int(n_threads, "n_threads", "setup_notebook", minimum=1, fix="use e.g. n_threads=2")
     import sys
