@@ -119,3 +119,14 @@ def test_csv_cells_cannot_become_formulas(tmp_path):
         path, ["student", "needs_a_look"], [{"student": "=1+1", "needs_a_look": "@x"}]
     )
     assert path.read_text(encoding="utf-8").splitlines()[1] == "'=1+1,'@x"
+
+
+def test_a_folder_without_student_sub_folders_explains_the_layout(tmp_path, capsys):
+    """Before: exit 0, "graded 0 notebook(s) of 0 student(s)" and an empty scores.csv."""
+    for name in ["01_loss_functions.ipynb", "02_gradient_descent.ipynb"]:
+        (tmp_path / name).write_text("{}")
+    scores = tmp_path / "out" / "s.csv"
+    assert main(["--batch", str(tmp_path), "--csv", str(scores)]) == 2
+    err = capsys.readouterr().err
+    assert "no student sub-folder" in err and "found 2 notebook(s) directly inside" in err
+    assert "<student>" in err and not scores.exists()

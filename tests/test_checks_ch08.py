@@ -125,6 +125,21 @@ class ShortWarmUp(MyCUSUM):
         return self
 
 
+class StickyFlag(MyCUSUM):
+    """Returns early in the warm-up without clearing the flag of the last alarm."""
+
+    def update(self, x):
+        self.n += 1
+        if self.n <= self.min_instances:
+            self.reference += (x - self.reference) / self.n
+            return self
+        self.s = max(0.0, self.s + x - self.reference - self.delta)
+        self.drift_detected = self.s > self.threshold
+        if self.drift_detected:
+            self.reset()
+        return self
+
+
 class NoReturn(MyCUSUM):
     def update(self, x):
         super().update(x)
@@ -151,6 +166,7 @@ def test_8_1(right, capsys):
         (TwoSided, "one-sided"),
         (ShortWarmUp, "one value short"),
         (NoReturn, "return self"),
+        (StickyFlag, "clear the flag"),
     ],
 )
 def test_8_1_mutants(wrong, match):

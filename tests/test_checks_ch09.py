@@ -391,3 +391,19 @@ def test_9_3_accepts_dataframe_style_solution():
         return np.array(out)
 
     assert check_9_3(with_to_numpy)
+
+
+def _no_fill(stream, groups, capacity, rng):  # draws j from t = 0: overwrites while filling
+    slots, seen = {}, {}
+    for item, group in zip(stream, groups, strict=False):
+        t = seen.get(group, 0)
+        j = rng.integers(0, t + 1)
+        if j < capacity:
+            slots.setdefault(group, {})[j] = item
+        seen[group] = t + 1
+    return np.array([item for kept in slots.values() for item in kept.values()])
+
+
+def test_9_1_no_fill_gets_the_fill_hint():
+    with pytest.raises(CheckFailed, match="fill its slots"):
+        check_9_1(_no_fill)

@@ -96,3 +96,14 @@ def test_a_release_without_the_grader_says_so(monkeypatch, capsys):
     )
     assert cli.main(["grade", "x.ipynb"]) == 2
     assert "has no course_lib.tools.not_shipped" in capsys.readouterr().err
+
+
+def test_grading_a_missing_notebook_is_a_usage_error(tmp_path, capsys):
+    """Before: exit status 1 and a table "Score: 0/0" under the problem."""
+    missing = tmp_path / "missing.ipynb"
+    assert cli.main(["grade", str(missing)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == f"course grade: error: {missing}: no such file\n"
+    assert "Score" not in captured.out
+    assert cli.main(["grade", str(tmp_path)]) == 2
+    assert "--batch" in capsys.readouterr().err

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import nbformat
 import pytest
 
+from course_lib.checks._results import RECORD_ENV
 from course_lib.tools.grade import ROOT, grade_notebook, main
 
 pytestmark = pytest.mark.notebooks
@@ -146,9 +150,9 @@ def test_calling_the_reference_code_scores_zero(tmp_path):
 
 def test_a_hidden_reference_call_is_caught_at_run_time(tmp_path):
     """The name is assembled at run time, so no line mentions it: the tripwire catches it."""
-    grab = (
-        'import importlib\nanswers = getattr(importlib.import_module("course_lib.che" + "cks.c"'
-        ' + "h03"), "_ada" + "grad_r" + "ef")'
+    grab = (  # "a" + "b" is read by the scan as "ab"; a join is not
+        'import importlib\nanswers = getattr(importlib.import_module("".join(["course_lib.che", '
+        '"cks.c", "h03"])), "".join(["_ada", "grad_r", "ef"]))'
     )
     body = """# Exercise 3.1: Return (new_x, new_accumulator) after one Adagrad step.
 def adagrad_step(x, accumulator, grad, learning_rate, epsilon=1e-7):
@@ -263,3 +267,117 @@ def test_an_endless_loop_outside_the_exercises_is_reported(tmp_path):
     """Before: stopped, but the report did not say so."""
     report = _grade(_with({}, first="while True:\n    pass"), tmp_path, timeout=3)
     assert any("time limit" in note for note in report.notes), report.table()
+
+
+def test_every_check_module_but_the_machinery_is_guarded():
+    """Before: only `chNN` modules were tripwired; `_ch10_segments._segment_gate_ref` and
+    `_ch06_step._train_step_ref` gave full marks (10.2, 6.3). The rule covers any new file."""
+    script = """
+import importlib, pkgutil, types
+import course_lib.checks as checks
+from course_lib.checks import _recording as rec
+names = [i.name for i in pkgutil.iter_modules(checks.__path__)]
+guarded = [n for n in names if n not in rec.INFRASTRUCTURE]
+assert {"_ch06_step", "_ch10_segments", "ch02"} <= set(guarded), guarded
+for name in guarded:
+    module = importlib.import_module("course_lib.checks." + name)
+    functions = [v for v in vars(module).values() if isinstance(v, types.FunctionType)
+                 and v.__module__ == module.__name__ and not v.__code__.co_freevars]
+    assert all(f.__code__.co_filename.startswith("<reference guard") for f in functions), name
+restore = rec._arm_tripwires()
+for module, function in [("_ch10_segments", "_segment_gate_ref"), ("_ch06_step", "_train_step_ref")]:
+    try:
+        getattr(importlib.import_module("course_lib.checks." + module), function)()
+    except rec.ReferenceCodeCalled as exc:
+        assert function in str(exc)
+    else:
+        raise AssertionError(function + " ran while armed")
+restore()
+print("ok")
+"""
+    env = {**os.environ, RECORD_ENV: os.devnull}
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert result.stdout.strip() == "ok", result.stderr[-3000:]
+
+
+def test_a_private_modules_reference_is_caught_at_run_time(tmp_path):
+    """Before: 10.2 passed 1/1 with `_segment_gate_ref` of `_ch10_segments` (name hidden)."""
+    name = "10_incremental_pipeline.ipynb"
+    nb = nbformat.read(ROOT / "exercises" / name, as_version=4)
+    body = """# Exercise 10.2: gate
+import importlib
+_gate = getattr(importlib.import_module("".join(["course_lib.che", "cks._ch1", "0_segments"])),
+                "".join(["_segment_gate", "_r", "ef"]))
+def segment_gate(y_true, candidate_pred, production_pred, segments, tolerance, min_rows):
+    return _gate(y_true, candidate_pred, production_pred, segments, tolerance, min_rows)"""
+    for cell in nb.cells:
+        if cell.cell_type == "code" and cell.source.startswith("# Exercise 10.2:"):
+            cell.source = body
+    report = _grade(nb, tmp_path, name=name, timeout=120)
+    result = next(e for e in report.exercises if e.exercise == "10.2")
+    assert result.status == "failed" and "_segment_gate_ref" in result.message, report.table()
+    assert not report.flags, report.flags  # the run-time guard caught it, not the scan
+
+
+def test_a_function_built_from_a_references_code_is_caught(tmp_path):
+    """Before: 2.1 passed 1/1 with `types.FunctionType(_ridge_ref.__code__, ...)`."""
+    grab = """import importlib, types
+_module = importlib.import_module("".join(["course_lib.che", "cks.c", "h03"]))
+_original = getattr(_module, "".join(["_ada", "grad_r", "ef"]))
+answers = types.FunctionType(_original.__code__, vars(_module))
+answers.__kwdefaults__ = _original.__kwdefaults__"""
+    body = """# Exercise 3.1: Return (new_x, new_accumulator) after one Adagrad step.
+def adagrad_step(x, accumulator, grad, learning_rate, epsilon=1e-7):
+    return answers(x, accumulator, grad, learning_rate, epsilon)"""
+    report = _grade(_with({"3.1": body}, first=grab), tmp_path)
+    result = report.exercises[0]
+    assert result.status == "failed" and "_adagrad_ref" in result.message, report.table()
+
+
+def test_a_reference_imported_in_a_helper_cell_costs_every_exercise(tmp_path):
+    """Before: 3/3 for a helper cell `from ... import _..._ref as helper` (only flagged)."""
+    nb = nbformat.read(SOLUTIONS / NAME, as_version=4)
+    body = """# Exercise 3.1: Return (new_x, new_accumulator) after one Adagrad step.
+def adagrad_step(x, accumulator, grad, learning_rate, epsilon=1e-7):
+    return helper(x, accumulator, grad, learning_rate, epsilon)"""
+    report = _grade(
+        _with(
+            {"3.1": body}, first="from course_lib.checks.ch03 import _adagrad_ref as helper", nb=nb
+        ),
+        tmp_path,
+    )
+    assert report.score == 0, report.table()
+    assert all(
+        "cell 1 calls the self-checks' reference code" in e.message for e in report.exercises
+    )
+
+
+def test_a_mention_of_the_solutions_outside_an_exercise_is_only_flagged(tmp_path):
+    """A helper cell that names the solutions costs nothing (it may be innocent); it is reported."""
+    nb = nbformat.read(SOLUTIONS / NAME, as_version=4)
+    report = _grade(
+        _with({}, first='print("I compared with solutions/ afterwards")', nb=nb), tmp_path
+    )
+    assert report.score == 3, report.table()
+    assert any("reads the solutions" in f for f in report.flags), report.flags
+
+
+def test_a_name_built_by_concatenation_is_seen_by_the_scan():
+    """Before: `"course_lib.checks." + "_ch10" + "_segments"` and `"_segment_gate" + "_r" + "ef"`
+    passed the scan (only the run-time guard could catch them)."""
+    from course_lib.tools.grade import scan_source
+
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(
+                '_m = importlib.import_module("course_lib.checks." + "_ch10" + "_segments")\n'
+                '_g = getattr(_m, "_segment_gate" + "_r" "ef")'
+            )
+        ]
+    )
+    assert [reason for _, _, reason in scan_source(nb, set())] == [
+        "uses the self-checks' internals",
+        "calls the self-checks' reference code",
+    ]

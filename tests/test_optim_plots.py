@@ -85,7 +85,7 @@ def test_plot_helpers_return_their_axes_with_labels():
 def test_optimizer_explorer_builds_three_sliders():
     widget = optimizer_explorer(Quadratic(), n_steps=5)
     names = [c.description for c in widget.children[:3]]
-    assert names == ["lr", "β1", "β2"]
+    assert names == ["learning rate", "β1", "β2"]
     plt.close("all")
 
 

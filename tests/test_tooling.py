@@ -99,3 +99,22 @@ def test_coursemap_table_nav_and_readme(tmp_path):
 def test_readme_without_markers_is_explained(tmp_path):
     with pytest.raises(ValueError, match="needs the markers"):
         coursemap.readme_with_map("no markers here", [])
+
+
+@pytest.mark.parametrize("command", ["execute", "clean", "lint"])
+def test_a_missing_notebook_is_one_error_line(command, tmp_path, capsys):
+    """Before: a traceback (FileNotFoundError) and exit status 1."""
+    missing = tmp_path / "missing.ipynb"
+    assert nbtools.main([command, str(missing)]) == 2
+    err = capsys.readouterr().err
+    assert err == f"course nb: error: {missing}: no such notebook\n"
+
+
+def test_book_out_where_nothing_can_be_written_is_one_error_line(capsys):
+    """Before: a traceback (OSError) from deep inside the build."""
+    from course_lib.tools import book
+
+    assert book.main(["build", "--out", "/proc/x"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("course book: error: --out /proc/x: cannot write there")
+    assert len(err.splitlines()) == 1

@@ -80,10 +80,13 @@ class after_exercise:  # noqa: N801 - used as a statement: ``with after_exercise
     ``NotImplementedError``; this prints one line and lets Run All go on.
     Any other error is shown as usual.
 
-    >>> def adam_minimize(*args):
-    ...     raise NotImplementedError("Exercise 3.3: Run Adam.")
+    >>> def amsgrad_minimize(*args):
+    ...     raise NotImplementedError(
+    ...         "Exercise 3.3: Run AMSGrad for n_steps from x0 and return the trajectory"
+    ...         " (n_steps + 1 rows)."
+    ...     )
     >>> with after_exercise("3.3"):
-    ...     path = adam_minimize()
+    ...     path = amsgrad_minimize()
     ...     print("not reached")
     (This cell uses Exercise 3.3, which is not started yet: it runs once you have written it.)
     """

@@ -5,18 +5,20 @@ every check invocation writes JSON lines: its arguments, each call of the
 student's function (inputs, result or exception) and its outcome.  Values are
 carried by :func:`encode_value` / :func:`decode_value`, which only ever build
 plain types, so nothing from the student's kernel runs in the grader.  While
-the student's function runs, the check modules' own functions raise
-(:func:`_arm_tripwires`), so calling the reference code is caught.
+the student's function runs, the reference modules' functions raise
+(:func:`install_guards`, :func:`_arm_tripwires`), so calling the reference code is caught,
+also through a function grabbed earlier or one built from a reference's ``__code__``.
 """
 
 from __future__ import annotations
 
 import base64
 import functools
+import importlib.abc
+import importlib.machinery
 import inspect
 import json
 import os
-import re
 import sys
 import types
 from collections.abc import Callable
@@ -25,9 +27,9 @@ from typing import Any
 
 import numpy as np
 
-from course_lib.checks._results import RECORD_ENV, ReferenceCodeCalled
+from course_lib.checks._results import GRADING, RECORD_ENV, ReferenceCodeCalled
 
-__all__ = ["Unreplayable", "encode_value", "decode_value"]
+__all__ = ["Unreplayable", "encode_value", "decode_value", "is_reference_module", "install_guards"]
 
 
 class Unreplayable(TypeError):
@@ -260,9 +262,9 @@ class _Recorder:
             }
             references: list[str] = []
             recorder.active.append({"refs": references, "inputs": (args, kwargs)})
-            restore = _arm_tripwires(args, kwargs) if len(recorder.active) == 1 else None
+            restore = _arm_tripwires() if len(recorder.active) == 1 else None
             try:
-                result = func(*args, **kwargs)
+                result = func(*[_lend(v) for v in args], **{k: _lend(v) for k, v in kwargs.items()})
             except BaseException as exc:
                 record["raised"] = [type(exc).__name__, str(exc)[:4000]]
                 raise
@@ -316,48 +318,150 @@ def _reference_called(name: str) -> ReferenceCodeCalled:
     )
 
 
-def _tripwire(*args: Any, **kwargs: Any) -> Any:  # runs with a check module's globals
-    raise __import__("course_lib.checks._recording", fromlist=["_"])._reference_called(
-        __import__("sys")._getframe(0).f_code.co_name
+#: The check machinery itself; every other module of ``course_lib.checks`` (``chNN``,
+#: ``_chNN_*`` and any added later) holds reference code and is guarded.
+INFRASTRUCTURE = frozenset({"_core", "_recording", "_results"})
+
+_PACKAGE = "course_lib.checks."
+#: id of a guard code object -> (that code, module name, the function with its original code);
+#: by id, since equal code objects (one name in two modules) compare equal
+_GUARDS: dict[int, tuple[types.CodeType, str, types.FunctionType]] = {}
+#: the modules whose reference code raises right now (while the student's function runs)
+_ARMED: set[str] = set()
+
+
+def is_reference_module(name: str) -> bool:
+    """Whether module ``name`` holds the checks' reference code (guarded under the grader).
+
+    >>> [is_reference_module(n) for n in ("course_lib.checks.ch02",
+    ...  "course_lib.checks._ch10_segments", "course_lib.checks._core", "course_lib.checks")]
+    [True, True, False, False]
+    """
+    if not name.startswith(_PACKAGE):
+        return False
+    return name[len(_PACKAGE) :].split(".")[0] not in INFRASTRUCTURE
+
+
+def _guard(*args: Any, **kwargs: Any) -> Any:  # the code of every guarded function
+    return __import__("course_lib.checks._recording", fromlist=["_"])._call_guarded(
+        __import__("sys")._getframe(0).f_code, args, kwargs
     )
 
 
-def _arm_tripwires(args: tuple, kwargs: dict) -> Callable[[], None]:
-    """While the student's function runs, the check modules' own functions raise.
+def _call_guarded(code: types.CodeType, args: tuple, kwargs: dict) -> Any:
+    _, module, original = _GUARDS[id(code)]
+    if module in _ARMED:
+        raise _reference_called(original.__name__)
+    return original(*args, **kwargs)
 
-    Their code objects are swapped, so a reference grabbed earlier is caught too.
-    Functions the check passed in (an objective's gradient, say) stay usable.
+
+def _guard_module(module: Any) -> None:
+    """Give each function of a reference module the guard's code; keep the original aside.
+
+    The code object is swapped, so a function grabbed earlier and a new function
+    built from its ``__code__`` both go through :func:`_call_guarded`.
     """
-    # A module that hands one of its own functions to the student (a gate, a metric) is
-    # left alone: that function may use the module's helpers legitimately.
-    lent = {
-        getattr(getattr(v, "__func__", v), "__module__", None)
-        for v in [*args, *kwargs.values()]
-        if callable(v)
-    }
-    swapped = []
-    for name, module in list(sys.modules.items()):
+    name = getattr(module, "__name__", "")
+    for value in list(vars(module).values()):
         if (
-            not re.fullmatch(r"course_lib\.checks\.ch\d+", name or "")
-            or module is None
-            or name in lent
+            not isinstance(value, types.FunctionType)
+            or value.__module__ != name
+            or value.__code__.co_freevars
+            or id(value.__code__) in _GUARDS
         ):
             continue
-        for value in list(vars(module).values()):
-            if (
-                isinstance(value, types.FunctionType)
-                and value.__module__ == name
-                and not value.__code__.co_freevars
-            ):
-                original = value.__code__
-                try:
-                    value.__code__ = _tripwire.__code__.replace(co_name=original.co_name)
-                except (ValueError, TypeError):
-                    continue
-                swapped.append((value, original))
+        original = types.FunctionType(
+            value.__code__, value.__globals__, value.__name__, value.__defaults__
+        )
+        original.__kwdefaults__ = value.__kwdefaults__
+        original.__qualname__, original.__doc__ = value.__qualname__, value.__doc__
+        code = _guard.__code__.replace(
+            co_name=value.__code__.co_name, co_filename=f"<reference guard of {name}>"
+        )
+        _GUARDS[id(code)] = (code, name, original)
+        value.__code__ = code
+
+
+class _GuardingLoader(importlib.abc.Loader):
+    """Runs a reference module, then guards its functions (see :func:`install_guards`)."""
+
+    def __init__(self, loader: Any) -> None:
+        self._loader = loader
+
+    def create_module(self, spec: Any) -> Any:
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module: types.ModuleType) -> None:
+        self._loader.exec_module(module)
+        _guard_module(module)
+
+    def __getattr__(self, name: str) -> Any:  # get_source, get_filename ...
+        return getattr(self._loader, name)
+
+
+class _GuardingFinder:
+    """Finds the reference modules as usual and hands them to :class:`_GuardingLoader`."""
+
+    @staticmethod
+    def find_spec(name: str, path: Any = None, target: Any = None) -> Any:
+        if not is_reference_module(name):
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(name, path, target)
+        if spec is not None and spec.loader is not None:
+            spec.loader = _GuardingLoader(spec.loader)
+        return spec
+
+
+def _guard_loaded() -> None:
+    for name, module in list(sys.modules.items()):
+        if module is not None and is_reference_module(name or ""):
+            _guard_module(module)
+
+
+def install_guards() -> None:
+    """Under the grader, before any student code: guard every reference module as it loads.
+
+    ``course_lib.checks`` imports this module before any check module, so each of
+    them (present or future) is guarded before the student's code can touch it.
+    """
+    if not any(isinstance(finder, _GuardingFinder) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _GuardingFinder())
+    _guard_loaded()
+
+
+def _arm_tripwires() -> Callable[[], None]:
+    """While the student's function runs, the reference modules' functions raise."""
+    _guard_loaded()  # a module that escaped the import hook
+    armed = {n for n in list(sys.modules) if is_reference_module(n or "")}
+    _ARMED.update(armed)
 
     def restore() -> None:
-        for function, code in swapped:
-            function.__code__ = code
+        _ARMED.difference_update(armed)
 
     return restore
+
+
+def _lend(value: Any) -> Any:
+    """``value``, or, for a function the check hands to the student (a gate, a gradient),
+    a wrapper during whose calls the reference code works: it may use its module's helpers.
+    """
+    if not isinstance(value, (types.FunctionType, types.MethodType, functools.partial)):
+        return value
+    func = getattr(value, "__func__", getattr(value, "func", value))
+    if not is_reference_module(str(getattr(func, "__module__", "") or "")):
+        return value
+
+    @functools.wraps(value)
+    def lent(*args: Any, **kwargs: Any) -> Any:
+        paused = set(_ARMED)
+        _ARMED.clear()
+        try:
+            return value(*args, **kwargs)
+        finally:
+            _ARMED.update(paused)
+
+    return lent
+
+
+if GRADING:
+    install_guards()

@@ -132,6 +132,12 @@ def _cusum_hint(
             "tolerated change, s = max(0, s + x - reference - delta)",
         ),
     ]
+    after_alarm = {a + k for a in expected for k in range(1, params["min_instances"] + 1)}
+    if got != expected and set(expected) <= set(got) <= set(expected) | after_alarm:
+        return (
+            "after a reset the warm-up must clear the flag: set self.drift_detected = False "
+            "on warm-up steps too, or it stays True from the last alarm"
+        )
     for flags, hint in mistakes:
         if got == _cusum_ref(stream, **{**params, **flags}):
             return hint

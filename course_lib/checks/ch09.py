@@ -74,6 +74,13 @@ _GROUPS = np.array(
 _CAPACITY = 3
 
 
+_FILL_HINT = (
+    "items were lost while a category's slots filled up: the first `capacity` items of each "
+    "category fill its slots (a category with fewer items keeps them all); draw j only from "
+    "item t = capacity on"
+)
+
+
 def _check_short_stream(func: Callable[..., Any]) -> None:
     stream = np.arange(100, 105)
     groups = np.array(["toys", "books", "toys", "home", "books"])
@@ -91,7 +98,9 @@ def _check_short_stream(func: Callable[..., Any]) -> None:
             show_value(got),
             expected=stream,
             got=got,
-            hint="every category has its own `capacity` slots: while a category has fewer "
+            hint=_FILL_HINT
+            if 2 < got.size < 5 and len(set(got.tolist())) == got.size
+            else "every category has its own `capacity` slots: while a category has fewer "
             "than `capacity` items, every item of it is kept",
         )
 
@@ -123,7 +132,9 @@ def _run_many(func: Callable[..., Any], n_runs: int) -> np.ndarray:
                 f"an array of shape {got.shape}",
                 expected=(2 * _CAPACITY,),
                 got=got.shape,
-                hint="keep `capacity` items of EACH category (2 categories "
+                hint=_FILL_HINT
+                if _CAPACITY < got.size < 2 * _CAPACITY
+                else "keep `capacity` items of EACH category (2 categories "
                 "here), not `capacity` in all",
             )
         if not np.all(np.isin(got, stream)) or len(set(got.tolist())) != got.size:

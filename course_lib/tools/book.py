@@ -369,6 +369,21 @@ def build(out: Path = DEFAULT_OUT, root: Path = ROOT, quiet: bool = True) -> Pat
     return out
 
 
+def _unwritable(out: Path) -> str:
+    """Why the book cannot go to ``out`` ('' when it can): its folder is made, then tested.
+
+    >>> bool(_unwritable(Path("/proc/no/book")))
+    True
+    """
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as error:
+        return error.strerror or type(error).__name__
+    return ""
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="course book", description="Build the course as a static HTML book."
@@ -383,11 +398,20 @@ def main(argv: list[str] | None = None) -> int:
     )
     p_build.add_argument("--verbose", action="store_true", help="show Sphinx's progress")
     args = parser.parse_args(argv)
+    problem = _unwritable(args.out)
+    if problem:
+        print(
+            f"course book: error: --out {args.out}: cannot write there ({problem})", file=sys.stderr
+        )
+        return 2
     start = time.perf_counter()
     try:
         out = build(args.out, quiet=not args.verbose)
     except BookError as error:
         print(f"error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"course book: error: --out {args.out}: {error}", file=sys.stderr)
         return 2
     print(f"book built in {time.perf_counter() - start:.0f} s: open {out / 'index.html'}")
     return 0

@@ -29,7 +29,9 @@ The grader
 4. in the kernel, every check records what the student's functions returned
    on the check's inputs (plain data: numbers, arrays, DataFrames; see
    :func:`course_lib.checks._recording.encode_value`); while the student's function
-   runs, the checks' reference functions raise;
+   runs, the checks' reference functions raise (every module of ``course_lib.checks``
+   but its machinery, guarded as it is imported, so a copy of a reference's code
+   raises too);
 5. re-runs each check **in the grader's own process**, with the checks and
    numpy imported before any student code ran, on the recorded results: this
    is the verdict. The kernel's verdict (the check cell and its hidden tests
@@ -38,7 +40,10 @@ The grader
    needs live objects (a Keras model, a detector class) cannot be replayed; its
    verdict comes from the kernel and the report says so;
 6. scans the student's own lines for calls of the checks' reference code,
-   reads of the solutions, patches of numpy or of the grader, and reports them.
+   reads of the solutions, patches of numpy or of the grader, and reports them;
+   a call of the reference code, a use of the checks' internals or a touch of the
+   grader fails every exercise, wherever it is; the other lines fail the exercise
+   whose cell holds them and are only reported elsewhere.
 
 It is not a sandbox: the student's code runs with the grader's user rights.
 Grading for credit at scale belongs in a container (as nbgrader and
@@ -157,7 +162,7 @@ def _main_batch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> in
             feedback_dir=args.feedback,
         )
     except FileNotFoundError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"course grade: error: {exc}", file=sys.stderr)
         return 2
     return 0
 
@@ -174,6 +179,14 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("give the notebook to grade, or --batch SUBMISSIONS_DIR")
     if args.student or args.feedback:
         parser.error("--student and --feedback work with --batch SUBMISSIONS_DIR")
+    if not args.submission.is_file():
+        what = (
+            "a folder: pass one notebook, or --batch DIR for a folder of submissions"
+            if args.submission.is_dir()
+            else "no such file"
+        )
+        print(f"course grade: error: {args.submission}: {what}", file=sys.stderr)
+        return 2
     report = grade_notebook(
         args.submission, args.solutions, timeout=args.timeout, deadline=args.deadline
     )

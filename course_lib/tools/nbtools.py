@@ -186,6 +186,11 @@ def main(argv: list[str] | None = None) -> int:
     li = sub.add_parser("lint", help="check committed notebooks")
     li.add_argument("paths", nargs="*", type=Path)
     args = parser.parse_args(argv)
+    for path in args.paths:
+        if not path.is_file():
+            what = "a folder, not a notebook" if path.is_dir() else "no such notebook"
+            print(f"course nb: error: {path}: {what}", file=sys.stderr)
+            return 2
     if args.command == "execute":
         for path in args.paths:
             seconds = execute_notebook(path, timeout=args.timeout)

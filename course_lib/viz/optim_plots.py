@@ -399,7 +399,7 @@ def optimizer_explorer(
     >>> with contextlib.redirect_stdout(io.StringIO()):   # the first draw, outside Jupyter
     ...     widget = optimizer_explorer(Rosenbrock(), n_steps=10)
     >>> [child.description for child in widget.children[:3]]
-    ['lr', 'β1', 'β2']
+    ['learning rate', 'β1', 'β2']
     """
     import ipywidgets as widgets
     import matplotlib.pyplot as plt
@@ -425,7 +425,13 @@ def optimizer_explorer(
     return widgets.interactive(
         draw,
         learning_rate=widgets.FloatLogSlider(
-            value=0.01, base=10, min=-4, max=0, step=0.1, description="lr"
+            value=0.01,
+            base=10,
+            min=-4,
+            max=0,
+            step=0.1,
+            description="learning rate",
+            style={"description_width": "initial"},
         ),
         beta_1=widgets.FloatSlider(value=0.9, min=0.0, max=0.99, step=0.01, description="β1"),
         beta_2=widgets.FloatSlider(

@@ -53,6 +53,18 @@ def find_submissions(folder: Path, students: list[str] | None = None) -> list[tu
             if any(part.startswith(".") for part in parts):
                 continue
             found.append((student_dir.name, path))
+    if not found and not students:
+        loose = sorted(p.name for p in folder.glob("*.ipynb"))
+        inside = (
+            f" (found {len(loose)} notebook(s) directly inside, e.g. {loose[0]}: put each "
+            "student's notebooks in a sub-folder named after the student)"
+            if loose
+            else ""
+        )
+        raise FileNotFoundError(
+            f"--batch {folder}: no student sub-folder with a notebook{inside}; the layout is "
+            f"{folder}/<student>/.../NN_slug.ipynb (e.g. nbgrader's submitted/)"
+        )
     if students:
         missing = sorted(set(students) - {student for student, _ in found})
         if missing:

@@ -14,7 +14,7 @@ from course_lib.tools.exercises import exercise_header
 from course_lib.tools.grading import reading
 from course_lib.tools.grading.records import ExerciseResult, GradeReport, clip, error_text
 from course_lib.tools.grading.sandbox import ROOT, RunResult, run_in_copy
-from course_lib.tools.grading.scan import scan_source
+from course_lib.tools.grading.scan import SEVERE, scan_source
 from course_lib.tools.grading.verdict import grade_one
 
 __all__ = ["grade_notebook"]
@@ -277,7 +277,12 @@ def _grade(
             failure,
             run.replies,
             problem or run.records_problem,
-            [f for f in flags_found if cell_exercise.get(f[0]) == number],
+            [
+                f
+                for f in flags_found
+                # a severe flag anywhere (a helper cell, another exercise's cell) counts too
+                if cell_exercise.get(f[0]) == number or f[2] in SEVERE
+            ],
         )
         if run.changed:
             result = ExerciseResult(number, "failed", problem, 0)

@@ -12,7 +12,7 @@ import nbformat
 
 from course_lib.tools.grading.records import clip
 
-__all__ = ["SUSPICIOUS", "scan_source"]
+__all__ = ["SUSPICIOUS", "SEVERE", "scan_source"]
 
 _GRADER = (
     r"course_lib\b.*(__file__|__path__)|\bgrade\.py\b|\bgrading\s*[/\\.]\s*\w|"
@@ -43,6 +43,28 @@ SUSPICIOUS = [
     (re.compile(_GRADER), "touches the grader"),
 ]
 
+#: The reasons that cost every exercise its points, wherever the line is (the looser
+#: ones, such as a comment that mentions the solutions, do so only in an exercise cell).
+SEVERE = frozenset(
+    {
+        "calls the self-checks' reference code",
+        "uses the self-checks' internals",
+        "touches the grader",
+    }
+)
+
+#: Adjacent string literals joined by ``+`` (or nothing): ``"_ridge" + "_ref"`` reads ``"_ridge_ref"``.
+_JOINED = re.compile(r"""(["'])\s*\+?\s*(["'])""")
+
+
+def _unsplit(line: str) -> str:
+    """``line`` with adjacent string literals joined, so a name built in pieces is seen.
+
+    >>> print(_unsplit('getattr(m, "_ridge" + "_r" "ef")'))
+    getattr(m, "_ridge_ref")
+    """
+    return _JOINED.sub("", line)
+
 
 def scan_source(nb: nbformat.NotebookNode, known_lines: set[str]) -> list[tuple[int, str, str]]:
     """``(cell index, line, reason)`` for each suspicious line the course did not write.
@@ -54,6 +76,9 @@ def scan_source(nb: nbformat.NotebookNode, known_lines: set[str]) -> list[tuple[
     >>> nb.cells[0].source = "from course_lib.tools.grading import sandbox"
     >>> scan_source(nb, set())[0][2]
     'touches the grader'
+    >>> nb.cells[0].source = 'm = import_module("course_lib.checks." + "_ch10" + "_segments")'
+    >>> scan_source(nb, set())[0][2]
+    "uses the self-checks' internals"
     """
     found = []
     for index, cell in enumerate(nb.cells):
@@ -63,8 +88,9 @@ def scan_source(nb: nbformat.NotebookNode, known_lines: set[str]) -> list[tuple[
             stripped = line.strip()
             if not stripped or stripped in known_lines or stripped.startswith("#"):
                 continue
+            joined = _unsplit(stripped)
             for pattern, reason in SUSPICIOUS:
-                if pattern.search(stripped):
+                if pattern.search(stripped) or pattern.search(joined):
                     found.append((index, clip(stripped, 200), reason))
                     break
     return found

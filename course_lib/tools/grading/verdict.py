@@ -123,11 +123,10 @@ def grade_one(
     flags: list[tuple[int, str, str]],
 ) -> ExerciseResult:
     """The verdict on exercise ``number`` of the executed notebook ``nb``."""
-    if flags:
-        index, line, reason = flags[0]
-        return _failed(
-            number, f"your exercise cell {reason} ({line}): write the computation yourself"
-        )
+    if flags:  # its own cell's flags, and the severe ones of every other cell
+        index, line, reason = min(flags, key=lambda f: (f[0] not in solution_cells, f[0]))
+        where = "your exercise cell" if index in solution_cells else f"cell {index}"
+        return _failed(number, f"{where} {reason} ({line}): write the computation yourself")
     for index in solution_cells:
         error = failure(index)
         if error is not None:
