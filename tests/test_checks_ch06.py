@@ -60,7 +60,8 @@ def _mlp(
     seed=0,
     widths=(64, 32),
     adapt=True,
-    lr=1e-3,
+    learning_rate=1e-3,
+    optimizer="Adam",
     loss="mse",
     compile=True,
     relu="argument",
@@ -105,12 +106,9 @@ def _mlp(
     )
     model = keras.Model(inputs, x)
     if compile:
-        optimizer = (
-            keras.optimizers.Adam(learning_rate=lr)
-            if not isinstance(lr, str)
-            else getattr(keras.optimizers, lr)(learning_rate=1e-3)
+        model.compile(
+            optimizer=getattr(keras.optimizers, optimizer)(learning_rate=learning_rate), loss=loss
         )
-        model.compile(optimizer=optimizer, loss=loss)
     return model
 
 
@@ -168,13 +166,13 @@ def test_6_2_equivalent_spellings_pass(switches):
     [
         ({"widths": (32, 64)}, "widths"),
         ({"adapt": False}, "adapt"),
-        ({"lr": 1e-2}, "learning rate"),
+        ({"learning_rate": 1e-2}, "learning rate"),
         ({"loss": "mae"}, "loss='mse'"),
         ({"relu": None}, "without ReLU"),
         ({"output_activation": "sigmoid"}, "between 0 and 1"),
         ({"compile": False}, "uncompiled"),
         ({"after_output": "ReLU"}, "no activation"),
-        ({"lr": "SGD"}, "Adam"),
+        ({"optimizer": "SGD"}, "Adam"),
         ({"use_items": False}, "same rating"),
         ({"use_features": False}, "features must reach"),
         ({"rows": 6}, "one row per item"),
@@ -184,7 +182,7 @@ def test_6_2_equivalent_spellings_pass(switches):
     ids=[
         "widths",
         "not adapted",
-        "lr",
+        "learning rate",
         "mae",
         "no relu",
         "sigmoid output",

@@ -51,14 +51,14 @@ def test_notebook_follows_the_template(path):
         code
         and code[0].source == cloud.bootstrap_source(url, ref)
         and cloud.BOOTSTRAP_TAG in code[0].metadata.get("tags", [])
-    ), f"{_id(path)}: the first code cell must be the Colab/Binder bootstrap (run coursemap)"
+    ), f"{_id(path)}: the first code cell must be the Colab/Binder bootstrap (run `course map`)"
     assert len(code) > 1 and "setup_notebook(" in code[1].source, (
         f"{_id(path)}: the second code cell must call setup_notebook(seed=...)"
     )
     badge = f"/{path.parent.name}/{path.name}"
     assert any(
         line.startswith("[![Open In Colab]") and badge in line for line in first.source.splitlines()
-    ), f"{_id(path)}: the title cell needs its Colab/Binder badges (run coursemap)"
+    ), f"{_id(path)}: the title cell needs its Colab/Binder badges (run `course map`)"
 
 
 def test_every_chapter_has_matching_files():
@@ -68,7 +68,7 @@ def test_every_chapter_has_matching_files():
 
 def test_course_map_and_navigation_are_up_to_date():
     stale = coursemap.sync(write=False)
-    assert not stale, f"{stale}: run `python -m course_lib.tools.coursemap`"
+    assert not stale, f"{stale}: run `course map`"
 
 
 @pytest.mark.notebooks

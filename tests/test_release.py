@@ -162,3 +162,28 @@ def test_cli_release_runs_as_a_module(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert "wrote the student release" in done.stdout
+
+
+def _minutes(text: str) -> tuple[int, int | None]:
+    """(minutes, optional minutes or None) of a '**Time:**' line or a schedule cell."""
+    numbers = [int(n) for n in re.findall(r"(\d+) (?:min|optional)", text)]
+    optional = numbers[1] if "optional" in text and len(numbers) > 1 else None
+    return numbers[0], optional
+
+
+def _time_line(path: Path) -> str:
+    first = nbformat.read(path, as_version=4).cells[0].source
+    return re.search(r"^\*\*Time:\*\*.*?(?:\n\n|\Z)", first, re.M | re.S).group(0)
+
+
+def test_guide_schedule_matches_the_notebooks():
+    """INSTRUCTORS.md's schedule gives the times printed at the top of each notebook."""
+    rows = re.findall(
+        r"^\| (\d\d) [^|]+\| ([^|]+)\| ([^|]+)\|", GUIDE.read_text(encoding="utf-8"), re.M
+    )
+    assert len(rows) == len(list(ROOT.glob("solutions/*.ipynb")))
+    for chapter, lesson, exercises_time in rows:
+        (nb,) = ROOT.glob(f"notebooks/{chapter}_*.ipynb")
+        (ex,) = ROOT.glob(f"exercises/{chapter}_*.ipynb")
+        assert _minutes(lesson) == _minutes(_time_line(nb)), (chapter, lesson, _time_line(nb))
+        assert _minutes(exercises_time) == _minutes(_time_line(ex)), (chapter, exercises_time)
