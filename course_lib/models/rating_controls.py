@@ -113,8 +113,12 @@ class TrainingControls:
         return self
 
 
-class _PlusPenalty:
-    """A variable's own regulariser (or none) plus an extra penalty function."""
+class _PlusPenalty(keras.regularizers.Regularizer):
+    """A variable's own regulariser (or none) plus an extra penalty function.
+
+    A ``keras.regularizers.Regularizer``: Keras 3.12 (Python 3.10's) accepts nothing else
+    as a variable's ``regularizer``.
+    """
 
     def __init__(self, base: Any, extra: Callable[[Any], Any]) -> None:
         self.base, self.extra = base, extra
@@ -122,3 +126,7 @@ class _PlusPenalty:
     def __call__(self, w: Any) -> Any:
         value = self.extra(w)
         return value + self.base(w) if self.base is not None else value
+
+    def get_config(self) -> dict[str, Any]:
+        """Not serialisable: the penalty lives only while a strategy trains the model."""
+        return {}
